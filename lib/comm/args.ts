@@ -1,0 +1,90 @@
+/**
+ * Checks of the public calls' arguments, with errors that name the call, the argument and the value.
+ *
+ * @module
+ */
+
+import { ANY_SOURCE, ANY_TAG, PROC_NULL, TAG_UB } from "../constants.ts";
+import { ErrorCode, mpiError } from "../errors.ts";
+
+/** Checks a destination rank: 0..size-1 or PROC_NULL. */
+export function checkDest(where: string, dest: unknown, size: number, argument = "dest"): number {
+  if (dest === PROC_NULL) return PROC_NULL;
+  if (typeof dest !== "number" || !Number.isInteger(dest) || dest < 0 || dest >= size) {
+    throw mpiError(
+      ErrorCode.ERR_RANK,
+      `${where}: ${argument} ${String(dest)} is out of range for a communicator of size ${size}`,
+    );
+  }
+  return dest;
+}
+
+/** Checks a source rank: 0..size-1, ANY_SOURCE or PROC_NULL. */
+export function checkSource(where: string, source: unknown, size: number, argument = "source"): number {
+  if (source === ANY_SOURCE) return ANY_SOURCE;
+  return checkDest(where, source, size, argument);
+}
+
+/** Checks a send tag: 0..TAG_UB. */
+export function checkSendTag(where: string, tag: unknown, argument = "tag"): number {
+  if (typeof tag !== "number" || !Number.isInteger(tag) || tag < 0 || tag > TAG_UB) {
+    throw mpiError(ErrorCode.ERR_TAG, `${where}: ${argument} ${String(tag)} is not in 0..${TAG_UB}`);
+  }
+  return tag;
+}
+
+/** Checks a receive tag: 0..TAG_UB or ANY_TAG. */
+export function checkRecvTag(where: string, tag: unknown, argument = "tag"): number {
+  if (tag === ANY_TAG) return ANY_TAG;
+  if (typeof tag !== "number" || !Number.isInteger(tag) || tag < 0 || tag > TAG_UB) {
+    throw mpiError(ErrorCode.ERR_TAG, `${where}: ${argument} ${String(tag)} is not in 0..${TAG_UB} nor ANY_TAG`);
+  }
+  return tag;
+}
+
+/** Checks a root rank: 0..size-1. */
+export function checkRoot(where: string, root: unknown, size: number): number {
+  if (typeof root !== "number" || !Number.isInteger(root) || root < 0 || root >= size) {
+    throw mpiError(ErrorCode.ERR_ROOT, `${where}: root ${String(root)} is out of range for a communicator of size ${size}`);
+  }
+  return root;
+}
+
+/** Is `value` a plain options object (not an array, a typed array or a class instance)? */
+export function isOptions(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== "object" || value === null || Array.isArray(value) || ArrayBuffer.isView(value)) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+/**
+ * Normalises mpi4py-style positional parameters or one trailing options object into values by name.
+ * `names` lists the trailing parameters in positional order; `args` are what the caller passed for them.
+ *
+ * @example
+ * ```ts
+ * import { namedArgs } from "./args.ts";
+ * console.log(namedArgs("send", ["dest", "tag"], [{ dest: 1, tag: 7 }])); // { dest: 1, tag: 7 }
+ * console.log(namedArgs("send", ["dest", "tag"], [1])); // { dest: 1, tag: undefined }
+ * ```
+ */
+export function namedArgs(where: string, names: readonly string[], args: readonly unknown[]): Record<string, unknown> {
+  const named: Record<string, unknown> = {};
+  if (args.length === 1 && isOptions(args[0])) return fromOptions(where, names, args[0]);
+  if (args.length > names.length) {
+    throw mpiError(ErrorCode.ERR_ARG, `${where}: takes at most ${names.length} arguments after the data, got ${args.length}`);
+  }
+  names.forEach((name, i) => named[name] = args[i]);
+  return named;
+}
+
+function fromOptions(where: string, names: readonly string[], options: Record<string, unknown>): Record<string, unknown> {
+  for (const key of Object.keys(options)) {
+    if (!names.includes(key)) {
+      throw mpiError(ErrorCode.ERR_ARG, `${where}: unknown option ${JSON.stringify(key)} (expected ${names.join(", ")})`);
+    }
+  }
+  const named: Record<string, unknown> = {};
+  for (const name of names) named[name] = options[name];
+  return named;
+}

@@ -1,0 +1,131 @@
+/**
+ * Builds this process's world at import: bootstrap (launcher, Slurm or singleton), the mesh of connections,
+ * the point-to-point engine, and `COMM_WORLD`/`COMM_SELF`. Two copies of the module (imported from two URLs)
+ * share one world through a global key.
+ *
+ * @module
+ */
+
+import process from "node:process";
+import { type Bootstrap, localPlacement } from "../bootstrap/bootstrap.ts";
+import { LauncherBootstrap, launchedByLauncher } from "../bootstrap/launcher.ts";
+import { sendControl } from "../bootstrap/protocol.ts";
+import { SingletonBootstrap } from "../bootstrap/singleton.ts";
+import { setErrorPrefix } from "../errors.ts";
+import { Engine } from "../p2p/engine.ts";
+import { hostname } from "../runtime/detect.ts";
+import { KeepAlive } from "../runtime/keepalive.ts";
+import type { Connection } from "../transport/connection.ts";
+import { Mesh } from "../transport/mesh.ts";
+import { Activities } from "./activity.ts";
+import { Comm, type Job } from "./comm.ts";
+
+/** Context ids of the predefined communicators; new communicators take ids from `FIRST_FREE_CONTEXT` on. */
+export const WORLD_CONTEXTS = { p2p: 0, collective: 1 } as const;
+/** See {@linkcode WORLD_CONTEXTS}. */
+export const SELF_CONTEXTS = { p2p: 2, collective: 3 } as const;
+/** The first context id that `Dup`/`Split`/`Create` may hand out. */
+export const FIRST_FREE_CONTEXT = 4;
+
+/** Everything one process's MPI state holds. */
+export interface World {
+  job: Job;
+  rank: number;
+  size: number;
+  localRank: number;
+  localSize: number;
+  hostname: string;
+  jobId: string;
+  /** How this rank bootstrapped: "launcher", "slurm" or "singleton". */
+  bootstrap: string;
+  commWorld: Comm;
+  commSelf: Comm;
+  /** When the world was built (Wtime counts from process start, this is for reports). */
+  startedAt: number;
+}
+
+/** Whoever reports a failure of this rank to the launcher (abort or uncaught error). */
+let control: Connection | undefined;
+
+/**
+ * Ends the job from this rank: tells the launcher (when there is one) and exits with `code`. Used by
+ * `Abort` and by the rank entry point for uncaught errors.
+ */
+export function abortJob(rank: number, code: number, reason: string): Promise<never> {
+  return new Promise<never>(() => {
+    const exit = () => process.exit(code);
+    if (!control || control.closed) {
+      process.stderr.write(`mpirun-deno: rank ${rank}: ${reason}\n`, exit);
+      return;
+    }
+    // Exit once the message is written; if the write never completes, exit anyway.
+    sendControl(control, { t: "abort", rank, code, reason }, exit);
+    setTimeout(exit, 1000);
+  });
+}
+
+function chooseBootstrap(): Bootstrap {
+  if (launchedByLauncher()) return new LauncherBootstrap(hostname());
+  return new SingletonBootstrap(hostname());
+}
+
+async function createWorld(): Promise<World> {
+  const boot = chooseBootstrap();
+  const { rank, size, token, jobId } = boot.identity;
+  setErrorPrefix(`rank ${rank}`);
+  const keepAlive = new KeepAlive();
+  let engine!: Engine;
+  const mesh = new Mesh({
+    rank,
+    size,
+    token,
+    onFrame: (peer, header, payload) => engine.onFrame(peer, header, payload),
+    onPeerLost: (peer, why) => engine.onPeerLost(peer, why),
+    log: (message) => process.stderr.write(`mpirun-deno: rank ${rank}: ${message}\n`),
+  });
+  engine = new Engine(rank, size, mesh, keepAlive);
+  const activities = new Activities();
+  if (boot instanceof LauncherBootstrap) {
+    boot.onControl = (message) => {
+      if (message.t === "report" && control) {
+        sendControl(control, { t: "blocked", rank, lines: activities.report(Date.now()) });
+      }
+    };
+    boot.onLauncherLost = (why) => {
+      process.stderr.write(`mpirun-deno: rank ${rank}: the launcher is gone (${why}); exiting\n`);
+      process.exit(1);
+    };
+  }
+  const rendezvous = await boot.rendezvous((socket) => mesh.accept(socket));
+  control = rendezvous.control;
+  mesh.setPeers(rendezvous.peers);
+  const hostnames = rendezvous.peers.map((peer) => peer.hostname);
+  const job: Job = {
+    engine,
+    activities,
+    abort: (code, reason) => abortJob(rank, code, reason),
+    hostnames,
+  };
+  const members = Array.from({ length: size }, (_, i) => i);
+  const { localRank, localSize } = localPlacement(rendezvous.peers, rank);
+  return {
+    job,
+    rank,
+    size,
+    localRank,
+    localSize,
+    hostname: hostnames[rank],
+    jobId,
+    bootstrap: boot.kind,
+    commWorld: new Comm(job, members, rank, WORLD_CONTEXTS, "COMM_WORLD"),
+    commSelf: new Comm(job, [rank], 0, SELF_CONTEXTS, "COMM_SELF"),
+    startedAt: Date.now(),
+  };
+}
+
+const WORLD_KEY = Symbol.for("mpirun-deno.world.v1");
+// deno-lint-ignore no-explicit-any
+const globals = globalThis as any;
+
+/** This process's world, built once per process however many copies of the module are loaded. */
+export const world: World = await (globals[WORLD_KEY] ??= createWorld());

@@ -1,0 +1,62 @@
+/**
+ * Every `MPIRUN_DENO_*` environment variable: its name, and reading it once, validated. Imports nothing but
+ * `node:process`.
+ *
+ * @module
+ */
+
+import process from "node:process";
+
+/** Names of the environment variables the launcher sets for ranks and the ranks read. */
+export const EnvName = {
+  /** This rank's rank in COMM_WORLD. */
+  RANK: "MPIRUN_DENO_RANK",
+  /** Size of COMM_WORLD. */
+  SIZE: "MPIRUN_DENO_SIZE",
+  /** This rank's index among the ranks on its host. */
+  LOCAL_RANK: "MPIRUN_DENO_LOCAL_RANK",
+  /** How many ranks run on this rank's host. */
+  LOCAL_SIZE: "MPIRUN_DENO_LOCAL_SIZE",
+  /** `host:port` of the launcher's coordinator. */
+  COORDINATOR: "MPIRUN_DENO_COORDINATOR",
+  /** The job's secret token (hex); only ever passed through the environment. */
+  TOKEN: "MPIRUN_DENO_TOKEN",
+  /** An identifier of the job, for messages. */
+  JOB_ID: "MPIRUN_DENO_JOB_ID",
+  /** The user script a rank runs (absolute path or URL). */
+  SCRIPT: "MPIRUN_DENO_SCRIPT",
+  /** Set to `rank` when a compiled binary is started as a rank rather than as the launcher. */
+  ROLE: "MPIRUN_DENO_ROLE",
+  /** The address this rank listens on for its peers (default: chosen by the launcher or the host). */
+  BIND_ADDRESS: "MPIRUN_DENO_BIND_ADDRESS",
+  /** The host name this rank reports (tests use it to fake several hosts on one machine). */
+  HOSTNAME: "MPIRUN_DENO_HOSTNAME",
+  /** Microseconds a waiting rank keeps polling before it sleeps in the event loop. */
+  POLL_US: "MPIRUN_DENO_POLL_US",
+} as const;
+
+/** Reads a variable, or `undefined` when it is unset or empty. */
+export function readEnv(name: string): string | undefined {
+  const value = process.env[name];
+  return value === undefined || value === "" ? undefined : value;
+}
+
+/**
+ * Reads a variable that must hold a whole number in `[min, max]`, or `undefined` when unset. Anything else
+ * throws an error naming the variable and its value.
+ *
+ * @example
+ * ```ts
+ * import { readIntEnv } from "./env.ts";
+ * const rank = readIntEnv("MPIRUN_DENO_RANK", 0, 2 ** 31 - 1) ?? 0;
+ * ```
+ */
+export function readIntEnv(name: string, min: number, max: number): number | undefined {
+  const text = readEnv(name);
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (!/^-?\d+$/.test(text) || !Number.isSafeInteger(value) || value < min || value > max) {
+    throw new Error(`environment variable ${name}=${JSON.stringify(text)} is not a whole number in ${min}..${max}`);
+  }
+  return value;
+}

@@ -1,0 +1,386 @@
+/**
+ * The point-to-point engine: turns sends into frames and frames into completed receives. Small messages go
+ * eagerly; large or synchronous ones by rendezvous (RTS -> CTS -> RDATA), and eager bytes in flight to one peer
+ * are bounded by a credit window, so a sender far ahead of its receiver cannot exhaust the receiver's memory.
+ * No public API lives here: `comm/` checks arguments and calls this.
+ *
+ * @module
+ */
+
+import { ANY_SOURCE } from "../constants.ts";
+import { ErrorCode, type MPIError, mpiError } from "../errors.ts";
+import { FrameFlag, type FrameHeader, FrameKind, HEADER_SIZE } from "../wire/frame.ts";
+import { CREDIT_BATCH, EAGER_LIMIT, EAGER_WINDOW } from "../wire/limits.ts";
+import { type Arrival, matches, MatchQueues, type Pattern } from "./matching.ts";
+
+/** Where the engine sends frames: the mesh of connections (or an in-memory pair in tests). */
+export interface FrameSink {
+  /**
+   * Sends a frame to world rank `peer`; `done` runs once the bytes are written (or failed). When `headroom` is
+   * true, `payload` starts with {@linkcode HEADER_SIZE} free bytes for the header.
+   */
+  sendFrame(
+    peer: number,
+    header: FrameHeader,
+    payload: Uint8Array | undefined,
+    headroom: boolean,
+    done: (error?: Error | null) => void,
+  ): void;
+}
+
+/** Keeps the process alive while operations are pending, and lets it exit when none are. */
+export interface Liveness {
+  /** Called with +1 when an operation starts waiting and -1 when it ends. */
+  adjust(delta: number): void;
+}
+
+/** A message as a receive gets it. */
+export interface Received {
+  source: number;
+  tag: number;
+  raw: boolean;
+  payload: Uint8Array;
+}
+
+/** What to send. */
+export interface SendOrder {
+  /** World rank of the destination process. */
+  peer: number;
+  context: number;
+  /** The sender's rank in the communicator. */
+  source: number;
+  tag: number;
+  /** The bytes; with `headroom`, the first {@linkcode HEADER_SIZE} bytes are free for the header. */
+  payload: Uint8Array;
+  headroom: boolean;
+  raw: boolean;
+  /** Synchronous: resolve only once the receiver has matched the message. */
+  sync: boolean;
+  /** Does the engine own `payload` (an encoded value)? Then the send completes without waiting for the write. */
+  owned: boolean;
+}
+
+/** A receive in the posted queue. */
+interface PostedReceive extends Pattern {
+  resolve(message: Received): void;
+  reject(error: unknown): void;
+}
+
+/** A probe waiting for a matching message. */
+interface ProbeWaiter extends Pattern {
+  resolve(arrival: Arrival): void;
+  reject(error: unknown): void;
+}
+
+/** A rendezvous send waiting for its CTS. */
+interface PendingSend {
+  order: SendOrder;
+  resolve(): void;
+  reject(error: unknown): void;
+}
+
+/** A pending receive: its promise and a way to withdraw it. */
+export interface ReceiveHandle {
+  promise: Promise<Received | undefined>;
+  cancel(): boolean;
+}
+
+const NO_LIVENESS: Liveness = { adjust() {} };
+
+/**
+ * One engine per process, shared by every communicator (contexts keep their traffic apart).
+ *
+ * @example
+ * ```ts ignore
+ * const engine = new Engine(0, 2, mesh);
+ * mesh.onFrame = (peer, header, payload) => engine.onFrame(peer, header, payload);
+ * ```
+ */
+export class Engine {
+  /** World rank of this process. */
+  readonly rank: number;
+  /** Number of processes in the world. */
+  readonly size: number;
+  #sink: FrameSink;
+  #liveness: Liveness;
+  #queues = new MatchQueues<PostedReceive>();
+  #probes: ProbeWaiter[] = [];
+  #eagerInFlight: Int32Array;
+  #eagerConsumed: Int32Array;
+  #nextSeq: Uint32Array;
+  #pendingSends: Map<number, PendingSend>[];
+  #awaitingData: Map<number, { receive: PostedReceive; arrival: Arrival }>[];
+  #lost: (MPIError | undefined)[];
+
+  constructor(rank: number, size: number, sink: FrameSink, liveness: Liveness = NO_LIVENESS) {
+    this.rank = rank;
+    this.size = size;
+    this.#sink = sink;
+    this.#liveness = liveness;
+    this.#eagerInFlight = new Int32Array(size);
+    this.#eagerConsumed = new Int32Array(size);
+    this.#nextSeq = new Uint32Array(size);
+    this.#pendingSends = Array.from({ length: size }, () => new Map());
+    this.#awaitingData = Array.from({ length: size }, () => new Map());
+    this.#lost = new Array(size);
+  }
+
+  /** Sends a message; resolves once its bytes are out of the caller's hands (for `sync`, once matched). */
+  send(order: SendOrder): Promise<void> {
+    const lost = this.#lost[order.peer];
+    if (lost) return Promise.reject(lost);
+    const size = order.payload.length - (order.headroom ? HEADER_SIZE : 0);
+    const peer = order.peer;
+    if (!order.sync && size <= EAGER_LIMIT && this.#eagerInFlight[peer] + size <= EAGER_WINDOW) {
+      this.#eagerInFlight[peer] += size;
+      const header = this.#header(FrameKind.EAGER, order, 0, 0);
+      if (order.owned) {
+        this.#busy(1);
+        this.#sink.sendFrame(peer, header, order.payload, order.headroom, () => this.#busy(-1));
+        return Promise.resolve();
+      }
+      return this.#sendAndWait(peer, header, order.payload, order.headroom);
+    }
+    const seq = this.#nextSeq[peer]++;
+    this.#busy(1);
+    return new Promise<void>((resolve, reject) => {
+      this.#pendingSends[peer].set(seq, { order, resolve, reject });
+      const header = this.#header(FrameKind.RTS, order, seq, size);
+      this.#sink.sendFrame(peer, header, undefined, false, (error) => {
+        if (error) this.#failSend(peer, seq, error);
+      });
+    }).finally(() => this.#busy(-1));
+  }
+
+  /**
+   * Posts a receive for `pattern` (its `peer` is the world rank of a specific source, or -1). Resolves with the
+   * message, or `undefined` if cancelled.
+   */
+  receive(pattern: Pattern): ReceiveHandle {
+    const arrival = this.#queues.takeUnexpected(pattern);
+    if (arrival?.payload) {
+      this.#consumeEager(arrival.peer, arrival.size);
+      return { promise: Promise.resolve(received(arrival, arrival.payload)), cancel: () => false };
+    }
+    let receive!: PostedReceive;
+    const promise = new Promise<Received | undefined>((resolve, reject) => {
+      receive = { ...pattern, resolve, reject };
+    });
+    this.#busy(1);
+    const settled = promise.finally(() => this.#busy(-1));
+    if (arrival) {
+      this.#requestData(arrival, receive);
+      return { promise: settled, cancel: () => false };
+    }
+    const lost = pattern.peer >= 0 ? this.#lost[pattern.peer] : undefined;
+    if (lost) {
+      receive.reject(lost);
+      return { promise: settled, cancel: () => false };
+    }
+    this.#queues.post(receive);
+    return {
+      promise: settled,
+      cancel: () => {
+        if (!this.#queues.withdraw(receive)) return false;
+        receive.resolve(undefined as unknown as Received);
+        return true;
+      },
+    };
+  }
+
+  /** The envelope of the earliest matching message that has arrived, without receiving it. */
+  peek(pattern: Pattern): Arrival | undefined {
+    return this.#queues.peekUnexpected(pattern);
+  }
+
+  /** Waits until a matching message has arrived; resolves with its envelope, leaving it to be received. */
+  probe(pattern: Pattern): Promise<Arrival> {
+    const arrival = this.#queues.peekUnexpected(pattern);
+    if (arrival) return Promise.resolve(arrival);
+    const lost = pattern.peer >= 0 ? this.#lost[pattern.peer] : undefined;
+    if (lost) return Promise.reject(lost);
+    this.#busy(1);
+    return new Promise<Arrival>((resolve, reject) => {
+      this.#probes.push({ ...pattern, resolve, reject });
+    }).finally(() => this.#busy(-1));
+  }
+
+  /** Feeds one frame from world rank `peer`. */
+  onFrame(peer: number, header: FrameHeader, payload: Uint8Array): void {
+    switch (header.kind) {
+      case FrameKind.EAGER:
+      case FrameKind.RTS:
+        this.#onArrival({
+          context: header.context,
+          source: header.source,
+          tag: header.tag,
+          peer,
+          raw: (header.flags & FrameFlag.RAW) !== 0,
+          payload: header.kind === FrameKind.EAGER ? payload : undefined,
+          size: header.kind === FrameKind.EAGER ? payload.length : header.size,
+          seq: header.seq,
+        });
+        return;
+      case FrameKind.CTS:
+        this.#onClearToSend(peer, header.seq);
+        return;
+      case FrameKind.RDATA:
+        this.#onRendezvousData(peer, header.seq, payload);
+        return;
+      case FrameKind.CREDIT:
+        this.#eagerInFlight[peer] -= header.size;
+        return;
+    }
+  }
+
+  /**
+   * Marks world rank `peer` as gone: every operation that can only complete through it fails with
+   * ERR_PEER_LOST, and so does every later operation that names it.
+   */
+  onPeerLost(peer: number, why: string): void {
+    if (this.#lost[peer]) return;
+    const error = mpiError(ErrorCode.ERR_PEER_LOST, `rank ${peer} is gone (${why})`);
+    this.#lost[peer] = error;
+    for (const pending of this.#pendingSends[peer].values()) pending.reject(error);
+    this.#pendingSends[peer].clear();
+    for (const { receive } of this.#awaitingData[peer].values()) receive.reject(error);
+    this.#awaitingData[peer].clear();
+    for (const receive of this.#queues.takePostedWhere((receive) => receive.peer === peer)) receive.reject(error);
+    const probes = this.#probes.filter((probe) => probe.peer === peer);
+    this.#probes = this.#probes.filter((probe) => probe.peer !== peer);
+    for (const probe of probes) probe.reject(error);
+  }
+
+  /** The error a lost peer left, if it is lost. */
+  lostPeer(peer: number): MPIError | undefined {
+    return this.#lost[peer];
+  }
+
+  /** Fails every pending operation with `error` (the job is ending). */
+  abortAll(error: unknown): void {
+    for (const receive of this.#queues.takePostedWhere(() => true)) receive.reject(error);
+    for (const probe of this.#probes.splice(0)) probe.reject(error);
+    for (let peer = 0; peer < this.size; peer++) {
+      for (const pending of this.#pendingSends[peer].values()) pending.reject(error);
+      this.#pendingSends[peer].clear();
+      for (const { receive } of this.#awaitingData[peer].values()) receive.reject(error);
+      this.#awaitingData[peer].clear();
+    }
+  }
+
+  #onArrival(arrival: Arrival): void {
+    const receive = this.#queues.takePosted(arrival);
+    if (receive) {
+      if (arrival.payload) {
+        this.#consumeEager(arrival.peer, arrival.size);
+        receive.resolve(received(arrival, arrival.payload));
+      } else {
+        this.#requestData(arrival, receive);
+      }
+      return;
+    }
+    this.#queues.addUnexpected(arrival);
+    if (this.#probes.length === 0) return;
+    const index = this.#probes.findIndex((probe) => matches(probe, arrival));
+    if (index >= 0) this.#probes.splice(index, 1)[0].resolve(arrival);
+  }
+
+  #requestData(arrival: Arrival, receive: PostedReceive): void {
+    this.#awaitingData[arrival.peer].set(arrival.seq, { receive, arrival });
+    const header: FrameHeader = {
+      length: 0,
+      kind: FrameKind.CTS,
+      flags: 0,
+      context: arrival.context,
+      source: this.rank,
+      tag: 0,
+      seq: arrival.seq,
+      size: 0,
+    };
+    this.#sink.sendFrame(arrival.peer, header, undefined, false, () => {});
+  }
+
+  #onClearToSend(peer: number, seq: number): void {
+    const pending = this.#pendingSends[peer].get(seq);
+    if (!pending) return;
+    this.#pendingSends[peer].delete(seq);
+    const { order } = pending;
+    const payload = order.headroom ? order.payload.subarray(HEADER_SIZE) : order.payload;
+    const header = this.#header(FrameKind.RDATA, order, seq, payload.length);
+    this.#sink.sendFrame(peer, header, payload, false, (error) => {
+      if (error) pending.reject(this.#lost[peer] ?? error);
+      else pending.resolve();
+    });
+  }
+
+  #onRendezvousData(peer: number, seq: number, payload: Uint8Array): void {
+    const awaiting = this.#awaitingData[peer].get(seq);
+    if (!awaiting) return;
+    this.#awaitingData[peer].delete(seq);
+    awaiting.receive.resolve(received(awaiting.arrival, payload));
+  }
+
+  #failSend(peer: number, seq: number, error: Error): void {
+    const pending = this.#pendingSends[peer].get(seq);
+    if (!pending) return;
+    this.#pendingSends[peer].delete(seq);
+    pending.reject(this.#lost[peer] ?? error);
+  }
+
+  #consumeEager(peer: number, size: number): void {
+    const consumed = this.#eagerConsumed[peer] + size;
+    if (consumed < CREDIT_BATCH) {
+      this.#eagerConsumed[peer] = consumed;
+      return;
+    }
+    this.#eagerConsumed[peer] = 0;
+    const header: FrameHeader = {
+      length: 0,
+      kind: FrameKind.CREDIT,
+      flags: 0,
+      context: 0,
+      source: this.rank,
+      tag: 0,
+      seq: 0,
+      size: consumed,
+    };
+    this.#sink.sendFrame(peer, header, undefined, false, () => {});
+  }
+
+  #sendAndWait(peer: number, header: FrameHeader, payload: Uint8Array, headroom: boolean): Promise<void> {
+    this.#busy(1);
+    return new Promise<void>((resolve, reject) => {
+      this.#sink.sendFrame(peer, header, payload, headroom, (error) => {
+        this.#busy(-1);
+        if (error) reject(this.#lost[peer] ?? error);
+        else resolve();
+      });
+    });
+  }
+
+  #header(kind: number, order: SendOrder, seq: number, size: number): FrameHeader {
+    return {
+      length: 0,
+      kind,
+      flags: (order.raw ? FrameFlag.RAW : 0) | (order.sync ? FrameFlag.SYNC : 0),
+      context: order.context,
+      source: order.source,
+      tag: order.tag,
+      seq,
+      size,
+    };
+  }
+
+  #busy(delta: number): void {
+    this.#liveness.adjust(delta);
+  }
+}
+
+function received(arrival: Arrival, payload: Uint8Array): Received {
+  return { source: arrival.source, tag: arrival.tag, raw: arrival.raw, payload };
+}
+
+/** A pattern's source for messages: ANY_SOURCE maps to no specific peer. */
+export function patternPeer(source: number, worldRankOf: (rank: number) => number): number {
+  return source === ANY_SOURCE ? -1 : worldRankOf(source);
+}

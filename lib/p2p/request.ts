@@ -1,0 +1,197 @@
+/**
+ * `Request<T>`: the handle of a non-blocking operation. It is awaitable, and has MPI's `wait`/`test`/`cancel`
+ * with the static `waitall`, `waitany`, `waitsome`, `testall` and `testany`.
+ *
+ * @module
+ */
+
+import { setImmediate } from "node:timers";
+import { Status } from "./status.ts";
+
+/** Resolves on the next turn of the event loop, after pending I/O: lets `test` loops make progress. */
+export function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/**
+ * A pending operation. `await request` (or `request.wait()`) gives its result; `test()` looks without waiting.
+ * A cancelled receive resolves with `undefined` and its status says `Is_cancelled()`.
+ *
+ * @example
+ * ```ts
+ * import { MPI, Request } from "mpirun-deno";
+ * const comm = MPI.COMM_WORLD;
+ * const right = (comm.rank + 1) % comm.size, left = (comm.rank - 1 + comm.size) % comm.size;
+ * const [, fromLeft] = await Request.waitall([comm.isend(comm.rank, right), comm.irecv(left)]);
+ * console.log(fromLeft === left); // true
+ * ```
+ */
+export class Request<T = unknown> implements PromiseLike<T> {
+  /** The envelope of the completed operation (receives fill it in). */
+  readonly status: Status = new Status();
+  #promise: Promise<T>;
+  #done = false;
+  #failed = false;
+  #value: T | undefined;
+  #error: unknown;
+  #cancel: (() => boolean) | undefined;
+
+  /**
+   * Wraps `promise`; `cancel` tries to withdraw the operation and says whether it did. Internal: users get
+   * requests from `isend`, `irecv` and the non-blocking collectives.
+   */
+  constructor(promise: Promise<T>, cancel?: () => boolean) {
+    this.#cancel = cancel;
+    this.#promise = promise.then(
+      (value) => {
+        this.#done = true;
+        this.#value = value;
+        return value;
+      },
+      (error) => {
+        this.#done = true;
+        this.#failed = true;
+        this.#error = error;
+        throw error;
+      },
+    );
+    // A request nobody awaits must not crash the process with an unhandled rejection: the error is kept and
+    // raised by wait/test instead.
+    this.#promise.catch(() => {});
+  }
+
+  /** A request that is already complete with `value`. */
+  static resolved<T>(value: T): Request<T> {
+    return new Request(Promise.resolve(value));
+  }
+
+  // deno-lint-ignore no-explicit-any
+  then<R1 = T, R2 = never>(
+    onfulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
+    onrejected?: ((reason: any) => R2 | PromiseLike<R2>) | null,
+  ): Promise<R1 | R2> {
+    return this.#promise.then(onfulfilled, onrejected);
+  }
+
+  /** Is the operation complete (successfully or not)? Looks without waiting or making progress. */
+  get done(): boolean {
+    return this.#done;
+  }
+
+  /** Waits for completion and returns the result; copies the envelope into `status` if given. */
+  async wait(status?: Status): Promise<T> {
+    const value = await this.#promise;
+    status?.copyFrom(this.status);
+    return value;
+  }
+
+  /** Alias of {@linkcode Request.wait}, as mpi4py's `Wait`. */
+  Wait(status?: Status): Promise<T> {
+    return this.wait(status);
+  }
+
+  /**
+   * Lets pending I/O run once, then says whether the operation is complete: `[true, value]` or
+   * `[false, undefined]`. Rejects if the operation failed.
+   */
+  async test(status?: Status): Promise<[boolean, T | undefined]> {
+    if (!this.#done) await nextTurn();
+    if (!this.#done) return [false, undefined];
+    if (this.#failed) throw this.#error;
+    status?.copyFrom(this.status);
+    return [true, this.#value];
+  }
+
+  /** Alias of {@linkcode Request.test}, as mpi4py's `Test`. */
+  Test(status?: Status): Promise<[boolean, T | undefined]> {
+    return this.test(status);
+  }
+
+  /**
+   * Tries to withdraw the operation. A receive that has not matched a message is withdrawn: it resolves with
+   * `undefined` and `status.Is_cancelled()` is true. Returns whether it was withdrawn (sends are not).
+   */
+  cancel(): boolean {
+    if (this.#done || !this.#cancel) return false;
+    const cancelled = this.#cancel();
+    if (cancelled) this.status.cancelled = true;
+    return cancelled;
+  }
+
+  /** Alias of {@linkcode Request.cancel}, as mpi4py's `Cancel`. */
+  Cancel(): boolean {
+    return this.cancel();
+  }
+
+  /** Waits for every request; returns their values in order. Rejects with the first failure. */
+  static async waitall<T>(requests: readonly PromiseLike<T>[], statuses?: Status[]): Promise<T[]> {
+    const values = await Promise.all(requests);
+    if (statuses) {
+      requests.forEach((request, i) => {
+        if (request instanceof Request) (statuses[i] ??= new Status()).copyFrom(request.status);
+      });
+    }
+    return values;
+  }
+
+  /** Waits for the first request to complete; returns `[index, value]`. */
+  static waitany<T>(requests: readonly Request<T>[], status?: Status): Promise<[number, T]> {
+    if (requests.length === 0) return Promise.resolve([-1, undefined as T]);
+    return Promise.race(
+      requests.map((request, index) => request.#promise.then((value): [number, T] => [index, value])),
+    ).then((result) => {
+      status?.copyFrom(requests[result[0]].status);
+      return result;
+    });
+  }
+
+  /** Waits until at least one request is complete; returns the indices and values of all complete ones. */
+  static async waitsome<T>(requests: readonly Request<T>[]): Promise<[number[], T[]]> {
+    if (requests.length === 0) return [[], []];
+    await Request.waitany(requests);
+    return Request.#completed(requests);
+  }
+
+  /** Lets I/O run once; returns `[true, values]` if every request is complete, else `[false, undefined]`. */
+  static async testall<T>(requests: readonly Request<T>[]): Promise<[boolean, T[] | undefined]> {
+    if (requests.some((request) => !request.#done)) await nextTurn();
+    if (requests.some((request) => !request.#done)) return [false, undefined];
+    return [true, await Promise.all(requests.map((request) => request.#promise))];
+  }
+
+  /** Lets I/O run once; returns `[index, true, value]` for a complete request, else `[-1, false, undefined]`. */
+  static async testany<T>(requests: readonly Request<T>[]): Promise<[number, boolean, T | undefined]> {
+    if (!requests.some((request) => request.#done)) await nextTurn();
+    const index = requests.findIndex((request) => request.#done);
+    if (index < 0) return [-1, false, undefined];
+    return [index, true, await requests[index].#promise];
+  }
+
+  /** Lets I/O run once; returns the indices and values of every complete request. */
+  static async testsome<T>(requests: readonly Request<T>[]): Promise<[number[], T[]]> {
+    await nextTurn();
+    return Request.#completed(requests);
+  }
+
+  static async #completed<T>(requests: readonly Request<T>[]): Promise<[number[], T[]]> {
+    const indices: number[] = [];
+    const values: T[] = [];
+    for (let i = 0; i < requests.length; i++) {
+      if (!requests[i].#done) continue;
+      indices.push(i);
+      values.push(await requests[i].#promise);
+    }
+    return [indices, values];
+  }
+
+  /** mpi4py spellings of the static helpers. */
+  static Waitall = Request.waitall;
+  /** See {@linkcode Request.waitany}. */
+  static Waitany = Request.waitany;
+  /** See {@linkcode Request.waitsome}. */
+  static Waitsome = Request.waitsome;
+  /** See {@linkcode Request.testall}. */
+  static Testall = Request.testall;
+  /** See {@linkcode Request.testany}. */
+  static Testany = Request.testany;
+}

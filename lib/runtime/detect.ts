@@ -1,0 +1,51 @@
+/**
+ * Which runtime this process runs on, and the facts that differ between them.
+ *
+ * @module
+ */
+
+import * as os from "node:os";
+import process from "node:process";
+import type { RuntimeName } from "./runtime.ts";
+
+// deno-lint-ignore no-explicit-any
+const globals = globalThis as any;
+
+/** The runtime this process runs on. */
+export const runtimeName: RuntimeName = typeof globals.Deno?.version?.deno === "string"
+  ? "deno"
+  : typeof globals.Bun?.version === "string"
+  ? "bun"
+  : "node";
+
+/** The runtime's version string, such as `"2.5.0"`. */
+export const runtimeVersion: string = runtimeName === "deno"
+  ? globals.Deno.version.deno
+  : runtimeName === "bun"
+  ? globals.Bun.version
+  : process.versions.node;
+
+/** The path of the executable running this process (the runtime, or the compiled mpirun-deno binary). */
+export function execPath(): string {
+  return runtimeName === "deno" ? globals.Deno.execPath() : process.execPath;
+}
+
+/**
+ * Is this process a single executable built by `bun build --compile`? Such a binary embeds its sources under
+ * a virtual `/$bunfs/` (or `B:/~BUN/`) root.
+ */
+export function isCompiledBinary(): boolean {
+  if (runtimeName !== "bun") return false;
+  const main: string = globals.Bun.main ?? "";
+  return main.startsWith("/$bunfs/") || main.includes("~BUN");
+}
+
+/** This host's name, as `Get_processor_name()` reports it. */
+export function hostname(): string {
+  return os.hostname();
+}
+
+/** How many processors this host has. */
+export function cpuCount(): number {
+  return os.cpus().length || 1;
+}

@@ -1,0 +1,44 @@
+/**
+ * What the rest of mpirun-deno needs from the JavaScript runtime it runs on: its name, its executable, the
+ * host name, and TCP sockets. This folder is the only place that knows Deno from Bun; everything else asks it.
+ *
+ * @module
+ */
+
+/** The runtimes mpirun-deno runs on. */
+export type RuntimeName = "deno" | "bun" | "node";
+
+/** A connected byte stream (TCP). One owner reads it; writes are queued in order. */
+export interface SocketHandle {
+  /** Address of the other end, for messages. */
+  readonly remoteAddress: string;
+  /** This end's IP address: an address of this host that the other end could reach. */
+  readonly localAddress: string;
+  /**
+   * Queues `data` for writing (the caller must not change it until `done` runs). Returns false when the
+   * runtime's write queue is above its high-water mark.
+   */
+  write(data: Uint8Array, done?: (error?: Error | null) => void): boolean;
+  /** Sets the single reader of incoming chunks. */
+  onData(callback: (chunk: Uint8Array) => void): void;
+  /** Called once when the stream ends, with the error if it failed. */
+  onClose(callback: (error?: Error) => void): void;
+  /** Called when the write queue has drained below its high-water mark. */
+  onDrain(callback: () => void): void;
+  /** Ends the stream after queued writes. */
+  end(): void;
+  /** Closes the stream at once. */
+  destroy(): void;
+  /** Lets the process exit while this stream is open. */
+  unref(): void;
+  /** Keeps the process alive while this stream is open. */
+  ref(): void;
+}
+
+/** A listening TCP socket. */
+export interface ListenerHandle {
+  readonly host: string;
+  readonly port: number;
+  close(): void;
+  unref(): void;
+}

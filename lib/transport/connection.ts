@@ -1,0 +1,227 @@
+/**
+ * One TCP connection between two parties of a job (rank-rank or rank-launcher): raw bytes while the handshake
+ * runs, then frames. The connection is the single owner of its socket's read side.
+ *
+ * @module
+ */
+
+import type { SocketHandle } from "../runtime/runtime.ts";
+import { HEADER_SIZE, writeHeader } from "../wire/frame.ts";
+import type { FrameHeader } from "../wire/frame.ts";
+import { FrameError, FrameReader } from "../wire/frame_reader.ts";
+import { MAX_FRAME_PAYLOAD, MAX_HANDSHAKE_BYTES } from "../wire/limits.ts";
+
+/** What a framed connection reports to its owner. */
+export interface ConnectionEvents {
+  /** A whole frame arrived. The payload view stays valid; the connection never writes into it again. */
+  onFrame(header: FrameHeader, payload: Uint8Array): void;
+  /** The connection ended: `error` is set unless the other side closed it cleanly. */
+  onClose(error?: Error): void;
+}
+
+/** Raised when the handshake phase gets fewer bytes than it needs, or too many. */
+export class HandshakeError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "HandshakeError";
+  }
+}
+
+/** Below this size a header and payload are copied into one buffer so that one write sends both. */
+const COALESCE_LIMIT = 16 * 1024;
+
+/**
+ * A connection: `readBytes` during the handshake, then `startFrames` hands every frame to its events.
+ *
+ * @example
+ * ```ts ignore
+ * const connection = new Connection(socket);
+ * const hello = await connection.readBytes(28);
+ * connection.startFrames({ onFrame: (header) => console.log(header.kind), onClose: () => {} });
+ * ```
+ */
+export class Connection {
+  readonly socket: SocketHandle;
+  #raw: Uint8Array[] = [];
+  #rawBytes = 0;
+  #rawWaiter: { need: number; resolve: (bytes: Uint8Array) => void; reject: (error: Error) => void } | undefined;
+  #reader: FrameReader | undefined;
+  #events: ConnectionEvents | undefined;
+  #closed = false;
+  #closeError: Error | undefined;
+  #writing = 0;
+
+  constructor(socket: SocketHandle) {
+    this.socket = socket;
+    socket.onData((chunk) => this.#onData(chunk));
+    socket.onClose((error) => this.#onClose(error));
+  }
+
+  /** Has the socket closed? */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Bytes handed to `send`/`write` whose write has not completed yet. */
+  get writesInFlight(): number {
+    return this.#writing;
+  }
+
+  /** Resolves with exactly `count` bytes of the handshake phase; rejects if the socket closes first. */
+  readBytes(count: number): Promise<Uint8Array> {
+    return new Promise((resolve, reject) => {
+      this.#rawWaiter = { need: count, resolve, reject };
+      this.#serveRaw();
+    });
+  }
+
+  /** Writes raw bytes (handshake phase). */
+  writeRaw(bytes: Uint8Array): void {
+    this.socket.write(bytes);
+  }
+
+  /** Ends the handshake phase: from now on bytes are frames, up to `maxPayload` bytes each. */
+  startFrames(events: ConnectionEvents, maxPayload = MAX_FRAME_PAYLOAD): void {
+    this.#events = events;
+    this.#reader = new FrameReader(maxPayload);
+    const pending = this.#raw;
+    this.#raw = [];
+    this.#rawBytes = 0;
+    for (const chunk of pending) {
+      if (!this.#feed(chunk)) return;
+    }
+    if (this.#closed) events.onClose(this.#closeError);
+  }
+
+  /**
+   * Sends one frame. Small payloads are copied behind the header so one write carries both; a large one is
+   * written from the caller's bytes, which must stay unchanged until `done` runs.
+   */
+  send(header: FrameHeader, payload: Uint8Array | undefined, done?: (error?: Error | null) => void): void {
+    const length = payload?.length ?? 0;
+    header.length = length;
+    if (length <= COALESCE_LIMIT) {
+      const bytes = new Uint8Array(HEADER_SIZE + length);
+      writeHeader(bytes, header);
+      if (payload) bytes.set(payload, HEADER_SIZE);
+      this.#write(bytes, done);
+      return;
+    }
+    const head = new Uint8Array(HEADER_SIZE);
+    writeHeader(head, header);
+    this.#write(head);
+    this.#write(payload!, done);
+  }
+
+  /**
+   * Sends a frame whose first {@linkcode HEADER_SIZE} bytes are free for the header (an encoder's headroom):
+   * one write, no copy.
+   */
+  sendWithHeadroom(header: FrameHeader, frame: Uint8Array, done?: (error?: Error | null) => void): void {
+    header.length = frame.length - HEADER_SIZE;
+    writeHeader(frame, header);
+    this.#write(frame, done);
+  }
+
+  /** Closes the connection after queued writes. */
+  close(): void {
+    this.socket.end();
+  }
+
+  /** Closes the connection at once. */
+  destroy(): void {
+    this.socket.destroy();
+  }
+
+  #write(bytes: Uint8Array, done?: (error?: Error | null) => void): void {
+    if (this.#closed) {
+      done?.(this.#closeError ?? new Error("connection is closed"));
+      return;
+    }
+    this.#writing += bytes.length;
+    this.socket.write(bytes, (error) => {
+      this.#writing -= bytes.length;
+      done?.(error);
+    });
+  }
+
+  #onData(chunk: Uint8Array): void {
+    if (this.#reader) {
+      this.#feed(chunk);
+      return;
+    }
+    this.#raw.push(chunk);
+    this.#rawBytes += chunk.length;
+    if (this.#rawBytes > MAX_HANDSHAKE_BYTES) {
+      this.#fail(new HandshakeError(`sent ${this.#rawBytes} bytes before finishing the handshake`));
+      return;
+    }
+    this.#serveRaw();
+  }
+
+  #feed(chunk: Uint8Array): boolean {
+    let frames;
+    try {
+      frames = this.#reader!.push(chunk);
+    } catch (error) {
+      if (!(error instanceof FrameError)) throw error;
+      this.#fail(error);
+      return false;
+    }
+    for (const frame of frames) this.#events!.onFrame(frame.header, frame.payload);
+    return true;
+  }
+
+  #serveRaw(): void {
+    const waiter = this.#rawWaiter;
+    if (!waiter) return;
+    if (this.#rawBytes < waiter.need) {
+      if (this.#closed) {
+        this.#rawWaiter = undefined;
+        waiter.reject(new HandshakeError(`closed after ${this.#rawBytes} of ${waiter.need} handshake bytes`));
+      }
+      return;
+    }
+    const all = this.#raw.length === 1 ? this.#raw[0] : concat(this.#raw, this.#rawBytes);
+    const taken = all.slice(0, waiter.need);
+    const rest = all.subarray(waiter.need);
+    this.#raw = rest.length > 0 ? [rest] : [];
+    this.#rawBytes = rest.length;
+    this.#rawWaiter = undefined;
+    waiter.resolve(taken);
+  }
+
+  #fail(error: Error): void {
+    this.#closeError ??= error;
+    this.socket.destroy();
+    // Some runtimes report the close of a destroyed socket late or not at all; report it now.
+    this.#onClose(error);
+  }
+
+  #onClose(error?: Error): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#closeError ??= error;
+    if (this.#reader) {
+      this.#events!.onClose(this.#closeError);
+      return;
+    }
+    const waiter = this.#rawWaiter;
+    if (waiter && this.#closeError) {
+      this.#rawWaiter = undefined;
+      waiter.reject(this.#closeError);
+      return;
+    }
+    this.#serveRaw();
+  }
+}
+
+function concat(chunks: Uint8Array[], total: number): Uint8Array {
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return out;
+}

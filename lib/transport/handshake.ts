@@ -1,0 +1,148 @@
+/**
+ * Proof of the job token, both ways, before any frame is accepted: each side sends a fresh nonce and answers
+ * the other's nonce with an HMAC-SHA256 keyed by the token. The token itself never travels.
+ *
+ * ```
+ * acceptor  -> connector : MAGIC(8) nonceA(16)
+ * connector -> acceptor  : MAGIC(8) connectorId(i32) nonceC(16) HMAC(token, "C" nonceA connectorId acceptorId)(32)
+ * acceptor  -> connector : HMAC(token, "A" nonceC acceptorId connectorId)(32)
+ * ```
+ *
+ * Ids are world ranks; the launcher's coordinator is {@linkcode COORDINATOR_ID}.
+ *
+ * @module
+ */
+
+import { Buffer } from "node:buffer";
+import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { HANDSHAKE_TIMEOUT_MS } from "../wire/limits.ts";
+import { type Connection, HandshakeError } from "./connection.ts";
+
+/** The id the launcher's coordinator proves itself as. */
+export const COORDINATOR_ID = -1;
+
+/** The id of the rank that serves the rendezvous under direct Slurm launch is its rank; this marks "any rank". */
+export const ANY_ID = -2;
+
+const MAGIC = new TextEncoder().encode("MPIRDNO1");
+const NONCE_SIZE = 16;
+const MAC_SIZE = 32;
+const HELLO_SIZE = MAGIC.length + NONCE_SIZE;
+const PROOF_SIZE = MAGIC.length + 4 + NONCE_SIZE + MAC_SIZE;
+
+function mac(token: Uint8Array, role: string, nonce: Uint8Array, ownId: number, otherId: number): Uint8Array {
+  const ids = new Uint8Array(8);
+  const view = new DataView(ids.buffer);
+  view.setInt32(0, ownId, true);
+  view.setInt32(4, otherId, true);
+  return new Uint8Array(createHmac("sha256", token).update(role).update(nonce).update(ids).digest());
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+function withTimeout<T>(promise: Promise<T>, connection: Connection, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      connection.destroy();
+      reject(new HandshakeError(`${what} took longer than ${HANDSHAKE_TIMEOUT_MS} ms`));
+    }, HANDSHAKE_TIMEOUT_MS);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Acceptor side: challenges the connector and checks its proof. Resolves with the connector's id; rejects with
+ * {@linkcode HandshakeError} (the connection is then destroyed) when the proof is wrong, late or malformed.
+ *
+ * @example
+ * ```ts ignore
+ * const peerRank = await acceptHandshake(connection, token, myRank, (id) => id >= 0 && id < size);
+ * ```
+ */
+export function acceptHandshake(
+  connection: Connection,
+  token: Uint8Array,
+  ownId: number,
+  isExpected: (id: number) => boolean,
+): Promise<number> {
+  return withTimeout(
+    (async () => {
+      const nonce = new Uint8Array(randomBytes(NONCE_SIZE));
+      const hello = new Uint8Array(HELLO_SIZE);
+      hello.set(MAGIC);
+      hello.set(nonce, MAGIC.length);
+      connection.writeRaw(hello);
+      const proof = await connection.readBytes(PROOF_SIZE);
+      if (!sameBytes(proof.subarray(0, MAGIC.length), MAGIC)) {
+        throw fail(connection, "it does not speak the mpirun-deno protocol");
+      }
+      const view = new DataView(proof.buffer, proof.byteOffset, proof.length);
+      const peerId = view.getInt32(MAGIC.length, true);
+      const peerNonce = proof.slice(MAGIC.length + 4, MAGIC.length + 4 + NONCE_SIZE);
+      const peerMac = proof.subarray(MAGIC.length + 4 + NONCE_SIZE);
+      if (!isExpected(peerId)) throw fail(connection, `it claims the unexpected id ${peerId}`);
+      if (!sameBytes(peerMac, mac(token, "C", nonce, peerId, ownId))) {
+        throw fail(connection, "its proof of the job token is wrong");
+      }
+      connection.writeRaw(mac(token, "A", peerNonce, ownId, peerId));
+      return peerId;
+    })(),
+    connection,
+    "the handshake",
+  );
+}
+
+/**
+ * Connector side: answers the acceptor's challenge and checks that the acceptor knows the token and is
+ * `expectedId`. Rejects with {@linkcode HandshakeError} otherwise.
+ */
+export function connectHandshake(
+  connection: Connection,
+  token: Uint8Array,
+  ownId: number,
+  expectedId: number,
+): Promise<void> {
+  return withTimeout(
+    (async () => {
+      const hello = await connection.readBytes(HELLO_SIZE);
+      if (!sameBytes(hello.subarray(0, MAGIC.length), MAGIC)) {
+        throw fail(connection, "it does not speak the mpirun-deno protocol");
+      }
+      const nonce = hello.subarray(MAGIC.length);
+      const ownNonce = new Uint8Array(randomBytes(NONCE_SIZE));
+      const proof = new Uint8Array(PROOF_SIZE);
+      proof.set(MAGIC);
+      new DataView(proof.buffer).setInt32(MAGIC.length, ownId, true);
+      proof.set(ownNonce, MAGIC.length + 4);
+      proof.set(mac(token, "C", nonce, ownId, expectedId), MAGIC.length + 4 + NONCE_SIZE);
+      connection.writeRaw(proof);
+      const answer = await connection.readBytes(MAC_SIZE);
+      if (!sameBytes(answer, mac(token, "A", ownNonce, expectedId, ownId))) {
+        throw fail(connection, "its proof of the job token is wrong");
+      }
+    })(),
+    connection,
+    "the handshake",
+  );
+}
+
+function fail(connection: Connection, why: string): HandshakeError {
+  connection.destroy();
+  return new HandshakeError(why);
+}
+
+/** Parses the hex job token from the environment into bytes; throws if it is not 32+ hex digits. */
+export function parseToken(hex: string): Uint8Array {
+  if (!/^([0-9a-f]{2}){16,}$/i.test(hex)) throw new Error("the job token is not a hex string of 16 or more bytes");
+  const bytes = new Uint8Array(hex.length / 2);
+  for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+  return bytes;
+}
+
+/** A fresh random job token, as hex. */
+export function newToken(): string {
+  return Buffer.from(randomBytes(32)).toString("hex");
+}

@@ -1,0 +1,182 @@
+/**
+ * The peer set of one rank: a listener for incoming connections and a lazily dialled connection to each peer.
+ * A rank sends to a peer only on the connection it dialled itself and receives on the one the peer dialled,
+ * so each direction is one ordered byte stream and simultaneous dials need no tie-break.
+ *
+ * @module
+ */
+
+import { connect } from "../runtime/net.ts";
+import type { SocketHandle } from "../runtime/runtime.ts";
+import type { FrameHeader } from "../wire/frame.ts";
+import { HEADER_SIZE } from "../wire/frame.ts";
+import { CONNECT_TIMEOUT_MS } from "../wire/limits.ts";
+import { Connection } from "./connection.ts";
+import { acceptHandshake, connectHandshake } from "./handshake.ts";
+
+/** Where a peer listens. */
+export interface PeerEndpoint {
+  host: string;
+  port: number;
+}
+
+/** What the mesh needs to know and whom it tells. */
+export interface MeshOptions {
+  /** This process's world rank. */
+  rank: number;
+  size: number;
+  token: Uint8Array;
+  /** Every rank's endpoint, indexed by rank (may be set later with `setPeers`). */
+  peers?: PeerEndpoint[];
+  onFrame(peer: number, header: FrameHeader, payload: Uint8Array): void;
+  onPeerLost(peer: number, why: string): void;
+  /** Diagnostics that must not disturb the job (refused strangers). */
+  log(message: string): void;
+}
+
+type Done = (error?: Error | null) => void;
+
+interface QueuedFrame {
+  header: FrameHeader;
+  payload: Uint8Array | undefined;
+  headroom: boolean;
+  done: Done;
+}
+
+/**
+ * Connections to every peer of one rank.
+ *
+ * @example
+ * ```ts ignore
+ * const mesh = new Mesh({ rank, size, token, peers, onFrame, onPeerLost, log: console.error });
+ * listener = await listen("127.0.0.1", 0, (socket) => mesh.accept(socket));
+ * ```
+ */
+export class Mesh {
+  #options: MeshOptions;
+  #peers: PeerEndpoint[] | undefined;
+  #outgoing: (Connection | QueuedFrame[] | undefined)[];
+  #connections = new Set<Connection>();
+  #closing = false;
+
+  constructor(options: MeshOptions) {
+    this.#options = options;
+    this.#peers = options.peers;
+    this.#outgoing = new Array(options.size);
+  }
+
+  /** Sets every rank's endpoint once the rendezvous has given them. */
+  setPeers(peers: PeerEndpoint[]): void {
+    this.#peers = peers;
+  }
+
+  /** Takes an accepted socket: proves the token both ways, then reads its frames as coming from that peer. */
+  accept(socket: SocketHandle): void {
+    socket.unref();
+    const connection = new Connection(socket);
+    const { rank, size, token } = this.#options;
+    acceptHandshake(connection, token, rank, (id) => id >= 0 && id < size && id !== rank).then(
+      (peer) => this.#adopt(connection, peer),
+      (error) => {
+        connection.destroy();
+        this.#options.log(`refused a connection from ${socket.remoteAddress}: ${error.message}`);
+      },
+    );
+  }
+
+  /** Sends a frame to `peer`, dialling it first if needed. Frames to one peer go out in call order. */
+  sendFrame(
+    peer: number,
+    header: FrameHeader,
+    payload: Uint8Array | undefined,
+    headroom: boolean,
+    done: Done,
+  ): void {
+    if (peer === this.#options.rank) {
+      this.#loopback(header, payload, headroom, done);
+      return;
+    }
+    const outgoing = this.#outgoing[peer];
+    if (outgoing instanceof Connection) {
+      write(outgoing, header, payload, headroom, done);
+      return;
+    }
+    if (outgoing) {
+      outgoing.push({ header, payload, headroom, done });
+      return;
+    }
+    this.#outgoing[peer] = [{ header, payload, headroom, done }];
+    this.#dial(peer).catch((error) => this.#dialFailed(peer, error));
+  }
+
+  /** Closes every connection (the process is ending). */
+  close(): void {
+    this.#closing = true;
+    for (const connection of this.#connections) connection.destroy();
+  }
+
+  #adopt(connection: Connection, peer: number): void {
+    this.#connections.add(connection);
+    connection.startFrames({
+      onFrame: (header, payload) => this.#options.onFrame(peer, header, payload),
+      onClose: (error) => {
+        this.#connections.delete(connection);
+        if (!this.#closing) this.#options.onPeerLost(peer, error ? error.message : "its connection closed");
+      },
+    });
+  }
+
+  async #dial(peer: number): Promise<void> {
+    const endpoint = this.#peers?.[peer];
+    if (!endpoint) throw new Error(`no address is known for rank ${peer}`);
+    const deadline = Date.now() + CONNECT_TIMEOUT_MS;
+    let socket: SocketHandle;
+    for (let delay = 10;; delay = Math.min(delay * 2, 500)) {
+      try {
+        socket = await connect(endpoint.host, endpoint.port);
+        break;
+      } catch (error) {
+        if (Date.now() + delay > deadline) throw error;
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
+    socket.unref();
+    const connection = new Connection(socket);
+    await connectHandshake(connection, this.#options.token, this.#options.rank, peer);
+    const queued = this.#outgoing[peer] as QueuedFrame[];
+    this.#outgoing[peer] = connection;
+    this.#adopt(connection, peer);
+    for (const frame of queued) write(connection, frame.header, frame.payload, frame.headroom, frame.done);
+  }
+
+  #dialFailed(peer: number, error: Error): void {
+    const queued = this.#outgoing[peer];
+    this.#outgoing[peer] = undefined;
+    const endpoint = this.#peers?.[peer];
+    const why = `could not connect to ${endpoint?.host}:${endpoint?.port}: ${error.message}`;
+    if (Array.isArray(queued)) for (const frame of queued) frame.done(new Error(why));
+    this.#options.onPeerLost(peer, why);
+  }
+
+  #loopback(header: FrameHeader, payload: Uint8Array | undefined, headroom: boolean, done: Done): void {
+    const body = payload === undefined
+      ? new Uint8Array(0)
+      : (headroom ? payload.subarray(HEADER_SIZE) : payload).slice();
+    const copy = { ...header, length: body.length };
+    queueMicrotask(() => {
+      done();
+      this.#options.onFrame(this.#options.rank, copy, body);
+    });
+  }
+}
+
+function write(
+  connection: Connection,
+  header: FrameHeader,
+  payload: Uint8Array | undefined,
+  headroom: boolean,
+  done: Done,
+): void {
+  if (headroom) connection.sendWithHeadroom(header, payload!, done);
+  else connection.send(header, payload, done);
+}

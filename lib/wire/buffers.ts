@@ -1,0 +1,86 @@
+/**
+ * Buffer arguments of the capitalised MPI methods: a TypedArray, an ArrayBuffer, a DataView, or `[buf, count]`,
+ * seen as the bytes they span. Pure.
+ *
+ * @module
+ */
+
+import { ErrorCode, mpiError } from "../errors.ts";
+
+/** Any typed array. */
+export type TypedArray =
+  | Int8Array
+  | Uint8Array
+  | Uint8ClampedArray
+  | Int16Array
+  | Uint16Array
+  | Int32Array
+  | Uint32Array
+  | Float32Array
+  | Float64Array
+  | BigInt64Array
+  | BigUint64Array;
+
+/** What a buffer argument may be: the array itself, or `[array, count]` for its first `count` elements. */
+export type BufferSpec = TypedArray | ArrayBuffer | DataView | readonly [TypedArray | ArrayBuffer, number];
+
+/** A buffer argument resolved to bytes, with its element size for counts and element-wise work. */
+export interface ByteView {
+  /** The bytes the argument spans (a view: writing it writes the caller's array). */
+  bytes: Uint8Array;
+  /** Bytes per element (1 for ArrayBuffer and DataView). */
+  elementSize: number;
+  /** The typed array the caller passed, if any. */
+  array: TypedArray | undefined;
+}
+
+/**
+ * Resolves a buffer argument to its bytes; throws ERR_TYPE/ERR_COUNT naming `where` and `argument` otherwise.
+ *
+ * @example
+ * ```ts
+ * import { toByteView } from "./buffers.ts";
+ * const view = toByteView([new Float64Array(4), 2], "Send", "buf");
+ * console.log(view.bytes.length); // 16
+ * ```
+ */
+export function toByteView(spec: unknown, where: string, argument: string): ByteView {
+  if (ArrayBuffer.isView(spec)) {
+    if (spec instanceof DataView) {
+      return { bytes: new Uint8Array(spec.buffer, spec.byteOffset, spec.byteLength), elementSize: 1, array: undefined };
+    }
+    const array = spec as TypedArray;
+    return {
+      bytes: new Uint8Array(array.buffer, array.byteOffset, array.byteLength),
+      elementSize: array.BYTES_PER_ELEMENT,
+      array,
+    };
+  }
+  if (spec instanceof ArrayBuffer || (typeof SharedArrayBuffer !== "undefined" && spec instanceof SharedArrayBuffer)) {
+    return { bytes: new Uint8Array(spec), elementSize: 1, array: undefined };
+  }
+  if (Array.isArray(spec) && spec.length === 2 && typeof spec[1] === "number") {
+    const inner = toByteView(spec[0], where, argument);
+    const count = spec[1];
+    const capacity = inner.bytes.length / inner.elementSize;
+    if (!Number.isInteger(count) || count < 0 || count > capacity) {
+      throw mpiError(
+        ErrorCode.ERR_COUNT,
+        `${where}: ${argument} count ${count} does not fit a buffer of ${capacity} elements`,
+      );
+    }
+    return { ...inner, bytes: inner.bytes.subarray(0, count * inner.elementSize) };
+  }
+  throw mpiError(
+    ErrorCode.ERR_TYPE,
+    `${where}: ${argument} must be a TypedArray, an ArrayBuffer or [buffer, count], not ${describe(spec)}`,
+  );
+}
+
+/** A short description of a value's type for error messages. */
+export function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  if (typeof value === "object") return `an instance of ${value.constructor?.name ?? "Object"}`;
+  return `a ${typeof value}`;
+}

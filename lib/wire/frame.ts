@@ -1,0 +1,107 @@
+/**
+ * The frame header: a fixed 32-byte little-endian layout that precedes every payload on a connection between
+ * ranks. Pure: no I/O.
+ *
+ * ```
+ * offset  size  field
+ *  0      4     payload length (bytes that follow the header)
+ *  4      1     kind (FrameKind)
+ *  5      1     flags (FrameFlag bits)
+ *  6      2     reserved (0)
+ *  8      4     context id of the communicator
+ * 12      4     source: the sender's rank in that communicator
+ * 16      4     tag (signed; -1 never travels)
+ * 20      4     sequence number of a rendezvous or synchronous send, per sender
+ * 24      4     message size announced by a rendezvous request, or credit returned
+ * 28      4     reserved (0)
+ * ```
+ *
+ * @module
+ */
+
+/** Bytes in every frame header. */
+export const HEADER_SIZE = 32;
+
+/** What a frame carries. */
+export const FrameKind = {
+  /** A whole message: header and payload. */
+  EAGER: 1,
+  /** Request to send: the envelope of a large or synchronous message, no payload. */
+  RTS: 2,
+  /** Clear to send: the receiver matched the RTS with `seq`. */
+  CTS: 3,
+  /** The payload of the rendezvous `seq`. */
+  RDATA: 4,
+  /** The receiver consumed `size` bytes of eager messages: the sender may send that much more eagerly. */
+  CREDIT: 5,
+  /** Out-of-band control between a rank and the launcher (JSON payload). */
+  CONTROL: 6,
+} as const;
+
+/** One of the values of {@linkcode FrameKind}. */
+export type FrameKind = typeof FrameKind[keyof typeof FrameKind];
+
+/** Bits of the header's flags byte. */
+export const FrameFlag = {
+  /** The payload is raw bytes of a buffer, not an encoded value. */
+  RAW: 1,
+  /** A synchronous send: the sender waits until the receive has matched. */
+  SYNC: 2,
+} as const;
+
+/** The decoded fields of a frame header. */
+export interface FrameHeader {
+  length: number;
+  kind: number;
+  flags: number;
+  context: number;
+  source: number;
+  tag: number;
+  seq: number;
+  size: number;
+}
+
+/**
+ * Writes a header into `target` at `offset` (default 0). `target` must have {@linkcode HEADER_SIZE} bytes there.
+ *
+ * @example
+ * ```ts
+ * import { FrameKind, HEADER_SIZE, readHeader, writeHeader } from "./frame.ts";
+ * const bytes = new Uint8Array(HEADER_SIZE);
+ * writeHeader(bytes, { length: 0, kind: FrameKind.CTS, flags: 0, context: 0, source: 1, tag: 0, seq: 7, size: 0 });
+ * console.log(readHeader(bytes).seq); // 7
+ * ```
+ */
+export function writeHeader(target: Uint8Array, header: FrameHeader, offset = 0): void {
+  const view = new DataView(target.buffer, target.byteOffset + offset, HEADER_SIZE);
+  view.setUint32(0, header.length, true);
+  view.setUint8(4, header.kind);
+  view.setUint8(5, header.flags);
+  view.setUint16(6, 0, true);
+  view.setUint32(8, header.context, true);
+  view.setInt32(12, header.source, true);
+  view.setInt32(16, header.tag, true);
+  view.setUint32(20, header.seq, true);
+  view.setUint32(24, header.size, true);
+  view.setUint32(28, 0, true);
+}
+
+/** Reads the header at `offset` (default 0) of `source`, which must hold {@linkcode HEADER_SIZE} bytes there. */
+export function readHeader(source: Uint8Array, offset = 0): FrameHeader {
+  const view = new DataView(source.buffer, source.byteOffset + offset, HEADER_SIZE);
+  return {
+    length: view.getUint32(0, true),
+    kind: view.getUint8(4),
+    flags: view.getUint8(5),
+    context: view.getUint32(8, true),
+    source: view.getInt32(12, true),
+    tag: view.getInt32(16, true),
+    seq: view.getUint32(20, true),
+    size: view.getUint32(24, true),
+  };
+}
+
+/** Is `kind` a frame kind this version understands? */
+export function isKnownKind(kind: number): boolean {
+  return kind >= FrameKind.EAGER && kind <= FrameKind.CONTROL;
+}

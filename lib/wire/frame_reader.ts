@@ -1,0 +1,117 @@
+/**
+ * Incremental frame reader: byte chunks in, whole frames out. Handles frames split across reads and many
+ * frames in one read. Pure: no I/O, no timers.
+ *
+ * @module
+ */
+
+import { HEADER_SIZE, isKnownKind, readHeader } from "./frame.ts";
+import type { FrameHeader } from "./frame.ts";
+
+/** A frame: its header and its payload (a view that the reader never writes again). */
+export interface Frame {
+  header: FrameHeader;
+  payload: Uint8Array;
+}
+
+/** Thrown by {@linkcode FrameReader.push} when the byte stream is not a valid frame stream. */
+export class FrameError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "FrameError";
+  }
+}
+
+/**
+ * Turns a byte stream into frames. Payloads that arrive whole inside one chunk are returned as views of that
+ * chunk (no copy); a payload split across chunks is assembled once into a buffer of exactly its size, which is
+ * allocated only after its length passed the limit check.
+ *
+ * @example
+ * ```ts
+ * import { FrameReader } from "./frame_reader.ts";
+ * const reader = new FrameReader(1024);
+ * for (const frame of reader.push(new Uint8Array(0))) console.log(frame.header.kind);
+ * ```
+ */
+export class FrameReader {
+  #maxPayload: number;
+  #pendingHeader = new Uint8Array(HEADER_SIZE);
+  #pendingHeaderBytes = 0;
+  #header: FrameHeader | undefined;
+  #payload: Uint8Array | undefined;
+  #payloadBytes = 0;
+
+  constructor(maxPayload: number) {
+    this.#maxPayload = maxPayload;
+  }
+
+  /** Changes the payload limit, e.g. once a connection has proven the job token. */
+  setMaxPayload(maxPayload: number): void {
+    this.#maxPayload = maxPayload;
+  }
+
+  /** Feeds one chunk; returns the frames it completes, in order. Throws {@linkcode FrameError} on bad input. */
+  push(chunk: Uint8Array): Frame[] {
+    const frames: Frame[] = [];
+    let offset = 0;
+    while (offset < chunk.length) {
+      if (this.#header === undefined) {
+        if (this.#pendingHeaderBytes === 0 && chunk.length - offset >= HEADER_SIZE) {
+          const header = this.#checked(readHeader(chunk, offset));
+          offset += HEADER_SIZE;
+          if (chunk.length - offset >= header.length) {
+            frames.push({ header, payload: chunk.subarray(offset, offset + header.length) });
+            offset += header.length;
+            continue;
+          }
+          this.#startPayload(header);
+          continue;
+        }
+        const take = Math.min(HEADER_SIZE - this.#pendingHeaderBytes, chunk.length - offset);
+        this.#pendingHeader.set(chunk.subarray(offset, offset + take), this.#pendingHeaderBytes);
+        this.#pendingHeaderBytes += take;
+        offset += take;
+        if (this.#pendingHeaderBytes < HEADER_SIZE) break;
+        this.#pendingHeaderBytes = 0;
+        const header = this.#checked(readHeader(this.#pendingHeader));
+        if (header.length === 0) {
+          frames.push({ header, payload: new Uint8Array(0) });
+          continue;
+        }
+        this.#startPayload(header);
+        continue;
+      }
+      const payload = this.#payload!;
+      const take = Math.min(payload.length - this.#payloadBytes, chunk.length - offset);
+      payload.set(chunk.subarray(offset, offset + take), this.#payloadBytes);
+      this.#payloadBytes += take;
+      offset += take;
+      if (this.#payloadBytes === payload.length) {
+        frames.push({ header: this.#header, payload });
+        this.#header = undefined;
+        this.#payload = undefined;
+      }
+    }
+    return frames;
+  }
+
+  /** Bytes of a frame received so far but not yet returned (0 between frames). */
+  get buffered(): number {
+    return this.#pendingHeaderBytes + this.#payloadBytes;
+  }
+
+  #startPayload(header: FrameHeader): void {
+    this.#header = header;
+    this.#payload = new Uint8Array(header.length);
+    this.#payloadBytes = 0;
+  }
+
+  #checked(header: FrameHeader): FrameHeader {
+    if (!isKnownKind(header.kind)) throw new FrameError(`unknown frame kind ${header.kind}`);
+    if (header.length > this.#maxPayload) {
+      throw new FrameError(`frame announces ${header.length} bytes, more than the limit of ${this.#maxPayload}`);
+    }
+    return header;
+  }
+}

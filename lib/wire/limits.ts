@@ -1,0 +1,39 @@
+/**
+ * Every size and time limit of the wire, each with its reason. Imports nothing.
+ *
+ * @module
+ */
+
+/** Deepest nesting a value may have before encode refuses it (guards cycles and stack overflows). */
+export const MAX_VALUE_DEPTH = 512;
+
+/**
+ * Largest payload one frame may announce. A header claiming more is a protocol error and the connection is
+ * dropped before anything is allocated. 2 GiB - 1 keeps lengths in one unsigned 32-bit field and under the
+ * largest ArrayBuffer every runtime allocates.
+ */
+export const MAX_FRAME_PAYLOAD = 2 ** 31 - 1;
+
+/** Largest payload accepted before the handshake has proven the job token: strangers get nothing big. */
+export const MAX_HANDSHAKE_BYTES = 256;
+
+/** How long a connection may take to prove the job token before it is dropped. */
+export const HANDSHAKE_TIMEOUT_MS = 10_000;
+
+/**
+ * Messages up to this size travel eagerly (the sender does not wait for the receiver); larger ones use
+ * rendezvous, so an unmatched large message costs the receiver a small header, not its payload.
+ */
+export const EAGER_LIMIT = 64 * 1024;
+
+/**
+ * Bytes of eager messages a sender may have in flight to one peer before the receiver has matched them. Past
+ * it, messages go by rendezvous: this bounds what a fast sender can pile up in a slow receiver's memory.
+ */
+export const EAGER_WINDOW = 4 * 1024 * 1024;
+
+/** The receiver returns eager credit in batches of at least this many bytes (one small frame per batch). */
+export const CREDIT_BATCH = 256 * 1024;
+
+/** How long a rank tries to reach the launcher's coordinator (or a peer) before giving up. */
+export const CONNECT_TIMEOUT_MS = 30_000;
