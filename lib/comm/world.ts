@@ -9,7 +9,7 @@
 import process from "node:process";
 import { type Bootstrap, localPlacement } from "../bootstrap/bootstrap.ts";
 import { LauncherBootstrap, launchedByLauncher } from "../bootstrap/launcher.ts";
-import { sendControl } from "../bootstrap/protocol.ts";
+import { type PeerAddress, sendControl } from "../bootstrap/protocol.ts";
 import { SingletonBootstrap } from "../bootstrap/singleton.ts";
 import { setErrorPrefix } from "../errors.ts";
 import { Engine } from "../p2p/engine.ts";
@@ -38,6 +38,8 @@ export interface World {
   jobId: string;
   /** How this rank bootstrapped: "launcher", "slurm" or "singleton". */
   bootstrap: string;
+  /** Where every rank listens, and its host name, indexed by world rank. */
+  peers: readonly PeerAddress[];
   commWorld: Comm;
   commSelf: Comm;
   /** When the world was built (Wtime counts from process start, this is for reports). */
@@ -117,6 +119,7 @@ async function createWorld(): Promise<World> {
     hostname: hostnames[rank],
     jobId,
     bootstrap: boot.kind,
+    peers: rendezvous.peers,
     commWorld: new Comm(job, members, rank, WORLD_CONTEXTS, "COMM_WORLD"),
     commSelf: new Comm(job, [rank], 0, SELF_CONTEXTS, "COMM_SELF"),
     startedAt: Date.now(),

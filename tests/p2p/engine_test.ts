@@ -1,0 +1,93 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { ANY_SOURCE, ANY_TAG } from "../../lib/constants.ts";
+import { ErrorCode, MPIError } from "../../lib/errors.ts";
+import type { SendOrder } from "../../lib/p2p/engine.ts";
+import { FrameKind } from "../../lib/wire/frame.ts";
+import { EAGER_LIMIT, EAGER_WINDOW } from "../../lib/wire/limits.ts";
+import { memoryEngines } from "../_helpers/memory_mesh.ts";
+
+function order(peer: number, tag: number, payload: Uint8Array, extra: Partial<SendOrder> = {}): SendOrder {
+  return { peer, context: 0, source: 0, tag, payload, headroom: false, raw: true, sync: false, owned: false, ...extra };
+}
+
+function pattern(source: number, tag: number) {
+  return { context: 0, source, tag, peer: source < 0 ? -1 : source };
+}
+
+test("small messages go eagerly and large ones by rendezvous", async () => {
+  const { engines, sent } = memoryEngines(2);
+  const small = new Uint8Array(100).fill(1);
+  const large = new Uint8Array(EAGER_LIMIT + 1).fill(2);
+  const receives = [engines[1].receive(pattern(0, 1)), engines[1].receive(pattern(0, 2))];
+  await Promise.all([engines[0].send(order(1, 1, small)), engines[0].send(order(1, 2, large))]);
+  const [first, second] = await Promise.all(receives.map((handle) => handle.promise));
+  assert.deepEqual(first!.payload, small);
+  assert.deepEqual(second!.payload, large);
+  assert.deepEqual(sent.map((frame) => frame.header.kind), [FrameKind.EAGER, FrameKind.RTS, FrameKind.CTS, FrameKind.RDATA]);
+});
+
+test("ssend resolves only after the receiver matched the message", async () => {
+  const { engines } = memoryEngines(2);
+  let done = false;
+  const sending = engines[0].send(order(1, 0, Uint8Array.of(7), { sync: true })).then(() => done = true);
+  for (let i = 0; i < 10; i++) await new Promise((resolve) => setTimeout(resolve, 1));
+  assert.equal(done, false);
+  const received = await engines[1].receive(pattern(0, 0)).promise;
+  await sending;
+  assert.equal(done, true);
+  assert.deepEqual(received!.payload, Uint8Array.of(7));
+});
+
+test("a sender far ahead of its receiver leaves at most the eager window in the receiver's memory", async () => {
+  const { engines, sent } = memoryEngines(2);
+  const message = new Uint8Array(EAGER_LIMIT);
+  const count = 4 * EAGER_WINDOW / EAGER_LIMIT;
+  const sends = Array.from({ length: count }, (_, i) => engines[0].send(order(1, i, message)));
+  for (let i = 0; i < 10; i++) await new Promise((resolve) => setTimeout(resolve, 1));
+  const eagerBytes = sent.filter((frame) => frame.header.kind === FrameKind.EAGER)
+    .reduce((sum, frame) => sum + frame.payload.length, 0);
+  assert.ok(eagerBytes <= EAGER_WINDOW, `${eagerBytes} eager bytes are waiting, the window is ${EAGER_WINDOW}`);
+  for (let i = 0; i < count; i++) assert.equal((await engines[1].receive(pattern(0, i)).promise)!.tag, i);
+  await Promise.all(sends);
+});
+
+test("wildcards keep per-sender order", async () => {
+  const { engines } = memoryEngines(3);
+  const sends = [];
+  for (let i = 0; i < 50; i++) {
+    sends.push(engines[0].send(order(2, i % 3, Uint8Array.of(0, i))));
+    sends.push(engines[1].send(order(2, i % 5, Uint8Array.of(1, i), { source: 1 })));
+  }
+  await Promise.all(sends);
+  const next = [0, 0];
+  for (let i = 0; i < 100; i++) {
+    const message = (await engines[2].receive(pattern(ANY_SOURCE, ANY_TAG)).promise)!;
+    const [from, index] = message.payload;
+    assert.equal(index, next[from]++);
+  }
+});
+
+test("a cancelled receive resolves with undefined and matches nothing", async () => {
+  const { engines } = memoryEngines(2);
+  const handle = engines[1].receive(pattern(0, 3));
+  assert.equal(handle.cancel(), true);
+  assert.equal(await handle.promise, undefined);
+  await engines[0].send(order(1, 3, Uint8Array.of(9)));
+  assert.deepEqual((await engines[1].receive(pattern(0, 3)).promise)!.payload, Uint8Array.of(9));
+});
+
+test("a lost peer fails the receives that wait for it with ERR_PEER_LOST", async () => {
+  const { engines } = memoryEngines(3);
+  const fromLost = engines[0].receive(pattern(1, 0));
+  const fromOther = engines[0].receive(pattern(2, 0));
+  engines[0].onPeerLost(1, "its connection closed");
+  await assert.rejects(fromLost.promise, (error: MPIError) => {
+    assert.equal(error.code, ErrorCode.ERR_PEER_LOST);
+    assert.match(error.message, /rank 1 is gone \(its connection closed\)/);
+    return true;
+  });
+  await assert.rejects(engines[0].send(order(1, 0, Uint8Array.of(1))), MPIError);
+  await engines[2].send(order(0, 0, Uint8Array.of(5), { source: 2 }));
+  assert.deepEqual((await fromOther.promise)!.payload, Uint8Array.of(5));
+});
