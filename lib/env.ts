@@ -31,6 +31,8 @@ export const EnvName = {
   BIND_ADDRESS: "MPIRUN_DENO_BIND_ADDRESS",
   /** The host name this rank reports (tests use it to fake several hosts on one machine). */
   HOSTNAME: "MPIRUN_DENO_HOSTNAME",
+  /** Under direct Slurm launch: the address of rank 0's node, where node names do not resolve. */
+  RENDEZVOUS_HOST: "MPIRUN_DENO_RENDEZVOUS_HOST",
   /** Microseconds a waiting rank keeps polling before it sleeps in the event loop. */
   POLL_US: "MPIRUN_DENO_POLL_US",
 } as const;

@@ -10,6 +10,7 @@ import process from "node:process";
 import { pathToFileURL } from "node:url";
 import { EnvName, readEnv } from "./env.ts";
 import { abortJob, world } from "./comm/world.ts";
+import { synchronousOutput } from "./runtime/sync_output.ts";
 import { aliasModule } from "./runtime/module_alias.ts";
 
 /** Exit code of a rank that ended with an uncaught exception or unhandled rejection. */
@@ -30,6 +31,7 @@ function fail(kind: string, error: unknown): void {
 export async function runRank(): Promise<void> {
   const script = readEnv(EnvName.SCRIPT);
   if (!script) throw new Error(`${EnvName.SCRIPT} is not set: rank_main.ts is started by mpirun-deno`);
+  synchronousOutput();
   process.on("uncaughtException", (error) => fail("uncaught exception", error));
   process.on("unhandledRejection", (error) => fail("unhandled promise rejection", error));
   await aliasModule("mpirun-deno", new URL("../mod.ts", import.meta.url).href);

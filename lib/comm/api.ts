@@ -21,24 +21,54 @@ export {
 } from "../constants.ts";
 import { ErrorCode } from "../errors.ts";
 export { ErrorCode, errorCodeName, MPIError } from "../errors.ts";
-export const {
-  SUCCESS,
-  ERR_BUFFER,
-  ERR_COUNT,
-  ERR_TYPE,
-  ERR_TAG,
-  ERR_COMM,
-  ERR_RANK,
-  ERR_ROOT,
-  ERR_GROUP,
-  ERR_OP,
-  ERR_ARG,
-  ERR_TRUNCATE,
-  ERR_OTHER,
-  ERR_INTERN,
-  ERR_PEER_LOST,
-  ERR_ABORTED,
-} = ErrorCode;
+/** `ErrorCode.SUCCESS`, as mpi4py's `MPI.SUCCESS`. */
+export const SUCCESS: number = ErrorCode.SUCCESS;
+/** `ErrorCode.ERR_BUFFER`, as mpi4py's `MPI.ERR_BUFFER`. */
+export const ERR_BUFFER: number = ErrorCode.ERR_BUFFER;
+/** `ErrorCode.ERR_COUNT`, as mpi4py's `MPI.ERR_COUNT`. */
+export const ERR_COUNT: number = ErrorCode.ERR_COUNT;
+/** `ErrorCode.ERR_TYPE`, as mpi4py's `MPI.ERR_TYPE`. */
+export const ERR_TYPE: number = ErrorCode.ERR_TYPE;
+/** `ErrorCode.ERR_TAG`, as mpi4py's `MPI.ERR_TAG`. */
+export const ERR_TAG: number = ErrorCode.ERR_TAG;
+/** `ErrorCode.ERR_COMM`, as mpi4py's `MPI.ERR_COMM`. */
+export const ERR_COMM: number = ErrorCode.ERR_COMM;
+/** `ErrorCode.ERR_RANK`, as mpi4py's `MPI.ERR_RANK`. */
+export const ERR_RANK: number = ErrorCode.ERR_RANK;
+/** `ErrorCode.ERR_ROOT`, as mpi4py's `MPI.ERR_ROOT`. */
+export const ERR_ROOT: number = ErrorCode.ERR_ROOT;
+/** `ErrorCode.ERR_GROUP`, as mpi4py's `MPI.ERR_GROUP`. */
+export const ERR_GROUP: number = ErrorCode.ERR_GROUP;
+/** `ErrorCode.ERR_OP`, as mpi4py's `MPI.ERR_OP`. */
+export const ERR_OP: number = ErrorCode.ERR_OP;
+/** `ErrorCode.ERR_ARG`, as mpi4py's `MPI.ERR_ARG`. */
+export const ERR_ARG: number = ErrorCode.ERR_ARG;
+/** `ErrorCode.ERR_TRUNCATE`, as mpi4py's `MPI.ERR_TRUNCATE`. */
+export const ERR_TRUNCATE: number = ErrorCode.ERR_TRUNCATE;
+/** `ErrorCode.ERR_OTHER`, as mpi4py's `MPI.ERR_OTHER`. */
+export const ERR_OTHER: number = ErrorCode.ERR_OTHER;
+/** `ErrorCode.ERR_INTERN`, as mpi4py's `MPI.ERR_INTERN`. */
+export const ERR_INTERN: number = ErrorCode.ERR_INTERN;
+/** `ErrorCode.ERR_PEER_LOST`, as mpi4py's `MPI.ERR_PEER_LOST`. */
+export const ERR_PEER_LOST: number = ErrorCode.ERR_PEER_LOST;
+/** `ErrorCode.ERR_ABORTED`, as mpi4py's `MPI.ERR_ABORTED`. */
+export const ERR_ABORTED: number = ErrorCode.ERR_ABORTED;
+export {
+  BAND,
+  BOR,
+  BXOR,
+  LAND,
+  LOR,
+  LXOR,
+  MAX,
+  MAXLOC,
+  MIN,
+  MINLOC,
+  Op,
+  type OpLike,
+  PROD,
+  SUM,
+} from "../collectives/ops.ts";
 export { Request } from "../p2p/request.ts";
 export { Status } from "../p2p/status.ts";
 export { Comm } from "./comm.ts";

@@ -15,7 +15,19 @@ import { toByteView } from "../wire/buffers.ts";
 import { decodeValue, encodeValue } from "../wire/codec.ts";
 import { HEADER_SIZE } from "../wire/frame.ts";
 import type { Activities } from "./activity.ts";
-import { checkDest, checkRecvTag, checkSendTag, checkSource, namedArgs } from "./args.ts";
+import { checkDest, checkRecvTag, checkRoot, checkSendTag, checkSource, namedArgs } from "./args.ts";
+import { allgatherBuffer, allgatherValue, allgathervBuffer } from "../collectives/allgather.ts";
+import { allreduceBuffer, allreduceValue } from "../collectives/allreduce.ts";
+import { alltoallBuffer, alltoallValue, alltoallvBuffer } from "../collectives/alltoall.ts";
+import { barrier } from "../collectives/barrier.ts";
+import { bcastBuffer, bcastValue } from "../collectives/bcast.ts";
+import { Collectives, type Run, type Shape } from "../collectives/channel.ts";
+import { gatherBuffer, gatherValue, gathervBuffer } from "../collectives/gather.ts";
+import { type OpLike, SUM, toOp } from "../collectives/ops.ts";
+import { reduceBuffer, reduceValue } from "../collectives/reduce.ts";
+import { reduceScatterBlockBuffer } from "../collectives/reduce_scatter.ts";
+import { exscanBuffer, exscanValue, scanBuffer, scanValue } from "../collectives/scan.ts";
+import { scatterBuffer, scatterValue, scattervBuffer } from "../collectives/scatter.ts";
 
 /** What every communicator of a process shares. */
 export interface Job {
@@ -37,6 +49,9 @@ const SEND_NAMES = ["dest", "tag"] as const;
 const RECV_NAMES = ["source", "tag", "status"] as const;
 const PROBE_NAMES = RECV_NAMES;
 const SENDRECV_NAMES = ["dest", "sendtag", "source", "recvtag", "status"] as const;
+const ROOT_NAMES = ["root"] as const;
+const OP_NAMES = ["op"] as const;
+const REDUCE_NAMES = ["op", "root"] as const;
 
 /**
  * A communicator: a group of ranks and a private space for their messages.
@@ -60,6 +75,8 @@ export class Comm {
   readonly contexts: Contexts;
   #rank: number;
   #name: string;
+  /** This communicator's collective sequence, made on the first collective call. */
+  #collectives: Collectives | undefined;
 
   /** @internal Communicators are made by `Dup`, `Split` and `Create`, or are `COMM_WORLD`/`COMM_SELF`. */
   constructor(job: Job, members: readonly number[], rank: number, contexts: Contexts, name: string) {
@@ -273,6 +290,491 @@ export class Comm {
     const receive = this.#startRecvBuffer("Sendrecv", recvbuf, { source, tag: recvtag });
     await this.#sendBuffer("Sendrecv", sendbuf, dest, sendtag, false);
     await receive.wait(status);
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // Collectives on values. Every rank must make the same collective calls in the same order; several may be
+  // in flight at once (the non-blocking ones), and they never match point-to-point traffic.
+
+  /**
+   * Waits until every rank has called `barrier`.
+   *
+   * @example
+   * ```ts
+   * import { MPI } from "mpirun-deno";
+   * await MPI.COMM_WORLD.barrier();
+   * ```
+   */
+  barrier(): Promise<void> {
+    return this.#collective("barrier", true, barrier);
+  }
+
+  /** Starts a barrier; the request completes once every rank has started it. */
+  ibarrier(): Request<void> {
+    return new Request(this.barrier());
+  }
+
+  /**
+   * Sends the root's value to every rank; each returns it (the root its own object). `bcast(obj, { root })`
+   * works too.
+   *
+   * @example
+   * ```ts
+   * import { MPI } from "mpirun-deno";
+   * const comm = MPI.COMM_WORLD;
+   * const data = await comm.bcast(comm.rank === 0 ? { key1: [7, 2.72], key2: ["abc", "xyz"] } : null, 0);
+   * ```
+   */
+  bcast<T>(obj: T, root?: number | { root?: number }): Promise<T> {
+    return this.#collective("bcast", false, (shape) => {
+      const args = namedArgs("bcast", ROOT_NAMES, trim([root]));
+      return bcastValue(shape, obj, this.#root("bcast", args.root));
+    });
+  }
+
+  /** Starts a broadcast of a value; see {@linkcode Comm.bcast}. */
+  ibcast<T>(obj: T, root?: number | { root?: number }): Request<T> {
+    return new Request(this.bcast(obj, root));
+  }
+
+  /**
+   * Gives item i of the root's list (exactly `size` items) to rank i. Other ranks pass anything (`null`).
+   *
+   * @example
+   * ```ts
+   * import { MPI } from "mpirun-deno";
+   * const comm = MPI.COMM_WORLD;
+   * const items = comm.rank === 0 ? Array.from({ length: comm.size }, (_, i) => (i + 1) ** 2) : null;
+   * console.log(await comm.scatter(items, 0)); // (rank + 1) ** 2
+   * ```
+   */
+  scatter<T = unknown>(sendobj: unknown, root?: number | { root?: number }): Promise<T> {
+    return this.#collective("scatter", false, (shape) => {
+      const args = namedArgs("scatter", ROOT_NAMES, trim([root]));
+      return scatterValue<T>(shape, sendobj, this.#root("scatter", args.root));
+    });
+  }
+
+  /** Starts a scatter of values; see {@linkcode Comm.scatter}. */
+  iscatter<T = unknown>(sendobj: unknown, root?: number | { root?: number }): Request<T> {
+    return new Request(this.scatter<T>(sendobj, root));
+  }
+
+  /**
+   * Collects every rank's value at the root, as an array by rank; other ranks get `null`.
+   *
+   * @example
+   * ```ts
+   * import { MPI } from "mpirun-deno";
+   * const comm = MPI.COMM_WORLD;
+   * const all = await comm.gather((comm.rank + 1) ** 2, 0);
+   * if (comm.rank === 0) console.log(all); // [1, 4, 9, ...]
+   * ```
+   */
+  gather<T>(sendobj: T, root?: number | { root?: number }): Promise<T[] | null> {
+    return this.#collective("gather", false, (shape) => {
+      const args = namedArgs("gather", ROOT_NAMES, trim([root]));
+      return gatherValue(shape, sendobj, this.#root("gather", args.root));
+    });
+  }
+
+  /** Starts a gather of values; see {@linkcode Comm.gather}. */
+  igather<T>(sendobj: T, root?: number | { root?: number }): Request<T[] | null> {
+    return new Request(this.gather(sendobj, root));
+  }
+
+  /**
+   * Collects every rank's value on every rank, as an array by rank.
+   *
+   * @example
+   * ```ts
+   * import { MPI } from "mpirun-deno";
+   * console.log(await MPI.COMM_WORLD.allgather(MPI.COMM_WORLD.rank)); // [0, 1, ..., size - 1]
+   * ```
+   */
+  allgather<T>(sendobj: T): Promise<T[]> {
+    return this.#collective("allgather", false, (shape) => allgatherValue(shape, sendobj));
+  }
+
+  /** Starts an allgather of values; see {@linkcode Comm.allgather}. */
+  iallgather<T>(sendobj: T): Request<T[]> {
+    return new Request(this.allgather(sendobj));
+  }
+
+  /**
+   * Sends item i of this rank's list (exactly `size` items) to rank i; returns the items sent here, by rank.
+   *
+   * @example
+   * ```ts
+   * import { MPI } from "mpirun-deno";
+   * const comm = MPI.COMM_WORLD;
+   * const got = await comm.alltoall(Array.from({ length: comm.size }, (_, i) => `${comm.rank}->${i}`));
+   * console.log(got[0]); // "0->rank"
+   * ```
+   */
+  alltoall<T = unknown>(sendobj: readonly unknown[]): Promise<T[]> {
+    return this.#collective("alltoall", false, (shape) => alltoallValue<T>(shape, sendobj));
+  }
+
+  /** Starts an all-to-all of values; see {@linkcode Comm.alltoall}. */
+  ialltoall<T = unknown>(sendobj: readonly unknown[]): Request<T[]> {
+    return new Request(this.alltoall<T>(sendobj));
+  }
+
+  /**
+   * Combines every rank's value with `op` (default SUM) at the root; other ranks get `null`.
+   * `reduce(obj, { op, root })` works too.
+   *
+   * @example
+   * ```ts
+   * import { MPI } from "mpirun-deno";
+   * const comm = MPI.COMM_WORLD;
+   * const total = await comm.reduce(comm.rank, MPI.SUM, 0);
+   * if (comm.rank === 0) console.log(total); // size * (size - 1) / 2
+   * ```
+   */
+  reduce<T>(sendobj: T, op?: OpLike | { op?: OpLike; root?: number }, root?: number): Promise<T | null> {
+    return this.#collective("reduce", false, (shape) => {
+      const args = namedArgs("reduce", REDUCE_NAMES, trim([op, root]));
+      return reduceValue(shape, sendobj, toOp("reduce", args.op ?? SUM), this.#root("reduce", args.root));
+    });
+  }
+
+  /** Starts a reduction of values; see {@linkcode Comm.reduce}. */
+  ireduce<T>(sendobj: T, op?: OpLike | { op?: OpLike; root?: number }, root?: number): Request<T | null> {
+    return new Request(this.reduce(sendobj, op, root));
+  }
+
+  /**
+   * Combines every rank's value with `op` (default SUM); every rank gets the result.
+   *
+   * @example
+   * ```ts
+   * import { MPI } from "mpirun-deno";
+   * const comm = MPI.COMM_WORLD;
+   * console.log(await comm.allreduce([comm.rank, 1], MPI.SUM)); // [size * (size - 1) / 2, size]
+   * ```
+   */
+  allreduce<T>(sendobj: T, op?: OpLike | { op?: OpLike }): Promise<T> {
+    return this.#collective("allreduce", false, (shape) => {
+      const args = namedArgs("allreduce", OP_NAMES, trim([op]));
+      return allreduceValue(shape, sendobj, toOp("allreduce", args.op ?? SUM));
+    });
+  }
+
+  /** Starts an allreduce of values; see {@linkcode Comm.allreduce}. */
+  iallreduce<T>(sendobj: T, op?: OpLike | { op?: OpLike }): Request<T> {
+    return new Request(this.allreduce(sendobj, op));
+  }
+
+  /**
+   * Inclusive prefix reduction: rank r gets the values of ranks 0..r combined with `op` (default SUM).
+   *
+   * @example
+   * ```ts
+   * import { MPI } from "mpirun-deno";
+   * console.log(await MPI.COMM_WORLD.scan(1)); // rank + 1
+   * ```
+   */
+  scan<T>(sendobj: T, op?: OpLike | { op?: OpLike }): Promise<T> {
+    return this.#collective("scan", false, (shape) => {
+      const args = namedArgs("scan", OP_NAMES, trim([op]));
+      return scanValue(shape, sendobj, toOp("scan", args.op ?? SUM));
+    });
+  }
+
+  /**
+   * Exclusive prefix reduction: rank r gets the values of ranks 0..r-1 combined; rank 0 gets `null`.
+   *
+   * @example
+   * ```ts
+   * import { MPI } from "mpirun-deno";
+   * console.log(await MPI.COMM_WORLD.exscan(1)); // rank (null on rank 0)
+   * ```
+   */
+  exscan<T>(sendobj: T, op?: OpLike | { op?: OpLike }): Promise<T | null> {
+    return this.#collective("exscan", false, (shape) => {
+      const args = namedArgs("exscan", OP_NAMES, trim([op]));
+      return exscanValue(shape, sendobj, toOp("exscan", args.op ?? SUM));
+    });
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // Collectives on buffers: the bytes of typed arrays, no encoding, received into the caller's arrays.
+  // Buffers are a TypedArray, an ArrayBuffer or [buf, count]; the v-variants take [buf, counts, displs?] in
+  // elements. IN_PLACE works where MPI allows it.
+
+  /** Same as {@linkcode Comm.barrier}. */
+  Barrier(): Promise<void> {
+    return this.barrier();
+  }
+
+  /** Same as {@linkcode Comm.ibarrier}. */
+  Ibarrier(): Request<void> {
+    return this.ibarrier();
+  }
+
+  /**
+   * Copies the root's buffer into `buf` on every rank. A `buf` of another size is an error (ERR_TRUNCATE if
+   * smaller, ERR_COUNT if larger) on that rank.
+   *
+   * @example
+   * ```ts
+   * import { MPI } from "mpirun-deno";
+   * const comm = MPI.COMM_WORLD;
+   * const data = comm.rank === 0 ? Float64Array.from([0, 1, 2, 3]) : new Float64Array(4);
+   * await comm.Bcast(data, 0);
+   * ```
+   */
+  Bcast(buf: unknown, root?: number | { root?: number }): Promise<void> {
+    return this.#collective("Bcast", true, (shape) => {
+      const args = namedArgs("Bcast", ROOT_NAMES, trim([root]));
+      return bcastBuffer(shape, buf, this.#root("Bcast", args.root));
+    });
+  }
+
+  /** Starts a buffer broadcast; see {@linkcode Comm.Bcast}. Leave `buf` alone until the request completes. */
+  Ibcast(buf: unknown, root?: number | { root?: number }): Request<void> {
+    return new Request(this.Bcast(buf, root));
+  }
+
+  /**
+   * Gives block i of the root's `sendbuf` (cut into `size` equal blocks) to rank i's `recvbuf`. Other ranks
+   * pass `null` as `sendbuf`; the root may pass `IN_PLACE` as `recvbuf`.
+   *
+   * @example
+   * ```ts
+   * import { MPI } from "mpirun-deno";
+   * const comm = MPI.COMM_WORLD;
+   * const all = comm.rank === 0 ? Int32Array.from({ length: 2 * comm.size }, (_, i) => i) : null;
+   * const mine = new Int32Array(2);
+   * await comm.Scatter(all, mine, 0); // [2 * rank, 2 * rank + 1]
+   * ```
+   */
+  Scatter(sendbuf: unknown, recvbuf: unknown, root?: number | { root?: number }): Promise<void> {
+    return this.#collective("Scatter", true, (shape) => {
+      const args = namedArgs("Scatter", ROOT_NAMES, trim([root]));
+      return scatterBuffer(shape, sendbuf, recvbuf, this.#root("Scatter", args.root));
+    });
+  }
+
+  /**
+   * Gives rank i the block of `counts[i]` elements at `displs[i]` of the root's `[sendbuf, counts, displs]`
+   * (without `displs`, the blocks are back to back).
+   *
+   * @example
+   * ```ts
+   * import { MPI } from "mpirun-deno";
+   * const comm = MPI.COMM_WORLD;
+   * const counts = Array.from({ length: comm.size }, (_, i) => i + 1);
+   * const all = new Float64Array(counts.reduce((a, b) => a + b, 0));
+   * const mine = new Float64Array(comm.rank + 1);
+   * await comm.Scatterv(comm.rank === 0 ? [all, counts] : null, mine, 0);
+   * ```
+   */
+  Scatterv(sendbuf: unknown, recvbuf: unknown, root?: number | { root?: number }): Promise<void> {
+    return this.#collective("Scatterv", true, (shape) => {
+      const args = namedArgs("Scatterv", ROOT_NAMES, trim([root]));
+      return scattervBuffer(shape, sendbuf, recvbuf, this.#root("Scatterv", args.root));
+    });
+  }
+
+  /**
+   * Collects every rank's `sendbuf` into block i of the root's `recvbuf` (other ranks pass `null`); the root
+   * may pass `IN_PLACE` as `sendbuf` when its block is already in place.
+   *
+   * @example
+   * ```ts
+   * import { MPI } from "mpirun-deno";
+   * const comm = MPI.COMM_WORLD;
+   * const all = comm.rank === 0 ? new Int32Array(comm.size) : null;
+   * await comm.Gather(Int32Array.of(comm.rank * 10), all, 0); // [0, 10, 20, ...] at the root
+   * ```
+   */
+  Gather(sendbuf: unknown, recvbuf: unknown, root?: number | { root?: number }): Promise<void> {
+    return this.#collective("Gather", true, (shape) => {
+      const args = namedArgs("Gather", ROOT_NAMES, trim([root]));
+      return gatherBuffer(shape, sendbuf, recvbuf, this.#root("Gather", args.root));
+    });
+  }
+
+  /** Collects rank i's `sendbuf` into the block of `counts[i]` elements at `displs[i]` of the root's recvbuf. */
+  Gatherv(sendbuf: unknown, recvbuf: unknown, root?: number | { root?: number }): Promise<void> {
+    return this.#collective("Gatherv", true, (shape) => {
+      const args = namedArgs("Gatherv", ROOT_NAMES, trim([root]));
+      return gathervBuffer(shape, sendbuf, recvbuf, this.#root("Gatherv", args.root));
+    });
+  }
+
+  /**
+   * Collects every rank's `sendbuf` into block i of `recvbuf` on every rank (`IN_PLACE` as `sendbuf`: this
+   * rank's block is already in `recvbuf`).
+   *
+   * @example
+   * ```ts
+   * import { MPI } from "mpirun-deno";
+   * const comm = MPI.COMM_WORLD;
+   * const all = new Float64Array(comm.size);
+   * await comm.Allgather(Float64Array.of(comm.rank), all); // [0, 1, ..., size - 1]
+   * ```
+   */
+  Allgather(sendbuf: unknown, recvbuf: unknown): Promise<void> {
+    return this.#collective("Allgather", true, (shape) => allgatherBuffer(shape, sendbuf, recvbuf));
+  }
+
+  /** Starts an Allgather; see {@linkcode Comm.Allgather}. */
+  Iallgather(sendbuf: unknown, recvbuf: unknown): Request<void> {
+    return new Request(this.Allgather(sendbuf, recvbuf));
+  }
+
+  /** Allgather with a block of `counts[i]` elements at `displs[i]` of `[recvbuf, counts, displs]` per rank. */
+  Allgatherv(sendbuf: unknown, recvbuf: unknown): Promise<void> {
+    return this.#collective("Allgatherv", true, (shape) => allgathervBuffer(shape, sendbuf, recvbuf));
+  }
+
+  /**
+   * Sends block i of `sendbuf` to rank i and receives rank i's block into block i of `recvbuf`.
+   *
+   * @example
+   * ```ts
+   * import { MPI } from "mpirun-deno";
+   * const comm = MPI.COMM_WORLD;
+   * const out = Int32Array.from({ length: comm.size }, (_, i) => 100 * comm.rank + i);
+   * const got = new Int32Array(comm.size);
+   * await comm.Alltoall(out, got); // got[i] = 100 * i + rank
+   * ```
+   */
+  Alltoall(sendbuf: unknown, recvbuf: unknown): Promise<void> {
+    return this.#collective("Alltoall", true, (shape) => alltoallBuffer(shape, sendbuf, recvbuf));
+  }
+
+  /** All-to-all with `[sendbuf, counts, displs]` and `[recvbuf, counts, displs]` blocks per rank. */
+  Alltoallv(sendbuf: unknown, recvbuf: unknown): Promise<void> {
+    return this.#collective("Alltoallv", true, (shape) => alltoallvBuffer(shape, sendbuf, recvbuf));
+  }
+
+  /**
+   * Combines every rank's typed array element-wise with `op` (default SUM) into the root's `recvbuf`
+   * (`IN_PLACE` as the root's `sendbuf`: its input is in `recvbuf`).
+   *
+   * @example
+   * ```ts
+   * import { MPI } from "mpirun-deno";
+   * const comm = MPI.COMM_WORLD;
+   * const total = comm.rank === 0 ? new Float64Array(2) : null;
+   * await comm.Reduce(Float64Array.of(1, comm.rank), total, MPI.SUM, 0);
+   * ```
+   */
+  Reduce(
+    sendbuf: unknown,
+    recvbuf: unknown,
+    op?: OpLike | { op?: OpLike; root?: number },
+    root?: number,
+  ): Promise<void> {
+    return this.#collective("Reduce", true, (shape) => {
+      const args = namedArgs("Reduce", REDUCE_NAMES, trim([op, root]));
+      return reduceBuffer(
+        shape,
+        sendbuf,
+        recvbuf,
+        toOp("Reduce", args.op ?? SUM),
+        this.#root("Reduce", args.root),
+      );
+    });
+  }
+
+  /** Starts a Reduce; see {@linkcode Comm.Reduce}. */
+  Ireduce(
+    sendbuf: unknown,
+    recvbuf: unknown,
+    op?: OpLike | { op?: OpLike; root?: number },
+    root?: number,
+  ): Request<void> {
+    return new Request(this.Reduce(sendbuf, recvbuf, op, root));
+  }
+
+  /**
+   * Combines every rank's typed array element-wise with `op` (default SUM) into `recvbuf` on every rank
+   * (`IN_PLACE` as `sendbuf`: the input is in `recvbuf`).
+   *
+   * @example
+   * ```ts
+   * import { MPI } from "mpirun-deno";
+   * const comm = MPI.COMM_WORLD;
+   * const sum = new Float64Array(3);
+   * await comm.Allreduce(Float64Array.of(1, 2, comm.rank), sum, MPI.SUM);
+   * ```
+   */
+  Allreduce(sendbuf: unknown, recvbuf: unknown, op?: OpLike | { op?: OpLike }): Promise<void> {
+    return this.#collective("Allreduce", true, (shape) => {
+      const args = namedArgs("Allreduce", OP_NAMES, trim([op]));
+      return allreduceBuffer(shape, sendbuf, recvbuf, toOp("Allreduce", args.op ?? SUM));
+    });
+  }
+
+  /** Starts an Allreduce; see {@linkcode Comm.Allreduce}. */
+  Iallreduce(sendbuf: unknown, recvbuf: unknown, op?: OpLike | { op?: OpLike }): Request<void> {
+    return new Request(this.Allreduce(sendbuf, recvbuf, op));
+  }
+
+  /**
+   * Reduces `size` blocks element-wise and leaves block i of the result in rank i's `recvbuf` (`sendbuf`
+   * holds `size` blocks of `recvbuf`'s length).
+   *
+   * @example
+   * ```ts
+   * import { MPI } from "mpirun-deno";
+   * const comm = MPI.COMM_WORLD;
+   * const mine = new Int32Array(1);
+   * await comm.Reduce_scatter_block(new Int32Array(comm.size).fill(1), mine, MPI.SUM); // [size]
+   * ```
+   */
+  Reduce_scatter_block(sendbuf: unknown, recvbuf: unknown, op?: OpLike | { op?: OpLike }): Promise<void> {
+    return this.#collective("Reduce_scatter_block", true, (shape) => {
+      const args = namedArgs("Reduce_scatter_block", OP_NAMES, trim([op]));
+      return reduceScatterBlockBuffer(shape, sendbuf, recvbuf, toOp("Reduce_scatter_block", args.op ?? SUM));
+    });
+  }
+
+  /** Inclusive prefix reduction of typed arrays into `recvbuf`: ranks 0..r on rank r. */
+  Scan(sendbuf: unknown, recvbuf: unknown, op?: OpLike | { op?: OpLike }): Promise<void> {
+    return this.#collective("Scan", true, (shape) => {
+      const args = namedArgs("Scan", OP_NAMES, trim([op]));
+      return scanBuffer(shape, sendbuf, recvbuf, toOp("Scan", args.op ?? SUM));
+    });
+  }
+
+  /** Exclusive prefix reduction of typed arrays: ranks 0..r-1 on rank r; rank 0's `recvbuf` is untouched. */
+  Exscan(sendbuf: unknown, recvbuf: unknown, op?: OpLike | { op?: OpLike }): Promise<void> {
+    return this.#collective("Exscan", true, (shape) => {
+      const args = namedArgs("Exscan", OP_NAMES, trim([op]));
+      return exscanBuffer(shape, sendbuf, recvbuf, toOp("Exscan", args.op ?? SUM));
+    });
+  }
+
+  /**
+   * Checks a collective's arguments (`prepare` throws before anything is sent, and then the call takes no
+   * sequence number), then runs it on the next channel of this communicator's collective sequence.
+   */
+  #collective<T>(where: string, raw: boolean, prepare: (shape: Shape) => Run<T>): Promise<T> {
+    let run: Run<T>;
+    try {
+      run = prepare({ rank: this.#rank, size: this.members.length });
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    this.#collectives ??= new Collectives({
+      engine: this.job.engine,
+      members: this.members,
+      rank: this.#rank,
+      context: this.contexts.collective,
+    });
+    const channel = this.#collectives.open(where, raw);
+    return this.job.activities.track(`${where} (collective #${channel.tag}) on ${this.#name}`, run(channel));
+  }
+
+  #root(where: string, root: unknown): number {
+    return checkRoot(where, root ?? 0, this.members.length);
   }
 
   // ---------------------------------------------------------------------------------------------------------

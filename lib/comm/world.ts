@@ -11,10 +11,12 @@ import { type Bootstrap, localPlacement } from "../bootstrap/bootstrap.ts";
 import { LauncherBootstrap, launchedByLauncher } from "../bootstrap/launcher.ts";
 import { type PeerAddress, sendControl } from "../bootstrap/protocol.ts";
 import { SingletonBootstrap } from "../bootstrap/singleton.ts";
+import { launchedBySlurm, SlurmBootstrap } from "../bootstrap/slurm.ts";
 import { setErrorPrefix } from "../errors.ts";
 import { Engine } from "../p2p/engine.ts";
 import { hostname } from "../runtime/detect.ts";
-import { KeepAlive } from "../runtime/keepalive.ts";
+import { Progress } from "../runtime/progress.ts";
+import { EnvName, readIntEnv } from "../env.ts";
 import type { Connection } from "../transport/connection.ts";
 import { Mesh } from "../transport/mesh.ts";
 import { Activities } from "./activity.ts";
@@ -68,6 +70,7 @@ export function abortJob(rank: number, code: number, reason: string): Promise<ne
 
 function chooseBootstrap(): Bootstrap {
   if (launchedByLauncher()) return new LauncherBootstrap(hostname());
+  if (launchedBySlurm()) return new SlurmBootstrap(hostname());
   return new SingletonBootstrap(hostname());
 }
 
@@ -75,8 +78,10 @@ async function createWorld(): Promise<World> {
   const boot = chooseBootstrap();
   const { rank, size, token, jobId } = boot.identity;
   setErrorPrefix(`rank ${rank}`);
-  const keepAlive = new KeepAlive();
-  let engine!: Engine;
+  // The mesh and the engine refer to each other; the mesh's callbacks run only after both exist.
+  // deno-lint-ignore prefer-const
+  let engine: Engine;
+  const progress = new Progress();
   const mesh = new Mesh({
     rank,
     size,
@@ -85,7 +90,7 @@ async function createWorld(): Promise<World> {
     onPeerLost: (peer, why) => engine.onPeerLost(peer, why),
     log: (message) => process.stderr.write(`mpirun-deno: rank ${rank}: ${message}\n`),
   });
-  engine = new Engine(rank, size, mesh, keepAlive);
+  engine = new Engine(rank, size, mesh, progress);
   const activities = new Activities();
   if (boot instanceof LauncherBootstrap) {
     boot.onControl = (message) => {
@@ -98,7 +103,17 @@ async function createWorld(): Promise<World> {
       process.exit(1);
     };
   }
+  // When the script is done, close the connections this rank dialled gracefully before the process exits, so
+  // that no byte a peer still needs is lost (the wait is bounded: a peer that never closes cannot hold us).
+  let shuttingDown = false;
+  process.on("beforeExit", () => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    const timer = setTimeout(() => {}, SHUTDOWN_WAIT_MS);
+    mesh.shutdown().then(() => clearTimeout(timer));
+  });
   const rendezvous = await boot.rendezvous((socket) => mesh.accept(socket));
+  progress.pollMicros = readIntEnv(EnvName.POLL_US, 0, 10_000_000) ?? DEFAULT_POLL_MICROS;
   control = rendezvous.control;
   mesh.setPeers(rendezvous.peers);
   const hostnames = rendezvous.peers.map((peer) => peer.hostname);
@@ -125,6 +140,15 @@ async function createWorld(): Promise<World> {
     startedAt: Date.now(),
   };
 }
+
+/**
+ * Microseconds to poll before sleeping. Measured on `node:net` sockets, polling gains nothing on Bun and
+ * doubles latency on Deno, so the default is 0; the benchmark issue revisits it with native sockets.
+ */
+const DEFAULT_POLL_MICROS = 0;
+
+/** How long a finished rank waits for its connections to close gracefully before it exits anyway. */
+const SHUTDOWN_WAIT_MS = 5000;
 
 const WORLD_KEY = Symbol.for("mpirun-deno.world.v1");
 // deno-lint-ignore no-explicit-any

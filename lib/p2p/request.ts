@@ -65,10 +65,9 @@ export class Request<T = unknown> implements PromiseLike<T> {
     return new Request(Promise.resolve(value));
   }
 
-  // deno-lint-ignore no-explicit-any
   then<R1 = T, R2 = never>(
     onfulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
-    onrejected?: ((reason: any) => R2 | PromiseLike<R2>) | null,
+    onrejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
   ): Promise<R1 | R2> {
     return this.#promise.then(onfulfilled, onrejected);
   }

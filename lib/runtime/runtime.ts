@@ -21,7 +21,7 @@ export interface SocketHandle {
   write(data: Uint8Array, done?: (error?: Error | null) => void): boolean;
   /** Sets the single reader of incoming chunks. */
   onData(callback: (chunk: Uint8Array) => void): void;
-  /** Called once when the stream ends, with the error if it failed. */
+  /** Called once when the stream ends, with the error if it failed (may be called to add more listeners). */
   onClose(callback: (error?: Error) => void): void;
   /** Called when the write queue has drained below its high-water mark. */
   onDrain(callback: () => void): void;

@@ -109,6 +109,22 @@ export class Mesh {
     this.#dial(peer).catch((error) => this.#dialFailed(peer, error));
   }
 
+  /**
+   * Ends every connection this rank dialled once its queued bytes are written, and resolves when they have all
+   * closed. A rank calls it when its script is done: some runtimes report a write done while they still hold
+   * its bytes, and would drop them if the process exited first.
+   */
+  shutdown(): Promise<void> {
+    this.#closing = true;
+    const closed: Promise<void>[] = [];
+    for (const outgoing of this.#outgoing) {
+      if (!(outgoing instanceof Connection) || outgoing.closed) continue;
+      closed.push(new Promise((resolve) => outgoing.socket.onClose(() => resolve())));
+      outgoing.close();
+    }
+    return Promise.all(closed).then(() => {});
+  }
+
   /** Closes every connection (the process is ending). */
   close(): void {
     this.#closing = true;

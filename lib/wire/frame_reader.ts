@@ -91,6 +91,7 @@ export class FrameReader {
         frames.push({ header: this.#header, payload });
         this.#header = undefined;
         this.#payload = undefined;
+        this.#payloadBytes = 0;
       }
     }
     return frames;

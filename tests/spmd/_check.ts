@@ -1,7 +1,7 @@
 /** Assertions for SPMD scripts: a failure names the rank and throws, which fails the job. */
 
 import assert from "node:assert/strict";
-import { ErrorCode, MPI, MPIError } from "../../mod.ts";
+import { type ErrorCode, MPI, MPIError } from "../../mod.ts";
 
 /** Asserts deep equality, naming what was checked. */
 export function same(actual: unknown, expected: unknown, what: string): void {
@@ -18,8 +18,15 @@ export async function failsWith(
   try {
     await run();
   } catch (error) {
-    assert.ok(error instanceof MPIError, `rank ${MPI.COMM_WORLD.rank}: ${what}: expected MPIError, got ${error}`);
-    assert.equal(error.code, code, `rank ${MPI.COMM_WORLD.rank}: ${what}: code ${error.codeName}: ${error.message}`);
+    assert.ok(
+      error instanceof MPIError,
+      `rank ${MPI.COMM_WORLD.rank}: ${what}: expected MPIError, got ${error}`,
+    );
+    assert.equal(
+      error.code,
+      code,
+      `rank ${MPI.COMM_WORLD.rank}: ${what}: code ${error.codeName}: ${error.message}`,
+    );
     assert.match(error.message, message, `rank ${MPI.COMM_WORLD.rank}: ${what}`);
     return;
   }

@@ -6,21 +6,66 @@ import { failsWith } from "./_check.ts";
 const comm = MPI.COMM_WORLD;
 const { rank, size } = comm;
 
-await failsWith(() => comm.send(1, size), ErrorCode.ERR_RANK, new RegExp(`^rank ${rank}: send: dest ${size} is out of range for a communicator of size ${size}$`), "dest too large");
+await failsWith(
+  () => comm.send(1, size),
+  ErrorCode.ERR_RANK,
+  new RegExp(`^rank ${rank}: send: dest ${size} is out of range for a communicator of size ${size}$`),
+  "dest too large",
+);
 await failsWith(() => comm.send(1, -7), ErrorCode.ERR_RANK, /send: dest -7 is out of range/, "negative dest");
-await failsWith(() => comm.recv(size + 3), ErrorCode.ERR_RANK, /recv: source \d+ is out of range/, "source too large");
-await failsWith(() => comm.send(1, 0, -1), ErrorCode.ERR_TAG, /send: tag -1 is not in 0\.\.2147483647/, "negative tag");
+await failsWith(
+  () => comm.recv(size + 3),
+  ErrorCode.ERR_RANK,
+  /recv: source \d+ is out of range/,
+  "source too large",
+);
+await failsWith(
+  () => comm.send(1, 0, -1),
+  ErrorCode.ERR_TAG,
+  /send: tag -1 is not in 0\.\.2147483647/,
+  "negative tag",
+);
 await failsWith(() => comm.send(1, 0, 2 ** 31), ErrorCode.ERR_TAG, /send: tag 2147483648/, "tag too large");
 await failsWith(() => comm.isend(1, 0, 1.5), ErrorCode.ERR_TAG, /isend: tag 1.5/, "fractional tag");
-await failsWith(() => comm.recv(0, -5), ErrorCode.ERR_TAG, /recv: tag -5 is not in 0\.\.2147483647 nor ANY_TAG/, "bad recv tag");
+await failsWith(
+  () => comm.recv(0, -5),
+  ErrorCode.ERR_TAG,
+  /recv: tag -5 is not in 0\.\.2147483647 nor ANY_TAG/,
+  "bad recv tag",
+);
 await failsWith(() => comm.send(() => 1, 0), ErrorCode.ERR_TYPE, /send: value is a function/, "function");
 class Point {
   constructor(public x: number) {}
 }
-await failsWith(() => comm.send({ p: new Point(1) }, 0), ErrorCode.ERR_TYPE, /send: value\.p is an instance of Point/, "class instance");
-await failsWith(() => comm.send(1, { dest: 0, tga: 3 } as never), ErrorCode.ERR_ARG, /send: unknown option "tga"/, "misspelt option");
-await failsWith(() => comm.Send([new Float64Array(2), 3], 0), ErrorCode.ERR_COUNT, /Send: buf count 3 does not fit a buffer of 2 elements/, "count too large");
-await failsWith(() => comm.Send([1, 2, 3], 0), ErrorCode.ERR_TYPE, /Send: buf must be a TypedArray/, "array as buffer");
-await failsWith(() => comm.Recv("x", 0, ANY_TAG), ErrorCode.ERR_TYPE, /Recv: buf must be a TypedArray/, "string as buffer");
+await failsWith(
+  () => comm.send({ p: new Point(1) }, 0),
+  ErrorCode.ERR_TYPE,
+  /send: value\.p is an instance of Point/,
+  "class instance",
+);
+await failsWith(
+  () => comm.send(1, { dest: 0, tga: 3 } as never),
+  ErrorCode.ERR_ARG,
+  /send: unknown option "tga"/,
+  "misspelt option",
+);
+await failsWith(
+  () => comm.Send([new Float64Array(2), 3], 0),
+  ErrorCode.ERR_COUNT,
+  /Send: buf count 3 does not fit a buffer of 2 elements/,
+  "count too large",
+);
+await failsWith(
+  () => comm.Send([1, 2, 3], 0),
+  ErrorCode.ERR_TYPE,
+  /Send: buf must be a TypedArray/,
+  "array as buffer",
+);
+await failsWith(
+  () => comm.Recv("x", 0, ANY_TAG),
+  ErrorCode.ERR_TYPE,
+  /Recv: buf must be a TypedArray/,
+  "string as buffer",
+);
 
 console.log(`errors_p2p ok on rank ${rank} of ${size}`);

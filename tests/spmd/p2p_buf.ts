@@ -60,13 +60,20 @@ await comm.Send(new Float64Array(4), right, 24);
 await failsWith(
   () => comm.Recv(new Float64Array(2), left, 24),
   ErrorCode.ERR_TRUNCATE,
-  new RegExp(`rank ${rank}: Recv: the message from rank ${left} \\(tag 24\\) has 32 bytes, more than the 16 bytes`),
+  new RegExp(
+    `rank ${rank}: Recv: the message from rank ${left} \\(tag 24\\) has 32 bytes, more than the 16 bytes`,
+  ),
   "truncation",
 );
 
 // Mixing a value send with a buffer receive is a clear error, not garbage.
 await comm.send({ a: 1 }, right, 25);
-await failsWith(() => comm.Recv(new Uint8Array(100), left, 25), ErrorCode.ERR_TYPE, /sent a value .* with send; receive it with recv/, "value into Recv");
+await failsWith(
+  () => comm.Recv(new Uint8Array(100), left, 25),
+  ErrorCode.ERR_TYPE,
+  /sent a value .* with send; receive it with recv/,
+  "value into Recv",
+);
 
 // 64 MiB round-trips intact between neighbours (rendezvous, chunked on the wire).
 const BIG = 8 * 1024 * 1024;

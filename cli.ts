@@ -1,0 +1,69 @@
+#!/usr/bin/env -S deno run -A
+/**
+ * `mpirun-deno`: starts N ranks of a TypeScript MPI program and supervises them.
+ *
+ * ```sh
+ * deno run -A cli.ts -n 4 hello.ts [script args...]
+ * bun cli.ts -n 4 --tag-output hello.ts
+ * ```
+ *
+ * Options come before the script; everything after the script is the script's. `--help` lists them all.
+ *
+ * @module
+ */
+
+import process from "node:process";
+import type { Writable } from "node:stream";
+import { main } from "./lib/launch/main.ts";
+import {
+  helpText,
+  resolveOptions,
+  scanCommandLine,
+  USAGE_HINT,
+  UsageError,
+  versionText,
+} from "./lib/launch/options.ts";
+
+function write(stream: Writable, text: string): Promise<void> {
+  return new Promise((resolve) => stream.write(text, () => resolve()));
+}
+
+/**
+ * Runs the launcher with the arguments that follow the program name, and resolves with its exit code: the
+ * job's, or 2 for a mistake on the command line (then nothing was started).
+ *
+ * @example
+ * ```ts ignore
+ * import { run } from "./cli.ts";
+ * Deno.exit(await run(["-n", "2", "hello.ts"]));
+ * ```
+ */
+export async function run(args: readonly string[]): Promise<number> {
+  try {
+    const raw = scanCommandLine(args);
+    if (raw.help) {
+      await write(process.stdout, helpText());
+      return 0;
+    }
+    if (raw.version) {
+      await write(process.stdout, `${versionText()}\n`);
+      return 0;
+    }
+    return await main(resolveOptions(raw));
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    await write(process.stderr, `mpirun-deno: ${error.message}\n${USAGE_HINT}\n`);
+    return 2;
+  }
+}
+
+if (import.meta.main) {
+  let code: number;
+  try {
+    code = await run(process.argv.slice(2));
+  } catch (error) {
+    await write(process.stderr, `mpirun-deno: internal error: ${(error as Error)?.stack ?? error}\n`);
+    code = 1;
+  }
+  process.exit(code);
+}

@@ -1,0 +1,177 @@
+/**
+ * Direct launch by Slurm (`srun -n 4 deno run -A script.ts`, or `srun -n 4 mpirun-deno script.ts`): no
+ * launcher of ours. Rank and size come from Slurm's environment; rank 0 serves the rendezvous on a port every
+ * task derives from the job and step ids, on the first node of the step; the job token is derived from the same
+ * ids, so the ranks of another job or step cannot join.
+ *
+ * @module
+ */
+
+import { createHash } from "node:crypto";
+import process from "node:process";
+import { EnvName, readEnv, readIntEnv } from "../env.ts";
+import { connect, listen } from "../runtime/net.ts";
+import type { SocketHandle } from "../runtime/runtime.ts";
+import { Connection } from "../transport/connection.ts";
+import { acceptHandshake, connectHandshake, COORDINATOR_ID } from "../transport/handshake.ts";
+import { FrameKind } from "../wire/frame.ts";
+import { CONNECT_TIMEOUT_MS } from "../wire/limits.ts";
+import type { Bootstrap, Identity, Rendezvous } from "./bootstrap.ts";
+import { expandHostlist } from "./hostlist.ts";
+import { decodeControl, type PeerAddress, sendControl } from "./protocol.ts";
+
+/** Slurm's variables this bootstrap reads. */
+export const SlurmEnv = {
+  PROCID: "SLURM_PROCID",
+  STEP_NUM_TASKS: "SLURM_STEP_NUM_TASKS",
+  NTASKS: "SLURM_NTASKS",
+  STEP_NODELIST: "SLURM_STEP_NODELIST",
+  JOB_ID: "SLURM_JOB_ID",
+  STEP_ID: "SLURM_STEP_ID",
+  NODENAME: "SLURMD_NODENAME",
+  CLUSTER_NAME: "SLURM_CLUSTER_NAME",
+} as const;
+
+/** Ports tried, from the derived base on, when the base is taken on rank 0's node. */
+const PORT_CANDIDATES = 8;
+/** Derived ports fall in [PORT_BASE, PORT_BASE + PORT_SPAN). */
+const PORT_BASE = 30000;
+const PORT_SPAN = 20000;
+
+/** Is this process a task of a Slurm step (and not a rank that mpirun-deno started)? */
+export function launchedBySlurm(): boolean {
+  return readEnv(SlurmEnv.PROCID) !== undefined && readEnv(SlurmEnv.STEP_ID) !== undefined &&
+    readEnv(SlurmEnv.STEP_NODELIST) !== undefined && readEnv(EnvName.COORDINATOR) === undefined;
+}
+
+/** The rendezvous port base and the token of a job step: the same on every task, different between steps. */
+export function deriveStepSecrets(cluster: string, jobId: string, stepId: string): { port: number; token: Uint8Array } {
+  const digest = createHash("sha256").update(`mpirun-deno slurm ${cluster} ${jobId}.${stepId}`).digest();
+  return { port: PORT_BASE + (digest.readUInt32LE(0) % PORT_SPAN), token: new Uint8Array(digest) };
+}
+
+/**
+ * Bootstrap from Slurm's environment.
+ *
+ * @example
+ * ```ts ignore
+ * if (launchedBySlurm()) boot = new SlurmBootstrap(hostname());
+ * ```
+ */
+export class SlurmBootstrap implements Bootstrap {
+  readonly kind = "slurm";
+  readonly identity: Identity;
+  #firstNode: string;
+  #port: number;
+
+  constructor(hostname: string) {
+    const size = readIntEnv(SlurmEnv.STEP_NUM_TASKS, 1, 2 ** 31 - 1) ?? readIntEnv(SlurmEnv.NTASKS, 1, 2 ** 31 - 1);
+    const rank = readIntEnv(SlurmEnv.PROCID, 0, 2 ** 31 - 1)!;
+    if (size === undefined) throw new Error(`${SlurmEnv.PROCID} is set but neither ${SlurmEnv.STEP_NUM_TASKS} nor ${SlurmEnv.NTASKS}`);
+    if (rank >= size) throw new Error(`${SlurmEnv.PROCID}=${rank} is not below the step's ${size} tasks`);
+    const jobId = readEnv(SlurmEnv.JOB_ID) ?? "0";
+    const stepId = readEnv(SlurmEnv.STEP_ID)!;
+    const nodes = expandHostlist(readEnv(SlurmEnv.STEP_NODELIST)!);
+    if (nodes.length === 0) throw new Error(`${SlurmEnv.STEP_NODELIST} names no node`);
+    const { port, token } = deriveStepSecrets(readEnv(SlurmEnv.CLUSTER_NAME) ?? "", jobId, stepId);
+    // Slurm places task 0 on the first node of the step; an override helps where node names do not resolve.
+    this.#firstNode = readEnv(EnvName.RENDEZVOUS_HOST) ?? nodes[0];
+    this.#port = port;
+    this.identity = {
+      rank,
+      size,
+      token,
+      jobId: `slurm-${jobId}.${stepId}`,
+      hostname: readEnv(EnvName.HOSTNAME) ?? readEnv(SlurmEnv.NODENAME) ?? hostname,
+    };
+  }
+
+  async rendezvous(accept: (socket: SocketHandle) => void): Promise<Rendezvous> {
+    const listener = await listen(readEnv(EnvName.BIND_ADDRESS) ?? "0.0.0.0", 0, accept);
+    listener.unref();
+    const { rank, hostname } = this.identity;
+    if (rank === 0) {
+      const self: PeerAddress = { host: this.#firstNode, port: listener.port, hostname, pid: process.pid };
+      return { peers: await this.#serve(self), control: undefined };
+    }
+    const connection = await this.#reachRankZero();
+    const host = readEnv(EnvName.BIND_ADDRESS) ?? connection.socket.localAddress;
+    const peers = await new Promise<PeerAddress[]>((resolve, reject) => {
+      connection.startFrames({
+        onFrame: (header, payload) => {
+          if (header.kind !== FrameKind.CONTROL) return;
+          const message = decodeControl(payload);
+          if (message.t === "world") resolve(message.peers);
+        },
+        onClose: (error) => reject(new Error(`rank 0 closed the rendezvous before the world was known${error ? `: ${error.message}` : ""}`)),
+      });
+      sendControl(connection, { t: "hello", rank, host, port: listener.port, hostname, pid: process.pid });
+    });
+    connection.close();
+    return { peers, control: undefined };
+  }
+
+  /** Rank 0: listen on the first free derived port, collect every hello, send everyone the world. */
+  async #serve(self: PeerAddress): Promise<PeerAddress[]> {
+    const { size, token } = this.identity;
+    const peers: PeerAddress[] = new Array(size);
+    peers[0] = self;
+    if (size === 1) return peers;
+    const connections: Connection[] = [];
+    let resolveAll!: () => void;
+    const all = new Promise<void>((resolve) => resolveAll = resolve);
+    let missing = size - 1;
+    const onSocket = (socket: SocketHandle) => {
+      const connection = new Connection(socket);
+      acceptHandshake(connection, token, COORDINATOR_ID, (id) => id > 0 && id < size).then((peer) => {
+        connection.startFrames({
+          onFrame: (header, payload) => {
+            if (header.kind !== FrameKind.CONTROL) return;
+            const message = decodeControl(payload);
+            if (message.t !== "hello" || message.rank !== peer || peers[peer]) return;
+            peers[peer] = { host: message.host, port: message.port, hostname: message.hostname, pid: message.pid };
+            connections.push(connection);
+            if (--missing === 0) resolveAll();
+          },
+          onClose: () => {},
+        });
+      }, (error) => process.stderr.write(`mpirun-deno: rank 0: refused a rendezvous connection: ${error.message}\n`));
+    };
+    let server;
+    for (let i = 0; i < PORT_CANDIDATES && !server; i++) {
+      try {
+        server = await listen(readEnv(EnvName.BIND_ADDRESS) ?? "0.0.0.0", this.#port + i, onSocket);
+      } catch (error) {
+        if (i === PORT_CANDIDATES - 1) {
+          throw new Error(`rank 0 could not listen on ports ${this.#port}..${this.#port + i}: ${(error as Error).message}`);
+        }
+      }
+    }
+    await all;
+    server!.close();
+    for (const connection of connections) sendControl(connection, { t: "world", peers }, () => connection.close());
+    return peers;
+  }
+
+  /** Ranks above 0: try the derived ports on the first node until one proves it serves this step. */
+  async #reachRankZero(): Promise<Connection> {
+    const deadline = Date.now() + CONNECT_TIMEOUT_MS;
+    let lastError: unknown;
+    for (let delay = 20; Date.now() < deadline; delay = Math.min(delay * 2, 500)) {
+      for (let i = 0; i < PORT_CANDIDATES; i++) {
+        try {
+          const connection = new Connection(await connect(this.#firstNode, this.#port + i));
+          await connectHandshake(connection, this.identity.token, this.identity.rank, COORDINATOR_ID);
+          return connection;
+        } catch (error) {
+          lastError = error;
+        }
+      }
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+    throw new Error(
+      `could not reach rank 0's rendezvous on ${this.#firstNode}:${this.#port}..${this.#port + PORT_CANDIDATES - 1} ` +
+        `within ${CONNECT_TIMEOUT_MS / 1000} s: ${(lastError as Error)?.message}`,
+    );
+  }
+}

@@ -1,0 +1,26 @@
+/**
+ * Barrier: `barrier`/`Barrier` (the same call) and `ibarrier`.
+ *
+ * Dissemination (Hensgen, Finkel and Manber): in round k every rank sends an empty message to
+ * `rank + 2^k` and waits for one from `rank - 2^k` (mod p). After `ceil(log2 p)` rounds every rank has heard,
+ * directly or through others, from every rank, so none can leave before all have arrived. Time
+ * `ceil(log2 p) a`; p messages per round, none through a root.
+ *
+ * @module
+ */
+
+import { EMPTY } from "./buffer_args.ts";
+import type { Channel, Run, Shape } from "./channel.ts";
+import { disseminationRounds } from "./topology.ts";
+
+/** Dissemination barrier over the channel's ranks. */
+export async function disseminationBarrier(channel: Channel): Promise<void> {
+  for (const round of disseminationRounds(channel.rank, channel.size)) {
+    await channel.exchange(round.to, EMPTY, true, round.from);
+  }
+}
+
+/** `barrier()`: resolves once every rank has called it. */
+export function barrier(_shape: Shape): Run<void> {
+  return disseminationBarrier;
+}

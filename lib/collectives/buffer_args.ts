@@ -1,0 +1,268 @@
+/**
+ * The buffer arguments of the capitalised collectives, resolved to bytes before anything is sent: plain
+ * buffers (`TypedArray`, `ArrayBuffer`, `[buf, count]`), v-buffers (`[buf, counts, displs?]`, in elements),
+ * `IN_PLACE`, and the errors that name the expected and actual sizes.
+ *
+ * @module
+ */
+
+import { IN_PLACE } from "../constants.ts";
+import { ErrorCode, type MPIError, mpiError } from "../errors.ts";
+import { describe, toByteView, type TypedArray } from "../wire/buffers.ts";
+
+/** A message with no bytes (barrier rounds, the root's own slot). */
+export const EMPTY: Uint8Array = new Uint8Array(0);
+
+/** A buffer argument: its bytes, and the same memory as elements when the caller passed a typed array. */
+export interface BufferArg {
+  bytes: Uint8Array;
+  /** Bytes per element (1 for an ArrayBuffer or DataView). */
+  elementSize: number;
+  /** The bytes as the caller's typed array type; undefined for an ArrayBuffer or DataView. */
+  vector: TypedArray | undefined;
+}
+
+/** A buffer argument whose elements can be reduced. */
+export interface VectorArg extends BufferArg {
+  vector: TypedArray;
+}
+
+/** A v-buffer argument: a buffer with a block per rank, given as element counts and displacements. */
+export interface VBufferArg extends BufferArg {
+  /** Byte offset of each rank's block. */
+  starts: number[];
+  /** Byte length of each rank's block. */
+  lengths: number[];
+}
+
+/** Is `value` the {@linkcode IN_PLACE} marker? */
+export function isInPlace(value: unknown): boolean {
+  return value === IN_PLACE;
+}
+
+/**
+ * Resolves a buffer argument (see `toByteView`).
+ *
+ * @example
+ * ```ts
+ * import { bufferArg } from "./buffer_args.ts";
+ * console.log(bufferArg("Bcast", [new Int32Array(8), 3], "buf").bytes.length); // 12
+ * ```
+ */
+export function bufferArg(where: string, spec: unknown, argument: string): BufferArg {
+  const view = toByteView(spec, where, argument);
+  const vector = view.array === undefined ? undefined : typedOver(view.bytes, view.array);
+  return { bytes: view.bytes, elementSize: view.elementSize, vector };
+}
+
+/** Resolves a buffer argument that a reduction combines: it must be a typed array (or `[array, count]`). */
+export function vectorArg(where: string, spec: unknown, argument: string): VectorArg {
+  const arg = bufferArg(where, spec, argument);
+  if (arg.vector === undefined) {
+    throw mpiError(
+      ErrorCode.ERR_TYPE,
+      `${where}: ${argument} must be a typed array for a reduction (its element type picks the arithmetic), not ${
+        describe(spec)
+      }`,
+    );
+  }
+  return arg as VectorArg;
+}
+
+/**
+ * Resolves `[buf, counts]` or `[buf, counts, displs]` (counts and displacements in elements, one per rank;
+ * without `displs` the blocks are back to back). Every block must lie inside `buf`.
+ *
+ * @example
+ * ```ts
+ * import { vBufferArg } from "./buffer_args.ts";
+ * const arg = vBufferArg("Scatterv", [new Float64Array(15), [4, 4, 4, 3]], "sendbuf", 4);
+ * console.log(arg.starts, arg.lengths); // [0, 32, 64, 96] [32, 32, 32, 24]
+ * ```
+ */
+export function vBufferArg(where: string, spec: unknown, argument: string, size: number): VBufferArg {
+  if (!Array.isArray(spec) || (spec.length !== 2 && spec.length !== 3) || !Array.isArray(spec[1])) {
+    throw mpiError(
+      ErrorCode.ERR_ARG,
+      `${where}: ${argument} must be [buf, counts] or [buf, counts, displs], not ${describe(spec)}`,
+    );
+  }
+  const arg = bufferArg(where, spec[0], argument);
+  const counts = integers(where, spec[1], `${argument} counts`, size);
+  let displs: number[];
+  if (spec.length === 3 && spec[2] !== undefined && spec[2] !== null) {
+    displs = integers(where, spec[2], `${argument} displs`, size);
+  } else {
+    displs = new Array(size);
+    let at = 0;
+    for (let i = 0; i < size; i++) {
+      displs[i] = at;
+      at += counts[i];
+    }
+  }
+  const capacity = arg.bytes.length / arg.elementSize;
+  for (let i = 0; i < size; i++) {
+    if (displs[i] + counts[i] > capacity) {
+      throw mpiError(
+        ErrorCode.ERR_COUNT,
+        `${where}: the block of rank ${i} in ${argument} (displacement ${displs[i]}, count ${
+          counts[i]
+        }) ends past ` +
+          `the ${capacity} elements of the buffer`,
+      );
+    }
+  }
+  return {
+    ...arg,
+    starts: displs.map((displ) => displ * arg.elementSize),
+    lengths: counts.map((count) => count * arg.elementSize),
+  };
+}
+
+function integers(where: string, list: unknown, argument: string, size: number): number[] {
+  if (!Array.isArray(list) && !(ArrayBuffer.isView(list) && !(list instanceof DataView))) {
+    throw mpiError(ErrorCode.ERR_ARG, `${where}: ${argument} must be an array of ${size} integers`);
+  }
+  const values = Array.from(list as ArrayLike<unknown>);
+  if (values.length !== size) {
+    throw mpiError(
+      ErrorCode.ERR_COUNT,
+      `${where}: ${argument} has ${values.length} entries, expected one per rank (${size})`,
+    );
+  }
+  values.forEach((value, i) => {
+    if (typeof value !== "number" || !Number.isInteger(value) || value < 0) {
+      throw mpiError(
+        ErrorCode.ERR_COUNT,
+        `${where}: ${argument}[${i}] is ${String(value)}, not a count >= 0`,
+      );
+    }
+  });
+  return values as number[];
+}
+
+/** Splits `arg` into `size` equal blocks; ERR_COUNT naming the sizes if it does not divide. */
+export function equalBlocks(where: string, arg: BufferArg, argument: string, size: number): number {
+  const elements = arg.bytes.length / arg.elementSize;
+  if (elements % size !== 0) {
+    throw mpiError(
+      ErrorCode.ERR_COUNT,
+      `${where}: ${argument} has ${elements} elements, not a multiple of the communicator size ${size}`,
+    );
+  }
+  return arg.bytes.length / size;
+}
+
+/**
+ * The error for a block of `actual` bytes arriving where `expected` fit: ERR_TRUNCATE if it is longer,
+ * ERR_COUNT if shorter. `from` names the sender, `into` the receiving buffer.
+ */
+export function sizeMismatch(
+  where: string,
+  from: string,
+  actual: number,
+  expected: number,
+  into: string,
+): MPIError {
+  if (actual > expected) {
+    return mpiError(
+      ErrorCode.ERR_TRUNCATE,
+      `${where}: ${from} sent ${actual} bytes, more than the ${expected} bytes of ${into}`,
+    );
+  }
+  return mpiError(
+    ErrorCode.ERR_COUNT,
+    `${where}: ${from} sent ${actual} bytes, but ${into} holds ${expected} bytes`,
+  );
+}
+
+/**
+ * Checks, before anything is sent, that `sent` bytes fit a room of `room` bytes exactly: ERR_TRUNCATE if they
+ * are more, ERR_COUNT if fewer. The message reads `<where>: <sentWhat> has N bytes, but <roomWhat> holds M
+ * bytes`.
+ */
+export function checkLocalSize(
+  where: string,
+  sentWhat: string,
+  sent: number,
+  room: number,
+  roomWhat: string,
+): void {
+  if (sent === room) return;
+  throw mpiError(
+    sent > room ? ErrorCode.ERR_TRUNCATE : ErrorCode.ERR_COUNT,
+    `${where}: ${sentWhat} has ${sent} bytes, but ${roomWhat} holds ${room} bytes`,
+  );
+}
+
+/** Checks that two reduction buffers have the same element type. */
+export function checkSameType(where: string, a: TypedArray, b: TypedArray, names: string): void {
+  if (elementClass(a) !== elementClass(b)) {
+    throw mpiError(
+      ErrorCode.ERR_TYPE,
+      `${where}: ${names} must have the same element type, got ${a.constructor.name} and ${b.constructor.name}`,
+    );
+  }
+}
+
+type TypedArrayClass = {
+  new (length: number): TypedArray;
+  new (buffer: ArrayBufferLike, byteOffset: number, length: number): TypedArray;
+};
+
+const ELEMENT_CLASSES: TypedArrayClass[] = [
+  Float64Array,
+  Float32Array,
+  Int32Array,
+  Uint32Array,
+  Int16Array,
+  Uint16Array,
+  Int8Array,
+  Uint8ClampedArray,
+  Uint8Array,
+  BigInt64Array,
+  BigUint64Array,
+  // Float16Array is not in every runtime yet.
+  ...[(globalThis as unknown as Record<string, TypedArrayClass | undefined>).Float16Array].filter((c) =>
+    c !== undefined
+  ),
+];
+
+const classes = new Map<unknown, TypedArrayClass>();
+
+/** The standard typed array class of `array` (a Node `Buffer` gives `Uint8Array`). */
+export function elementClass(array: TypedArray): TypedArrayClass {
+  let found = classes.get(array.constructor);
+  if (found === undefined) {
+    found = ELEMENT_CLASSES.find((candidate) => array instanceof candidate) ?? Uint8Array;
+    classes.set(array.constructor, found);
+  }
+  return found;
+}
+
+/** `bytes` seen as elements of `like`'s type (same memory). `bytes` must be aligned, as user buffers are. */
+export function typedOver(bytes: Uint8Array, like: TypedArray): TypedArray {
+  return new (elementClass(like))(bytes.buffer, bytes.byteOffset, bytes.length / like.BYTES_PER_ELEMENT);
+}
+
+/**
+ * Received `bytes` as elements of `like`'s type, for a reduction: a view when aligned (large messages
+ * always are), else an aligned copy.
+ */
+export function receivedVector(bytes: Uint8Array, like: TypedArray): TypedArray {
+  if (bytes.byteOffset % like.BYTES_PER_ELEMENT === 0) return typedOver(bytes, like);
+  return typedOver(new Uint8Array(bytes), like);
+}
+
+/** A fresh typed array of `source`'s type holding a copy of its elements. */
+export function copyVector(source: TypedArray): TypedArray {
+  const copy = new (elementClass(source))(source.length);
+  setVector(copy, source);
+  return copy;
+}
+
+/** Copies the elements of `source` into `target` (same type and length), byte for byte. */
+export function setVector(target: TypedArray, source: TypedArray): void {
+  new Uint8Array(target.buffer, target.byteOffset, target.byteLength)
+    .set(new Uint8Array(source.buffer, source.byteOffset, source.byteLength));
+}

@@ -1,0 +1,473 @@
+/**
+ * Reduction operations: the {@linkcode Op} class, MPI's built-in ops, their element-wise kernels on typed
+ * arrays, and their value-level forms (numbers, bigints, arrays of them, typed arrays).
+ *
+ * Every combination is `lower op higher`: `lower` holds the contributions of lower ranks. Collectives that
+ * cannot keep that order (ring reductions) are only chosen for commutative ops.
+ *
+ * @module
+ */
+
+import { ErrorCode, mpiError } from "../errors.ts";
+import { describe, type TypedArray } from "../wire/buffers.ts";
+import { elementClass } from "./buffer_args.ts";
+
+/** A typed array seen through its elements. One loop serves number and bigint arrays alike. */
+interface Vector {
+  [index: number]: number;
+  readonly length: number;
+}
+
+/** `out[i] = a[i] op b[i]` for `i < out.length`; `out` may be `a` or `b`. */
+type Kernel = (a: Vector, b: Vector, out: Vector) => void;
+
+/** A value-level combination of two operands of one kind (numbers, bigints, ...), or `undefined` if unsupported. */
+type Scalar = (a: unknown, b: unknown) => unknown;
+
+/** Marks that a {@linkcode Scalar} does not handle its operands. */
+const UNSUPPORTED = Symbol("unsupported");
+
+/** What a user passes as an op: an {@linkcode Op} or a plain `(a, b) => c` function. */
+// deno-lint-ignore no-explicit-any
+export type OpLike = Op | ((a: any, b: any) => any);
+
+/**
+ * A reduction operation. The built-ins ({@linkcode SUM}, {@linkcode MAX}, ...) are arithmetic on numbers and
+ * bigints and element-wise on arrays and typed arrays; `Op.Create(fn)` makes one from a function.
+ *
+ * @example A built-in and a user-defined op
+ * ```ts
+ * import { MPI } from "mpirun-deno";
+ * const comm = MPI.COMM_WORLD;
+ * console.log(await comm.allreduce(comm.rank, MPI.SUM)); // 0 + 1 + ... + (size - 1)
+ * const longest = MPI.Op.Create((a: string, b: string) => (b.length > a.length ? b : a));
+ * console.log(await comm.allreduce("x".repeat(comm.rank + 1), longest)); // "x" repeated size times
+ * ```
+ */
+export class Op {
+  /** The op's name, such as `"SUM"` (`"user"` for ops made by {@linkcode Op.Create}). */
+  readonly name: string;
+  readonly #commute: boolean;
+  readonly #values: (where: string, lower: unknown, higher: unknown) => unknown;
+  readonly #kernel: Kernel | undefined;
+  readonly #elementwise: ((lower: unknown, higher: unknown) => unknown) | undefined;
+  readonly #integerOnly: boolean;
+
+  /** @internal Ops are the built-ins or made by {@linkcode Op.Create}. */
+  constructor(
+    name: string,
+    commute: boolean,
+    values: (where: string, lower: unknown, higher: unknown) => unknown,
+    kernel: Kernel | undefined,
+    elementwise: ((lower: unknown, higher: unknown) => unknown) | undefined,
+    integerOnly = false,
+  ) {
+    this.name = name;
+    this.#commute = commute;
+    this.#values = values;
+    this.#kernel = kernel;
+    this.#elementwise = elementwise;
+    this.#integerOnly = integerOnly;
+  }
+
+  /**
+   * Makes an op from `fn(lower, higher)`. On the value calls (`reduce`, `allreduce`, `scan`, ...) `fn` gets
+   * the two values whole; on the buffer calls (`Reduce`, `Allreduce`, ...) it is applied element by element.
+   * With `commute = false` the reduction applies it strictly in rank order.
+   *
+   * @example
+   * ```ts
+   * import { MPI } from "mpirun-deno";
+   * const concat = MPI.Op.Create((a: string, b: string) => a + b, false);
+   * console.log(await MPI.COMM_WORLD.allreduce(String(MPI.COMM_WORLD.rank), concat)); // "0123" on 4 ranks
+   * ```
+   */
+  // deno-lint-ignore no-explicit-any
+  static Create(fn: (a: any, b: any) => any, commute = true): Op {
+    if (typeof fn !== "function") {
+      throw mpiError(ErrorCode.ERR_OP, `Op.Create: fn must be a function, not ${describe(fn)}`);
+    }
+    return new Op("user", Boolean(commute), (_where, lower, higher) => fn(lower, higher), undefined, fn);
+  }
+
+  /** Does the order of operands not matter? */
+  get commute(): boolean {
+    return this.#commute;
+  }
+
+  /** Does the order of operands not matter? As mpi4py's `Op.Is_commutative()`. */
+  Is_commutative(): boolean {
+    return this.#commute;
+  }
+
+  /** Does nothing: ops need no freeing here (kept for mpi4py parity). */
+  Free(): void {}
+
+  /**
+   * Combines two values as the value collectives do: `lower op higher`.
+   *
+   * @example
+   * ```ts
+   * import { MAX, SUM } from "mpirun-deno";
+   * console.log(SUM.combine([1, 2], [10, 20])); // [11, 22]
+   * console.log(MAX.combine(3n, 7n)); // 7n
+   * ```
+   */
+  combine<T>(lower: T, higher: T): T {
+    return this.#values("combine", lower, higher) as T;
+  }
+
+  /**
+   * Combines two typed arrays element-wise into the second, as MPI's `Reduce_local`:
+   * `inoutbuf[i] = inbuf[i] op inoutbuf[i]`.
+   *
+   * @example
+   * ```ts
+   * import { PROD } from "mpirun-deno";
+   * const acc = new Int32Array([2, 3]);
+   * PROD.Reduce_local(new Int32Array([5, 7]), acc);
+   * console.log(acc); // Int32Array(2) [ 10, 21 ]
+   * ```
+   */
+  Reduce_local(inbuf: TypedArray, inoutbuf: TypedArray): void {
+    checkVectors("Reduce_local", this.name, inbuf, inoutbuf);
+    this.reduceVectors("Reduce_local", inbuf, inoutbuf, inoutbuf);
+  }
+
+  /** @internal `lower op higher` on values; errors name `where`. */
+  reduceValues(where: string, lower: unknown, higher: unknown): unknown {
+    return this.#values(where, lower, higher);
+  }
+
+  /**
+   * @internal `out[i] = lower[i] op higher[i]` on typed arrays of one type and length (`out` may be either
+   * operand). Throws ERR_OP if the op is not defined on the element type.
+   */
+  reduceVectors(where: string, lower: TypedArray, higher: TypedArray, out: TypedArray): void {
+    const kernel = this.#kernel;
+    if (kernel) {
+      if (this.#integerOnly && isFloatArray(out)) {
+        throw mpiError(ErrorCode.ERR_OP, `${where}: ${this.name} is not defined on ${out.constructor.name}`);
+      }
+      kernel(lower as unknown as Vector, higher as unknown as Vector, out as unknown as Vector);
+      return;
+    }
+    const fn = this.#elementwise!;
+    const a = lower as unknown as Vector, b = higher as unknown as Vector, o = out as unknown as Vector;
+    for (let i = 0; i < o.length; i++) o[i] = fn(a[i], b[i]) as number;
+  }
+
+  /** @internal Throws ERR_OP now if the op cannot reduce typed arrays like `sample`, before anything is sent. */
+  checkVectorType(where: string, sample: TypedArray): void {
+    if (this.#kernel && this.#integerOnly && isFloatArray(sample)) {
+      throw mpiError(ErrorCode.ERR_OP, `${where}: ${this.name} is not defined on ${sample.constructor.name}`);
+    }
+  }
+}
+
+/** Checks that two typed arrays can be combined element-wise: same type, same length. */
+export function checkVectors(where: string, name: string, a: TypedArray, b: TypedArray): void {
+  if (!isTypedArray(a) || !isTypedArray(b)) {
+    throw mpiError(
+      ErrorCode.ERR_TYPE,
+      `${where}: ${name} needs typed arrays, got ${describe(a)} and ${describe(b)}`,
+    );
+  }
+  if (elementClass(a) !== elementClass(b)) {
+    throw mpiError(
+      ErrorCode.ERR_TYPE,
+      `${where}: ${name} cannot combine a ${a.constructor.name} and a ${b.constructor.name}`,
+    );
+  }
+  if (a.length !== b.length) {
+    throw mpiError(
+      ErrorCode.ERR_COUNT,
+      `${where}: ${name} got operands of ${a.length} and ${b.length} elements`,
+    );
+  }
+}
+
+function isFloatArray(array: TypedArray): boolean {
+  return array instanceof Float64Array || array instanceof Float32Array ||
+    // Float16Array is not in every runtime's types yet.
+    array.constructor.name === "Float16Array";
+}
+
+function isTypedArray(value: unknown): value is TypedArray {
+  return ArrayBuffer.isView(value) && !(value instanceof DataView);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Element-wise kernels. Tight loops over the typed arrays; `out` may alias either operand, so each element
+// is read before it is written.
+
+function one(out: Vector): number {
+  return (out instanceof BigInt64Array || out instanceof BigUint64Array ? 1n : 1) as number;
+}
+
+function zero(out: Vector): number {
+  return (out instanceof BigInt64Array || out instanceof BigUint64Array ? 0n : 0) as number;
+}
+
+const sumKernel: Kernel = (a, b, out) => {
+  for (let i = 0, n = out.length; i < n; i++) out[i] = a[i] + b[i];
+};
+
+const prodKernel: Kernel = (a, b, out) => {
+  for (let i = 0, n = out.length; i < n; i++) out[i] = a[i] * b[i];
+};
+
+const maxKernel: Kernel = (a, b, out) => {
+  for (let i = 0, n = out.length; i < n; i++) {
+    const x = a[i], y = b[i];
+    // A NaN operand wins, as in Math.max.
+    out[i] = x > y || x !== x ? x : y;
+  }
+};
+
+const minKernel: Kernel = (a, b, out) => {
+  for (let i = 0, n = out.length; i < n; i++) {
+    const x = a[i], y = b[i];
+    out[i] = x < y || x !== x ? x : y;
+  }
+};
+
+const landKernel: Kernel = (a, b, out) => {
+  const t = one(out), f = zero(out);
+  for (let i = 0, n = out.length; i < n; i++) out[i] = a[i] && b[i] ? t : f;
+};
+
+const lorKernel: Kernel = (a, b, out) => {
+  const t = one(out), f = zero(out);
+  for (let i = 0, n = out.length; i < n; i++) out[i] = a[i] || b[i] ? t : f;
+};
+
+const lxorKernel: Kernel = (a, b, out) => {
+  const t = one(out), f = zero(out);
+  for (let i = 0, n = out.length; i < n; i++) out[i] = !a[i] !== !b[i] ? t : f;
+};
+
+const bandKernel: Kernel = (a, b, out) => {
+  for (let i = 0, n = out.length; i < n; i++) out[i] = a[i] & b[i];
+};
+
+const borKernel: Kernel = (a, b, out) => {
+  for (let i = 0, n = out.length; i < n; i++) out[i] = a[i] | b[i];
+};
+
+const bxorKernel: Kernel = (a, b, out) => {
+  for (let i = 0, n = out.length; i < n; i++) out[i] = a[i] ^ b[i];
+};
+
+/** MAXLOC/MINLOC on interleaved `(value, index)` pairs: element `2k` is a value, `2k + 1` its index. */
+function locKernel(better: (x: number, y: number) => boolean): Kernel {
+  return (a, b, out) => {
+    for (let i = 0, n = out.length - 1; i < n; i += 2) {
+      const x = a[i], y = b[i], xi = a[i + 1], yi = b[i + 1];
+      const takeA = better(x, y) || (x === y && xi <= yi);
+      out[i] = takeA ? x : y;
+      out[i + 1] = takeA ? xi : yi;
+    }
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Value-level ops: scalars, lifted element-wise over arrays and typed arrays.
+
+function sameKind(a: unknown, b: unknown, ...kinds: string[]): boolean {
+  const kind = typeof a;
+  return kind === typeof b && kinds.includes(kind);
+}
+
+const sumScalar: Scalar = (a, b) =>
+  sameKind(a, b, "number", "bigint", "string") ? (a as number) + (b as number) : UNSUPPORTED;
+
+const prodScalar: Scalar = (a, b) =>
+  sameKind(a, b, "number", "bigint") ? (a as number) * (b as number) : UNSUPPORTED;
+
+const maxScalar: Scalar = (a, b) => {
+  if (!sameKind(a, b, "number", "bigint", "string")) return UNSUPPORTED;
+  const x = a as number, y = b as number;
+  return x > y || x !== x ? x : y;
+};
+
+const minScalar: Scalar = (a, b) => {
+  if (!sameKind(a, b, "number", "bigint", "string")) return UNSUPPORTED;
+  const x = a as number, y = b as number;
+  return x < y || x !== x ? x : y;
+};
+
+/** Logical ops keep the operands' kind: booleans give a boolean, numbers 1/0, bigints 1n/0n. */
+function logicalScalar(test: (x: boolean, y: boolean) => boolean): Scalar {
+  return (a, b) => {
+    const result = test(Boolean(a), Boolean(b));
+    if (sameKind(a, b, "number")) return result ? 1 : 0;
+    if (sameKind(a, b, "bigint")) return result ? 1n : 0n;
+    return result;
+  };
+}
+
+/**
+ * Bitwise ops on integers of any safe size: int32 operands take JavaScript's 32-bit operators, larger ones
+ * (such as uint32 values) go through BigInt so that no bit is lost. Booleans combine logically.
+ */
+function bitwiseScalar(
+  int32: (x: number, y: number) => number,
+  bits: (x: bigint, y: bigint) => bigint,
+  logical: (x: boolean, y: boolean) => boolean,
+): Scalar {
+  return (a, b) => {
+    if (sameKind(a, b, "bigint")) return bits(a as bigint, b as bigint);
+    if (sameKind(a, b, "boolean")) return logical(a as boolean, b as boolean);
+    if (!sameKind(a, b, "number") || !Number.isSafeInteger(a) || !Number.isSafeInteger(b)) return UNSUPPORTED;
+    const x = a as number, y = b as number;
+    if ((x | 0) === x && (y | 0) === y) return int32(x, y);
+    return Number(bits(BigInt(x), BigInt(y)));
+  };
+}
+
+/** Is `value` a MAXLOC/MINLOC operand: a `[value, index]` pair? */
+function isPair(value: unknown): value is [number, number] {
+  return Array.isArray(value) && value.length === 2 && typeof value[1] === "number" &&
+    (typeof value[0] === "number" || typeof value[0] === "bigint" || typeof value[0] === "string");
+}
+
+function locScalar(better: (x: number, y: number) => boolean): Scalar {
+  return (a, b) => {
+    if (!isPair(a) || !isPair(b) || typeof a[0] !== typeof b[0]) return UNSUPPORTED;
+    const takeA = better(a[0], b[0]) || (a[0] === b[0] && a[1] <= b[1]);
+    const chosen = takeA ? a : b;
+    return [chosen[0], chosen[1]];
+  };
+}
+
+/**
+ * Lifts a scalar op to arrays (element-wise, recursively) and typed arrays (through the kernel). For
+ * MAXLOC/MINLOC a `[value, index]` pair is a scalar, and an array of pairs is combined pair by pair.
+ */
+function lift(name: string, scalar: Scalar, kernel: Kernel, integerOnly: boolean, pairs: boolean) {
+  const combine = (where: string, a: unknown, b: unknown): unknown => {
+    if (isTypedArray(a)) {
+      if (!isTypedArray(b)) throw cannotCombine(where, name, a, b);
+      checkVectors(where, name, a, b);
+      if (integerOnly && isFloatArray(a)) {
+        throw mpiError(ErrorCode.ERR_OP, `${where}: ${name} is not defined on ${a.constructor.name}`);
+      }
+      const out = new (elementClass(a))(a.length);
+      kernel(a as unknown as Vector, b as unknown as Vector, out as unknown as Vector);
+      return out;
+    }
+    if (Array.isArray(a) && !(pairs && isPair(a))) {
+      if (!Array.isArray(b)) throw cannotCombine(where, name, a, b);
+      if (a.length !== b.length) {
+        throw mpiError(
+          ErrorCode.ERR_COUNT,
+          `${where}: ${name} got arrays of ${a.length} and ${b.length} items`,
+        );
+      }
+      const out = new Array(a.length);
+      for (let i = 0; i < a.length; i++) out[i] = combine(where, a[i], b[i]);
+      return out;
+    }
+    const result = scalar(a, b);
+    if (result === UNSUPPORTED) throw cannotCombine(where, name, a, b);
+    return result;
+  };
+  return new Op(name, true, combine, kernel, undefined, integerOnly);
+}
+
+function cannotCombine(where: string, name: string, a: unknown, b: unknown) {
+  return mpiError(ErrorCode.ERR_OP, `${where}: ${name} cannot combine ${describe(a)} and ${describe(b)}`);
+}
+
+/**
+ * Sum: `a + b` on numbers, bigints and strings; element-wise on arrays and typed arrays.
+ *
+ * @example
+ * ```ts
+ * import { MPI } from "mpirun-deno";
+ * console.log(await MPI.COMM_WORLD.allreduce([1, MPI.COMM_WORLD.rank], MPI.SUM)); // [size, 0 + 1 + ...]
+ * ```
+ */
+export const SUM: Op = lift("SUM", sumScalar, sumKernel, false, false);
+
+/** Product: `a * b` on numbers and bigints; element-wise on arrays and typed arrays. */
+export const PROD: Op = lift("PROD", prodScalar, prodKernel, false, false);
+
+/** Maximum on numbers, bigints and strings (a NaN wins); element-wise on arrays and typed arrays. */
+export const MAX: Op = lift("MAX", maxScalar, maxKernel, false, false);
+
+/** Minimum on numbers, bigints and strings (a NaN wins); element-wise on arrays and typed arrays. */
+export const MIN: Op = lift("MIN", minScalar, minKernel, false, false);
+
+/** Logical and: booleans give a boolean, numbers 1 or 0, bigints 1n or 0n; element-wise on arrays. */
+export const LAND: Op = lift("LAND", logicalScalar((x, y) => x && y), landKernel, false, false);
+
+/** Logical or (see {@linkcode LAND} for the result's kind). */
+export const LOR: Op = lift("LOR", logicalScalar((x, y) => x || y), lorKernel, false, false);
+
+/** Logical exclusive or (see {@linkcode LAND} for the result's kind). */
+export const LXOR: Op = lift("LXOR", logicalScalar((x, y) => x !== y), lxorKernel, false, false);
+
+/** Bitwise and on integers (numbers of any safe size, bigints) and on integer typed arrays. */
+export const BAND: Op = lift(
+  "BAND",
+  bitwiseScalar((x, y) => x & y, (x, y) => x & y, (x, y) => x && y),
+  bandKernel,
+  true,
+  false,
+);
+
+/** Bitwise or on integers and integer typed arrays. */
+export const BOR: Op = lift(
+  "BOR",
+  bitwiseScalar((x, y) => x | y, (x, y) => x | y, (x, y) => x || y),
+  borKernel,
+  true,
+  false,
+);
+
+/** Bitwise exclusive or on integers and integer typed arrays. */
+export const BXOR: Op = lift(
+  "BXOR",
+  bitwiseScalar((x, y) => x ^ y, (x, y) => x ^ y, (x, y) => x !== y),
+  bxorKernel,
+  true,
+  false,
+);
+
+/**
+ * The larger value and its index, on `[value, index]` pairs (ties take the smaller index); element-wise on
+ * arrays of pairs; on typed arrays, over interleaved `value, index` elements.
+ *
+ * @example Which rank holds the largest value
+ * ```ts
+ * import { MPI } from "mpirun-deno";
+ * const comm = MPI.COMM_WORLD;
+ * const [value, where] = await comm.allreduce([(comm.rank * 7) % 5, comm.rank], MPI.MAXLOC);
+ * console.log(value, where);
+ * ```
+ */
+export const MAXLOC: Op = lift("MAXLOC", locScalar((x, y) => x > y), locKernel((x, y) => x > y), false, true);
+
+/** The smaller value and its index (see {@linkcode MAXLOC}). */
+export const MINLOC: Op = lift("MINLOC", locScalar((x, y) => x < y), locKernel((x, y) => x < y), false, true);
+
+const userOps = new WeakMap<object, Op>();
+
+/**
+ * Resolves an op argument: an {@linkcode Op}, or a plain function (taken as `Op.Create(fn)`). Throws ERR_OP
+ * naming `where` for anything else.
+ */
+export function toOp(where: string, op: unknown): Op {
+  if (op instanceof Op) return op;
+  if (typeof op === "function") {
+    let created = userOps.get(op);
+    if (!created) userOps.set(op, created = Op.Create(op as (a: unknown, b: unknown) => unknown));
+    return created;
+  }
+  throw mpiError(
+    ErrorCode.ERR_OP,
+    `${where}: op must be an Op (such as SUM) or a function, not ${describe(op)}`,
+  );
+}

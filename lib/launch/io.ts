@@ -1,0 +1,256 @@
+/**
+ * Rank output on the launcher's side: each rank's stdout and stderr are forwarded line by line to the
+ * launcher's own (so lines of different ranks never mix within a line), optionally prefixed with the time and
+ * the rank, and optionally copied raw into `DIR/rank.N/stdout` and `DIR/rank.N/stderr`.
+ *
+ * Standard input needs no code here: every backend hands the launcher's stdin to rank 0 itself (the local one
+ * by inheritance), see `RankLaunch.stdin`.
+ *
+ * @module
+ */
+
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type { Writable } from "node:stream";
+import type { OutputStream } from "./spawner.ts";
+
+/** Where forwarded bytes go: one writer, writes kept in order. */
+export interface Sink {
+  write(bytes: Uint8Array): void;
+  /** Resolves once every write so far has been handed to the operating system (or failed). */
+  drain(): Promise<void>;
+}
+
+/**
+ * A {@linkcode Sink} over a writable stream such as `process.stdout`. Write errors (a closed pipe) are
+ * swallowed: a reader that went away must not bring the launcher down before it has cleaned up its ranks.
+ *
+ * @example
+ * ```ts
+ * import process from "node:process";
+ * import { writableSink } from "./io.ts";
+ * const out = writableSink(process.stdout);
+ * out.write(new TextEncoder().encode("hello\n"));
+ * await out.drain();
+ * ```
+ */
+export function writableSink(stream: Writable): Sink {
+  let pending = 0;
+  let waiters: (() => void)[] = [];
+  stream.on("error", () => {});
+  const settle = () => {
+    pending--;
+    if (pending > 0) return;
+    const ready = waiters;
+    waiters = [];
+    for (const resolve of ready) resolve();
+  };
+  return {
+    write(bytes) {
+      pending++;
+      try {
+        stream.write(bytes, settle);
+      } catch {
+        settle();
+      }
+    },
+    drain: () => pending === 0 ? Promise.resolve() : new Promise((resolve) => waiters.push(resolve)),
+  };
+}
+
+/** How output is forwarded. */
+export interface OutputOptions {
+  /** Number of ranks. */
+  size: number;
+  /** Prefix each line with `[rank] `. */
+  tag: boolean;
+  /** Prefix each line with the ISO 8601 time it arrived. */
+  timestamp: boolean;
+  /** Directory for per-rank files, or `undefined`. */
+  dir?: string;
+  /** Forward to `stdout`/`stderr` (false: only to the files). */
+  copy: boolean;
+  stdout: Sink;
+  stderr: Sink;
+  /** The clock of `timestamp` (tests fix it). */
+  now?: () => Date;
+  /**
+   * A line still unfinished after this long is forwarded as it is, so that a prompt shows before the rank
+   * waits for input; the rest of the line follows without a second prefix.
+   */
+  idleFlushMs?: number;
+}
+
+const NEWLINE = 0x0a;
+const encoder = new TextEncoder();
+
+function concat(parts: readonly Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return parts[0];
+  let total = 0;
+  for (const part of parts) total += part.length;
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}
+
+/** One rank's stream: its unfinished line and whether the last forwarded byte ended a line. */
+interface StreamState {
+  partial: Uint8Array[];
+  atLineStart: boolean;
+  ended: boolean;
+  timer: ReturnType<typeof setTimeout> | undefined;
+  file: number | undefined;
+}
+
+/**
+ * Forwards ranks' output. Feed it with {@linkcode OutputForwarder.write} and {@linkcode OutputForwarder.end}
+ * (the spawner's events); {@linkcode OutputForwarder.ended} resolves when every stream has ended.
+ *
+ * A final line without a newline is delivered; it gets a newline added when the output is tagged or comes
+ * from more than one rank, so that the next line does not continue it.
+ *
+ * @example
+ * ```ts
+ * import process from "node:process";
+ * import { OutputForwarder, writableSink } from "./io.ts";
+ * const output = new OutputForwarder({
+ *   size: 1, tag: true, timestamp: false, copy: true,
+ *   stdout: writableSink(process.stdout), stderr: writableSink(process.stderr),
+ * });
+ * output.write(0, "stdout", new TextEncoder().encode("hello\nwor"));
+ * output.write(0, "stdout", new TextEncoder().encode("ld\n")); // prints "[0] hello" and "[0] world"
+ * output.end(0, "stdout");
+ * output.end(0, "stderr");
+ * await output.close();
+ * ```
+ */
+export class OutputForwarder {
+  #options: OutputOptions;
+  #states: Record<OutputStream, StreamState>[];
+  #open = 0;
+  #ended: Promise<void>;
+  #resolveEnded!: () => void;
+
+  constructor(options: OutputOptions) {
+    this.#options = options;
+    const state = (): StreamState => ({
+      partial: [],
+      atLineStart: true,
+      ended: false,
+      timer: undefined,
+      file: undefined,
+    });
+    this.#states = Array.from({ length: options.size }, () => ({ stdout: state(), stderr: state() }));
+    this.#open = options.size * 2;
+    this.#ended = new Promise((resolve) => this.#resolveEnded = resolve);
+    if (this.#open === 0) this.#resolveEnded();
+  }
+
+  /** Creates `DIR/rank.N/` and opens the per-rank files (when a directory was given). Throws on failure. */
+  openFiles(): void {
+    const dir = this.#options.dir;
+    if (dir === undefined) return;
+    this.#states.forEach((streams, rank) => {
+      const rankDir = path.join(dir, `rank.${rank}`);
+      fs.mkdirSync(rankDir, { recursive: true });
+      for (const stream of ["stdout", "stderr"] as const) {
+        streams[stream].file = fs.openSync(path.join(rankDir, stream), "w");
+      }
+    });
+  }
+
+  /** Resolves when every stream of every rank has ended. */
+  get ended(): Promise<void> {
+    return this.#ended;
+  }
+
+  /** Forwards a chunk of `rank`'s `stream`. */
+  write(rank: number, stream: OutputStream, chunk: Uint8Array): void {
+    const state = this.#states[rank][stream];
+    if (state.ended) return;
+    if (state.file !== undefined) writeFully(state.file, chunk);
+    if (!this.#options.copy || chunk.length === 0) return;
+    const out: Uint8Array[] = [];
+    let start = 0;
+    for (let newline = chunk.indexOf(NEWLINE); newline >= 0; newline = chunk.indexOf(NEWLINE, start)) {
+      this.#line(state, rank, out);
+      out.push(...state.partial, chunk.subarray(start, newline + 1));
+      state.partial = [];
+      state.atLineStart = true;
+      start = newline + 1;
+    }
+    if (start < chunk.length) state.partial.push(chunk.slice(start));
+    if (out.length > 0) this.#sink(stream).write(concat(out));
+    this.#armIdleFlush(state, rank, stream);
+  }
+
+  /** `rank`'s `stream` has ended: its unfinished line is delivered. */
+  end(rank: number, stream: OutputStream): void {
+    const state = this.#states[rank][stream];
+    if (state.ended) return;
+    state.ended = true;
+    clearTimeout(state.timer);
+    if (state.partial.length > 0 || !state.atLineStart) {
+      const out: Uint8Array[] = [];
+      this.#line(state, rank, out);
+      out.push(...state.partial);
+      const decorated = this.#options.tag || this.#options.timestamp || this.#options.size > 1;
+      if (decorated) out.push(encoder.encode("\n"));
+      state.partial = [];
+      state.atLineStart = true;
+      this.#sink(stream).write(concat(out));
+    }
+    if (state.file !== undefined) {
+      fs.closeSync(state.file);
+      state.file = undefined;
+    }
+    if (--this.#open === 0) this.#resolveEnded();
+  }
+
+  /** Ends every stream that has not ended yet (delivering its unfinished line), then drains the sinks. */
+  async close(): Promise<void> {
+    for (let rank = 0; rank < this.#states.length; rank++) {
+      this.end(rank, "stdout");
+      this.end(rank, "stderr");
+    }
+    await Promise.all([this.#options.stdout.drain(), this.#options.stderr.drain()]);
+  }
+
+  #sink(stream: OutputStream): Sink {
+    return stream === "stdout" ? this.#options.stdout : this.#options.stderr;
+  }
+
+  /** Pushes the prefix of a line that starts now, if it starts now. */
+  #line(state: StreamState, rank: number, out: Uint8Array[]): void {
+    if (!state.atLineStart) return;
+    const { tag, timestamp } = this.#options;
+    if (!tag && !timestamp) return;
+    const time = timestamp ? `${(this.#options.now?.() ?? new Date()).toISOString()} ` : "";
+    out.push(encoder.encode(`${time}${tag ? `[${rank}] ` : ""}`));
+  }
+
+  #armIdleFlush(state: StreamState, rank: number, stream: OutputStream): void {
+    clearTimeout(state.timer);
+    state.timer = undefined;
+    if (state.partial.length === 0) return;
+    state.timer = setTimeout(() => {
+      state.timer = undefined;
+      if (state.partial.length === 0 || state.ended) return;
+      const out: Uint8Array[] = [];
+      this.#line(state, rank, out);
+      out.push(...state.partial);
+      state.partial = [];
+      state.atLineStart = false;
+      this.#sink(stream).write(concat(out));
+    }, this.#options.idleFlushMs ?? 100);
+  }
+}
+
+function writeFully(fd: number, bytes: Uint8Array): void {
+  let offset = 0;
+  while (offset < bytes.length) offset += fs.writeSync(fd, bytes, offset, bytes.length - offset);
+}

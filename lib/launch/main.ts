@@ -1,0 +1,284 @@
+/**
+ * The launcher, start to end: place the ranks, start the coordinator, spawn the ranks, forward their output,
+ * supervise them, and return the job's exit code. `cli.ts` is its only caller.
+ *
+ * @module
+ */
+
+import { randomUUID } from "node:crypto";
+import * as os from "node:os";
+import process from "node:process";
+import { EnvName } from "../env.ts";
+import { cpuCount, hostname } from "../runtime/detect.ts";
+import { newToken, parseToken } from "../transport/handshake.ts";
+import { Coordinator, type Reports } from "./coordinator.ts";
+import { OutputForwarder, type Sink, writableSink } from "./io.ts";
+import type { LauncherKind, LaunchOptions } from "./options.ts";
+import { UsageError } from "./options.ts";
+import { isLocalHost, placeRanks, type RankPlacement } from "./plan.ts";
+import { type RankCommand, rankCommand, rankEnvironment, type RankProgram } from "./rank_command.ts";
+import { LocalSpawner } from "./spawn_local.ts";
+import type { RankLaunch, RankSignal, RunningJob, Spawner } from "./spawner.ts";
+import { Supervisor } from "./supervise.ts";
+
+/** The backends, by `--launcher` name. A new backend is one file and one line here. */
+const SPAWNERS: Partial<Record<LauncherKind, () => Spawner>> = {
+  local: () => new LocalSpawner(),
+};
+
+/** How long ranks get to answer a `--timeout` report request. */
+const REPORT_WAIT_MS = 1000;
+
+/** How long output may still trickle in after every rank has exited (a pipe held by a killed descendant). */
+const OUTPUT_GRACE_MS = 2000;
+
+/** Signals the launcher forwards to every rank. */
+const FORWARDED_SIGNALS: readonly RankSignal[] = ["SIGINT", "SIGTERM", "SIGHUP"];
+
+/** Where the launcher writes, and seams for tests. */
+export interface LaunchIo {
+  stdout: Sink;
+  stderr: Sink;
+  /** The launcher's environment, which ranks inherit. */
+  env: Record<string, string | undefined>;
+  /** How a rank is started (tests run plain scripts instead of `lib/rank_main.ts`). */
+  rankCommand(program: RankProgram): RankCommand;
+  /** Forward SIGINT/SIGTERM/SIGHUP of this process to the ranks (off for in-process tests). */
+  handleSignals: boolean;
+}
+
+/** Picks the backend: `--launcher`, else slurm inside an allocation, ssh for remote hosts, else local. */
+function chooseSpawner(options: LaunchOptions, placements: RankPlacement[], env: LaunchIo["env"]): Spawner {
+  const own = hostname();
+  const remote = placements.find((placement) => !isLocalHost(placement.host, own))?.host;
+  let kind = options.launcher;
+  if (kind === undefined) {
+    if (env.SLURM_JOB_ID !== undefined && options.hosts === undefined) {
+      const make = SPAWNERS.slurm;
+      if (make) return make();
+      throw new UsageError(
+        "Inside a Slurm allocation ranks are started with srun, which is not supported yet; " +
+          "use --launcher local to run every rank on this node",
+      );
+    }
+    kind = remote === undefined ? "local" : "ssh";
+    if (kind === "ssh" && SPAWNERS.ssh === undefined) {
+      throw new UsageError(
+        `--host: ${remote} is not this machine, and starting ranks over ssh is not supported yet`,
+      );
+    }
+  }
+  if (kind === "local" && remote !== undefined) {
+    throw new UsageError(`--launcher local cannot start ranks on host ${remote}`);
+  }
+  const make = SPAWNERS[kind];
+  if (make === undefined) throw new UsageError(`--launcher ${kind} is not supported yet`);
+  return make();
+}
+
+/** The address ranks and the coordinator listen on, from `--bind-address` or `--bind-to-interface`. */
+function chosenBindAddress(options: LaunchOptions): string | undefined {
+  if (options.bindAddress !== undefined) return options.bindAddress;
+  const name = options.bindInterface;
+  if (name === undefined) return undefined;
+  const interfaces = os.networkInterfaces();
+  const address = interfaces[name]?.find((entry) => entry.family === "IPv4")?.address;
+  if (address === undefined) {
+    throw new UsageError(
+      `--bind-to-interface: no interface ${JSON.stringify(name)} with an IPv4 address ` +
+        `(there are: ${Object.keys(interfaces).join(", ")})`,
+    );
+  }
+  return address;
+}
+
+/** The address ranks on this machine dial to reach a listener bound to `address`. */
+function dialable(address: string): string {
+  if (address === "0.0.0.0") return "127.0.0.1";
+  if (address === "::") return "::1";
+  return address;
+}
+
+function formatReports(reports: Reports, size: number, ended: (rank: number) => boolean): string[] {
+  const out: string[] = [];
+  for (let rank = 0; rank < size; rank++) {
+    const prefix = `rank ${rank}: `;
+    const lines = reports.lines.get(rank);
+    if (lines !== undefined) {
+      if (lines.length === 0) out.push(`${prefix}not blocked in an MPI call`);
+      for (const line of lines) out.push(line.startsWith(prefix) ? line : prefix + line);
+    } else if (reports.silent.includes(rank)) {
+      out.push(`${prefix}did not answer (busy outside MPI calls?)`);
+    } else if (!ended(rank)) {
+      out.push(`${prefix}not connected to the launcher`);
+    }
+  }
+  return out;
+}
+
+function delay(ms: number): { promise: Promise<void>; cancel(): void } {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const promise = new Promise<void>((resolve) => timer = setTimeout(resolve, ms));
+  return { promise, cancel: () => clearTimeout(timer) };
+}
+
+/**
+ * Runs a job and resolves with the launcher's exit code: 0 when every rank exited 0, else the first failure's
+ * code. Throws {@linkcode UsageError} before anything is started when the request cannot run.
+ *
+ * @example
+ * ```ts ignore
+ * import { main } from "./main.ts";
+ * import { resolveOptions, scanCommandLine } from "./options.ts";
+ * const code = await main(resolveOptions(scanCommandLine(["-n", "4", "hello.ts"])));
+ * ```
+ */
+export async function main(options: LaunchOptions, io: Partial<LaunchIo> = {}): Promise<number> {
+  const stdout = io.stdout ?? writableSink(process.stdout);
+  const stderr = io.stderr ?? writableSink(process.stderr);
+  const env = io.env ?? process.env;
+  const encoder = new TextEncoder();
+  const say = (line: string) => stderr.write(encoder.encode(`mpirun-deno: ${line}\n`));
+
+  // Plan everything that can fail on the request before anything starts.
+  const localOnly = options.hosts === undefined;
+  const placements = placeRanks({
+    np: options.np,
+    hosts: options.hosts ?? [{ host: hostname(), slots: options.np ?? cpuCount() }],
+    mapBy: options.mapBy,
+    oversubscribe: options.oversubscribe || localOnly,
+  });
+  const size = placements.length;
+  const spawner = chooseSpawner(options, placements, env);
+  const bindAddress = chosenBindAddress(options);
+  const command = (io.rankCommand ?? rankCommand)({
+    runtime: options.runtime,
+    script: options.script,
+    scriptArgs: options.scriptArgs,
+  });
+  const tokenHex = newToken();
+  let job: RunningJob | undefined;
+  let server: Coordinator | undefined;
+  const supervisor = new Supervisor({
+    size,
+    describe: (rank) => {
+      const hello = server?.hello(rank);
+      const host = hello?.hostname ??
+        (isLocalHost(placements[rank].host, hostname()) ? hostname() : placements[rank].host);
+      return `rank ${rank} (host ${host}, pid ${hello?.pid ?? job?.pid(rank) ?? "unknown"})`;
+    },
+  });
+  const listenHost = bindAddress ?? "127.0.0.1";
+  try {
+    server = await Coordinator.start({
+      host: listenHost,
+      size,
+      token: parseToken(tokenHex),
+      log: say,
+      onHello: (hello) => supervisor.joined(hello.rank),
+      onWorld: () => supervisor.worldReady(),
+      onAbort: (message) => supervisor.aborted(message.rank, message.code, String(message.reason ?? "")),
+    });
+  } catch (error) {
+    throw new UsageError(`Cannot listen on ${listenHost}: ${(error as Error).message}`);
+  }
+  const coordinator = server;
+
+  const output = new OutputForwarder({
+    size,
+    tag: options.tagOutput,
+    timestamp: options.timestampOutput,
+    dir: options.outputDir,
+    copy: options.outputCopy,
+    stdout,
+    stderr,
+  });
+  const signalHandlers = new Map<RankSignal, () => void>();
+  const killOnExit = () => job?.killAll();
+  let timeout: ReturnType<typeof setTimeout> | undefined;
+  try {
+    try {
+      output.openFiles();
+    } catch (error) {
+      throw new UsageError(
+        `--output-filename: cannot write into ${options.outputDir}: ${(error as Error).message}`,
+      );
+    }
+    if (io.handleSignals ?? true) {
+      for (const signal of FORWARDED_SIGNALS) {
+        const handler = () => supervisor.interrupted(signal);
+        try {
+          process.on(signal, handler);
+          signalHandlers.set(signal, handler);
+        } catch {
+          // This platform cannot listen for this signal (SIGHUP on Windows).
+        }
+      }
+    }
+    process.on("exit", killOnExit);
+
+    const dialHost = dialable(coordinator.host);
+    const jobEnv = {
+      size,
+      coordinator: dialHost.includes(":")
+        ? `[${dialHost}]:${coordinator.port}`
+        : `${dialHost}:${coordinator.port}`,
+      token: tokenHex,
+      jobId: randomUUID().slice(0, 8),
+      script: options.script,
+      exports: options.env,
+      bindAddress: bindAddress ?? (env[EnvName.BIND_ADDRESS] === undefined ? "127.0.0.1" : undefined),
+      command: command.env,
+    };
+    const launches: RankLaunch[] = placements.map((placement) => ({
+      placement,
+      command: command.command,
+      args: command.args,
+      env: rankEnvironment(env, placement, jobEnv),
+      cwd: options.wdir,
+      stdin: placement.rank === 0 ? "launcher" : "none",
+    }));
+    job = spawner.start(launches, {
+      onOutput: (rank, stream, chunk) => output.write(rank, stream, chunk),
+      onOutputEnd: (rank, stream) => output.end(rank, stream),
+      onExit: (rank, status) => supervisor.exited(rank, status),
+      onSpawnError: (rank, error) => supervisor.spawnFailed(rank, error),
+    });
+    supervisor.attach(job);
+
+    const seconds = options.timeoutSeconds;
+    if (seconds !== undefined) {
+      timeout = setTimeout(() => {
+        if (!supervisor.beginTimeout(seconds)) return;
+        coordinator.requestReports(REPORT_WAIT_MS).then(
+          (reports) =>
+            supervisor.endTimeout(formatReports(reports, size, (rank) => supervisor.hasEnded(rank))),
+          () => supervisor.endTimeout([]),
+        );
+      }, seconds * 1000);
+    }
+
+    await supervisor.finished;
+    clearTimeout(timeout);
+    // Whatever the ranks left running goes with them; their pipes then end.
+    job.killAll();
+    const grace = delay(OUTPUT_GRACE_MS);
+    await Promise.race([output.ended, grace.promise]);
+    grace.cancel();
+  } finally {
+    clearTimeout(timeout);
+    job?.killAll();
+    coordinator.close();
+    await output.close();
+    for (const [signal, handler] of signalHandlers) process.off(signal, handler);
+    process.off("exit", killOnExit);
+  }
+
+  const failure = supervisor.failure;
+  if (failure !== undefined) {
+    say(failure.message);
+    for (const line of failure.details) stderr.write(encoder.encode(`${line}\n`));
+  }
+  await Promise.all([stdout.drain(), stderr.drain()]);
+  return supervisor.exitCode;
+}

@@ -1,0 +1,19 @@
+/**
+ * Rank 0 dies by SIGKILL while rank 1 waits for it in recv: rank 1 must get ERR_PEER_LOST (it exits with 3 to
+ * prove it saw that error) unless the launcher has already ended the job.
+ */
+import process from "node:process";
+import { ErrorCode, MPI, MPIError } from "../../mod.ts";
+
+const comm = MPI.COMM_WORLD;
+await comm.sendrecv("hello", 1 - comm.rank, 0, 1 - comm.rank, 0);
+if (comm.rank === 0) process.kill(process.pid, "SIGKILL");
+try {
+  await comm.recv(0, 1);
+} catch (error) {
+  if (error instanceof MPIError && error.code === ErrorCode.ERR_PEER_LOST) {
+    console.error(`rank 1 got ERR_PEER_LOST: ${error.message}`);
+    process.exit(3);
+  }
+  throw error;
+}

@@ -1,0 +1,70 @@
+/**
+ * The SPMD scripts of tests/spmd, each on 1 to 5 ranks through the real launcher (see run_ranks.ts for which
+ * launcher), plus the failures that must end a job with the failing rank named.
+ */
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { flavour, runDirect, runRanks } from "./_helpers/run_ranks.ts";
+
+const SIZES = [1, 2, 3, 4, 5];
+
+/** Every self-checking script: it prints `<name> ok on rank R of N` on every rank. */
+const SCRIPTS = ["p2p_obj", "p2p_buf", "errors_p2p"];
+
+for (const script of SCRIPTS) {
+  for (const size of SIZES) {
+    test(`${script} passes on ${size} ranks (${flavour})`, async () => {
+      const job = await runRanks(size, `tests/spmd/${script}.ts`);
+      assert.equal(job.code, 0, job.stderr);
+      for (let rank = 0; rank < size; rank++) {
+        assert.ok(
+          job.ranks[rank].includes(`${script} ok on rank ${rank} of ${size}`),
+          `rank ${rank} did not finish ${script}: ${job.stdout}\n${job.stderr}`,
+        );
+      }
+    });
+  }
+}
+
+test(`a sender far ahead of its receiver does not grow the receiver's memory (${flavour})`, async () => {
+  const job = await runRanks(2, "tests/spmd/flow_control.ts");
+  assert.equal(job.code, 0, job.stderr);
+  assert.match(job.ranks[1].join("\n"), /receiver: rss grew [\d.]+ MiB/);
+});
+
+test(`1 MB printed by each rank right before process.exit arrives whole (${flavour})`, async () => {
+  const job = await runRanks(3, "tests/spmd/big_output.ts");
+  assert.equal(job.code, 0, job.stderr);
+  for (let rank = 0; rank < 3; rank++) {
+    assert.ok(job.ranks[rank].includes(String(rank).repeat(1 << 20)), `rank ${rank}'s 1 MB line is not whole`);
+    assert.ok(job.ranks[rank].includes(`big_output done on rank ${rank}`));
+  }
+});
+
+test(`strangers with a wrong token or garbage are refused while the job completes (${flavour})`, async () => {
+  const job = await runRanks(3, "tests/spmd/stranger.ts");
+  assert.equal(job.code, 0, job.stderr);
+  assert.match(job.stderr, /rank 1: refused a connection from .*: its proof of the job token is wrong/);
+  assert.match(job.stderr, /rank 1: refused a connection from .*: it does not speak the mpirun-deno protocol/);
+  assert.ok(job.ranks[2].includes("stranger ok on rank 2 of 3"), job.stdout);
+});
+
+test(`an uncaught exception ends the job, naming the rank (${flavour})`, async () => {
+  const job = await runRanks(3, "tests/spmd/fail_uncaught.ts");
+  assert.equal(job.code, 1);
+  assert.match(job.stderr, /rank 1 \(host [^,]+, pid \d+\) .*uncaught exception: Error: rank 1 fails on purpose/);
+});
+
+test(`Abort(code) ends the job with that code (${flavour})`, async () => {
+  const job = await runRanks(4, "tests/spmd/fail_abort.ts");
+  assert.equal(job.code, 7);
+  assert.match(job.stderr, /rank 2 \(host [^,]+, pid \d+\) aborted with code 7: Abort\(7\) called on COMM_WORLD/);
+});
+
+test("without a launcher (direct srun), a rank whose peer dies in recv gets ERR_PEER_LOST", async () => {
+  const results = await runDirect(2, "tests/spmd/fail_peer_lost.ts");
+  assert.equal(results[0].signal, "SIGKILL");
+  assert.equal(results[1].code, 3, results[1].stderr);
+  assert.match(results[1].stderr, /rank 1 got ERR_PEER_LOST: rank 1: rank 0 is gone/);
+});
