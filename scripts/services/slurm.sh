@@ -208,7 +208,7 @@ start_munged() {
     --pid-file="$STATE/munge/munged.pid" \
     --log-file="$LOGDIR/munged.log" \
     --seed-file="$STATE/munge/munged.seed" \
-    --key-file="$MUNGE_KEY" </dev/null >>"$LOG" 2>&1 || die "munged failed to start"
+    --key-file="$MUNGE_KEY" </dev/null >>"$LOG" 2>&1 9>&- || die "munged failed to start"
   munge -S "$STATE/munge/munge.sock" -n </dev/null 2>>"$LOG" |
     unmunge -S "$STATE/munge/munge.sock" >>"$LOG" 2>&1 || die "munge round trip failed"
 }
@@ -285,9 +285,9 @@ start_slurmd() { # node
   mkdir -p "$STATE/spool/$n"
   if [[ $UTS == 1 ]]; then
     unshare --uts /bin/sh -c 'hostname "$1" && exec /usr/sbin/slurmd -f "$2" -N "$1"' sh \
-      "$n" "$CONF" </dev/null >>"$LOG" 2>&1 || return 1
+      "$n" "$CONF" </dev/null >>"$LOG" 2>&1 9>&- || return 1
   else
-    /usr/sbin/slurmd -f "$CONF" -N "$n" </dev/null >>"$LOG" 2>&1 || return 1
+    /usr/sbin/slurmd -f "$CONF" -N "$n" </dev/null >>"$LOG" 2>&1 9>&- || return 1
   fi
 }
 
@@ -323,7 +323,7 @@ start_cluster() { # nnodes cpus ; returns 1 if the nodes do not come up
   write_conf "$n" "$cpus"
   rm -rf "$STATE/ctld" "$STATE/spool"
   mkdir -p "$STATE/ctld" "$STATE/spool" "$STATE/run"
-  /usr/sbin/slurmctld -f "$CONF" -i </dev/null >>"$LOG" 2>&1 || die "slurmctld failed to start"
+  /usr/sbin/slurmctld -f "$CONF" -i </dev/null >>"$LOG" 2>&1 9>&- || die "slurmctld failed to start"
   for i in $(seq 1 "$n"); do
     start_slurmd "n$i" || { echo "slurmd n$i failed to start" >>"$LOG"; return 1; }
   done
@@ -344,14 +344,14 @@ verify() {
   for v in $(compgen -v SLURM_); do unset "$v"; done
   export SLURM_CONF=$CONF
   cd "$STATE"
-  out=$(timeout 30 srun -n 4 hostname </dev/null 2>>"$LOG") || die "srun -n 4 hostname failed"
+  out=$(timeout 30 srun -n 4 hostname </dev/null 2>>"$LOG" 9>&-) || die "srun -n 4 hostname failed"
   (($(wc -l <<<"$out") == 4)) || die "srun -n 4 hostname printed: $out"
   echo "srun -n 4 hostname: $(tr '\n' ' ' <<<"$out")" >>"$LOG"
-  out=$(timeout 30 salloc -n 4 srun hostname </dev/null 2>>"$LOG") || die "salloc -n 4 srun hostname failed"
+  out=$(timeout 30 salloc -n 4 srun hostname </dev/null 2>>"$LOG" 9>&-) || die "salloc -n 4 srun hostname failed"
   (($(wc -l <<<"$out") == 4)) || die "salloc -n 4 srun hostname printed: $out"
   echo "salloc -n 4 srun hostname: $(tr '\n' ' ' <<<"$out")" >>"$LOG"
   printf '#!/bin/sh\nsrun hostname\n' >"$STATE/verify_job.sh"
-  timeout 60 sbatch --wait -n 2 -o "$STATE/verify_job.out" "$STATE/verify_job.sh" </dev/null >>"$LOG" 2>&1 ||
+  timeout 60 sbatch --wait -n 2 -o "$STATE/verify_job.out" "$STATE/verify_job.sh" </dev/null >>"$LOG" 2>&1 9>&- ||
     die "sbatch --wait job failed: $(cat "$STATE/verify_job.out" 2>/dev/null)"
   (($(wc -l <"$STATE/verify_job.out") == 2)) || die "sbatch job printed: $(cat "$STATE/verify_job.out")"
   echo "sbatch --wait: $(tr '\n' ' ' <"$STATE/verify_job.out")" >>"$LOG"

@@ -216,14 +216,14 @@ start_sshd() { # i addr port mode
     if [[ $UTS == 1 ]]; then
       ip netns exec "$ns" unshare --uts /bin/sh -c \
         'hostname "$1" && exec "$2" -f "$3" -E "$4"' sh \
-        "$hn" "$SSHD" "$d/sshd_config" "$d/sshd.log" >>"$LOG" 2>&1 ||
+        "$hn" "$SSHD" "$d/sshd_config" "$d/sshd.log" </dev/null >>"$LOG" 2>&1 9>&- ||
         die "sshd for $ns failed to start"
     else
-      ip netns exec "$ns" "$SSHD" -f "$d/sshd_config" -E "$d/sshd.log" >>"$LOG" 2>&1 ||
+      ip netns exec "$ns" "$SSHD" -f "$d/sshd_config" -E "$d/sshd.log" </dev/null >>"$LOG" 2>&1 9>&- ||
         die "sshd for $ns failed to start"
     fi
   else
-    "$SSHD" -f "$d/sshd_config" -E "$d/sshd.log" >>"$LOG" 2>&1 ||
+    "$SSHD" -f "$d/sshd_config" -E "$d/sshd.log" </dev/null >>"$LOG" 2>&1 9>&- ||
       die "sshd for $ns failed to start"
   fi
 }
