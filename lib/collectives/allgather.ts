@@ -5,8 +5,8 @@
  *   sends the `min(2^k, p - 2^k)` blocks it holds to `rank - 2^k`. Time `ceil(log2 p) a + (p-1)/p N b`.
  *   Blocks travel in bundles, so blocks of different sizes (values, Allgatherv) need no size exchange.
  * - ring (long buffers): `p - 1` steps, each rank passes one block to its right neighbour per step and
- *   receives the next straight into its place in `recvbuf`. Time `(p-1) a + (p-1)/p N b`, with no copies
- *   beyond the receive itself.
+ *   copies the one from its left straight into its place in `recvbuf`. Time `(p-1) a + (p-1)/p N b`, with no
+ *   other copy and no bundles.
  *
  * @module
  */

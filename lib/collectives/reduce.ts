@@ -47,15 +47,17 @@ export async function treeReduceValue(
   op: Op,
 ): Promise<unknown> {
   const { rank, size, where } = channel;
-  const treeRoot = 0;
-  const node = binomialTree(rank, size, treeRoot);
+  const node = binomialTree(rank, size, 0);
   let acc = obj;
   const incoming = await Promise.all(node.children.map((child) => channel.receive(child.rank)));
   for (const bytes of incoming) acc = op.reduceValues(where, acc, decodeValue(bytes));
   if (node.parent >= 0) await channel.send(node.parent, encodeValue(acc, { where }), true);
-  if (treeRoot === root) return rank === root ? acc : undefined;
-  if (rank === treeRoot) await channel.send(root, encodeValue(acc, { where }), true);
-  return rank === root ? decodeValue(await channel.receive(treeRoot)) : undefined;
+  if (root === 0) return rank === 0 ? acc : undefined;
+  if (rank === 0) {
+    await channel.send(root, encodeValue(acc, { where }), true);
+    return undefined;
+  }
+  return rank === root ? decodeValue(await channel.receive(0)) : undefined;
 }
 
 /**

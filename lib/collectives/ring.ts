@@ -38,7 +38,8 @@ export async function ringReduceScatter(
 
 /**
  * Ring allgather in place: block `r` of `bytes` (at `starts[r]`, `lengths[r]` bytes) is rank r's; each rank
- * must already hold its own. Each block is received straight into its place. Time `(p-1) a + (p-1)/p n b`.
+ * must already hold its own. Each block is copied from its message straight into its place. Time
+ * `(p-1) a + (p-1)/p n b`.
  */
 export async function ringAllgather(
   channel: Channel,

@@ -139,7 +139,7 @@ export function unfold(newRank: number, rem: number): number {
  * ```ts
  * import { doublingPartners } from "./topology.ts";
  * console.log(doublingPartners(0, 4)); // [1, 2]
- * console.log(doublingPartners(4, 5)); // [3, 1]
+ * console.log(doublingPartners(4, 5)); // [3, 2]
  * ```
  */
 export function doublingPartners(rank: number, size: number): number[] {

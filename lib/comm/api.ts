@@ -70,6 +70,7 @@ export {
   SUM,
 } from "../collectives/ops.ts";
 export { Request } from "../p2p/request.ts";
+export type { TypedArray } from "../wire/buffers.ts";
 export { Status } from "../p2p/status.ts";
 export { Comm } from "./comm.ts";
 export {

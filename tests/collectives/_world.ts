@@ -21,7 +21,9 @@ export class MemoryWorld {
     const members = Array.from({ length: size }, (_, rank) => rank);
     this.size = size;
     this.sent = sent;
-    this.#collectives = engines.map((engine, rank) => new Collectives({ engine, members, rank, context: CONTEXT }));
+    this.#collectives = engines.map((engine, rank) =>
+      new Collectives({ engine, members, rank, context: CONTEXT })
+    );
   }
 
   /** Opens the next collective channel on every rank (`raw` may differ per rank, to test mismatches). */
@@ -49,7 +51,10 @@ export class MemoryWorld {
   messagesPerRank(from = 0): number[] {
     const counts = new Array<number>(this.size).fill(0);
     for (const frame of this.sent.slice(from)) {
-      if (frame.header.context === CONTEXT && (frame.header.kind === FrameKind.EAGER || frame.header.kind === FrameKind.RTS)) {
+      if (
+        frame.header.context === CONTEXT &&
+        (frame.header.kind === FrameKind.EAGER || frame.header.kind === FrameKind.RTS)
+      ) {
         counts[frame.from]++;
       }
     }

@@ -176,6 +176,8 @@ interface Case {
   value: (r: number, i: number) => Scalar;
   /** `lower op higher` for one element, written independently of ops.ts. */
   expect: (a: Scalar, b: Scalar) => Scalar;
+  /** Also run past the ring threshold (the other ops' kernels are covered by the in-process suites). */
+  long?: boolean;
 }
 
 const n = (f: (a: number, b: number) => number) => (a: Scalar, b: Scalar) => f(a as number, b as number);
@@ -183,7 +185,14 @@ const bool =
   (f: (a: boolean, b: boolean) => boolean) => (a: Scalar, b: Scalar) => (f(Boolean(a), Boolean(b)) ? 1 : 0);
 
 const cases: Case[] = [
-  { name: "SUM", op: MPI.SUM, type: Float64Array, value: (r, i) => r * 1000 + i, expect: n((a, b) => a + b) },
+  {
+    name: "SUM",
+    op: MPI.SUM,
+    type: Float64Array,
+    value: (r, i) => r * 1000 + i,
+    expect: n((a, b) => a + b),
+    long: true,
+  },
   { name: "SUM", op: MPI.SUM, type: Float32Array, value: (r, i) => r + (i % 9), expect: n((a, b) => a + b) },
   {
     name: "SUM",
@@ -198,6 +207,7 @@ const cases: Case[] = [
     type: Uint8Array,
     value: (r, i) => (r * 97 + i) & 0xff,
     expect: n((a, b) => a + b),
+    long: true,
   },
   {
     name: "SUM",
@@ -205,6 +215,7 @@ const cases: Case[] = [
     type: BigInt64Array as unknown as Class,
     value: (r, i) => BigInt(r) * 10n ** 15n + BigInt(i),
     expect: (a, b) => (a as bigint) + (b as bigint),
+    long: true,
   },
   {
     name: "PROD",
@@ -276,6 +287,7 @@ const cases: Case[] = [
     type: Int8Array,
     value: (r, i) => ((r * 31 + i) % 256) - 128,
     expect: n((a, b) => a ^ b),
+    long: true,
   },
   {
     name: "BOR",
@@ -290,6 +302,7 @@ const cases: Case[] = [
     type: Float64Array,
     value: (r, i) => r + i,
     expect: n((a, b) => a + b),
+    long: true,
   },
   {
     name: "user non-commutative (first)",
@@ -297,6 +310,7 @@ const cases: Case[] = [
     type: Float64Array,
     value: (r, i) => r * 10 + i,
     expect: n((a) => a),
+    long: true,
   },
   {
     name: "plain function non-commutative (last)",
@@ -304,6 +318,7 @@ const cases: Case[] = [
     type: Int32Array,
     value: (r, i) => r * 10 + i,
     expect: n((_a, b) => b),
+    long: true,
   },
 ];
 
@@ -326,11 +341,10 @@ function empty(c: Case, count: number): TypedArray {
   return c.type.from(new Array(count).fill(typeof c.value(0, 0) === "bigint" ? 0n : 0));
 }
 
-let checked = 0;
 for (const c of cases) {
   // Just past the ring threshold (64 KiB), whatever the element size.
   const long = Math.ceil(66_000 / c.type.BYTES_PER_ELEMENT);
-  for (const count of [SHORT, long]) {
+  for (const count of c.long ? [SHORT, long] : [SHORT]) {
     const where = `${c.name} on ${c.type.name} x ${count} (${size} ranks)`;
     const mine = vector(c, rank, count);
     const total = expected(c, ranks, count);
@@ -374,7 +388,6 @@ for (const c of cases) {
     const held = vector(c, rank, block * size);
     await comm.Reduce_scatter_block(IN_PLACE, held, c.op);
     assert.deepStrictEqual(held.subarray(0, block), got, `Reduce_scatter_block IN_PLACE ${where}`);
-    checked++;
   }
 }
 
