@@ -57,13 +57,19 @@ export async function run(args: readonly string[]): Promise<number> {
   }
 }
 
-if (import.meta.main) {
+/**
+ * Runs the launcher with this process's arguments and exits with its code; an unexpected error is reported
+ * as an internal error (exit 1). The entry point of `cli.ts` and of the compiled binary.
+ */
+export async function runAndExit(args: readonly string[] = process.argv.slice(2)): Promise<never> {
   let code: number;
   try {
-    code = await run(process.argv.slice(2));
+    code = await run(args);
   } catch (error) {
     await write(process.stderr, `mpirun-deno: internal error: ${(error as Error)?.stack ?? error}\n`);
     code = 1;
   }
   process.exit(code);
 }
+
+if (import.meta.main) await runAndExit();

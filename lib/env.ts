@@ -29,7 +29,10 @@ export const EnvName = {
   ROLE: "MPIRUN_DENO_ROLE",
   /** The address this rank listens on for its peers (default: chosen by the launcher or the host). */
   BIND_ADDRESS: "MPIRUN_DENO_BIND_ADDRESS",
-  /** The host name this rank reports (tests use it to fake several hosts on one machine). */
+  /**
+   * The host name this rank reports, or a comma-separated list of them (rank r takes item r modulo the
+   * count): tests use it to fake several hosts on one machine. See {@linkcode readHostnameOverride}.
+   */
   HOSTNAME: "MPIRUN_DENO_HOSTNAME",
   /** Under direct Slurm launch: the address of rank 0's node, where node names do not resolve. */
   RENDEZVOUS_HOST: "MPIRUN_DENO_RENDEZVOUS_HOST",
@@ -61,4 +64,27 @@ export function readIntEnv(name: string, min: number, max: number): number | und
     throw new Error(`environment variable ${name}=${JSON.stringify(text)} is not a whole number in ${min}..${max}`);
   }
   return value;
+}
+
+/**
+ * The host name `MPIRUN_DENO_HOSTNAME` gives rank `rank`, or `undefined` when it is unset. One name applies
+ * to every rank; a comma-separated list gives rank r item r modulo the count, so that one value, which the
+ * launcher passes to every rank alike, fakes several hosts on one machine (host names hold no commas).
+ *
+ * @example
+ * ```ts
+ * import process from "node:process";
+ * import { readHostnameOverride } from "./env.ts";
+ * process.env.MPIRUN_DENO_HOSTNAME = "a,a,b";
+ * console.log([0, 1, 2, 3].map(readHostnameOverride)); // ["a", "a", "b", "a"]
+ * ```
+ */
+export function readHostnameOverride(rank: number): string | undefined {
+  const text = readEnv(EnvName.HOSTNAME);
+  if (text === undefined) return undefined;
+  const names = text.split(",").map((name) => name.trim());
+  if (names.some((name) => name === "")) {
+    throw new Error(`environment variable ${EnvName.HOSTNAME}=${JSON.stringify(text)} has an empty host name`);
+  }
+  return names[rank % names.length];
 }

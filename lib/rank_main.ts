@@ -11,12 +11,25 @@ import { pathToFileURL } from "node:url";
 import { EnvName, readEnv } from "./env.ts";
 import { abortJob, world } from "./comm/world.ts";
 import { synchronousOutput } from "./runtime/sync_output.ts";
-import { aliasModule } from "./runtime/module_alias.ts";
+import { isCompiledBinary, runtimeName } from "./runtime/detect.ts";
+import { aliasModule, isModuleCopy, REMOTE_MODULE } from "./runtime/module_alias.ts";
 
 /** Exit code of a rank that ended with an uncaught exception or unhandled rejection. */
 const UNCAUGHT_EXIT_CODE = 1;
 
+/** Why a script may fail to load in a `deno compile` build (denoland/deno#18327), and what to use instead. */
+const DENO_COMPILE_HINT = "mpirun-deno: an executable built by `deno compile` can import only the modules " +
+  "embedded when it was built; `deno task compile` builds dist/mpirun-deno, which runs any script\n";
+
+/**
+ * `Name: message`, or Node's `Name [CODE]: message` for an MPIError, to its first line. The launcher reads the
+ * `[ERR_PEER_LOST]` of a rank that died because a peer did, and blames the peer's own failure instead.
+ */
 function firstLine(error: unknown): string {
+  const codeName = (error as { codeName?: unknown } | null)?.codeName;
+  if (error instanceof Error && typeof codeName === "string") {
+    return `${error.name} [${codeName}]: ${error.message}`.split("\n")[0];
+  }
   if (error instanceof Error) return `${error.name}: ${error.message}`.split("\n")[0];
   return String(error).split("\n")[0];
 }
@@ -27,20 +40,30 @@ function fail(kind: string, error: unknown): void {
   abortJob(world.rank, UNCAUGHT_EXIT_CODE, `${kind}: ${firstLine(error)}`);
 }
 
-/** Runs the user script named by the launcher's environment. */
-export async function runRank(): Promise<void> {
+/** This checkout's `mod.ts`, found next to this file at run time (a compiled binary passes its own). */
+function importModule(): Promise<object> {
+  return import(new URL("../mod.ts", import.meta.url).href);
+}
+
+/**
+ * Runs the user script named by the launcher's environment. `loadModule` imports the module that the user's
+ * `"mpirun-deno"` (and, on Bun, any remote `.../mod.ts`) resolves to: by default this checkout's `mod.ts`; the
+ * compiled binary passes its embedded copy.
+ */
+export async function runRank(loadModule: () => Promise<object> = importModule): Promise<void> {
   const script = readEnv(EnvName.SCRIPT);
   if (!script) throw new Error(`${EnvName.SCRIPT} is not set: rank_main.ts is started by mpirun-deno`);
   synchronousOutput();
   process.on("uncaughtException", (error) => fail("uncaught exception", error));
   process.on("unhandledRejection", (error) => fail("unhandled promise rejection", error));
-  await aliasModule("mpirun-deno", new URL("../mod.ts", import.meta.url).href);
+  await aliasModule("mpirun-deno", loadModule, { remote: REMOTE_MODULE, isCopy: isModuleCopy });
   const url = /^[a-z][a-z0-9+.-]*:/i.test(script) && !/^[a-z]:[\\/]/i.test(script)
     ? script
     : pathToFileURL(script).href;
   try {
     await import(url);
   } catch (error) {
+    if (runtimeName === "deno" && isCompiledBinary()) process.stderr.write(DENO_COMPILE_HINT);
     fail("uncaught exception", error);
   }
 }

@@ -6,7 +6,7 @@
  */
 
 import process from "node:process";
-import { EnvName, readEnv, readIntEnv } from "../env.ts";
+import { EnvName, readEnv, readHostnameOverride, readIntEnv } from "../env.ts";
 import { connect, listen } from "../runtime/net.ts";
 import type { SocketHandle } from "../runtime/runtime.ts";
 import { Connection } from "../transport/connection.ts";
@@ -63,7 +63,7 @@ export class LauncherBootstrap implements Bootstrap {
       size,
       token: parseToken(token),
       jobId: readEnv(EnvName.JOB_ID) ?? "job",
-      hostname: readEnv(EnvName.HOSTNAME) ?? hostname,
+      hostname: readHostnameOverride(rank) ?? hostname,
     };
   }
 

@@ -9,7 +9,7 @@
 
 import { createHash } from "node:crypto";
 import process from "node:process";
-import { EnvName, readEnv, readIntEnv } from "../env.ts";
+import { EnvName, readEnv, readHostnameOverride, readIntEnv } from "../env.ts";
 import { connect, listen } from "../runtime/net.ts";
 import type { SocketHandle } from "../runtime/runtime.ts";
 import { Connection } from "../transport/connection.ts";
@@ -82,7 +82,7 @@ export class SlurmBootstrap implements Bootstrap {
       size,
       token,
       jobId: `slurm-${jobId}.${stepId}`,
-      hostname: readEnv(EnvName.HOSTNAME) ?? readEnv(SlurmEnv.NODENAME) ?? hostname,
+      hostname: readHostnameOverride(rank) ?? readEnv(SlurmEnv.NODENAME) ?? hostname,
     };
   }
 

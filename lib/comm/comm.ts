@@ -6,7 +6,7 @@
  * @module
  */
 
-import { ANY_SOURCE, ANY_TAG, PROC_NULL } from "../constants.ts";
+import { ANY_SOURCE, ANY_TAG, COMM_TYPE_SHARED, CONGRUENT, IDENT, PROC_NULL, UNDEFINED } from "../constants.ts";
 import { ErrorCode, mpiError } from "../errors.ts";
 import type { Engine, Received } from "../p2p/engine.ts";
 import { nextTurn, Request } from "../p2p/request.ts";
@@ -15,6 +15,8 @@ import { toByteView } from "../wire/buffers.ts";
 import { decodeValue, encodeValue } from "../wire/codec.ts";
 import { HEADER_SIZE } from "../wire/frame.ts";
 import type { Activities } from "./activity.ts";
+import type { ContextIds, Contexts } from "./context.ts";
+import { checkGroup, compareMembers, Group } from "./group.ts";
 import { checkDest, checkRecvTag, checkRoot, checkSendTag, checkSource, namedArgs } from "./args.ts";
 import { allgatherBuffer, allgatherValue, allgathervBuffer } from "../collectives/allgather.ts";
 import { allreduceBuffer, allreduceValue } from "../collectives/allreduce.ts";
@@ -23,7 +25,7 @@ import { barrier } from "../collectives/barrier.ts";
 import { bcastBuffer, bcastValue } from "../collectives/bcast.ts";
 import { Collectives, type Run, type Shape } from "../collectives/channel.ts";
 import { gatherBuffer, gatherValue, gathervBuffer } from "../collectives/gather.ts";
-import { type OpLike, SUM, toOp } from "../collectives/ops.ts";
+import { MAX, type OpLike, SUM, toOp } from "../collectives/ops.ts";
 import { reduceBuffer, reduceValue } from "../collectives/reduce.ts";
 import { reduceScatterBlockBuffer } from "../collectives/reduce_scatter.ts";
 import { exscanBuffer, exscanValue, scanBuffer, scanValue } from "../collectives/scan.ts";
@@ -37,13 +39,14 @@ export interface Job {
   abort(code: number, reason: string): Promise<never>;
   /** Host name of every world rank, indexed by world rank. */
   hostnames: readonly string[];
+  /** This process's context ids, which new communicators agree on. */
+  contextIds: ContextIds;
 }
 
-/** The context ids of one communicator: one for point-to-point traffic, one for collectives. */
-export interface Contexts {
-  p2p: number;
-  collective: number;
-}
+export type { Contexts } from "./context.ts";
+
+/** Whether a communicator may be used: `freed` by `Free`, `null` for `COMM_NULL`. */
+type CommState = "active" | "freed" | "null";
 
 const SEND_NAMES = ["dest", "tag"] as const;
 const RECV_NAMES = ["source", "tag", "status"] as const;

@@ -21,6 +21,7 @@ import type { Connection } from "../transport/connection.ts";
 import { Mesh } from "../transport/mesh.ts";
 import { Activities } from "./activity.ts";
 import { Comm, type Job } from "./comm.ts";
+import { ContextIds } from "./context.ts";
 
 /** Context ids of the predefined communicators; new communicators take ids from `FIRST_FREE_CONTEXT` on. */
 export const WORLD_CONTEXTS = { p2p: 0, collective: 1 } as const;
@@ -48,6 +49,12 @@ export interface World {
   startedAt: number;
 }
 
+/**
+ * How long a rank that asked its launcher to end the job waits to be ended before it exits by itself: longer
+ * than the launcher waits for the cause of a lost peer (`CONSEQUENCE_WAIT_MS` in lib/launch/supervise.ts).
+ */
+const ABORT_WAIT_MS = 1500;
+
 /** Whoever reports a failure of this rank to the launcher (abort or uncaught error). */
 let control: Connection | undefined;
 
@@ -62,9 +69,10 @@ export function abortJob(rank: number, code: number, reason: string): Promise<ne
       process.stderr.write(`mpirun-deno: rank ${rank}: ${reason}\n`, exit);
       return;
     }
-    // Exit once the message is written; if the write never completes, exit anyway.
-    sendControl(control, { t: "abort", rank, code, reason }, exit);
-    setTimeout(exit, 1000);
+    // Then wait for the launcher to end this rank: exiting as soon as the message is written could let the
+    // launcher see the exit before the message, and name the wrong failure. Exit anyway if it does not.
+    sendControl(control, { t: "abort", rank, code, reason });
+    setTimeout(exit, ABORT_WAIT_MS);
   });
 }
 
@@ -122,6 +130,7 @@ async function createWorld(): Promise<World> {
     activities,
     abort: (code, reason) => abortJob(rank, code, reason),
     hostnames,
+    contextIds: new ContextIds(FIRST_FREE_CONTEXT),
   };
   const members = Array.from({ length: size }, (_, i) => i);
   const { localRank, localSize } = localPlacement(rendezvous.peers, rank);

@@ -15,6 +15,12 @@ export const TIMEOUT_EXIT_CODE = 124;
 /** How long ranks get between SIGTERM and SIGKILL when the job ends early. */
 export const KILL_GRACE_MS = 1000;
 
+/**
+ * How long the abort of a rank that lost a peer (its reason says `[ERR_PEER_LOST]`) waits for the failure
+ * that caused it, the peer's own exit, which the launcher may learn of a little later.
+ */
+export const CONSEQUENCE_WAIT_MS = 500;
+
 /** Exit code of a rank that could not be started, as a shell reports a command it cannot run. */
 const SPAWN_FAILED_EXIT_CODE = 127;
 
@@ -94,6 +100,9 @@ export class Supervisor {
   #terminating = false;
   #killTimer: ReturnType<typeof setTimeout> | undefined;
   #interrupts = 0;
+  /** Aborts of ranks that lost a peer, held back while the peer's own failure may still come. */
+  #consequences = new Map<number, Omit<Failure, "details">>();
+  #consequenceTimer: ReturnType<typeof setTimeout> | undefined;
   #resolveFinished!: () => void;
 
   /** Resolves once every rank has ended (exited, or failed to start). */
@@ -145,7 +154,9 @@ export class Supervisor {
   /** A rank process ended. */
   exited(rank: number, status: ExitStatus): void {
     if (this.#gone.has(rank)) return;
-    if (status.code !== 0) {
+    if (status.code !== 0 && this.#consequences.has(rank)) {
+      // It ends because a peer did; its abort already stands for it.
+    } else if (status.code !== 0) {
       this.fail({
         code: exitCodeOf(status),
         message: `${this.#options.describe(rank)} ${describeStatus(status)}`,
@@ -169,15 +180,22 @@ export class Supervisor {
     this.#checkFinished();
   }
 
-  /** A rank called `Abort(code)` or died of an uncaught error. */
+  /**
+   * A rank called `Abort(code)` or died of an uncaught error. When that error is a lost peer, the peer's own
+   * failure is the cause: the abort counts only if none comes within {@linkcode CONSEQUENCE_WAIT_MS}.
+   */
   aborted(rank: number, code: number, reason: string): void {
     const firstLine = reason.split("\n", 1)[0].trim();
-    this.fail({
+    const failure = {
       code: abortExitCode(code),
       message: `${this.#options.describe(rank)} aborted with code ${code}${
         firstLine === "" ? "" : `: ${firstLine}`
       }`,
-    });
+    };
+    if (!firstLine.includes("[ERR_PEER_LOST]")) return this.fail(failure);
+    if (this.#failure !== undefined || this.#consequences.has(rank)) return;
+    this.#consequences.set(rank, failure);
+    this.#consequenceTimer ??= setTimeout(() => this.#failConsequence(), CONSEQUENCE_WAIT_MS);
   }
 
   /**
@@ -213,6 +231,7 @@ export class Supervisor {
   /** Records a failure (only the first one counts) and ends the job. */
   fail(failure: Omit<Failure, "details"> & { details?: string[] }): void {
     if (this.#failure !== undefined) return;
+    clearTimeout(this.#consequenceTimer);
     this.#failure = { ...failure, details: failure.details ?? [] };
     this.#terminate();
   }
@@ -239,12 +258,22 @@ export class Supervisor {
   #signalAll(): void {
     const job = this.#job;
     if (job === undefined || this.#killTimer !== undefined) return;
-    job.signal("SIGTERM");
+    // After a forwarded signal the ranks are already ending on their own: a SIGTERM now would race with their
+    // handlers of that signal. Those that do not end within the grace time get SIGKILL all the same.
+    if (this.#interrupts === 0) job.signal("SIGTERM");
     this.#killTimer = setTimeout(() => job.killAll(), this.#options.graceMs ?? KILL_GRACE_MS);
+  }
+
+  /** No other failure came: the first rank that lost a peer stands for the job's end. */
+  #failConsequence(): void {
+    const first = this.#consequences.values().next();
+    if (!first.done) this.fail(first.value);
   }
 
   #checkFinished(): void {
     if (!this.done) return;
+    this.#failConsequence();
+    clearTimeout(this.#consequenceTimer);
     clearTimeout(this.#killTimer);
     this.#resolveFinished();
   }

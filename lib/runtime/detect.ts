@@ -31,13 +31,14 @@ export function execPath(): string {
 }
 
 /**
- * Is this process a single executable built by `bun build --compile`? Such a binary embeds its sources under
- * a virtual `/$bunfs/` (or `B:/~BUN/`) root.
+ * Is this process a single executable, built by `bun build --compile` or by `deno compile`? Bun's embeds its
+ * sources under a virtual `/$bunfs/` (Windows: `B:/~BUN/`) root; Deno's says so in `Deno.build.standalone`.
  */
 export function isCompiledBinary(): boolean {
+  if (runtimeName === "deno") return globals.Deno.build?.standalone === true;
   if (runtimeName !== "bun") return false;
   const main: string = globals.Bun.main ?? "";
-  return main.startsWith("/$bunfs/") || main.includes("~BUN");
+  return main.startsWith("/$bunfs/") || main.startsWith("B:/~BUN/") || main.startsWith("B:\\~BUN\\");
 }
 
 /** This host's name, as `Get_processor_name()` reports it. */

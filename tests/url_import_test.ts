@@ -1,0 +1,171 @@
+/**
+ * Plain Deno users import `mod.ts` from a URL. The repository is served on a loopback HTTP server, and a
+ * script outside the repository that imports `http://127.0.0.1:PORT/mod.ts` runs on ranks launched by
+ * `deno run -A cli.ts`: Deno fetches the module over HTTP. Bun ranks, which cannot import from URLs, get
+ * their own copy of the module for the same import instead.
+ */
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import * as fs from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import process from "node:process";
+import { REPO } from "./_helpers/run_ranks.ts";
+
+const TIMEOUT_MS = 120_000;
+
+/** Media types Deno accepts for the files it fetches. */
+const MEDIA_TYPES: Record<string, string> = {
+  ".ts": "application/typescript; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".json": "application/json",
+};
+
+/** Serves the repository's files read-only on 127.0.0.1, and records every path asked for. */
+async function serveRepository(): Promise<{ server: Server; base: string; requested: string[] }> {
+  const requested: string[] = [];
+  const server = createServer((request, response) => {
+    const pathname = decodeURIComponent(new URL(request.url ?? "/", "http://localhost").pathname);
+    requested.push(pathname);
+    const file = path.join(REPO, pathname);
+    const inside = file.startsWith(REPO) && !file.includes(`${path.sep}node_modules${path.sep}`);
+    if (request.method !== "GET" || !inside || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
+      response.writeHead(404).end();
+      return;
+    }
+    const type = MEDIA_TYPES[path.extname(file)] ?? "application/octet-stream";
+    response.writeHead(200, { "content-type": type }).end(fs.readFileSync(file));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return { server, base: `http://127.0.0.1:${port}`, requested };
+}
+
+/** A script outside the repository that imports the module from `url`: ranks exchange values around a ring. */
+function writeScript(dir: string, url: string): string {
+  const script = path.join(dir, "ring.ts");
+  fs.writeFileSync(
+    script,
+    [
+      `import { MPI } from "${url}";`,
+      `const comm = MPI.COMM_WORLD;`,
+      `const next = (comm.rank + 1) % comm.size;`,
+      `const prev = (comm.rank + comm.size - 1) % comm.size;`,
+      `const got = await comm.sendrecv({ from: comm.rank }, next, 3, prev, 3);`,
+      `console.log(\`rank \${comm.rank} of \${comm.size} got \${JSON.stringify(got)}\`);`,
+      ``,
+    ].join("\n"),
+  );
+  return script;
+}
+
+/** Runs the launcher (`command` and its leading `args`) on `size` ranks of `script`, lines tagged by rank. */
+function launch(
+  command: string,
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number | null; stderr: string; ranks: string[][] }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, {
+      cwd: path.dirname(args.at(-1)!),
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (chunk) => stdout += chunk);
+    child.stderr.setEncoding("utf8").on("data", (chunk) => stderr += chunk);
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`the job did not finish in time; stderr: ${stderr}`));
+    }, TIMEOUT_MS - 5_000);
+    child.on("error", reject);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      const ranks: string[][] = [];
+      for (const line of stdout.split("\n")) {
+        const match = /^\[(\d+)\] (.*)$/.exec(line);
+        if (match) (ranks[Number(match[1])] ??= []).push(match[2]);
+      }
+      resolve({ code, stderr, ranks });
+    });
+  });
+}
+
+function assertRing(ranks: string[][], size: number): void {
+  for (let rank = 0; rank < size; rank++) {
+    const from = (rank + size - 1) % size;
+    assert.deepEqual(ranks[rank], [`rank ${rank} of ${size} got {"from":${from}}`]);
+  }
+}
+
+const bin = (name: string) => path.join(REPO, "node_modules", ".bin", name);
+
+test(
+  "deno ranks import mod.ts from an http URL, fetched from the server",
+  { timeout: TIMEOUT_MS },
+  async () => {
+    const { server, base, requested } = await serveRepository();
+    const dir = fs.mkdtempSync(path.join(tmpdir(), "mpirun-deno-url-"));
+    try {
+      const script = writeScript(dir, `${base}/mod.ts`);
+      // A DENO_DIR of its own: the modules must come from the server, not from an earlier run's cache.
+      const job = await launch(
+        bin("deno"),
+        [
+          "run",
+          "-A",
+          "--no-check",
+          path.join(REPO, "cli.ts"),
+          "-n",
+          "3",
+          "--tag-output",
+          "--timeout",
+          "100",
+          script,
+        ],
+        { DENO_DIR: path.join(dir, "deno_dir") },
+      );
+      assert.equal(job.code, 0, job.stderr);
+      assertRing(job.ranks, 3);
+      assert.ok(
+        requested.includes("/mod.ts"),
+        `the server was not asked for /mod.ts: ${requested.join(", ")}`,
+      );
+      assert.ok(
+        requested.some((p) => p.startsWith("/lib/")),
+        "the module's own imports came from the server",
+      );
+    } finally {
+      server.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);
+
+test(
+  "bun ranks resolve the same URL import to their own copy of the module",
+  { timeout: TIMEOUT_MS },
+  async () => {
+    const { server, base, requested } = await serveRepository();
+    const dir = fs.mkdtempSync(path.join(tmpdir(), "mpirun-deno-url-"));
+    try {
+      const script = writeScript(dir, `${base}/mod.ts`);
+      const job = await launch(
+        bin("bun"),
+        [path.join(REPO, "cli.ts"), "-n", "2", "--tag-output", "--timeout", "100", script],
+        {},
+      );
+      assert.equal(job.code, 0, job.stderr);
+      assertRing(job.ranks, 2);
+      assert.deepEqual(requested, []);
+    } finally {
+      server.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);
