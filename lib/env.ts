@@ -34,10 +34,18 @@ export const EnvName = {
    * count): tests use it to fake several hosts on one machine. See {@linkcode readHostnameOverride}.
    */
   HOSTNAME: "MPIRUN_DENO_HOSTNAME",
+  /** The interface whose IPv4 address this rank listens on (`--bind-to-interface`, resolved on its host). */
+  BIND_INTERFACE: "MPIRUN_DENO_BIND_INTERFACE",
+  /** The launcher's ssh command and its options, such as `ssh -F cluster_config` (default: `ssh`). */
+  SSH: "MPIRUN_DENO_SSH",
   /** Under direct Slurm launch: the address of rank 0's node, where node names do not resolve. */
   RENDEZVOUS_HOST: "MPIRUN_DENO_RENDEZVOUS_HOST",
   /** Microseconds a waiting rank keeps polling before it sleeps in the event loop. */
   POLL_US: "MPIRUN_DENO_POLL_US",
+  /** Which sockets a rank uses: `native` (the runtime's own, the default) or `node` (`node:net`). */
+  SOCKETS: "MPIRUN_DENO_SOCKETS",
+  /** `tcp` makes ranks on one host talk over TCP instead of Unix domain sockets (the default, `auto`). */
+  TRANSPORT: "MPIRUN_DENO_TRANSPORT",
 } as const;
 
 /** Reads a variable, or `undefined` when it is unset or empty. */
@@ -84,7 +92,9 @@ export function readHostnameOverride(rank: number): string | undefined {
   if (text === undefined) return undefined;
   const names = text.split(",").map((name) => name.trim());
   if (names.some((name) => name === "")) {
-    throw new Error(`environment variable ${EnvName.HOSTNAME}=${JSON.stringify(text)} has an empty host name`);
+    throw new Error(
+      `environment variable ${EnvName.HOSTNAME}=${JSON.stringify(text)} has an empty host name`,
+    );
   }
   return names[rank % names.length];
 }

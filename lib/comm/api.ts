@@ -72,7 +72,8 @@ export {
 export { Request } from "../p2p/request.ts";
 export type { TypedArray } from "../wire/buffers.ts";
 export { Status } from "../p2p/status.ts";
-export { Comm } from "./comm.ts";
+export { Comm, COMM_NULL } from "./comm.ts";
+export { Group, GROUP_EMPTY } from "./group.ts";
 export {
   COMM_SELF,
   COMM_WORLD,

@@ -6,7 +6,15 @@
  * @module
  */
 
-import { ANY_SOURCE, ANY_TAG, COMM_TYPE_SHARED, CONGRUENT, IDENT, PROC_NULL, UNDEFINED } from "../constants.ts";
+import {
+  ANY_SOURCE,
+  ANY_TAG,
+  COMM_TYPE_SHARED,
+  CONGRUENT,
+  IDENT,
+  PROC_NULL,
+  UNDEFINED,
+} from "../constants.ts";
 import { ErrorCode, mpiError } from "../errors.ts";
 import type { Engine, Received } from "../p2p/engine.ts";
 import { nextTurn, Request } from "../p2p/request.ts";
@@ -55,6 +63,11 @@ const SENDRECV_NAMES = ["dest", "sendtag", "source", "recvtag", "status"] as con
 const ROOT_NAMES = ["root"] as const;
 const OP_NAMES = ["op"] as const;
 const REDUCE_NAMES = ["op", "root"] as const;
+const SPLIT_NAMES = ["color", "key"] as const;
+const KEY_NAMES = ["key"] as const;
+
+/** What each rank contributes to `Split`: its colour, its key and its context id proposal. */
+type SplitEntry = [color: number, key: number, proposal: number];
 
 /**
  * A communicator: a group of ranks and a private space for their messages.
@@ -78,6 +91,7 @@ export class Comm {
   readonly contexts: Contexts;
   #rank: number;
   #name: string;
+  #state: CommState = "active";
   /** This communicator's collective sequence, made on the first collective call. */
   #collectives: Collectives | undefined;
 
@@ -92,37 +106,277 @@ export class Comm {
 
   /** This process's rank in the communicator. */
   get rank(): number {
+    this.#live("rank");
     return this.#rank;
   }
 
   /** Number of ranks in the communicator. */
   get size(): number {
+    this.#live("size");
     return this.members.length;
   }
 
   /** This process's rank in the communicator. */
   Get_rank(): number {
+    this.#live("Get_rank");
     return this.#rank;
   }
 
   /** Number of ranks in the communicator. */
   Get_size(): number {
+    this.#live("Get_size");
     return this.members.length;
   }
 
-  /** The communicator's name, such as `"COMM_WORLD"`. */
+  /** The communicator's name, such as `"COMM_WORLD"` or `"Dup(COMM_WORLD)"`. */
   Get_name(): string {
+    this.#live("Get_name");
     return this.#name;
   }
 
   /** Renames the communicator (names show in error messages and hang reports). */
   Set_name(name: string): void {
+    this.#live("Set_name");
     this.#name = String(name);
   }
 
-  /** The communicator's name. */
+  /** The communicator's name; assigning it is `Set_name`. */
   get name(): string {
+    this.#live("name");
     return this.#name;
+  }
+
+  set name(name: string) {
+    this.Set_name(name);
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // Communicators and groups. Making a communicator is a collective on this one: every rank calls it, in the
+  // same order as its other collectives here (see context.ts for how the members agree on its context ids).
+
+  /**
+   * A new communicator with the same ranks and a context of its own: traffic on it never matches receives on
+   * this one, whatever the tags.
+   *
+   * @example A library's private communicator
+   * ```ts
+   * import { MPI } from "mpirun-deno";
+   * const mine = await MPI.COMM_WORLD.Dup();
+   * await mine.barrier();
+   * mine.Free();
+   * ```
+   */
+  Dup(): Promise<Comm> {
+    return this.#collective("Dup", false, (shape) => (channel) =>
+      this.job.contextIds.agree(
+        (proposal) => allreduceValue(shape, proposal, MAX)(channel),
+        (highest) => highest,
+      ).then(({ contexts }) => new Comm(this.job, this.members, this.#rank, contexts, `Dup(${this.#name})`)));
+  }
+
+  /**
+   * Splits the ranks by `color` (an integer from 0) into one new communicator per colour, ranked by `key`
+   * (default 0) and then by rank here. A rank that passes `UNDEFINED` as its colour gets `COMM_NULL`.
+   * `Split({ color, key })` works too.
+   *
+   * @example Rows of a grid of 2 columns
+   * ```ts
+   * import { MPI } from "mpirun-deno";
+   * const world = MPI.COMM_WORLD;
+   * const row = await world.Split(Math.floor(world.rank / 2), world.rank);
+   * console.log(`world rank ${world.rank} is rank ${row.rank} of its row`);
+   * ```
+   */
+  Split(color?: number | { color?: number; key?: number }, key?: number): Promise<Comm> {
+    return this.#collective("Split", false, (shape) => {
+      const args = namedArgs("Split", SPLIT_NAMES, trim([color, key]));
+      const checkedColor = checkColor("Split", args.color ?? 0);
+      const checkedKey = checkKey("Split", args.key ?? 0);
+      return this.#split(shape, checkedColor, checkedKey, (c) => `Split(${this.#name}, color ${c})`);
+    });
+  }
+
+  /**
+   * Splits the ranks by where they run: with `COMM_TYPE_SHARED`, one communicator per host, ranked by `key`
+   * (default 0) and then by rank here. `UNDEFINED` as `splitType` gives `COMM_NULL`.
+   *
+   * @example The ranks on this host
+   * ```ts
+   * import { MPI } from "mpirun-deno";
+   * const node = await MPI.COMM_WORLD.Split_type(MPI.COMM_TYPE_SHARED);
+   * console.log(`${node.size} ranks run on ${MPI.Get_processor_name()}`);
+   * ```
+   */
+  Split_type(splitType: number, key?: number | { key?: number }): Promise<Comm> {
+    return this.#collective("Split_type", false, (shape) => {
+      const args = namedArgs("Split_type", KEY_NAMES, trim([key]));
+      const checkedKey = checkKey("Split_type", args.key ?? 0);
+      let color: number;
+      if (splitType === UNDEFINED) {
+        color = UNDEFINED;
+      } else if (splitType === COMM_TYPE_SHARED) {
+        // Every rank holds the same table of host names: the colour is the lowest rank on this rank's host.
+        const hosts = this.members.map((member) => this.job.hostnames[member]);
+        color = hosts.indexOf(hosts[this.#rank]);
+      } else {
+        throw mpiError(
+          ErrorCode.ERR_ARG,
+          `Split_type: split_type ${String(splitType)} is neither COMM_TYPE_SHARED nor UNDEFINED`,
+        );
+      }
+      return this.#split(shape, color, checkedKey, () => `Split_type(${this.#name}, COMM_TYPE_SHARED)`);
+    });
+  }
+
+  /**
+   * A communicator of the processes of `group` (a subgroup of this communicator's group), ranked in the
+   * group's order. Every rank here calls it with the same group; those outside it get `COMM_NULL`.
+   *
+   * @example Everyone but rank 0
+   * ```ts
+   * import { MPI } from "mpirun-deno";
+   * const world = MPI.COMM_WORLD;
+   * const workers = await world.Create(world.Get_group().Excl([0]));
+   * if (world.rank === 0) console.log(workers === MPI.COMM_NULL); // true
+   * ```
+   */
+  Create(group: Group): Promise<Comm> {
+    return this.#collective("Create", false, (shape) => {
+      checkGroup("Create", group);
+      const here = new Set(this.members);
+      const stranger = group.members.find((member) => !here.has(member));
+      if (stranger !== undefined) {
+        throw mpiError(
+          ErrorCode.ERR_GROUP,
+          `Create: the group holds world rank ${stranger}, which is not in ${this.#name}`,
+        );
+      }
+      const rank = group.members.indexOf(this.members[this.#rank]);
+      return (channel) =>
+        this.job.contextIds.agree(
+          (proposal) => allreduceValue(shape, proposal, MAX)(channel),
+          (highest) => highest,
+        ).then(({ contexts }) =>
+          rank < 0 ? COMM_NULL : new Comm(this.job, group.members, rank, contexts, `Create(${this.#name})`)
+        );
+    });
+  }
+
+  /**
+   * The group of this communicator's ranks, in rank order.
+   *
+   * @example
+   * ```ts
+   * import { MPI } from "mpirun-deno";
+   * const group = MPI.COMM_WORLD.Get_group();
+   * console.log(group.size === MPI.COMM_WORLD.size, group.rank === MPI.COMM_WORLD.rank); // true true
+   * ```
+   */
+  Get_group(): Group {
+    this.#live("Get_group");
+    return new Group(this.members, this.members[this.#rank]);
+  }
+
+  /** Same as {@linkcode Comm.Get_group}. */
+  get group(): Group {
+    return this.Get_group();
+  }
+
+  /**
+   * Gives the communicator back: any later call on it fails with ERR_COMM (calls already made complete).
+   * Local: no other rank waits for it. COMM_WORLD and COMM_SELF cannot be freed.
+   */
+  Free(): void {
+    this.#live("Free");
+    if (this.job.contextIds.isPredefined(this.contexts.p2p)) {
+      throw mpiError(ErrorCode.ERR_COMM, `Free: ${this.#name} is predefined and cannot be freed`);
+    }
+    this.#state = "freed";
+    this.#collectives = undefined;
+  }
+
+  /**
+   * `IDENT` (the same communicator), `CONGRUENT` (same ranks in the same order, another context),
+   * `SIMILAR` (same processes, another order) or `UNEQUAL`.
+   */
+  Compare(comm: Comm): number {
+    this.#live("Compare");
+    if (!(comm instanceof Comm)) {
+      throw mpiError(ErrorCode.ERR_COMM, `Compare: comm is not a communicator, got ${String(comm)}`);
+    }
+    comm.#live("Compare");
+    if (comm === this || comm.contexts.p2p === this.contexts.p2p) return IDENT;
+    const result = compareMembers(this.members, comm.members);
+    return result === IDENT ? CONGRUENT : result;
+  }
+
+  /** Same as {@linkcode Comm.Dup}. */
+  dup(): Promise<Comm> {
+    return this.Dup();
+  }
+
+  /** Same as {@linkcode Comm.Split}. */
+  split(color?: number | { color?: number; key?: number }, key?: number): Promise<Comm> {
+    return this.Split(color, key);
+  }
+
+  /** Same as {@linkcode Comm.Split_type}. */
+  split_type(splitType: number, key?: number | { key?: number }): Promise<Comm> {
+    return this.Split_type(splitType, key);
+  }
+
+  /** Same as {@linkcode Comm.Create}. */
+  create(group: Group): Promise<Comm> {
+    return this.Create(group);
+  }
+
+  /** Same as {@linkcode Comm.Free}. */
+  free(): void {
+    this.Free();
+  }
+
+  /** Same as {@linkcode Comm.Compare}. */
+  compare(comm: Comm): number {
+    return this.Compare(comm);
+  }
+
+  /**
+   * The run of `Split` and `Split_type`, once the arguments are checked: an allgather of every rank's colour,
+   * key and context proposal, from which every rank works out its own communicator.
+   */
+  #split(shape: Shape, color: number, key: number, name: (color: number) => string): Run<Comm> {
+    return (channel) =>
+      this.job.contextIds.agree(
+        (proposal) => allgatherValue<SplitEntry>(shape, [color, key, proposal])(channel),
+        (entries) => entries.reduce((highest, entry) => Math.max(highest, entry[2]), 0),
+      ).then(({ result, contexts }) => {
+        if (color === UNDEFINED) return COMM_NULL;
+        const ranks: number[] = [];
+        result.forEach((entry, rank) => {
+          if (entry[0] === color) ranks.push(rank);
+        });
+        ranks.sort((a, b) => result[a][1] - result[b][1] || a - b);
+        const members = ranks.map((rank) => this.members[rank]);
+        return new Comm(this.job, members, ranks.indexOf(this.#rank), contexts, name(color));
+      });
+  }
+
+  /** Throws ERR_COMM, naming the call and the communicator, when this is COMM_NULL or has been freed. */
+  #live(where: string): void {
+    if (this.#state === "active") return;
+    throw mpiError(
+      ErrorCode.ERR_COMM,
+      this.#state === "null"
+        ? `${where}: the communicator is COMM_NULL`
+        : `${where}: communicator ${this.#name} has been freed`,
+    );
+  }
+
+  /** @internal Makes `COMM_NULL`: every call on it fails with ERR_COMM. */
+  static makeNull(): Comm {
+    const comm = new Comm(NO_JOB, [], UNDEFINED, { p2p: -1, collective: -1 }, "COMM_NULL");
+    comm.#state = "null";
+    return comm;
   }
 
   // ---------------------------------------------------------------------------------------------------------
@@ -762,6 +1016,7 @@ export class Comm {
   #collective<T>(where: string, raw: boolean, prepare: (shape: Shape) => Run<T>): Promise<T> {
     let run: Run<T>;
     try {
+      this.#live(where);
       run = prepare({ rank: this.#rank, size: this.members.length });
     } catch (error) {
       return Promise.reject(error);
@@ -785,6 +1040,11 @@ export class Comm {
 
   /** Ends the whole job: every rank exits, and the launcher exits with `errorcode`. */
   Abort(errorcode = 1): Promise<never> {
+    try {
+      this.#live("Abort");
+    } catch (error) {
+      return Promise.reject(error);
+    }
     return this.job.abort(errorcode, `Abort(${errorcode}) called on ${this.#name}`);
   }
 
@@ -799,6 +1059,7 @@ export class Comm {
   }
 
   #pattern(where: string, source: unknown, tag: unknown) {
+    this.#live(where);
     const checkedSource = checkSource(where, source ?? ANY_SOURCE, this.size);
     const checkedTag = checkRecvTag(where, tag ?? ANY_TAG);
     return {
@@ -814,6 +1075,7 @@ export class Comm {
     let peer: number;
     let checkedTag: number;
     try {
+      this.#live(where);
       const checkedDest = checkDest(where, dest, this.size);
       checkedTag = checkSendTag(where, tag);
       payload = encodeValue(obj, { where, headroom: HEADER_SIZE });
@@ -842,6 +1104,7 @@ export class Comm {
     let peer: number;
     let checkedTag: number;
     try {
+      this.#live(where);
       const checkedDest = checkDest(where, dest, this.size);
       checkedTag = checkSendTag(where, tag);
       view = toByteView(buf, where, "buf");
@@ -881,6 +1144,7 @@ export class Comm {
   #startRecvBuffer(where: string, buf: unknown, args: Record<string, unknown>): Request<void> {
     let bytes: Uint8Array;
     try {
+      this.#live(where);
       bytes = toByteView(buf, where, "buf").bytes;
     } catch (error) {
       return new Request(Promise.reject(error));
@@ -926,6 +1190,45 @@ export class Comm {
     request = new Request<T>(promise, handle.cancel);
     return request;
   }
+}
+
+/** COMM_NULL's job, never reached: every call on COMM_NULL fails before it looks. */
+const NO_JOB = {} as Job;
+
+const COMM_NULL_KEY = Symbol.for("mpirun-deno.COMM_NULL.v1");
+
+/**
+ * The communicator that is none: what `Split` with `UNDEFINED` and `Create` outside the group give. Every
+ * call on it fails with ERR_COMM. One object per process, however many copies of the module are loaded.
+ *
+ * @example
+ * ```ts
+ * import { MPI, UNDEFINED } from "mpirun-deno";
+ * const none = await MPI.COMM_WORLD.Split(UNDEFINED);
+ * console.log(none === MPI.COMM_NULL); // true
+ * ```
+ */
+export const COMM_NULL: Comm =
+  ((globalThis as Record<symbol, unknown>)[COMM_NULL_KEY] ??= Comm.makeNull()) as Comm;
+
+/** Checks a `Split` colour: an integer from 0, or UNDEFINED. */
+function checkColor(where: string, color: unknown): number {
+  if (color === UNDEFINED) return UNDEFINED;
+  if (typeof color !== "number" || !Number.isSafeInteger(color) || color < 0) {
+    throw mpiError(
+      ErrorCode.ERR_ARG,
+      `${where}: color ${String(color)} is neither an integer from 0 nor UNDEFINED`,
+    );
+  }
+  return color;
+}
+
+/** Checks a `Split` key: any integer. */
+function checkKey(where: string, key: unknown): number {
+  if (typeof key !== "number" || !Number.isSafeInteger(key)) {
+    throw mpiError(ErrorCode.ERR_ARG, `${where}: key ${String(key)} is not an integer`);
+  }
+  return key;
 }
 
 function trim(args: unknown[]): unknown[] {

@@ -12,7 +12,9 @@
  *
  * Within one process, agreements run one at a time, in the order they were called: two in flight at once
  * (on two parents that share this process) would both propose the same `next` and could both win with it.
- * Ids are never reused after `Free`; 2^32 of them last any job.
+ * So communicators whose making is in flight at once on parents that share ranks must be started in the same
+ * order on every rank (as MPI's blocking `Comm_dup` requires); on disjoint parents, or one after another,
+ * any order works. Ids are never reused after `Free`; 2^32 of them last any job.
  *
  * @module
  */
@@ -75,7 +77,10 @@ export class ContextIds {
       const result = await exchange(proposal);
       const agreed = highest(result);
       if (!Number.isInteger(agreed) || agreed < proposal) {
-        throw mpiError(ErrorCode.ERR_INTERN, `context agreement gave ${agreed}, below this rank's ${proposal}`);
+        throw mpiError(
+          ErrorCode.ERR_INTERN,
+          `context agreement gave ${agreed}, below this rank's ${proposal}`,
+        );
       }
       if (agreed + IDS_PER_COMMUNICATOR - 1 > LAST_CONTEXT) {
         throw mpiError(ErrorCode.ERR_INTERN, "the job has used up its 2^32 communicator context ids");

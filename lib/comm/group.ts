@@ -166,7 +166,7 @@ export class Group {
   }
 
   #derive(members: number[], other?: Group): Group {
-    return new Group(members, this.#self !== NO_SELF ? this.#self : other?.#self ?? NO_SELF);
+    return new Group(members, this.#self !== NO_SELF || other === undefined ? this.#self : other.#self);
   }
 
   #checkRanks(
@@ -175,7 +175,10 @@ export class Group {
     allow: { procNull?: boolean; repeats?: boolean } = {},
   ): number[] {
     if (!Array.isArray(ranks)) {
-      throw mpiError(ErrorCode.ERR_ARG, `Group.${where}: ranks must be an array of ranks, got ${describe(ranks)}`);
+      throw mpiError(
+        ErrorCode.ERR_ARG,
+        `Group.${where}: ranks must be an array of ranks, got ${describe(ranks)}`,
+      );
     }
     const seen = new Set<number>();
     for (const rank of ranks) {

@@ -8,7 +8,7 @@
 
 import process from "node:process";
 import { type Bootstrap, localPlacement } from "../bootstrap/bootstrap.ts";
-import { LauncherBootstrap, launchedByLauncher } from "../bootstrap/launcher.ts";
+import { launchedByLauncher, LauncherBootstrap } from "../bootstrap/launcher.ts";
 import { type PeerAddress, sendControl } from "../bootstrap/protocol.ts";
 import { SingletonBootstrap } from "../bootstrap/singleton.ts";
 import { launchedBySlurm, SlurmBootstrap } from "../bootstrap/slurm.ts";
@@ -66,10 +66,14 @@ export function abortJob(rank: number, code: number, reason: string): Promise<ne
   return new Promise<never>(() => {
     const exit = () => process.exit(code);
     if (!control || control.closed) {
-      process.stderr.write(`mpirun-deno: rank ${rank}: ${reason}\n`, exit);
+      try {
+        process.stderr.write(`mpirun-deno: rank ${rank}: ${reason}\n`, exit);
+      } catch {
+        exit(); // stderr is a broken pipe: nobody is left to read the reason.
+      }
       return;
     }
-    // Then wait for the launcher to end this rank: exiting as soon as the message is written could let the
+    // Tell the launcher, then wait for it to end this rank: exiting as soon as the message is written could let the
     // launcher see the exit before the message, and name the wrong failure. Exit anyway if it does not.
     sendControl(control, { t: "abort", rank, code, reason });
     setTimeout(exit, ABORT_WAIT_MS);
@@ -107,8 +111,13 @@ async function createWorld(): Promise<World> {
       }
     };
     boot.onLauncherLost = (why) => {
-      process.stderr.write(`mpirun-deno: rank ${rank}: the launcher is gone (${why}); exiting\n`);
-      process.exit(1);
+      try {
+        process.stderr.write(`mpirun-deno: rank ${rank}: the launcher is gone (${why}); exiting\n`);
+      } catch {
+        // Our stderr was a pipe to the launcher: it may be gone with it (EPIPE). Exit all the same.
+      } finally {
+        process.exit(1);
+      }
     };
   }
   // When the script is done, close the connections this rank dialled gracefully before the process exits, so
@@ -134,6 +143,15 @@ async function createWorld(): Promise<World> {
   };
   const members = Array.from({ length: size }, (_, i) => i);
   const { localRank, localSize } = localPlacement(rendezvous.peers, rank);
+  // What a rank sees in its environment, where no launcher set it (direct `srun`, one `srun` step, singleton).
+  for (
+    const [name, value] of [
+      [EnvName.RANK, rank],
+      [EnvName.SIZE, size],
+      [EnvName.LOCAL_RANK, localRank],
+      [EnvName.LOCAL_SIZE, localSize],
+    ] as const
+  ) process.env[name] ??= String(value);
   return {
     job,
     rank,

@@ -22,7 +22,9 @@ export function memoryEngines(size: number): { engines: Engine[]; sent: SentFram
   for (let rank = 0; rank < size; rank++) {
     const sink: FrameSink = {
       sendFrame(peer, header, payload, headroom, done) {
-        const body = payload === undefined ? new Uint8Array(0) : (headroom ? payload.subarray(HEADER_SIZE) : payload).slice();
+        const body = payload === undefined
+          ? new Uint8Array(0)
+          : (headroom ? payload.subarray(HEADER_SIZE) : payload).slice();
         const copy = { ...header, length: body.length };
         sent.push({ from: rank, to: peer, header: copy, payload: body });
         queueMicrotask(() => {

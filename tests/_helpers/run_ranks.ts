@@ -6,11 +6,11 @@
  * @module
  */
 
-import { spawn } from "node:child_process";
 import * as path from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { execPath, runtimeName } from "../../lib/runtime/detect.ts";
+import { type Finished, runProcess } from "./process.ts";
 
 /** The repository root. */
 export const REPO: string = fileURLToPath(new URL("../../", import.meta.url));
@@ -22,8 +22,9 @@ export const BINARY: string = path.join(REPO, "dist", "mpirun-deno");
 export type LauncherFlavour = "deno" | "bun" | "binary";
 
 /** The launcher flavour of this test run. */
-export const flavour: LauncherFlavour = (process.env.MPIRUN_DENO_TEST_LAUNCHER as LauncherFlavour | undefined) ??
-  (runtimeName === "bun" ? "bun" : "deno");
+export const flavour: LauncherFlavour =
+  (process.env.MPIRUN_DENO_TEST_LAUNCHER as LauncherFlavour | undefined) ??
+    (runtimeName === "bun" ? "bun" : "deno");
 
 /** The command line that starts the launcher with `args`. */
 export function launcherCommand(args: readonly string[]): { command: string; args: string[] } {
@@ -31,7 +32,10 @@ export function launcherCommand(args: readonly string[]): { command: string; arg
     case "binary":
       return { command: BINARY, args: [...args] };
     case "bun":
-      return { command: runtimeName === "bun" ? execPath() : path.join(REPO, "node_modules", ".bin", "bun"), args: [path.join(REPO, "cli.ts"), ...args] };
+      return {
+        command: runtimeName === "bun" ? execPath() : path.join(REPO, "node_modules", ".bin", "bun"),
+        args: [path.join(REPO, "cli.ts"), ...args],
+      };
     default:
       return {
         command: runtimeName === "deno" ? execPath() : path.join(REPO, "node_modules", ".bin", "deno"),
@@ -72,7 +76,7 @@ export interface RunOptions {
  * assert.equal(job.code, 0);
  * ```
  */
-export function runRanks(size: number, script: string, options: RunOptions = {}): Promise<JobResult> {
+export async function runRanks(size: number, script: string, options: RunOptions = {}): Promise<JobResult> {
   const timeoutMs = options.timeoutMs ?? 60_000;
   const args = [
     "-n",
@@ -85,42 +89,22 @@ export function runRanks(size: number, script: string, options: RunOptions = {})
     ...(options.scriptArgs ?? []),
   ];
   const { command, args: full } = launcherCommand(args);
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, full, {
-      cwd: options.cwd ?? REPO,
-      env: { ...process.env, ...options.env },
-      stdio: ["pipe", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (chunk) => stdout += chunk);
-    child.stderr.setEncoding("utf8").on("data", (chunk) => stderr += chunk);
-    child.stdin.on("error", () => {});
-    child.stdin.end(options.input ?? "");
-    const timer = setTimeout(() => {
-      process.kill(child.pid!, "SIGKILL");
-      reject(new Error(`${script} on ${size} ranks did not finish in ${timeoutMs} ms; stderr: ${stderr}`));
-    }, timeoutMs);
-    child.on("error", reject);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      const ranks: string[][] = Array.from({ length: size }, () => []);
-      for (const line of stdout.split("\n")) {
-        const match = /^\[(\d+)\] (.*)$/.exec(line);
-        if (match && Number(match[1]) < size) ranks[Number(match[1])].push(match[2]);
-      }
-      resolve({ code, stdout, stderr, ranks });
-    });
+  const finished = await runProcess(command, full, {
+    cwd: options.cwd ?? REPO,
+    env: options.env,
+    input: options.input,
+    timeoutMs,
   });
+  const ranks: string[][] = Array.from({ length: size }, () => []);
+  for (const line of finished.stdout.split("\n")) {
+    const match = /^\[(\d+)\] (.*)$/.exec(line);
+    if (match && Number(match[1]) < size) ranks[Number(match[1])].push(match[2]);
+  }
+  return { code: finished.code, stdout: finished.stdout, stderr: finished.stderr, ranks };
 }
 
 /** What one directly started rank left. */
-export interface RankResult {
-  code: number | null;
-  signal: string | null;
-  stdout: string;
-  stderr: string;
-}
+export type RankResult = Finished;
 
 let directJobs = 0;
 
@@ -131,37 +115,20 @@ let directJobs = 0;
  */
 export function runDirect(size: number, script: string, timeoutMs = 30_000): Promise<RankResult[]> {
   const jobId = String(process.pid * 100 + directJobs++);
-  const ranks = Array.from({ length: size }, (_, rank) =>
-    new Promise<RankResult>((resolve, reject) => {
-      const command = runtimeName === "deno"
-        ? { command: execPath(), args: ["run", "-A", "--no-check", path.resolve(REPO, script)] }
-        : { command: execPath(), args: [path.resolve(REPO, script)] };
-      const child = spawn(command.command, command.args, {
-        cwd: REPO,
-        env: {
-          ...process.env,
-          SLURM_JOB_ID: jobId,
-          SLURM_STEP_ID: "0",
-          SLURM_PROCID: String(rank),
-          SLURM_STEP_NUM_TASKS: String(size),
-          SLURM_STEP_NODELIST: "localhost",
-          MPIRUN_DENO_BIND_ADDRESS: "127.0.0.1",
-        },
-        stdio: ["ignore", "pipe", "pipe"],
-      });
-      let stdout = "";
-      let stderr = "";
-      child.stdout.setEncoding("utf8").on("data", (chunk) => stdout += chunk);
-      child.stderr.setEncoding("utf8").on("data", (chunk) => stderr += chunk);
-      const timer = setTimeout(() => {
-        process.kill(child.pid!, "SIGKILL");
-        reject(new Error(`rank ${rank} of ${script} did not finish in ${timeoutMs} ms; stderr: ${stderr}`));
-      }, timeoutMs);
-      child.on("close", (code, signal) => {
-        clearTimeout(timer);
-        resolve({ code, signal, stdout, stderr });
-      });
-    })
-  );
-  return Promise.all(ranks);
+  const command = runtimeName === "deno"
+    ? { command: execPath(), args: ["run", "-A", "--no-check", path.resolve(REPO, script)] }
+    : { command: execPath(), args: [path.resolve(REPO, script)] };
+  return Promise.all(Array.from({ length: size }, (_, rank) =>
+    runProcess(command.command, command.args, {
+      cwd: REPO,
+      timeoutMs,
+      env: {
+        SLURM_JOB_ID: jobId,
+        SLURM_STEP_ID: "0",
+        SLURM_PROCID: String(rank),
+        SLURM_STEP_NUM_TASKS: String(size),
+        SLURM_STEP_NODELIST: "localhost",
+        MPIRUN_DENO_BIND_ADDRESS: "127.0.0.1",
+      },
+    })));
 }

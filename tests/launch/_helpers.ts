@@ -13,6 +13,7 @@ import * as path from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import type { Sink } from "../../lib/launch/io.ts";
+import { type Finished, runProcess } from "../_helpers/process.ts";
 import type { RankCommand, RankProgram } from "../../lib/launch/rank_command.ts";
 import { execPath, runtimeName } from "../../lib/runtime/detect.ts";
 
@@ -74,13 +75,7 @@ export function alive(pid: number): boolean {
   }
 }
 
-/** What a finished process left. */
-export interface Finished {
-  code: number | null;
-  signal: string | null;
-  stdout: string;
-  stderr: string;
-}
+export type { Finished } from "../_helpers/process.ts";
 
 /** Runs `cli.ts` with `args` on the test's runtime; `input` goes to its stdin (else stdin is empty). */
 export function runCli(
@@ -88,28 +83,7 @@ export function runCli(
   options: { input?: string; env?: Record<string, string>; timeoutMs?: number } = {},
 ): Promise<Finished> {
   const { command, args: full } = scriptCommand(path.join(REPO, "cli.ts"), args);
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, full, {
-      cwd: REPO,
-      env: { ...process.env, ...options.env },
-      stdio: ["pipe", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (chunk) => stdout += chunk);
-    child.stderr.setEncoding("utf8").on("data", (chunk) => stderr += chunk);
-    child.stdin.on("error", () => {});
-    child.stdin.end(options.input ?? "");
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(new Error(`cli ${args.join(" ")} did not finish; stderr so far: ${stderr}`));
-    }, options.timeoutMs ?? 20_000);
-    child.on("error", reject);
-    child.on("close", (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
+  return runProcess(command, full, { cwd: REPO, timeoutMs: 20_000, ...options });
 }
 
 /** The launcher with fake ranks (`fixtures/launch_driver.ts`), started as a process. */
