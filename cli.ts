@@ -14,6 +14,8 @@
 
 import process from "node:process";
 import type { Writable } from "node:stream";
+import { EnvName, readEnv } from "./lib/env.ts";
+import { isDirectLaunch, runDirect } from "./lib/launch/direct.ts";
 import { main } from "./lib/launch/main.ts";
 import {
   helpText,
@@ -49,6 +51,8 @@ export async function run(args: readonly string[]): Promise<number> {
       await write(process.stdout, `${versionText()}\n`);
       return 0;
     }
+    // Under `srun -n 4 mpirun-deno script.ts` each task is one rank: Slurm is the launcher.
+    if (isDirectLaunch(raw, process.env)) return await runDirect(resolveOptions(raw));
     return await main(resolveOptions(raw));
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
@@ -64,6 +68,11 @@ export async function run(args: readonly string[]): Promise<number> {
 export async function runAndExit(args: readonly string[] = process.argv.slice(2)): Promise<never> {
   let code: number;
   try {
+    // The ssh backend runs this same program on remote hosts as its agent (a compiled binary has no other way).
+    if (readEnv(EnvName.ROLE) === "agent") {
+      const { runAgent } = await import("./lib/launch/remote_agent.ts");
+      process.exit(await runAgent());
+    }
     code = await run(args);
   } catch (error) {
     await write(process.stderr, `mpirun-deno: internal error: ${(error as Error)?.stack ?? error}\n`);

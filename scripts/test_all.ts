@@ -1,6 +1,6 @@
 /**
  * The whole test suite, as `deno task test` (and `npm test`) runs it: every test under Deno, every test under
- * Bun, then the launcher tests again through the compiled binary. Prints one closing line,
+ * Bun, then the SPMD and example suites again through the compiled binary. Prints one closing line,
  * `N passed, N failed`, and exits non-zero if anything failed.
  *
  * ```sh
@@ -36,7 +36,16 @@ const suites: Suite[] = [
     name: "binary",
     before: { command: bin("deno"), args: ["run", "-A", "scripts/build_binary.ts"] },
     command: bin("deno"),
-    args: ["test", "-A", "tests/spmd_test.ts", "tests/examples_test.ts"],
+    args: [
+      "test",
+      "-A",
+      "tests/spmd_test.ts",
+      "tests/examples_test.ts",
+      "tests/collectives/spmd_collectives_test.ts",
+      "tests/collectives/examples_collectives_test.ts",
+      "tests/comm/spmd_comm_test.ts",
+      "tests/cluster/",
+    ],
     env: { MPIRUN_DENO_TEST_LAUNCHER: "binary" },
   },
 ];

@@ -5,8 +5,15 @@
  * @module
  */
 
+import { randomBytes } from "node:crypto";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import process from "node:process";
+import { EnvName, readEnv } from "../env.ts";
 import type { Connection } from "../transport/connection.ts";
 import type { SocketHandle } from "../runtime/runtime.ts";
+import { listenUnix } from "../runtime/sockets.ts";
 import type { PeerAddress } from "./protocol.ts";
 
 /** What a rank knows about itself before the rendezvous. */
@@ -52,4 +59,36 @@ export function localPlacement(peers: readonly PeerAddress[], rank: number): { l
     localSize++;
   }
   return { localRank, localSize };
+}
+
+/** Longest Unix socket path every platform accepts (Linux allows 107 bytes, macOS 103). */
+const MAX_UNIX_PATH = 100;
+
+/**
+ * Listens on a fresh Unix domain socket in the temporary directory too, for the ranks on this host (see
+ * `Mesh`), and removes its file when the process exits. Returns its path, or `undefined` when
+ * `MPIRUN_DENO_TRANSPORT=tcp` asks for TCP only or the socket cannot be made (the peers then use TCP).
+ */
+export async function listenLocal(accept: (socket: SocketHandle) => void): Promise<string | undefined> {
+  const transport = readEnv(EnvName.TRANSPORT) ?? "auto";
+  if (transport !== "auto" && transport !== "tcp") {
+    throw new Error(`environment variable ${EnvName.TRANSPORT}=${JSON.stringify(transport)} is not "auto" or "tcp"`);
+  }
+  if (transport === "tcp" || process.platform === "win32") return undefined;
+  const file = path.join(os.tmpdir(), `mpirun-deno-${process.pid}-${randomBytes(6).toString("hex")}.sock`);
+  if (file.length > MAX_UNIX_PATH) return undefined;
+  try {
+    const listener = await listenUnix(file, accept);
+    listener.unref();
+  } catch {
+    return undefined;
+  }
+  process.on("exit", () => {
+    try {
+      fs.unlinkSync(file);
+    } catch {
+      // Already gone.
+    }
+  });
+  return file;
 }

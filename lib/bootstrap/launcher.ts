@@ -5,20 +5,31 @@
  * @module
  */
 
+import * as os from "node:os";
 import process from "node:process";
 import { EnvName, readEnv, readHostnameOverride, readIntEnv } from "../env.ts";
-import { connect, listen } from "../runtime/net.ts";
+import { connect, listen } from "../runtime/sockets.ts";
 import type { SocketHandle } from "../runtime/runtime.ts";
 import { Connection } from "../transport/connection.ts";
 import { connectHandshake, COORDINATOR_ID, parseToken } from "../transport/handshake.ts";
 import type { FrameHeader } from "../wire/frame.ts";
 import { FrameKind } from "../wire/frame.ts";
-import type { Bootstrap, Identity, Rendezvous } from "./bootstrap.ts";
+import { type Bootstrap, type Identity, listenLocal, type Rendezvous } from "./bootstrap.ts";
 import { type ControlMessage, decodeControl, type PeerAddress, sendControl } from "./protocol.ts";
 
 /** Is this process a rank started by mpirun-deno (the launcher's variables are set)? */
 export function launchedByLauncher(): boolean {
   return readEnv(EnvName.COORDINATOR) !== undefined;
+}
+
+/** The IPv4 address of interface `name` on this host (`MPIRUN_DENO_BIND_INTERFACE`); throws if it has none. */
+function interfaceAddress(name: string | undefined): string | undefined {
+  if (name === undefined) return undefined;
+  const address = os.networkInterfaces()[name]?.find((entry) => entry.family === "IPv4")?.address;
+  if (address === undefined) {
+    throw new Error(`${EnvName.BIND_INTERFACE}=${name}: no such interface with an IPv4 address here`);
+  }
+  return address;
 }
 
 /** Splits `host:port` (IPv6 hosts in brackets). */
@@ -50,14 +61,16 @@ export class LauncherBootstrap implements Bootstrap {
 
   constructor(hostname: string) {
     const size = readIntEnv(EnvName.SIZE, 1, 2 ** 31 - 1);
-    const rank = readIntEnv(EnvName.RANK, 0, 2 ** 31 - 1);
+    // One `srun` step runs every rank of a job the launcher starts inside an allocation: Slurm numbers them.
+    const rank = readIntEnv(EnvName.RANK, 0, 2 ** 31 - 1) ?? readIntEnv("SLURM_PROCID", 0, 2 ** 31 - 1);
     const token = readEnv(EnvName.TOKEN);
     if (size === undefined || rank === undefined || token === undefined) {
       throw new Error(`${EnvName.COORDINATOR} is set but ${EnvName.RANK}, ${EnvName.SIZE} or ${EnvName.TOKEN} is not`);
     }
     if (rank >= size) throw new Error(`${EnvName.RANK}=${rank} is not below ${EnvName.SIZE}=${size}`);
     this.#coordinator = parseEndpoint(readEnv(EnvName.COORDINATOR)!, EnvName.COORDINATOR);
-    this.#bindAddress = readEnv(EnvName.BIND_ADDRESS);
+    this.#bindAddress = readEnv(EnvName.BIND_ADDRESS) ?? interfaceAddress(readEnv(EnvName.BIND_INTERFACE));
+    process.env[EnvName.RANK] = String(rank);
     this.identity = {
       rank,
       size,
@@ -76,6 +89,7 @@ export class LauncherBootstrap implements Bootstrap {
     const host = this.#bindAddress ?? socket.localAddress;
     const listener = await listen(host, 0, accept);
     listener.unref();
+    const path = await listenLocal(accept);
     const world = new Promise<PeerAddress[]>((resolve, reject) => {
       let settled = false;
       control.startFrames({
@@ -100,7 +114,15 @@ export class LauncherBootstrap implements Bootstrap {
         },
       });
     });
-    sendControl(control, { t: "hello", rank, host: listener.host, port: listener.port, hostname, pid: process.pid });
+    sendControl(control, {
+      t: "hello",
+      rank,
+      host: listener.host,
+      port: listener.port,
+      hostname,
+      pid: process.pid,
+      ...(path ? { path } : {}),
+    });
     const peers = await world;
     if (peers.length !== this.identity.size) {
       throw new Error(`the launcher sent ${peers.length} addresses for a world of ${this.identity.size}`);

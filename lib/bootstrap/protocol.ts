@@ -17,6 +17,8 @@ export interface PeerAddress {
   /** The host name the rank reports (`Get_processor_name`, `Split_type`). */
   hostname: string;
   pid: number;
+  /** A Unix domain socket the rank also listens on: ranks with the same host name dial it instead of TCP. */
+  path?: string;
 }
 
 /** Rank -> rendezvous: here I am. */

@@ -10,13 +10,13 @@
 import { createHash } from "node:crypto";
 import process from "node:process";
 import { EnvName, readEnv, readHostnameOverride, readIntEnv } from "../env.ts";
-import { connect, listen } from "../runtime/net.ts";
+import { connect, listen } from "../runtime/sockets.ts";
 import type { SocketHandle } from "../runtime/runtime.ts";
 import { Connection } from "../transport/connection.ts";
 import { acceptHandshake, connectHandshake, COORDINATOR_ID } from "../transport/handshake.ts";
 import { FrameKind } from "../wire/frame.ts";
 import { CONNECT_TIMEOUT_MS } from "../wire/limits.ts";
-import type { Bootstrap, Identity, Rendezvous } from "./bootstrap.ts";
+import { type Bootstrap, type Identity, listenLocal, type Rendezvous } from "./bootstrap.ts";
 import { expandHostlist } from "./hostlist.ts";
 import { decodeControl, type PeerAddress, sendControl } from "./protocol.ts";
 
@@ -89,9 +89,11 @@ export class SlurmBootstrap implements Bootstrap {
   async rendezvous(accept: (socket: SocketHandle) => void): Promise<Rendezvous> {
     const listener = await listen(readEnv(EnvName.BIND_ADDRESS) ?? "0.0.0.0", 0, accept);
     listener.unref();
+    const path = await listenLocal(accept);
+    const local = path ? { path } : {};
     const { rank, hostname } = this.identity;
     if (rank === 0) {
-      const self: PeerAddress = { host: this.#firstNode, port: listener.port, hostname, pid: process.pid };
+      const self: PeerAddress = { host: this.#firstNode, port: listener.port, hostname, pid: process.pid, ...local };
       return { peers: await this.#serve(self), control: undefined };
     }
     const connection = await this.#reachRankZero();
@@ -105,7 +107,7 @@ export class SlurmBootstrap implements Bootstrap {
         },
         onClose: (error) => reject(new Error(`rank 0 closed the rendezvous before the world was known${error ? `: ${error.message}` : ""}`)),
       });
-      sendControl(connection, { t: "hello", rank, host, port: listener.port, hostname, pid: process.pid });
+      sendControl(connection, { t: "hello", rank, host, port: listener.port, hostname, pid: process.pid, ...local });
     });
     connection.close();
     return { peers, control: undefined };
@@ -129,7 +131,8 @@ export class SlurmBootstrap implements Bootstrap {
             if (header.kind !== FrameKind.CONTROL) return;
             const message = decodeControl(payload);
             if (message.t !== "hello" || message.rank !== peer || peers[peer]) return;
-            peers[peer] = { host: message.host, port: message.port, hostname: message.hostname, pid: message.pid };
+            const { host, port, hostname, pid, path } = message;
+            peers[peer] = { host, port, hostname, pid, ...(path ? { path } : {}) };
             connections.push(connection);
             if (--missing === 0) resolveAll();
           },

@@ -226,8 +226,8 @@ export class Coordinator {
     this.#options.onHello?.(hello);
     if (this.#helloCount < this.#options.size) return;
     const peers: PeerAddress[] = this.#hellos.map((entry) => {
-      const { host, port, hostname, pid } = entry!;
-      return { host, port, hostname, pid };
+      const { host, port, hostname, pid, path } = entry!;
+      return { host, port, hostname, pid, ...(path ? { path } : {}) };
     });
     this.#worldSent = true;
     this.#stopListening();

@@ -15,15 +15,21 @@ import { Coordinator, type Reports } from "./coordinator.ts";
 import { OutputForwarder, type Sink, writableSink } from "./io.ts";
 import type { LauncherKind, LaunchOptions } from "./options.ts";
 import { UsageError } from "./options.ts";
+import { NoRouteError, planNetwork, remoteRankEnvironment } from "./network.ts";
 import { isLocalHost, placeRanks, type RankPlacement } from "./plan.ts";
 import { type RankCommand, rankCommand, rankEnvironment, type RankProgram } from "./rank_command.ts";
 import { LocalSpawner } from "./spawn_local.ts";
+import { allocationHosts, allocationTasks, inSlurmAllocation, SlurmSpawner } from "./spawn_slurm.ts";
+import { SshSpawner } from "./spawn_ssh.ts";
 import type { RankLaunch, RankSignal, RunningJob, Spawner } from "./spawner.ts";
 import { Supervisor } from "./supervise.ts";
 
 /** The backends, by `--launcher` name. A new backend is one file and one line here. */
-const SPAWNERS: Partial<Record<LauncherKind, () => Spawner>> = {
+const SPAWNERS: Record<LauncherKind, (options: LaunchOptions, env: LaunchIo["env"]) => Spawner> = {
   local: () => new LocalSpawner(),
+  ssh: (_, env) => new SshSpawner({ env }),
+  slurm: (options, env) =>
+    new SlurmSpawner({ env, cyclic: options.mapBy === "node", overcommit: options.oversubscribe }),
 };
 
 /** How long ranks get to answer a `--timeout` report request. */
@@ -51,29 +57,12 @@ export interface LaunchIo {
 function chooseSpawner(options: LaunchOptions, placements: RankPlacement[], env: LaunchIo["env"]): Spawner {
   const own = hostname();
   const remote = placements.find((placement) => !isLocalHost(placement.host, own))?.host;
-  let kind = options.launcher;
-  if (kind === undefined) {
-    if (env.SLURM_JOB_ID !== undefined && options.hosts === undefined) {
-      const make = SPAWNERS.slurm;
-      if (make) return make();
-      throw new UsageError(
-        "Inside a Slurm allocation ranks are started with srun, which is not supported yet; " +
-          "use --launcher local to run every rank on this node",
-      );
-    }
-    kind = remote === undefined ? "local" : "ssh";
-    if (kind === "ssh" && SPAWNERS.ssh === undefined) {
-      throw new UsageError(
-        `--host: ${remote} is not this machine, and starting ranks over ssh is not supported yet`,
-      );
-    }
-  }
+  const inAllocation = options.hosts === undefined && inSlurmAllocation(env);
+  const kind = options.launcher ?? (inAllocation ? "slurm" : remote === undefined ? "local" : "ssh");
   if (kind === "local" && remote !== undefined) {
     throw new UsageError(`--launcher local cannot start ranks on host ${remote}`);
   }
-  const make = SPAWNERS[kind];
-  if (make === undefined) throw new UsageError(`--launcher ${kind} is not supported yet`);
-  return make();
+  return SPAWNERS[kind](options, env);
 }
 
 /** The address ranks and the coordinator listen on, from `--bind-address` or `--bind-to-interface`. */
@@ -89,13 +78,6 @@ function chosenBindAddress(options: LaunchOptions): string | undefined {
         `(there are: ${Object.keys(interfaces).join(", ")})`,
     );
   }
-  return address;
-}
-
-/** The address ranks on this machine dial to reach a listener bound to `address`. */
-function dialable(address: string): string {
-  if (address === "0.0.0.0") return "127.0.0.1";
-  if (address === "::") return "::1";
   return address;
 }
 
@@ -141,10 +123,17 @@ export async function main(options: LaunchOptions, io: Partial<LaunchIo> = {}): 
   const say = (line: string) => stderr.write(encoder.encode(`mpirun-deno: ${line}\n`));
 
   // Plan everything that can fail on the request before anything starts.
-  const localOnly = options.hosts === undefined;
+  // Inside a Slurm allocation the hosts and the default number of ranks are the allocation's.
+  const slurm = options.launcher === "slurm" ||
+    (options.launcher === undefined && options.hosts === undefined && inSlurmAllocation(env));
+  if (slurm && options.hosts !== undefined) {
+    throw new UsageError("--launcher slurm runs ranks on the allocation's nodes; drop --host/--hostfile");
+  }
+  const localOnly = options.hosts === undefined && !slurm;
   const placements = placeRanks({
-    np: options.np,
-    hosts: options.hosts ?? [{ host: hostname(), slots: options.np ?? cpuCount() }],
+    np: options.np ?? (slurm ? allocationTasks(env) : undefined),
+    hosts: options.hosts ??
+      (slurm ? allocationHosts(env) : [{ host: hostname(), slots: options.np ?? cpuCount() }]),
     mapBy: options.mapBy,
     oversubscribe: options.oversubscribe || localOnly,
   });
@@ -168,7 +157,23 @@ export async function main(options: LaunchOptions, io: Partial<LaunchIo> = {}): 
       return `rank ${rank} (host ${host}, pid ${hello?.pid ?? job?.pid(rank) ?? "unknown"})`;
     },
   });
-  const listenHost = bindAddress ?? "127.0.0.1";
+  // Ranks elsewhere (other hosts, or tasks of a Slurm step) need addresses they can reach.
+  const here = (placement: RankPlacement) =>
+    spawner.name !== "slurm" && isLocalHost(placement.host, hostname());
+  let network;
+  try {
+    network = await planNetwork({
+      spansHosts: !placements.every(here),
+      bindAddress,
+      bindInterface: options.bindInterface,
+      envBindAddress: env[EnvName.BIND_ADDRESS],
+      route: () => spawner.localAddress?.(placements) ?? Promise.resolve(undefined),
+    });
+  } catch (error) {
+    if (error instanceof NoRouteError) throw new UsageError(error.message);
+    throw error;
+  }
+  const listenHost = network.listen;
   try {
     server = await Coordinator.start({
       host: listenHost,
@@ -217,7 +222,7 @@ export async function main(options: LaunchOptions, io: Partial<LaunchIo> = {}): 
     }
     process.on("exit", killOnExit);
 
-    const dialHost = dialable(coordinator.host);
+    const dialHost = network.dial;
     const jobEnv = {
       size,
       coordinator: dialHost.includes(":")
@@ -227,14 +232,16 @@ export async function main(options: LaunchOptions, io: Partial<LaunchIo> = {}): 
       jobId: randomUUID().slice(0, 8),
       script: options.script,
       exports: options.env,
-      bindAddress: bindAddress ?? (env[EnvName.BIND_ADDRESS] === undefined ? "127.0.0.1" : undefined),
+      bindAddress: network.localBind,
       command: command.env,
     };
     const launches: RankLaunch[] = placements.map((placement) => ({
       placement,
       command: command.command,
       args: command.args,
-      env: rankEnvironment(env, placement, jobEnv),
+      env: here(placement)
+        ? rankEnvironment(env, placement, jobEnv)
+        : remoteRankEnvironment(rankEnvironment(env, placement, jobEnv), network),
       cwd: options.wdir,
       stdin: placement.rank === 0 ? "launcher" : "none",
     }));

@@ -120,13 +120,13 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     key: "bindAddress",
     names: ["--bind-address"],
     value: "ADDR",
-    help: "IP address the launcher and ranks listen on (local default: 127.0.0.1)",
+    help: "IP address the launcher and local ranks listen on (default: 127.0.0.1; across hosts, the route's)",
   },
   {
     key: "bindInterface",
     names: ["--bind-to-interface"],
     value: "IFACE",
-    help: "Network interface whose IPv4 address they listen on",
+    help: "Network interface whose IPv4 address they listen on (remote ranks: on their own host)",
   },
   {
     key: "tagOutput",
@@ -504,6 +504,9 @@ export function helpText(): string {
     "",
     "Exit code: 0 when every rank exits 0; otherwise the first failing rank's code (128+N for signal N),",
     "124 on --timeout, 2 for a command-line error.",
+    "",
+    "Remote hosts are reached with ssh (BatchMode), or with the command in MPIRUN_DENO_SSH (e.g. 'ssh -F cfg').",
+    "Inside a Slurm allocation ranks start as one srun step; under 'srun mpirun-deno script.ts' each task is a rank.",
     "",
   ].join("\n");
 }

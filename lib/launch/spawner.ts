@@ -83,4 +83,9 @@ export interface Spawner {
   readonly name: string;
   /** Starts every rank in `ranks`; reports their output and ends through `events`. */
   start(ranks: readonly RankLaunch[], events: SpawnEvents): RunningJob;
+  /**
+   * This machine's address that the hosts of `placements` reach (where the coordinator listens when ranks
+   * run elsewhere); `undefined` when the backend cannot tell. Backends that start ranks only here omit it.
+   */
+  localAddress?(placements: readonly RankPlacement[]): Promise<string | undefined>;
 }

@@ -53,8 +53,14 @@ const argumentErrors: [string[], RegExp][] = [
     /^mpirun-deno: --runtime: "node" is not one of deno, bun$/,
   ],
   [["--timeout", "never", MARKER_SCRIPT], /^mpirun-deno: --timeout: "never" is not a positive number/],
-  [["--launcher", "ssh", "-n", "2", MARKER_SCRIPT], /^mpirun-deno: --launcher ssh is not supported yet$/],
-  [["--host", "far-away-host:2", MARKER_SCRIPT], /^mpirun-deno: --host: far-away-host is not this machine/],
+  [
+    ["--launcher", "local", "--host", "far-away-host.invalid:2", MARKER_SCRIPT],
+    /^mpirun-deno: --launcher local cannot start ranks on host far-away-host\.invalid$/,
+  ],
+  [
+    ["--host", "far-away-host.invalid:2", MARKER_SCRIPT],
+    /^mpirun-deno: Cannot tell which address of this machine the other hosts reach; give it with --bind-address/,
+  ],
   [["-n", "3", "--host", "localhost:2", MARKER_SCRIPT], /^mpirun-deno: -n: 3 ranks do not fit the 2 slots/],
 ];
 

@@ -1,0 +1,128 @@
+/**
+ * `srun -n 4 mpirun-deno script.ts`: Slurm starts the tasks, with no launcher of ours. Each `mpirun-deno`
+ * notices that it is a task of a Slurm step and becomes that task's rank: it runs the rank command (the same
+ * as the launcher would, on the same runtime) as its only child, with its own standard streams and
+ * environment plus the script to run; the rank then meets the others through Slurm's environment
+ * (`lib/bootstrap/slurm.ts`). Signals are passed on, and the task exits with the rank's code.
+ *
+ * @module
+ */
+
+import { spawn } from "node:child_process";
+import process from "node:process";
+import { EnvName } from "../env.ts";
+import type { LaunchOptions, RawOptions } from "./options.ts";
+import { UsageError } from "./options.ts";
+import { type RankCommand, rankCommand, type RankProgram } from "./rank_command.ts";
+import { exitCodeOf } from "./supervise.ts";
+
+/** Signals passed on to the rank. */
+const PASSED_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP", "SIGUSR1", "SIGUSR2"] as const;
+
+/**
+ * Is this process a task of a Slurm step that should become a rank itself? Yes under `srun` (`SLURM_PROCID`
+ * and `SLURM_STEP_ID` set), unless it is a rank of a launcher already, or the command line asks to launch
+ * (`-n`, `--host`, `--hostfile`, `--launcher`: then it is a launcher that happens to run inside a step).
+ *
+ * @example
+ * ```ts
+ * import { isDirectLaunch } from "./direct.ts";
+ * console.log(isDirectLaunch({ host: [] }, { SLURM_PROCID: "2", SLURM_STEP_ID: "0" })); // true
+ * console.log(isDirectLaunch({ host: [], np: "4" }, { SLURM_PROCID: "0", SLURM_STEP_ID: "0" })); // false
+ * ```
+ */
+export function isDirectLaunch(
+  raw: Pick<RawOptions, "np" | "host" | "hostfile" | "launcher">,
+  env: Record<string, string | undefined>,
+): boolean {
+  const set = (name: string) => (env[name] ?? "") !== "";
+  if (!set("SLURM_PROCID") || !set("SLURM_STEP_ID") || set(EnvName.COORDINATOR)) return false;
+  return raw.np === undefined && raw.host.length === 0 && raw.hostfile === undefined &&
+    raw.launcher === undefined;
+}
+
+/** Options that only a launcher can honour, and what to use under direct launch instead. */
+const LAUNCHER_ONLY: readonly [keyof LaunchOptions, string, string][] = [
+  ["tagOutput", "--tag-output", "srun --label"],
+  ["timestampOutput", "--timestamp-output", "srun's output options"],
+  ["outputDir", "--output-filename", "srun --output"],
+  ["timeoutSeconds", "--timeout", "srun --time"],
+  ["oversubscribe", "--oversubscribe", "srun --overcommit"],
+];
+
+/**
+ * The rank's command and environment under direct launch. Throws {@linkcode UsageError} for an option that
+ * only a launcher can honour, naming srun's equivalent.
+ */
+export function directRank(
+  options: LaunchOptions,
+  env: Record<string, string | undefined>,
+  command: (program: RankProgram) => RankCommand = rankCommand,
+): { command: string; args: string[]; env: Record<string, string>; cwd: string } {
+  for (const [key, flag, instead] of LAUNCHER_ONLY) {
+    const value = options[key];
+    if (value !== undefined && value !== false) {
+      throw new UsageError(
+        `${flag} needs a launcher; under srun (which starts the ranks itself) use ${instead}`,
+      );
+    }
+  }
+  if (options.mapBy !== "slot") {
+    throw new UsageError("--map-by needs a launcher; under srun use srun --distribution");
+  }
+  const rank = command({ runtime: options.runtime, script: options.script, scriptArgs: options.scriptArgs });
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) if (value !== undefined) out[name] = value;
+  for (const [name, value] of options.env) out[name] = value;
+  if (options.bindAddress !== undefined) out[EnvName.BIND_ADDRESS] = options.bindAddress;
+  if (options.bindInterface !== undefined) out[EnvName.BIND_INTERFACE] = options.bindInterface;
+  Object.assign(out, rank.env, { [EnvName.SCRIPT]: options.script });
+  return { command: rank.command, args: rank.args, env: out, cwd: options.wdir };
+}
+
+/**
+ * Runs this task's rank and resolves with its exit code (128 + N when signal N killed it).
+ *
+ * @example
+ * ```ts ignore
+ * if (isDirectLaunch(raw, process.env)) return await runDirect(resolveOptions(raw));
+ * ```
+ */
+export function runDirect(
+  options: LaunchOptions,
+  env: Record<string, string | undefined> = process.env,
+): Promise<number> {
+  const rank = directRank(options, env);
+  return new Promise((resolve) => {
+    // Same process group as this task, so that Slurm's signals to the task reach the rank too.
+    const child = spawn(rank.command, rank.args, { cwd: rank.cwd, env: rank.env, stdio: "inherit" });
+    const handlers = new Map<string, () => void>();
+    const cleanup = () => {
+      for (const [signal, handler] of handlers) process.off(signal, handler);
+    };
+    for (const signal of PASSED_SIGNALS) {
+      const handler = () => {
+        try {
+          child.kill(signal);
+        } catch {
+          // Gone already.
+        }
+      };
+      try {
+        process.on(signal, handler);
+        handlers.set(signal, handler);
+      } catch {
+        // This platform cannot listen for this signal.
+      }
+    }
+    child.on("error", (error) => {
+      cleanup();
+      process.stderr.write(`mpirun-deno: cannot start the rank: ${error.message}\n`);
+      resolve(127);
+    });
+    child.on("exit", (code, signal) => {
+      cleanup();
+      resolve(exitCodeOf({ code, signal }));
+    });
+  });
+}

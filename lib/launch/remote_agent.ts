@@ -1,0 +1,261 @@
+/**
+ * The agent the ssh backend runs on each remote host, one per host and job, over one ssh connection (as
+ * MPICH's `hydra_pmi_proxy` or Open MPI's `orted`): it reads the ranks to start from its standard input, so
+ * that the job token travels inside the ssh connection and never on a command line; starts each rank in the
+ * launcher's working directory with the job's environment; sends their output and ends back as frames
+ * (`agent_protocol.ts`); passes on standard input and signals; and kills every rank it started when the
+ * launcher goes away (its standard input ends), which a plain `ssh host command` would not do.
+ *
+ * Imports nothing but Node built-ins and the frame format, so that it starts fast on Deno and Bun alike.
+ *
+ * ```sh
+ * deno run -A --no-config lib/launch/remote_agent.ts     # what `ssh host '...'` runs; frames on stdin
+ * ```
+ *
+ * @module
+ */
+
+import { type ChildProcess, spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import process from "node:process";
+import {
+  AGENT_GREETING,
+  AgentFrameKind,
+  AgentFrameReader,
+  type AgentStart,
+  ALL_RANKS,
+  encodeAgentFrame,
+  encodeJsonFrame,
+  payloadJson,
+  payloadText,
+} from "./agent_protocol.ts";
+
+/** Signals the agent passes on to its ranks when it receives them itself. */
+const PASSED_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+
+/** How long output may still come once the launcher has gone and every rank has been killed. */
+const GONE_GRACE_MS = 1000;
+
+/** One rank the agent runs. */
+interface AgentRank {
+  child: ChildProcess | undefined;
+  /** Streams still open (stdout, stderr), and whether the process has ended. */
+  openStreams: number;
+  ended: boolean;
+}
+
+/** Sends `signal` to the process group led by `child` (each rank leads its own), or to `child` alone. */
+function signalGroup(child: ChildProcess | undefined, signal: string): void {
+  if (child?.pid === undefined) return;
+  try {
+    process.kill(-child.pid, signal as NodeJS.Signals);
+  } catch {
+    try {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal as NodeJS.Signals);
+    } catch {
+      // Already gone.
+    }
+  }
+}
+
+function isDirectory(dir: string): boolean {
+  try {
+    return fs.statSync(dir).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Runs the agent on this process's standard input and output until every rank it was asked to start has
+ * ended, or the launcher has gone. Resolves with the agent's exit code.
+ *
+ * @example
+ * ```ts ignore
+ * import { runAgent } from "./remote_agent.ts";
+ * process.exit(await runAgent());
+ * ```
+ */
+export function runAgent(): Promise<number> {
+  const ranks = new Map<number, AgentRank>();
+  let expected: number | undefined;
+  let finished = false;
+  let resolveDone!: (code: number) => void;
+  const done = new Promise<number>((resolve) => resolveDone = resolve);
+  const host = os.hostname();
+
+  // Output to the launcher: one stream, with backpressure pausing every rank's pipes.
+  let blocked = false;
+  const send = (frame: Uint8Array) => {
+    if (finished) return;
+    if (!process.stdout.write(frame) && !blocked) {
+      blocked = true;
+      for (const { child } of ranks.values()) {
+        child?.stdout?.pause();
+        child?.stderr?.pause();
+      }
+      process.stdout.once("drain", () => {
+        blocked = false;
+        for (const { child } of ranks.values()) {
+          child?.stdout?.resume();
+          child?.stderr?.resume();
+        }
+      });
+    }
+  };
+
+  const finish = (code: number) => {
+    if (finished) return;
+    finished = true;
+    for (const signal of PASSED_SIGNALS) process.off(signal, onSignal);
+    process.stdin.off("data", onData);
+    process.stdin.pause();
+    // Exit once what was written has left; an unwritable stdout (ssh gone) must not keep the agent alive.
+    const timer = setTimeout(() => resolveDone(code), 2000);
+    process.stdout.write(new Uint8Array(0), () => {
+      clearTimeout(timer);
+      resolveDone(code);
+    });
+  };
+
+  const checkAllEnded = () => {
+    if (expected === undefined || ranks.size < expected) return;
+    for (const rank of ranks.values()) if (!rank.ended || rank.openStreams > 0) return;
+    finish(0);
+  };
+
+  const killAll = (signal: string) => {
+    for (const { child } of ranks.values()) signalGroup(child, signal);
+  };
+
+  const start = (index: number, order: AgentStart) => {
+    expected = order.total;
+    const entry: AgentRank = { child: undefined, openStreams: 0, ended: false };
+    ranks.set(index, entry);
+    const fail = (why: string) => {
+      entry.ended = true;
+      send(encodeAgentFrame(AgentFrameKind.ERROR, index, why));
+      checkAllEnded();
+    };
+    if (!isDirectory(order.cwd)) {
+      fail(
+        `the working directory ${order.cwd} does not exist on ${host} ` +
+          "(mpirun-deno expects the same paths on every host; see --wdir)",
+      );
+      return;
+    }
+    let child: ChildProcess;
+    try {
+      child = spawn(order.command, order.args, {
+        cwd: order.cwd,
+        env: { ...process.env, ...order.env },
+        detached: true,
+        stdio: [order.stdin ? "pipe" : "ignore", "pipe", "pipe"],
+      });
+    } catch (error) {
+      fail(`cannot run ${order.command} on ${host}: ${(error as Error).message}`);
+      return;
+    }
+    if (child.pid === undefined) {
+      child.on("error", (error) => fail(`cannot run ${order.command} on ${host}: ${error.message}`));
+      return;
+    }
+    entry.child = child;
+    entry.openStreams = 2;
+    send(encodeJsonFrame(AgentFrameKind.STARTED, index, { pid: child.pid }));
+    child.stdin?.on("error", () => {});
+    for (
+      const [stream, kind] of [["stdout", AgentFrameKind.STDOUT], ["stderr", AgentFrameKind.STDERR]] as const
+    ) {
+      const readable = child[stream]!;
+      let open = true;
+      const end = () => {
+        if (!open) return;
+        open = false;
+        entry.openStreams--;
+        checkAllEnded();
+      };
+      readable.on("data", (chunk: Uint8Array) => send(encodeAgentFrame(kind, index, chunk)));
+      readable.on("end", end);
+      readable.on("close", end);
+      readable.on("error", end);
+      if (blocked) readable.pause();
+    }
+    child.on("error", () => {});
+    child.on("exit", (code, signal) => {
+      entry.ended = true;
+      send(encodeJsonFrame(AgentFrameKind.EXIT, index, { code, signal }));
+      checkAllEnded();
+    });
+  };
+
+  const handle = (kind: number, index: number, payload: () => unknown) => {
+    switch (kind) {
+      case AgentFrameKind.START:
+        start(index, payload() as AgentStart);
+        break;
+      case AgentFrameKind.STDIN:
+        ranks.get(index)?.child?.stdin?.write(payload() as Uint8Array);
+        break;
+      case AgentFrameKind.STDIN_END:
+        ranks.get(index)?.child?.stdin?.end();
+        break;
+      case AgentFrameKind.SIGNAL: {
+        const signal = payload() as string;
+        if (index === ALL_RANKS) killAll(signal);
+        else signalGroup(ranks.get(index)?.child, signal);
+        break;
+      }
+    }
+  };
+
+  const reader = new AgentFrameReader();
+  const onData = (chunk: Uint8Array) => {
+    let frames;
+    try {
+      frames = reader.push(chunk);
+    } catch (error) {
+      process.stderr.write(`mpirun-deno agent on ${host}: ${(error as Error).message}\n`);
+      killAll("SIGKILL");
+      finish(1);
+      return;
+    }
+    for (const frame of frames) {
+      handle(frame.kind, frame.index, () => {
+        if (frame.kind === AgentFrameKind.START) return payloadJson<AgentStart>(frame);
+        if (frame.kind === AgentFrameKind.SIGNAL) return payloadText(frame);
+        return frame.payload;
+      });
+    }
+  };
+  // The launcher closes our standard input only at the end of the job, or by going away: kill what is left,
+  // pass on the output it still writes while its pipes close, and go.
+  let gone = false;
+  const onGone = () => {
+    if (gone) return;
+    gone = true;
+    killAll("SIGKILL");
+    expected ??= 0;
+    checkAllEnded();
+    setTimeout(() => finish(0), GONE_GRACE_MS);
+  };
+  const onSignal = (signal: NodeJS.Signals) => killAll(signal);
+
+  process.stdout.write(AGENT_GREETING);
+  process.stdin.on("data", onData);
+  process.stdin.on("end", onGone);
+  process.stdin.on("close", onGone);
+  process.stdin.on("error", onGone);
+  process.stdout.on("error", onGone);
+  for (const signal of PASSED_SIGNALS) {
+    try {
+      process.on(signal, onSignal);
+    } catch {
+      // This platform cannot listen for this signal.
+    }
+  }
+  return done;
+}
+
+if (import.meta.main) process.exit(await runAgent());

@@ -1,0 +1,222 @@
+/**
+ * Both ways of running under a real Slurm (three slurmd nodes on this machine, each with its own host name,
+ * from `scripts/services/slurm.sh`): the launcher inside an allocation (`salloc`, `sbatch`), which starts the
+ * ranks as one `srun` step; and direct launch, `srun -n 4 <runtime> script.ts` and
+ * `srun -n 4 mpirun-deno script.ts`, with no launcher process of ours. Skipped, with the reason, when the
+ * cluster is not up.
+ */
+
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import process from "node:process";
+import { test } from "node:test";
+import {
+  cleanEnv,
+  flavour,
+  launcherCommand,
+  leftovers,
+  marker,
+  REPO,
+  run,
+  runtimeCommand,
+  type SlurmCluster,
+  slurmCluster,
+  start,
+  taggedLines,
+} from "./_cluster.ts";
+
+const service = slurmCluster();
+const skip = service.ok ? false : service.skip;
+if (skip) console.error(`slurm_test: skipping every test: ${skip}`);
+const cluster: SlurmCluster = service.ok ? service.value : { env: {}, nodes: [], cpusPerNode: 0 };
+const multiNode = cluster.nodes.length >= 3 ? false : "the Slurm cluster has fewer than 3 nodes";
+
+const TIMEOUT = 30_000;
+const options = { skip, timeout: TIMEOUT };
+
+function env(): Record<string, string | undefined> {
+  return { ...cleanEnv(), ...cluster.env };
+}
+
+/** What each task of `srun ARGS hostname` calls its host: the names our ranks must report. */
+async function taskHosts(srunArgs: string[]): Promise<Map<number, string>> {
+  const result = await run("srun", ["--quiet", "--label", ...srunArgs, "hostname"], env());
+  assert.equal(result.code, 0, result.stderr);
+  return new Map([...taggedLines(result.stdout)].map(([task, lines]) => [task, lines[0]]));
+}
+
+/** Runs `command` and checks that no process of it is left. */
+async function job(command: string, args: string[], input?: string) {
+  const mark = marker();
+  const result = await run(command, [...args, mark], env(), { input, timeoutMs: 25_000 });
+  assert.deepEqual(await leftovers(mark), [], `processes of the job are left: ${result.stderr}`);
+  return { ...result, ranks: taggedLines(result.stdout) };
+}
+
+test(
+  `direct launch: srun -n 4 ${
+    runtimeCommand().map((word) => path.basename(word)).join(" ")
+  } script.ts forms one COMM_WORLD over 3 nodes`,
+  {
+    ...options,
+    skip: skip || multiNode,
+  },
+  async () => {
+    const where = ["--nodes=3", "--ntasks=4"];
+    const expected = await taskHosts(where);
+    const result = await job("srun", [
+      "--quiet",
+      "--label",
+      ...where,
+      ...runtimeCommand(),
+      "examples/hello.ts",
+    ]);
+    assert.equal(result.code, 0, result.stderr);
+    for (let rank = 0; rank < 4; rank++) {
+      assert.deepEqual(result.ranks.get(rank), [
+        `Hello, World! I am process ${rank} of 4 on ${expected.get(rank)}.`,
+      ]);
+    }
+    assert.equal(new Set(expected.values()).size, 3, "the tasks span 3 nodes");
+  },
+);
+
+test(
+  `direct launch: srun -n 4 mpirun-deno script.ts (${flavour} cli.ts) runs collectives`,
+  options,
+  async () => {
+    const where = cluster.nodes.length >= 3 ? ["--nodes=3", "--ntasks=4"] : ["--ntasks=4"];
+    const { command, args } = launcherCommand(["tests/cluster/_collectives.ts"]);
+    const result = await job("srun", ["--quiet", "--label", ...where, command, ...args]);
+    assert.equal(result.code, 0, result.stderr);
+    const expected = await taskHosts(where);
+    for (let rank = 0; rank < 4; rank++) {
+      assert.match(
+        result.ranks.get(rank)?.[0] ?? "",
+        new RegExp(`^rank ${rank} on ${expected.get(rank)} local \\d/\\d ok$`),
+      );
+    }
+  },
+);
+
+test(
+  `direct launch: a failing task ends the step under --kill-on-bad-exit, srun naming its node (${flavour})`,
+  options,
+  async () => {
+    const { command, args } = launcherCommand(["tests/cluster/_fail.ts", "exit", "2", "7"]);
+    const result = await job("srun", [
+      "--quiet",
+      "--label",
+      "--kill-on-bad-exit=1",
+      "--ntasks=4",
+      command,
+      ...args,
+    ]);
+    assert.notEqual(result.code, 0, result.stderr);
+    assert.match(result.stderr, /srun: error: \S+: task 2: Exited with exit code 7/);
+  },
+);
+
+test(`salloc -n 4 mpirun-deno -n 4 runs the ranks as one srun step (${flavour})`, options, async () => {
+  const { command, args } = launcherCommand(["-n", "4", "--tag-output", "tests/cluster/_collectives.ts"]);
+  const result = await job("salloc", ["--quiet", "--ntasks=4", command, ...args]);
+  assert.equal(result.code, 0, result.stderr);
+  for (let rank = 0; rank < 4; rank++) {
+    assert.match(result.ranks.get(rank)?.[0] ?? "", new RegExp(`^rank ${rank} on \\S+ local \\d/\\d ok$`));
+  }
+});
+
+test(`inside salloc over 3 nodes -n defaults to the allocation's tasks, with each node's name (${flavour})`, {
+  ...options,
+  skip: skip || multiNode,
+}, async () => {
+  const where = ["--nodes=3", "--ntasks=6"];
+  const { command, args } = launcherCommand(["--tag-output", "examples/hello.ts"]);
+  const result = await job("salloc", ["--quiet", ...where, command, ...args]);
+  assert.equal(result.code, 0, result.stderr);
+  const hosts = [...result.ranks].sort(([a], [b]) => a - b).map(([rank, lines]) => {
+    const match = new RegExp(`^Hello, World! I am process ${rank} of 6 on (\\S+)\\.$`).exec(lines[0]);
+    assert.ok(match, lines[0]);
+    return match[1];
+  });
+  assert.equal(hosts.length, 6);
+  // Block distribution: node by node, in the allocation's order.
+  assert.deepEqual(hosts, [...hosts].sort());
+  assert.equal(new Set(hosts).size, 3, `ranks on 3 nodes: ${hosts}`);
+});
+
+test(`inside salloc a rank failing on another node ends the job, naming rank and node (${flavour})`, {
+  ...options,
+  skip: skip || multiNode,
+}, async () => {
+  const where = ["--nodes=3", "--ntasks=6"];
+  const expected = await taskHosts(where);
+  const { command, args } = launcherCommand(["tests/cluster/_fail.ts", "exit", "5", "9"]);
+  const began = Date.now();
+  const result = await job("salloc", ["--quiet", ...where, command, ...args]);
+  assert.equal(result.code, 9, result.stderr);
+  assert.match(
+    result.stderr,
+    new RegExp(`mpirun-deno: rank 5 \\(host ${expected.get(5)}, pid \\d+\\) exited with code 9`),
+  );
+  assert.ok(Date.now() - began < 15_000);
+});
+
+test(
+  `SIGINT to the launcher inside salloc reaches the ranks of its srun step (${flavour})`,
+  options,
+  async () => {
+    const mark = marker();
+    const { command, args } = launcherCommand(["-n", "3", "tests/cluster/_fail.ts", "hang", mark]);
+    const salloc = start("salloc", ["--quiet", "--ntasks=3", command, ...args], env());
+    await salloc.waitFor(/^rank \d+ ready on /, 3);
+    // The launcher is salloc's child: the one process with the mark and `-n` that is not salloc (the ranks
+    // have the mark among their script's arguments, but no `-n`).
+    const launcher = fs.readdirSync("/proc").filter((pid) => /^\d+$/.test(pid)).find((pid) => {
+      try {
+        const argv = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+        return path.basename(argv[0]) !== "salloc" && argv.includes(mark) && argv.includes("-n");
+      } catch {
+        return false;
+      }
+    });
+    assert.ok(launcher, "the launcher process");
+    process.kill(Number(launcher), "SIGINT");
+    const ended = await salloc.finished;
+    assert.equal(ended.code, 130, ended.stderr);
+    assert.match(ended.stderr, /rank \d \(host \S+, pid \d+\) was killed by signal SIGINT/);
+    assert.deepEqual(await leftovers(mark), []);
+  },
+);
+
+test(`sbatch --wait runs a job script that calls mpirun-deno (${flavour})`, options, async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mpirun-deno-sbatch-"));
+  try {
+    const { command, args } = launcherCommand(["--tag-output", "examples/hello.ts"]);
+    const script = path.join(dir, "job.sh");
+    const quote = (word: string) => `'${word.replace(/'/g, `'\\''`)}'`;
+    fs.writeFileSync(
+      script,
+      `#!/bin/sh\ncd ${quote(REPO)}\nexec ${[command, ...args].map(quote).join(" ")}\n`,
+    );
+    const output = path.join(dir, "job.out");
+    const result = await run(
+      "sbatch",
+      ["--quiet", "--wait", "--ntasks=3", `--output=${output}`, script],
+      env(),
+    );
+    const text = fs.readFileSync(output, "utf8");
+    assert.equal(result.code, 0, `${result.stderr}\n${text}`);
+    const ranks = taggedLines(text);
+    for (let rank = 0; rank < 3; rank++) {
+      assert.match(
+        ranks.get(rank)?.[0] ?? "",
+        new RegExp(`^Hello, World! I am process ${rank} of 3 on \\S+\\.$`),
+      );
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
