@@ -22,8 +22,8 @@ const DENO_COMPILE_HINT = "mpirun-deno: an executable built by `deno compile` ca
   "embedded when it was built; `deno task compile` builds dist/mpirun-deno, which runs any script\n";
 
 /**
- * `Name: message`, or Node's `Name [CODE]: message` for an MPIError, to its first line. The launcher reads the
- * `[ERR_PEER_LOST]` of a rank that died because a peer did, and blames the peer's own failure instead.
+ * `Name: message`, or Node's `Name [CODE]: message` for an MPIError, to its first line. The launcher reads
+ * the `[ERR_PEER_LOST]` of a rank that died because a peer did, and blames the peer's own failure instead.
  */
 function firstLine(error: unknown): string {
   const codeName = (error as { codeName?: unknown } | null)?.codeName;
@@ -36,7 +36,11 @@ function firstLine(error: unknown): string {
 
 function fail(kind: string, error: unknown): void {
   const detail = error instanceof Error && error.stack ? error.stack : String(error);
-  process.stderr.write(`${detail}\n`);
+  try {
+    process.stderr.write(`${detail}\n`);
+  } catch {
+    // A broken pipe (the launcher is gone) must not keep the job from ending.
+  }
   abortJob(world.rank, UNCAUGHT_EXIT_CODE, `${kind}: ${firstLine(error)}`);
 }
 

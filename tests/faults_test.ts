@@ -1,7 +1,8 @@
 /**
  * Faults and launcher features with real ranks: the scripts of tests/faults run the real module under the
- * real launcher (see run_ranks.ts for which one), and every test checks the launcher's exit code, its one-line
- * message (rank, host, pid, reason), how fast it ended the job, and that no rank process is left alive.
+ * real launcher (see run_ranks.ts for which one), and every test checks the launcher's exit code, its
+ * one-line message (rank, host, pid, reason), how fast it ended the job, and that no rank process is left
+ * alive.
  */
 
 import assert from "node:assert/strict";
@@ -48,6 +49,7 @@ interface Job {
   signal(signal: NodeJS.Signals): void;
   /** The rank pids printed so far, by rank. */
   pids(): number[];
+  launcherPid: number;
 }
 
 interface JobOptions {
@@ -124,12 +126,15 @@ function startJob(size: number, fixture: string, options: JobOptions = {}): Job 
     async waitFor(pattern, count) {
       const matches = () => rankLines(stdout, size).flat().filter((line) => pattern.test(line)).length;
       while (matches() < count) {
-        if (exited) throw new Error(`the job ended before ${count} lines matched ${pattern}:\n${stdout}\n${stderr}`);
+        if (exited) {
+          throw new Error(`the job ended before ${count} lines matched ${pattern}:\n${stdout}\n${stderr}`);
+        }
         await new Promise<void>((resolve) => wake = resolve);
       }
     },
     signal: (signal) => process.kill(child.pid!, signal),
     pids,
+    launcherPid: child.pid!,
   };
 }
 
@@ -143,7 +148,9 @@ function printedPids(job: Ended, size: number): number[] {
   const pids = rankLines(job.stdout, size).map((lines) =>
     Number(lines.find((line) => line.startsWith("pid:"))?.slice(4))
   );
-  pids.forEach((pid, rank) => assert.ok(pid > 0, `rank ${rank} printed no pid:\n${job.stdout}\n${job.stderr}`));
+  pids.forEach((pid, rank) =>
+    assert.ok(pid > 0, `rank ${rank} printed no pid:\n${job.stdout}\n${job.stderr}`)
+  );
   return pids;
 }
 
@@ -220,6 +227,22 @@ for (const { fixture, code, reason, what } of FAILURES) {
   });
 }
 
+test(`a rank that finishes while the others wait for its message ends the job with ERR_PEER_LOST (${flavour})`, async () => {
+  const job = await runJob(3, "early_exit");
+  const pids = printedPids(job, 3);
+  assert.equal(job.code, 1, job.stderr);
+  const lines = launcherLines(job.stderr);
+  assert.equal(lines.length, 1, job.stderr);
+  const match =
+    /^mpirun-deno: rank ([02]) \(host (.*), pid (\d+)\) aborted with code 1: uncaught exception: MPIError \[ERR_PEER_LOST\]: rank \1: rank 1 is gone \(.*\)$/
+      .exec(lines[0]);
+  assert.ok(match, lines[0]);
+  assert.equal(match[2], HOST);
+  assert.equal(Number(match[3]), pids[Number(match[1])]);
+  assertEndedSoon(job, 1);
+  await assertAllGone(pids);
+});
+
 test(`--timeout ends a deadlocked job with 124 and says what each rank waits for (${flavour})`, async () => {
   const job = await runJob(3, "hang", { launcherArgs: ["--timeout", "2"] });
   const pids = printedPids(job, 3);
@@ -244,7 +267,10 @@ for (const [signal, number] of Object.entries(SIGNAL_NUMBERS)) {
     const job = await running.finished;
     const pids = printedPids(job, 3);
     for (let rank = 0; rank < 3; rank++) {
-      assert.ok(job.ranks[rank].includes(`got ${signal}`), `rank ${rank} did not get ${signal}:\n${job.stdout}`);
+      assert.ok(
+        job.ranks[rank].includes(`got ${signal}`),
+        `rank ${rank} did not get ${signal}:\n${job.stdout}`,
+      );
     }
     assert.equal(job.code, 128 + number, job.stderr);
     assert.match(
@@ -291,6 +317,31 @@ test(`ranks exit on their own when their launcher is killed with SIGKILL (${flav
   const job = await running.finished;
   assert.equal(job.signal, "SIGKILL");
   await assertAllGone(pids, ORPHAN_BOUND_MS);
+});
+
+/** The pids of the children of process `pid` (Linux: /proc/PID/task/TID/children). */
+function childrenOf(pid: number): number[] {
+  try {
+    return fs.readdirSync(`/proc/${pid}/task`).flatMap((task) =>
+      fs.readFileSync(`/proc/${pid}/task/${task}/children`, "utf8").split(" ").filter((text) => text !== "")
+        .map(Number)
+    );
+  } catch {
+    return [];
+  }
+}
+
+test(`ranks still starting up exit when their launcher is killed with SIGKILL (${flavour})`, async () => {
+  const running = startJob(3, "hang");
+  let ranks: number[] = [];
+  for (const deadline = Date.now() + 10_000; ranks.length < 3 && Date.now() < deadline;) {
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    ranks = childrenOf(running.launcherPid);
+  }
+  assert.equal(ranks.length, 3, "the launcher did not start 3 ranks");
+  running.signal("SIGKILL");
+  await running.finished;
+  await assertAllGone(ranks, ORPHAN_BOUND_MS);
 });
 
 test(`standard input goes to rank 0 only; the others read end-of-file (${flavour})`, async () => {
@@ -386,7 +437,10 @@ test(`without a launcher, ranks waiting in a barrier for a dead rank get ERR_PEE
   assert.equal(results[0].signal, "SIGKILL", results[0].stderr);
   for (const rank of [1, 2]) {
     assert.equal(results[rank].code, 3, results[rank].stderr);
-    assert.match(results[rank].stderr, new RegExp(`rank ${rank} got ERR_PEER_LOST in barrier: rank ${rank}: `));
+    assert.match(
+      results[rank].stderr,
+      new RegExp(`rank ${rank} got ERR_PEER_LOST in barrier: rank ${rank}: `),
+    );
   }
   const pids = results.map((result) => Number(/pid:(\d+)/.exec(result.stdout)?.[1]));
   await assertAllGone(pids);

@@ -1,6 +1,6 @@
 /**
- * Started without a launcher: rank 0 dies by SIGKILL while the others wait in a barrier; each of them must get
- * ERR_PEER_LOST (and exits with 3 to prove it) instead of hanging.
+ * Started without a launcher: rank 0 dies by SIGKILL while the others wait in a barrier; each of them must
+ * get ERR_PEER_LOST (and exits with 3 to prove it) instead of hanging.
  */
 import process from "node:process";
 import { ErrorCode, MPIError } from "../../mod.ts";
