@@ -20,7 +20,9 @@ function findDeno() {
   return "deno";
 }
 
-const child = spawn(findDeno(), ["run", "-A", "--no-check", cli, ...process.argv.slice(2)], { stdio: "inherit" });
+const child = spawn(findDeno(), ["run", "-A", "--no-check", cli, ...process.argv.slice(2)], {
+  stdio: "inherit",
+});
 for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) process.on(signal, () => child.kill(signal));
 child.on("error", (error) => {
   console.error(`mpirun-deno: cannot start deno: ${error.message} (npm install deno, or put deno on PATH)`);

@@ -11,4 +11,6 @@
 import { MPI } from "mpirun-deno";
 
 const comm = MPI.COMM_WORLD;
-console.log(`Hello, World! I am process ${comm.Get_rank()} of ${comm.Get_size()} on ${MPI.Get_processor_name()}.`);
+console.log(
+  `Hello, World! I am process ${comm.Get_rank()} of ${comm.Get_size()} on ${MPI.Get_processor_name()}.`,
+);

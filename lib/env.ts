@@ -69,7 +69,9 @@ export function readIntEnv(name: string, min: number, max: number): number | und
   if (text === undefined) return undefined;
   const value = Number(text);
   if (!/^-?\d+$/.test(text) || !Number.isSafeInteger(value) || value < min || value > max) {
-    throw new Error(`environment variable ${name}=${JSON.stringify(text)} is not a whole number in ${min}..${max}`);
+    throw new Error(
+      `environment variable ${name}=${JSON.stringify(text)} is not a whole number in ${min}..${max}`,
+    );
   }
   return value;
 }

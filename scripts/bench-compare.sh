@@ -4,8 +4,11 @@
 # shared-memory one, in the same run; then prints each case as a ratio, ours / theirs.
 #
 #   scripts/bench-compare.sh [run.ts options, e.g. --quick or --only latency]
+#   RUNS=1 scripts/bench-compare.sh          # one run instead of 3
 #
-# Results go to .tmp/bench/ (one JSON-lines file per implementation, and ratios.md).
+# The machine is shared and has 2 cores, so one run can be far off: the whole comparison runs RUNS times
+# (default 3), and the table gives each ratio's median over the runs and its range.
+# Results go to .tmp/bench/run-N/ (one JSON-lines file per implementation) and .tmp/bench/ratios.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,12 +20,20 @@ fi
 
 DENO=node_modules/.bin/deno
 OUT=.tmp/bench
-mkdir -p "$OUT"
-echo "== mpirun-deno" >&2
-"$DENO" run -A scripts/bench/run.ts "$@" >"$OUT/mpirun-deno.jsonl"
-echo "== mpi4py on Open MPI, TCP" >&2
-"$DENO" run -A scripts/bench/run.ts --impl mpi4py-tcp "$@" >"$OUT/mpi4py-tcp.jsonl"
-echo "== mpi4py on Open MPI, default transport (shared memory)" >&2
-"$DENO" run -A scripts/bench/run.ts --impl mpi4py-shm "$@" >"$OUT/mpi4py-shm.jsonl"
-"$DENO" run -A scripts/bench/compare.ts "$OUT"/mpirun-deno.jsonl "$OUT"/mpi4py-tcp.jsonl "$OUT"/mpi4py-shm.jsonl \
-  | tee "$OUT/ratios.md"
+RUNS=${RUNS:-3}
+rm -rf "$OUT"/run-*
+for run in $(seq 1 "$RUNS"); do
+  DIR="$OUT/run-$run"
+  mkdir -p "$DIR"
+  # One group at a time, each implementation in turn, so that a burst of load on the machine (two cores,
+  # shared) falls on both sides of a ratio rather than on one.
+  for group in p2p coll pi hello; do
+    echo "== run $run/$RUNS, $group: mpi4py on Open MPI, TCP" >&2
+    "$DENO" run -A scripts/bench/run.ts --impl mpi4py-tcp --groups "$group" "$@" >>"$DIR/mpi4py-tcp.jsonl"
+    echo "== run $run/$RUNS, $group: mpirun-deno" >&2
+    "$DENO" run -A scripts/bench/run.ts --groups "$group" "$@" >>"$DIR/mpirun-deno.jsonl"
+    echo "== run $run/$RUNS, $group: mpi4py on Open MPI, default transport (shared memory)" >&2
+    "$DENO" run -A scripts/bench/run.ts --impl mpi4py-shm --groups "$group" "$@" >>"$DIR/mpi4py-shm.jsonl"
+  done
+done
+"$DENO" run -A scripts/bench/compare.ts "$OUT"/run-* | tee "$OUT/ratios.md"

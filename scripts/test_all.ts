@@ -50,9 +50,17 @@ const suites: Suite[] = [
   },
 ];
 
-function run(command: string, args: string[], env: Record<string, string> = {}): Promise<{ code: number; output: string }> {
+function run(
+  command: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number; output: string }> {
   return new Promise((resolve) => {
-    const child = spawn(command, args, { cwd: repo, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(command, args, {
+      cwd: repo,
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let output = "";
     const forward = (target: NodeJS.WriteStream) => (chunk: Buffer) => {
       output += chunk.toString();
@@ -69,7 +77,9 @@ function run(command: string, args: string[], env: Record<string, string> = {}):
 function counts(output: string): { passed: number; failed: number } {
   // deno-lint-ignore no-control-regex
   const plain = output.replace(/\x1b\[[0-9;]*m/g, "");
-  const deno = [...plain.matchAll(/^(?:ok|FAILED) \| (\d+) passed(?: \(\d+ steps?\))? \| (\d+) failed/gm)].at(-1);
+  const deno = [...plain.matchAll(/^(?:ok|FAILED) \| (\d+) passed(?: \(\d+ steps?\))? \| (\d+) failed/gm)].at(
+    -1,
+  );
   if (deno) return { passed: Number(deno[1]), failed: Number(deno[2]) };
   const pass = [...plain.matchAll(/^\s*(\d+) pass$/gm)].at(-1);
   const fail = [...plain.matchAll(/^\s*(\d+) fail$/gm)].at(-1);

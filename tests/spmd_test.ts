@@ -37,7 +37,10 @@ test(`1 MB printed by each rank right before process.exit arrives whole (${flavo
   const job = await runRanks(3, "tests/spmd/big_output.ts");
   assert.equal(job.code, 0, job.stderr);
   for (let rank = 0; rank < 3; rank++) {
-    assert.ok(job.ranks[rank].includes(String(rank).repeat(1 << 20)), `rank ${rank}'s 1 MB line is not whole`);
+    assert.ok(
+      job.ranks[rank].includes(String(rank).repeat(1 << 20)),
+      `rank ${rank}'s 1 MB line is not whole`,
+    );
     assert.ok(job.ranks[rank].includes(`big_output done on rank ${rank}`));
   }
 });
@@ -46,20 +49,29 @@ test(`strangers with a wrong token or garbage are refused while the job complete
   const job = await runRanks(3, "tests/spmd/stranger.ts");
   assert.equal(job.code, 0, job.stderr);
   assert.match(job.stderr, /rank 1: refused a connection from .*: its proof of the job token is wrong/);
-  assert.match(job.stderr, /rank 1: refused a connection from .*: it does not speak the mpirun-deno protocol/);
+  assert.match(
+    job.stderr,
+    /rank 1: refused a connection from .*: it does not speak the mpirun-deno protocol/,
+  );
   assert.ok(job.ranks[2].includes("stranger ok on rank 2 of 3"), job.stdout);
 });
 
 test(`an uncaught exception ends the job, naming the rank (${flavour})`, async () => {
   const job = await runRanks(3, "tests/spmd/fail_uncaught.ts");
   assert.equal(job.code, 1);
-  assert.match(job.stderr, /rank 1 \(host [^,]+, pid \d+\) .*uncaught exception: Error: rank 1 fails on purpose/);
+  assert.match(
+    job.stderr,
+    /rank 1 \(host [^,]+, pid \d+\) .*uncaught exception: Error: rank 1 fails on purpose/,
+  );
 });
 
 test(`Abort(code) ends the job with that code (${flavour})`, async () => {
   const job = await runRanks(4, "tests/spmd/fail_abort.ts");
   assert.equal(job.code, 7);
-  assert.match(job.stderr, /rank 2 \(host [^,]+, pid \d+\) aborted with code 7: Abort\(7\) called on COMM_WORLD/);
+  assert.match(
+    job.stderr,
+    /rank 2 \(host [^,]+, pid \d+\) aborted with code 7: Abort\(7\) called on COMM_WORLD/,
+  );
 });
 
 test("without a launcher (direct srun), a rank whose peer dies in recv gets ERR_PEER_LOST", async () => {

@@ -49,7 +49,10 @@ export interface Bootstrap {
 }
 
 /** Ranks on the same host as `rank`: its index among them and their count (the host name decides). */
-export function localPlacement(peers: readonly PeerAddress[], rank: number): { localRank: number; localSize: number } {
+export function localPlacement(
+  peers: readonly PeerAddress[],
+  rank: number,
+): { localRank: number; localSize: number } {
   const host = peers[rank].hostname;
   let localRank = 0;
   let localSize = 0;
@@ -65,17 +68,22 @@ export function localPlacement(peers: readonly PeerAddress[], rank: number): { l
 const MAX_UNIX_PATH = 100;
 
 /**
- * Listens on a fresh Unix domain socket in the temporary directory too, for the ranks on this host (see
- * `Mesh`), and removes its file when the process exits. Returns its path, or `undefined` when
+ * Listens on a fresh Unix domain socket too, for the ranks on this host (see `Mesh`). On Linux it is an
+ * abstract socket (no file: the kernel drops it with the process, however the process ends); elsewhere a file
+ * in the temporary directory, removed when the process exits. Returns its path, or `undefined` when
  * `MPIRUN_DENO_TRANSPORT=tcp` asks for TCP only or the socket cannot be made (the peers then use TCP).
  */
 export async function listenLocal(accept: (socket: SocketHandle) => void): Promise<string | undefined> {
   const transport = readEnv(EnvName.TRANSPORT) ?? "auto";
   if (transport !== "auto" && transport !== "tcp") {
-    throw new Error(`environment variable ${EnvName.TRANSPORT}=${JSON.stringify(transport)} is not "auto" or "tcp"`);
+    throw new Error(
+      `environment variable ${EnvName.TRANSPORT}=${JSON.stringify(transport)} is not "auto" or "tcp"`,
+    );
   }
   if (transport === "tcp" || process.platform === "win32") return undefined;
-  const file = path.join(os.tmpdir(), `mpirun-deno-${process.pid}-${randomBytes(6).toString("hex")}.sock`);
+  const name = `mpirun-deno-${process.pid}-${randomBytes(6).toString("hex")}`;
+  const abstract = process.platform === "linux";
+  const file = abstract ? `\0${name}` : path.join(os.tmpdir(), `${name}.sock`);
   if (file.length > MAX_UNIX_PATH) return undefined;
   try {
     const listener = await listenUnix(file, accept);
@@ -83,12 +91,14 @@ export async function listenLocal(accept: (socket: SocketHandle) => void): Promi
   } catch {
     return undefined;
   }
-  process.on("exit", () => {
-    try {
-      fs.unlinkSync(file);
-    } catch {
-      // Already gone.
-    }
-  });
+  if (!abstract) {
+    process.on("exit", () => {
+      try {
+        fs.unlinkSync(file);
+      } catch {
+        // Already gone.
+      }
+    });
+  }
   return file;
 }

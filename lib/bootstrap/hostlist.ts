@@ -53,12 +53,16 @@ function expandItem(item: string, whole: string): string[] {
   const names: string[] = [];
   for (const range of item.slice(open + 1, close).split(",")) {
     const match = /^(\d+)(?:-(\d+))?$/.exec(range.trim());
-    if (!match) throw new Error(`host list ${JSON.stringify(whole)} has a bad range ${JSON.stringify(range)}`);
+    if (!match) {
+      throw new Error(`host list ${JSON.stringify(whole)} has a bad range ${JSON.stringify(range)}`);
+    }
     const [, low, high = low] = match;
     const width = low.length;
     const from = Number(low);
     const to = Number(high);
-    if (to < from) throw new Error(`host list ${JSON.stringify(whole)} has a descending range ${JSON.stringify(range)}`);
+    if (to < from) {
+      throw new Error(`host list ${JSON.stringify(whole)} has a descending range ${JSON.stringify(range)}`);
+    }
     for (let n = from; n <= to; n++) {
       const number = String(n).padStart(width, "0");
       for (const suffix of rest) names.push(prefix + number + suffix);
@@ -81,7 +85,9 @@ export function expandTasksPerNode(expression: string): number[] {
   const counts: number[] = [];
   for (const part of expression.split(",")) {
     const match = /^(\d+)(?:\(x(\d+)\))?$/.exec(part.trim());
-    if (!match) throw new Error(`tasks per node ${JSON.stringify(expression)} has a bad part ${JSON.stringify(part)}`);
+    if (!match) {
+      throw new Error(`tasks per node ${JSON.stringify(expression)} has a bad part ${JSON.stringify(part)}`);
+    }
     const repeat = Number(match[2] ?? 1);
     for (let i = 0; i < repeat; i++) counts.push(Number(match[1]));
   }

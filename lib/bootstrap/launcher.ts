@@ -36,7 +36,9 @@ function interfaceAddress(name: string | undefined): string | undefined {
 export function parseEndpoint(text: string, what: string): { host: string; port: number } {
   const match = /^\[?([^\]]*)\]?:(\d+)$/.exec(text);
   const port = match ? Number(match[2]) : NaN;
-  if (!match || !match[1] || port < 1 || port > 65535) throw new Error(`${what} ${JSON.stringify(text)} is not host:port`);
+  if (!match || !match[1] || port < 1 || port > 65535) {
+    throw new Error(`${what} ${JSON.stringify(text)} is not host:port`);
+  }
   return { host: match[1], port };
 }
 
@@ -65,7 +67,9 @@ export class LauncherBootstrap implements Bootstrap {
     const rank = readIntEnv(EnvName.RANK, 0, 2 ** 31 - 1) ?? readIntEnv("SLURM_PROCID", 0, 2 ** 31 - 1);
     const token = readEnv(EnvName.TOKEN);
     if (size === undefined || rank === undefined || token === undefined) {
-      throw new Error(`${EnvName.COORDINATOR} is set but ${EnvName.RANK}, ${EnvName.SIZE} or ${EnvName.TOKEN} is not`);
+      throw new Error(
+        `${EnvName.COORDINATOR} is set but ${EnvName.RANK}, ${EnvName.SIZE} or ${EnvName.TOKEN} is not`,
+      );
     }
     if (rank >= size) throw new Error(`${EnvName.RANK}=${rank} is not below ${EnvName.SIZE}=${size}`);
     this.#coordinator = parseEndpoint(readEnv(EnvName.COORDINATOR)!, EnvName.COORDINATOR);

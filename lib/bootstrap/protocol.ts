@@ -54,7 +54,12 @@ export interface ReportMessage {
 }
 
 /** Every control message. */
-export type ControlMessage = HelloMessage | WorldMessage | AbortMessage | ReportRequestMessage | ReportMessage;
+export type ControlMessage =
+  | HelloMessage
+  | WorldMessage
+  | AbortMessage
+  | ReportRequestMessage
+  | ReportMessage;
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();

@@ -45,7 +45,11 @@ export function launchedBySlurm(): boolean {
 }
 
 /** The rendezvous port base and the token of a job step: the same on every task, different between steps. */
-export function deriveStepSecrets(cluster: string, jobId: string, stepId: string): { port: number; token: Uint8Array } {
+export function deriveStepSecrets(
+  cluster: string,
+  jobId: string,
+  stepId: string,
+): { port: number; token: Uint8Array } {
   const digest = createHash("sha256").update(`mpirun-deno slurm ${cluster} ${jobId}.${stepId}`).digest();
   return { port: PORT_BASE + (digest.readUInt32LE(0) % PORT_SPAN), token: new Uint8Array(digest) };
 }
@@ -65,9 +69,14 @@ export class SlurmBootstrap implements Bootstrap {
   #port: number;
 
   constructor(hostname: string) {
-    const size = readIntEnv(SlurmEnv.STEP_NUM_TASKS, 1, 2 ** 31 - 1) ?? readIntEnv(SlurmEnv.NTASKS, 1, 2 ** 31 - 1);
+    const size = readIntEnv(SlurmEnv.STEP_NUM_TASKS, 1, 2 ** 31 - 1) ??
+      readIntEnv(SlurmEnv.NTASKS, 1, 2 ** 31 - 1);
     const rank = readIntEnv(SlurmEnv.PROCID, 0, 2 ** 31 - 1)!;
-    if (size === undefined) throw new Error(`${SlurmEnv.PROCID} is set but neither ${SlurmEnv.STEP_NUM_TASKS} nor ${SlurmEnv.NTASKS}`);
+    if (size === undefined) {
+      throw new Error(
+        `${SlurmEnv.PROCID} is set but neither ${SlurmEnv.STEP_NUM_TASKS} nor ${SlurmEnv.NTASKS}`,
+      );
+    }
     if (rank >= size) throw new Error(`${SlurmEnv.PROCID}=${rank} is not below the step's ${size} tasks`);
     const jobId = readEnv(SlurmEnv.JOB_ID) ?? "0";
     const stepId = readEnv(SlurmEnv.STEP_ID)!;
@@ -93,7 +102,13 @@ export class SlurmBootstrap implements Bootstrap {
     const local = path ? { path } : {};
     const { rank, hostname } = this.identity;
     if (rank === 0) {
-      const self: PeerAddress = { host: this.#firstNode, port: listener.port, hostname, pid: process.pid, ...local };
+      const self: PeerAddress = {
+        host: this.#firstNode,
+        port: listener.port,
+        hostname,
+        pid: process.pid,
+        ...local,
+      };
       return { peers: await this.#serve(self), control: undefined };
     }
     const connection = await this.#reachRankZero();
@@ -105,9 +120,22 @@ export class SlurmBootstrap implements Bootstrap {
           const message = decodeControl(payload);
           if (message.t === "world") resolve(message.peers);
         },
-        onClose: (error) => reject(new Error(`rank 0 closed the rendezvous before the world was known${error ? `: ${error.message}` : ""}`)),
+        onClose: (error) =>
+          reject(
+            new Error(
+              `rank 0 closed the rendezvous before the world was known${error ? `: ${error.message}` : ""}`,
+            ),
+          ),
       });
-      sendControl(connection, { t: "hello", rank, host, port: listener.port, hostname, pid: process.pid, ...local });
+      sendControl(connection, {
+        t: "hello",
+        rank,
+        host,
+        port: listener.port,
+        hostname,
+        pid: process.pid,
+        ...local,
+      });
     });
     connection.close();
     return { peers, control: undefined };
@@ -125,20 +153,24 @@ export class SlurmBootstrap implements Bootstrap {
     let missing = size - 1;
     const onSocket = (socket: SocketHandle) => {
       const connection = new Connection(socket);
-      acceptHandshake(connection, token, COORDINATOR_ID, (id) => id > 0 && id < size).then((peer) => {
-        connection.startFrames({
-          onFrame: (header, payload) => {
-            if (header.kind !== FrameKind.CONTROL) return;
-            const message = decodeControl(payload);
-            if (message.t !== "hello" || message.rank !== peer || peers[peer]) return;
-            const { host, port, hostname, pid, path } = message;
-            peers[peer] = { host, port, hostname, pid, ...(path ? { path } : {}) };
-            connections.push(connection);
-            if (--missing === 0) resolveAll();
-          },
-          onClose: () => {},
-        });
-      }, (error) => process.stderr.write(`mpirun-deno: rank 0: refused a rendezvous connection: ${error.message}\n`));
+      acceptHandshake(connection, token, COORDINATOR_ID, (id) => id > 0 && id < size).then(
+        (peer) => {
+          connection.startFrames({
+            onFrame: (header, payload) => {
+              if (header.kind !== FrameKind.CONTROL) return;
+              const message = decodeControl(payload);
+              if (message.t !== "hello" || message.rank !== peer || peers[peer]) return;
+              const { host, port, hostname, pid, path } = message;
+              peers[peer] = { host, port, hostname, pid, ...(path ? { path } : {}) };
+              connections.push(connection);
+              if (--missing === 0) resolveAll();
+            },
+            onClose: () => {},
+          });
+        },
+        (error) =>
+          process.stderr.write(`mpirun-deno: rank 0: refused a rendezvous connection: ${error.message}\n`),
+      );
     };
     let server;
     for (let i = 0; i < PORT_CANDIDATES && !server; i++) {
@@ -146,13 +178,17 @@ export class SlurmBootstrap implements Bootstrap {
         server = await listen(readEnv(EnvName.BIND_ADDRESS) ?? "0.0.0.0", this.#port + i, onSocket);
       } catch (error) {
         if (i === PORT_CANDIDATES - 1) {
-          throw new Error(`rank 0 could not listen on ports ${this.#port}..${this.#port + i}: ${(error as Error).message}`);
+          throw new Error(
+            `rank 0 could not listen on ports ${this.#port}..${this.#port + i}: ${(error as Error).message}`,
+          );
         }
       }
     }
     await all;
     server!.close();
-    for (const connection of connections) sendControl(connection, { t: "world", peers }, () => connection.close());
+    for (const connection of connections) {
+      sendControl(connection, { t: "world", peers }, () => connection.close());
+    }
     return peers;
   }
 
@@ -173,7 +209,9 @@ export class SlurmBootstrap implements Bootstrap {
       await new Promise((resolve) => setTimeout(resolve, delay));
     }
     throw new Error(
-      `could not reach rank 0's rendezvous on ${this.#firstNode}:${this.#port}..${this.#port + PORT_CANDIDATES - 1} ` +
+      `could not reach rank 0's rendezvous on ${this.#firstNode}:${this.#port}..${
+        this.#port + PORT_CANDIDATES - 1
+      } ` +
         `within ${CONNECT_TIMEOUT_MS / 1000} s: ${(lastError as Error)?.message}`,
     );
   }

@@ -37,7 +37,10 @@ export function checkSendTag(where: string, tag: unknown, argument = "tag"): num
 export function checkRecvTag(where: string, tag: unknown, argument = "tag"): number {
   if (tag === ANY_TAG) return ANY_TAG;
   if (typeof tag !== "number" || !Number.isInteger(tag) || tag < 0 || tag > TAG_UB) {
-    throw mpiError(ErrorCode.ERR_TAG, `${where}: ${argument} ${String(tag)} is not in 0..${TAG_UB} nor ANY_TAG`);
+    throw mpiError(
+      ErrorCode.ERR_TAG,
+      `${where}: ${argument} ${String(tag)} is not in 0..${TAG_UB} nor ANY_TAG`,
+    );
   }
   return tag;
 }
@@ -45,14 +48,19 @@ export function checkRecvTag(where: string, tag: unknown, argument = "tag"): num
 /** Checks a root rank: 0..size-1. */
 export function checkRoot(where: string, root: unknown, size: number): number {
   if (typeof root !== "number" || !Number.isInteger(root) || root < 0 || root >= size) {
-    throw mpiError(ErrorCode.ERR_ROOT, `${where}: root ${String(root)} is out of range for a communicator of size ${size}`);
+    throw mpiError(
+      ErrorCode.ERR_ROOT,
+      `${where}: root ${String(root)} is out of range for a communicator of size ${size}`,
+    );
   }
   return root;
 }
 
 /** Is `value` a plain options object (not an array, a typed array or a class instance)? */
 export function isOptions(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== "object" || value === null || Array.isArray(value) || ArrayBuffer.isView(value)) return false;
+  if (typeof value !== "object" || value === null || Array.isArray(value) || ArrayBuffer.isView(value)) {
+    return false;
+  }
   const proto = Object.getPrototypeOf(value);
   return proto === Object.prototype || proto === null;
 }
@@ -68,20 +76,34 @@ export function isOptions(value: unknown): value is Record<string, unknown> {
  * console.log(namedArgs("send", ["dest", "tag"], [1])); // { dest: 1, tag: undefined }
  * ```
  */
-export function namedArgs(where: string, names: readonly string[], args: readonly unknown[]): Record<string, unknown> {
+export function namedArgs(
+  where: string,
+  names: readonly string[],
+  args: readonly unknown[],
+): Record<string, unknown> {
   const named: Record<string, unknown> = {};
   if (args.length === 1 && isOptions(args[0])) return fromOptions(where, names, args[0]);
   if (args.length > names.length) {
-    throw mpiError(ErrorCode.ERR_ARG, `${where}: takes at most ${names.length} arguments after the data, got ${args.length}`);
+    throw mpiError(
+      ErrorCode.ERR_ARG,
+      `${where}: takes at most ${names.length} arguments after the data, got ${args.length}`,
+    );
   }
   names.forEach((name, i) => named[name] = args[i]);
   return named;
 }
 
-function fromOptions(where: string, names: readonly string[], options: Record<string, unknown>): Record<string, unknown> {
+function fromOptions(
+  where: string,
+  names: readonly string[],
+  options: Record<string, unknown>,
+): Record<string, unknown> {
   for (const key of Object.keys(options)) {
     if (!names.includes(key)) {
-      throw mpiError(ErrorCode.ERR_ARG, `${where}: unknown option ${JSON.stringify(key)} (expected ${names.join(", ")})`);
+      throw mpiError(
+        ErrorCode.ERR_ARG,
+        `${where}: unknown option ${JSON.stringify(key)} (expected ${names.join(", ")})`,
+      );
     }
   }
   const named: Record<string, unknown> = {};

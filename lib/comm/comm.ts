@@ -1163,11 +1163,24 @@ export class Comm {
             `more than the ${bytes.length} bytes of the receive buffer`,
         );
       }
-      bytes.set(message.payload);
-    });
+      // A large payload may have been assembled in place (Engine.payloadTarget); `.buffer` is only asked of
+      // large ones, as it costs an allocation per small message on JavaScriptCore.
+      const payload = message.payload;
+      if (
+        payload.length < 16384 || payload.byteOffset !== bytes.byteOffset || payload.buffer !== bytes.buffer
+      ) {
+        bytes.set(message.payload);
+      }
+    }, bytes);
   }
 
-  #receive<T>(where: string, source: unknown, tag: unknown, finish: (message: Received) => T): Request<T> {
+  #receive<T>(
+    where: string,
+    source: unknown,
+    tag: unknown,
+    finish: (message: Received) => T,
+    into?: Uint8Array,
+  ): Request<T> {
     let pattern;
     try {
       pattern = this.#pattern(where, source, tag);
@@ -1180,8 +1193,10 @@ export class Comm {
       procNullStatus(request.status);
       return request;
     }
-    const handle = this.job.engine.receive(pattern);
-    const label = `${where}(source=${showRank(pattern.source)}, tag=${showTag(pattern.tag)}) on ${this.#name}`;
+    const handle = this.job.engine.receive(pattern, into);
+    const label = `${where}(source=${showRank(pattern.source)}, tag=${
+      showTag(pattern.tag)
+    }) on ${this.#name}`;
     const promise = this.job.activities.track(label, handle.promise).then((message) => {
       if (message === undefined) return undefined as T;
       fillStatus(request.status, message.source, message.tag, message.payload.length);

@@ -15,7 +15,7 @@ import { launchedBySlurm, SlurmBootstrap } from "../bootstrap/slurm.ts";
 import { setErrorPrefix } from "../errors.ts";
 import { Engine } from "../p2p/engine.ts";
 import { hostname } from "../runtime/detect.ts";
-import { Progress } from "../runtime/progress.ts";
+import { defaultPollMicros, Progress } from "../runtime/progress.ts";
 import { EnvName, readIntEnv } from "../env.ts";
 import type { Connection } from "../transport/connection.ts";
 import { Mesh } from "../transport/mesh.ts";
@@ -73,8 +73,9 @@ export function abortJob(rank: number, code: number, reason: string): Promise<ne
       }
       return;
     }
-    // Tell the launcher, then wait for it to end this rank: exiting as soon as the message is written could let the
-    // launcher see the exit before the message, and name the wrong failure. Exit anyway if it does not.
+    // Tell the launcher, then wait for it to end this rank: exiting as soon as the message is written
+    // could let the launcher see the exit before the message, and name the wrong failure. Exit anyway if it
+    // does not end this rank in time.
     sendControl(control, { t: "abort", rank, code, reason });
     setTimeout(exit, ABORT_WAIT_MS);
   });
@@ -100,6 +101,7 @@ async function createWorld(): Promise<World> {
     token,
     onFrame: (peer, header, payload) => engine.onFrame(peer, header, payload),
     onPeerLost: (peer, why) => engine.onPeerLost(peer, why),
+    payloadTarget: (peer, header) => engine.payloadTarget(peer, header),
     log: (message) => process.stderr.write(`mpirun-deno: rank ${rank}: ${message}\n`),
   });
   engine = new Engine(rank, size, mesh, progress);
@@ -130,7 +132,6 @@ async function createWorld(): Promise<World> {
     mesh.shutdown().then(() => clearTimeout(timer));
   });
   const rendezvous = await boot.rendezvous((socket) => mesh.accept(socket));
-  progress.pollMicros = readIntEnv(EnvName.POLL_US, 0, 10_000_000) ?? DEFAULT_POLL_MICROS;
   control = rendezvous.control;
   mesh.setPeers(rendezvous.peers);
   const hostnames = rendezvous.peers.map((peer) => peer.hostname);
@@ -143,6 +144,7 @@ async function createWorld(): Promise<World> {
   };
   const members = Array.from({ length: size }, (_, i) => i);
   const { localRank, localSize } = localPlacement(rendezvous.peers, rank);
+  progress.pollMicros = readIntEnv(EnvName.POLL_US, 0, 10_000_000) ?? defaultPollMicros(localSize);
   // What a rank sees in its environment, where no launcher set it (direct `srun`, one `srun` step, singleton).
   for (
     const [name, value] of [
@@ -167,12 +169,6 @@ async function createWorld(): Promise<World> {
     startedAt: Date.now(),
   };
 }
-
-/**
- * Microseconds to poll before sleeping. Measured on `node:net` sockets, polling gains nothing on Bun and
- * doubles latency on Deno, so the default is 0; the benchmark issue revisits it with native sockets.
- */
-const DEFAULT_POLL_MICROS = 0;
 
 /** How long a finished rank waits for its connections to close gracefully before it exits anyway. */
 const SHUTDOWN_WAIT_MS = 5000;

@@ -62,6 +62,8 @@ export interface SendOrder {
 
 /** A receive in the posted queue. */
 interface PostedReceive extends Pattern {
+  /** The receiver's buffer, where a rendezvous payload may land directly. */
+  into?: Uint8Array;
   resolve(message: Received): void;
   reject(error: unknown): void;
 }
@@ -156,7 +158,7 @@ export class Engine {
    * Posts a receive for `pattern` (its `peer` is the world rank of a specific source, or -1). Resolves with the
    * message, or `undefined` if cancelled.
    */
-  receive(pattern: Pattern): ReceiveHandle {
+  receive(pattern: Pattern, into?: Uint8Array): ReceiveHandle {
     const arrival = this.#queues.takeUnexpected(pattern);
     if (arrival?.payload) {
       this.#consumeEager(arrival.peer, arrival.size);
@@ -164,7 +166,7 @@ export class Engine {
     }
     let receive!: PostedReceive;
     const promise = new Promise<Received | undefined>((resolve, reject) => {
-      receive = { ...pattern, resolve, reject };
+      receive = { ...pattern, into, resolve, reject };
     });
     this.#busy(1);
     const settled = promise.finally(() => this.#busy(-1));
@@ -186,6 +188,15 @@ export class Engine {
         return true;
       },
     };
+  }
+
+  /**
+   * Where the payload of a frame from `peer` should be assembled: the buffer of the receive a rendezvous was
+   * cleared for, so that its data lands in place (undefined: anywhere).
+   */
+  payloadTarget(peer: number, header: FrameHeader): Uint8Array | undefined {
+    if (header.kind !== FrameKind.RDATA) return undefined;
+    return this.#awaitingData[peer].get(header.seq)?.receive.into;
   }
 
   /** The envelope of the earliest matching message that has arrived, without receiving it. */
@@ -245,7 +256,9 @@ export class Engine {
     this.#pendingSends[peer].clear();
     for (const { receive } of this.#awaitingData[peer].values()) receive.reject(error);
     this.#awaitingData[peer].clear();
-    for (const receive of this.#queues.takePostedWhere((receive) => receive.peer === peer)) receive.reject(error);
+    for (const receive of this.#queues.takePostedWhere((receive) => receive.peer === peer)) {
+      receive.reject(error);
+    }
     const probes = this.#probes.filter((probe) => probe.peer === peer);
     this.#probes = this.#probes.filter((probe) => probe.peer !== peer);
     for (const probe of probes) probe.reject(error);

@@ -101,3 +101,31 @@ export function connect(host: string, port: number): Promise<SocketHandle> {
     });
   });
 }
+
+/** Listens on the Unix domain socket `path` (the file must not exist). */
+export function listenUnix(
+  path: string,
+  onConnection: (socket: SocketHandle) => void,
+): Promise<ListenerHandle> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer((socket) => onConnection(new NetSocket(socket)));
+    server.once("error", reject);
+    server.listen({ path, backlog: 511 }, () => {
+      server.off("error", reject);
+      server.on("error", () => {});
+      resolve({ host: path, port: 0, close: () => server.close(), unref: () => server.unref() });
+    });
+  });
+}
+
+/** Connects to the Unix domain socket `path`. */
+export function connectUnix(path: string): Promise<SocketHandle> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ path });
+    socket.once("error", reject);
+    socket.once("connect", () => {
+      socket.off("error", reject);
+      resolve(new NetSocket(socket));
+    });
+  });
+}

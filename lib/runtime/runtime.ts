@@ -21,6 +21,11 @@ export interface SocketHandle {
   write(data: Uint8Array, done?: (error?: Error | null) => void): boolean;
   /** Sets the single reader of incoming chunks. */
   onData(callback: (chunk: Uint8Array) => void): void;
+  /**
+   * Optional: before each read, a socket that can read into a given buffer asks `next` where the bytes should
+   * land (undefined: anywhere). The chunk it then hands to `onData` is a view of that buffer.
+   */
+  readInto?(next: () => Uint8Array | undefined): void;
   /** Called once when the stream ends, with the error if it failed (may be called to add more listeners). */
   onClose(callback: (error?: Error) => void): void;
   /** Called when the write queue has drained below its high-water mark. */

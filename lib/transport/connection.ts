@@ -17,6 +17,8 @@ export interface ConnectionEvents {
   onFrame(header: FrameHeader, payload: Uint8Array): void;
   /** The connection ended: `error` is set unless the other side closed it cleanly. */
   onClose(error?: Error): void;
+  /** Optional: where to assemble the payload of a frame that spans reads (see `FrameReader`). */
+  payloadTarget?(header: FrameHeader): Uint8Array | undefined;
 }
 
 /** Raised when the handshake phase gets fewer bytes than it needs, or too many. */
@@ -44,7 +46,9 @@ export class Connection {
   readonly socket: SocketHandle;
   #raw: Uint8Array[] = [];
   #rawBytes = 0;
-  #rawWaiter: { need: number; resolve: (bytes: Uint8Array) => void; reject: (error: Error) => void } | undefined;
+  #rawWaiter:
+    | { need: number; resolve: (bytes: Uint8Array) => void; reject: (error: Error) => void }
+    | undefined;
   #reader: FrameReader | undefined;
   #events: ConnectionEvents | undefined;
   #closed = false;
@@ -83,7 +87,9 @@ export class Connection {
   /** Ends the handshake phase: from now on bytes are frames, up to `maxPayload` bytes each. */
   startFrames(events: ConnectionEvents, maxPayload = MAX_FRAME_PAYLOAD): void {
     this.#events = events;
-    this.#reader = new FrameReader(maxPayload);
+    const reader = new FrameReader(maxPayload, events.payloadTarget?.bind(events));
+    this.#reader = reader;
+    this.socket.readInto?.(() => reader.pendingPayload);
     const pending = this.#raw;
     this.#raw = [];
     this.#rawBytes = 0;
@@ -101,7 +107,9 @@ export class Connection {
     const length = payload?.length ?? 0;
     header.length = length;
     if (length <= COALESCE_LIMIT) {
-      const bytes = new Uint8Array(HEADER_SIZE + length);
+      // From an explicit ArrayBuffer: `writeHeader`'s DataView needs `.buffer`, which JavaScriptCore would
+      // otherwise allocate on first access.
+      const bytes = new Uint8Array(new ArrayBuffer(HEADER_SIZE + length));
       writeHeader(bytes, header);
       if (payload) bytes.set(payload, HEADER_SIZE);
       this.#write(bytes, done);

@@ -136,7 +136,9 @@ function fail(connection: Connection, why: string): HandshakeError {
 
 /** Parses the hex job token from the environment into bytes; throws if it is not 32+ hex digits. */
 export function parseToken(hex: string): Uint8Array {
-  if (!/^([0-9a-f]{2}){16,}$/i.test(hex)) throw new Error("the job token is not a hex string of 16 or more bytes");
+  if (!/^([0-9a-f]{2}){16,}$/i.test(hex)) {
+    throw new Error("the job token is not a hex string of 16 or more bytes");
+  }
   const bytes = new Uint8Array(hex.length / 2);
   for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
   return bytes;

@@ -47,7 +47,11 @@ export interface ByteView {
 export function toByteView(spec: unknown, where: string, argument: string): ByteView {
   if (ArrayBuffer.isView(spec)) {
     if (spec instanceof DataView) {
-      return { bytes: new Uint8Array(spec.buffer, spec.byteOffset, spec.byteLength), elementSize: 1, array: undefined };
+      return {
+        bytes: new Uint8Array(spec.buffer, spec.byteOffset, spec.byteLength),
+        elementSize: 1,
+        array: undefined,
+      };
     }
     const array = spec as TypedArray;
     return {
@@ -56,7 +60,10 @@ export function toByteView(spec: unknown, where: string, argument: string): Byte
       array,
     };
   }
-  if (spec instanceof ArrayBuffer || (typeof SharedArrayBuffer !== "undefined" && spec instanceof SharedArrayBuffer)) {
+  if (
+    spec instanceof ArrayBuffer ||
+    (typeof SharedArrayBuffer !== "undefined" && spec instanceof SharedArrayBuffer)
+  ) {
     return { bytes: new Uint8Array(spec), elementSize: 1, array: undefined };
   }
   if (Array.isArray(spec) && spec.length === 2 && typeof spec[1] === "number") {

@@ -41,9 +41,15 @@ export class FrameReader {
   #header: FrameHeader | undefined;
   #payload: Uint8Array | undefined;
   #payloadBytes = 0;
+  #target: ((header: FrameHeader) => Uint8Array | undefined) | undefined;
 
-  constructor(maxPayload: number) {
+  /**
+   * `target`, if given, may name where a payload that spans chunks is assembled (e.g. the receiver's own
+   * buffer, to save a copy); it is used when it has room for the whole payload.
+   */
+  constructor(maxPayload: number, target?: (header: FrameHeader) => Uint8Array | undefined) {
     this.#maxPayload = maxPayload;
+    this.#target = target;
   }
 
   /** Changes the payload limit, e.g. once a connection has proven the job token. */
@@ -84,7 +90,11 @@ export class FrameReader {
       }
       const payload = this.#payload!;
       const take = Math.min(payload.length - this.#payloadBytes, chunk.length - offset);
-      payload.set(chunk.subarray(offset, offset + take), this.#payloadBytes);
+      const part = chunk.subarray(offset, offset + take);
+      // A socket that read straight into `pendingPayload` has put the bytes in place already.
+      if (part.buffer !== payload.buffer || part.byteOffset !== payload.byteOffset + this.#payloadBytes) {
+        payload.set(part, this.#payloadBytes);
+      }
       this.#payloadBytes += take;
       offset += take;
       if (this.#payloadBytes === payload.length) {
@@ -102,16 +112,26 @@ export class FrameReader {
     return this.#pendingHeaderBytes + this.#payloadBytes;
   }
 
+  /** The unfilled rest of the payload being assembled, if any: a socket may read straight into it. */
+  get pendingPayload(): Uint8Array | undefined {
+    return this.#payload?.subarray(this.#payloadBytes);
+  }
+
   #startPayload(header: FrameHeader): void {
     this.#header = header;
-    this.#payload = new Uint8Array(header.length);
+    const into = this.#target?.(header);
+    this.#payload = into !== undefined && into.length >= header.length
+      ? into.subarray(0, header.length)
+      : new Uint8Array(header.length);
     this.#payloadBytes = 0;
   }
 
   #checked(header: FrameHeader): FrameHeader {
     if (!isKnownKind(header.kind)) throw new FrameError(`unknown frame kind ${header.kind}`);
     if (header.length > this.#maxPayload) {
-      throw new FrameError(`frame announces ${header.length} bytes, more than the limit of ${this.#maxPayload}`);
+      throw new FrameError(
+        `frame announces ${header.length} bytes, more than the limit of ${this.#maxPayload}`,
+      );
     }
     return header;
   }

@@ -4,7 +4,7 @@
 import numpy as np
 from mpi4py import MPI
 
-from measure import ARGS, emit
+from measure import ARGS, WARMUP_SECONDS, emit
 
 comm = MPI.COMM_WORLD
 rank, size = comm.Get_rank(), comm.Get_size()
@@ -24,7 +24,11 @@ def run(name, iterations, call):
     if not only.search(name):
         return
     count = max(2, iterations >> 3) if quick else iterations
-    timed(max(1, count >> 2), call)
+    start = MPI.Wtime()
+    while True:
+        timed(max(1, count >> 2), call)
+        if not comm.bcast(MPI.Wtime() - start < WARMUP_SECONDS, 0):
+            break
     samples = [timed(count, call) for _ in range(reps)]
     if rank == 0:
         emit(name, size, "us", samples)

@@ -12,7 +12,7 @@
 
 import process from "node:process";
 import { MPI } from "mpirun-deno";
-import { benchArgs, emit, now } from "./measure.ts";
+import { benchArgs, emit, now, WARMUP_MS } from "./measure.ts";
 
 const comm = MPI.COMM_WORLD;
 const { rank, size } = comm;
@@ -30,7 +30,8 @@ async function timed(iterations: number, call: () => Promise<unknown>): Promise<
 async function run(name: string, iterations: number, call: () => Promise<unknown>): Promise<void> {
   if (!only.test(name)) return;
   const count = quick ? Math.max(2, iterations >> 3) : iterations;
-  await timed(Math.max(1, count >> 2), call);
+  const start = now();
+  do await timed(Math.max(1, count >> 2), call); while (await comm.bcast(now() - start < WARMUP_MS, 0));
   const samples: number[] = [];
   for (let i = 0; i < reps; i++) samples.push(await timed(count, call));
   if (rank === 0) emit(name, size, "us", samples);

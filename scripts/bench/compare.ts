@@ -1,16 +1,19 @@
 /**
- * Ratio table of a benchmark run: our figures against mpi4py's, measured in the same run. Reads the JSON lines
- * of `run.ts` (any number of files), prints a markdown table of each case as ours / theirs, against mpi4py on
- * Open MPI's TCP transport and on its default shared-memory one, and marks the issue's targets met or missed.
+ * Ratio table of benchmark runs: our figures against mpi4py's, measured in the same run. Reads run
+ * directories (each with the JSON lines of `run.ts` for mpirun-deno, mpi4py-tcp and mpi4py-shm), prints a
+ * markdown table of each case as ours / theirs, against mpi4py on Open MPI's TCP transport and on its default
+ * shared-memory one, and marks the issue's targets met or missed. Ratios are taken within a run; over several
+ * runs the table gives their median and range.
  *
  * ```sh
- * deno run -A scripts/bench/compare.ts ours.jsonl mpi4py-tcp.jsonl mpi4py-shm.jsonl
+ * deno run -A scripts/bench/compare.ts .tmp/bench/run-1 .tmp/bench/run-2 .tmp/bench/run-3
  * ```
  *
  * @module
  */
 
 import * as fs from "node:fs";
+import * as path from "node:path";
 import process from "node:process";
 import type { BenchRecord } from "./run.ts";
 
@@ -42,9 +45,12 @@ export const TARGETS: readonly Target[] = [
   { case: "idle-wait/cpu", ranks: 2, bound: () => 10, kind: "max", absolute: true },
 ];
 
-function load(files: readonly string[]): BenchRecord[] {
+/** The records of one run: a directory holding `mpirun-deno.jsonl`, `mpi4py-tcp.jsonl`, `mpi4py-shm.jsonl`. */
+export function loadRun(dir: string): BenchRecord[] {
   const records: BenchRecord[] = [];
-  for (const file of files) {
+  for (const name of ["mpirun-deno", "mpi4py-tcp", "mpi4py-shm"]) {
+    const file = path.join(dir, `${name}.jsonl`);
+    if (!fs.existsSync(file)) continue;
     for (const line of fs.readFileSync(file, "utf8").split("\n")) {
       if (line.trim().startsWith("{")) records.push(JSON.parse(line));
     }
@@ -53,44 +59,76 @@ function load(files: readonly string[]): BenchRecord[] {
 }
 
 function show(value: number | undefined): string {
-  if (value === undefined) return "-";
+  if (value === undefined || Number.isNaN(value)) return "-";
   return value >= 100 ? value.toFixed(0) : value >= 10 ? value.toFixed(1) : value.toFixed(2);
 }
 
-/** The markdown table: one row per case and runtime, with ratios and target verdicts. */
-export function ratioTable(records: readonly BenchRecord[]): string {
-  const key = (r: { case: string; ranks: number }) => `${r.case}@${r.ranks}`;
-  const theirs = (implName: string) => new Map(records.filter((r) => r.impl === implName).map((r) => [key(r), r]));
-  const tcp = theirs("mpi4py-tcp");
-  const shm = theirs("mpi4py-shm");
-  const ours = records.filter((r) => r.impl === "mpirun-deno");
+function median(values: number[]): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+/** `median` alone for one run; `median [min-max]` over several. */
+function spread(values: number[]): string {
+  if (values.length <= 1) return show(values[0]);
+  return `${show(median(values))} [${show(Math.min(...values))}-${show(Math.max(...values))}]`;
+}
+
+const key = (r: { case: string; ranks: number }) => `${r.case}@${r.ranks}`;
+
+/**
+ * The markdown table over one or more runs: one row per case and runtime with each side's median (over the
+ * runs, of each run's median) and the ratio ours / theirs of each run (median, and range when there are
+ * several runs). A target's verdict uses the median ratio.
+ */
+export function ratioTable(runs: readonly BenchRecord[][]): string {
   const lines = [
-    "| case | ranks | runtime | ours (median) | mpi4py tcp | mpi4py shm | ours/tcp | ours/shm | target | met |",
+    "| case | ranks | runtime | ours | mpi4py tcp | mpi4py shm | ours/tcp | ours/shm | target | met |",
     "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | --- | --- |",
   ];
-  for (const r of ours) {
-    const t = tcp.get(key(r));
-    const s = shm.get(key(r));
+  const rows = new Map<string, BenchRecord>();
+  for (const run of runs) {
+    for (const r of run) if (r.impl === "mpirun-deno") rows.set(`${r.runtime}/${key(r)}`, r);
+  }
+  for (const r of rows.values()) {
+    const ours: number[] = [];
+    const tcp: number[] = [];
+    const shm: number[] = [];
+    const toTcp: number[] = [];
+    const toShm: number[] = [];
+    for (const run of runs) {
+      const mine = run.find((x) => x.impl === "mpirun-deno" && x.runtime === r.runtime && key(x) === key(r));
+      const t = run.find((x) => x.impl === "mpi4py-tcp" && key(x) === key(r));
+      const s = run.find((x) => x.impl === "mpi4py-shm" && key(x) === key(r));
+      if (mine) ours.push(mine.median);
+      if (t) tcp.push(t.median);
+      if (s) shm.push(s.median);
+      if (mine && t) toTcp.push(mine.median / t.median);
+      if (mine && s) toShm.push(mine.median / s.median);
+    }
     const target = TARGETS.find((x) => x.case === r.case && x.ranks === r.ranks);
-    const ratio = t ? r.median / t.median : undefined;
     let targetText = "";
     let met = "";
     if (target) {
       const bound = target.bound(r.runtime);
-      const value = target.absolute ? r.median : ratio;
+      const value = target.absolute ? median(ours) : median(toTcp);
       targetText = `${target.absolute ? r.unit : "ratio"} ${target.kind === "max" ? "≤" : "≥"} ${bound}`;
-      if (value !== undefined) {
+      if (!Number.isNaN(value)) {
         met = (target.kind === "max" ? value <= bound : value >= bound) ? "yes" : "**no**";
       }
     }
     lines.push(
-      `| ${r.case} | ${r.ranks} | ${r.runtime} | ${show(r.median)} ${r.unit} | ${show(t?.median)} | ${show(s?.median)} | ` +
-        `${show(ratio)} | ${show(s ? r.median / s.median : undefined)} | ${targetText} | ${met} |`,
+      `| ${r.case} | ${r.ranks} | ${r.runtime} | ${show(median(ours))} ${r.unit} | ${show(median(tcp))} | ` +
+        `${show(median(shm))} | ${spread(toTcp)} | ${spread(toShm)} | ${targetText} | ${met} |`,
     );
   }
   return lines.join("\n") + "\n";
 }
 
 if (import.meta.main) {
-  process.stdout.write(ratioTable(load(process.argv.slice(2))));
+  const dirs = process.argv.slice(2);
+  if (dirs.length === 0) throw new Error("usage: compare.ts RUN_DIR...");
+  process.stdout.write(ratioTable(dirs.map(loadRun)));
 }

@@ -20,6 +20,13 @@ export interface CaseResult {
   reps: number;
 }
 
+/**
+ * Each case runs for at least this long before it is measured: JIT compilers (JavaScriptCore's in particular)
+ * take about a second of a ping-pong loop to reach their top tier, and the first figures would be twice the
+ * rest. OSU's benchmarks skip warm-up iterations the same way.
+ */
+export const WARMUP_MS = 500;
+
 /** Marks the lines of rank output that carry a result. */
 export const RECORD_PREFIX = "BENCH ";
 

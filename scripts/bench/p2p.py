@@ -7,7 +7,7 @@ import time
 import numpy as np
 from mpi4py import MPI
 
-from measure import ARGS, SIZES, emit, iterations_for
+from measure import ARGS, SIZES, WARMUP_SECONDS, emit, iterations_for
 
 comm = MPI.COMM_WORLD
 rank = comm.Get_rank()
@@ -60,8 +60,13 @@ def streaming(buf, iterations):
 def run(name, unit, measure, warmups=1, repetitions=None):
     if not only.search(name):
         return
-    for _ in range(warmups):
-        measure()
+    if warmups:
+        start, i = time.perf_counter(), 0
+        while True:
+            measure()
+            i += 1
+            if not comm.bcast(i < warmups or time.perf_counter() - start < WARMUP_SECONDS, 0):
+                break
     samples = [measure() for _ in range(repetitions or reps)]
     if rank == 0:
         emit(name, 2, unit, samples)

@@ -12,7 +12,7 @@
 
 import process from "node:process";
 import { MPI } from "mpirun-deno";
-import { benchArgs, emit, iterationsFor, now, SIZES } from "./measure.ts";
+import { benchArgs, emit, iterationsFor, now, SIZES, WARMUP_MS } from "./measure.ts";
 
 const comm = MPI.COMM_WORLD;
 const rank = comm.rank;
@@ -72,6 +72,19 @@ async function streaming(buffer: Uint8Array, iterations: number): Promise<number
   return buffer.length * WINDOW * iterations / seconds / 1e6;
 }
 
+/**
+ * Runs `measure` at least `minimum` times and until WARMUP_MS have passed (JIT tiers, caches), the same
+ * number of times on both ranks: rank 0 decides.
+ */
+async function warmUp(measure: () => Promise<number>, minimum: number): Promise<void> {
+  if (minimum === 0) return;
+  const start = now();
+  for (let i = 0;; i++) {
+    await measure();
+    if (!await comm.bcast(i + 1 < minimum || now() - start < WARMUP_MS, 0)) return;
+  }
+}
+
 async function run(
   name: string,
   unit: string,
@@ -79,7 +92,7 @@ async function run(
   { warmups = 1, repetitions = reps } = {},
 ): Promise<void> {
   if (!only.test(name)) return;
-  for (let i = 0; i < warmups; i++) await measure();
+  await warmUp(measure, warmups);
   const samples: number[] = [];
   for (let i = 0; i < repetitions; i++) samples.push(await measure());
   if (rank === 0) emit(name, 2, unit, samples);

@@ -146,7 +146,9 @@ function report(launcher: Launcher, result: CaseResult): void {
 async function rankSuite(launcher: Launcher, n: number, name: string): Promise<void> {
   const job = await launch(launcher, n, name, rankArgs);
   if (job.code !== 0) {
-    process.stderr.write(`bench: ${name} on ${n} ranks (${launcher.runtime}) exited ${job.code}:\n${job.stderr}\n`);
+    process.stderr.write(
+      `bench: ${name} on ${n} ranks (${launcher.runtime}) exited ${job.code}:\n${job.stderr}\n`,
+    );
   }
   for (const line of job.stdout.split("\n")) {
     const at = line.indexOf(RECORD_PREFIX);
@@ -175,14 +177,16 @@ async function wholeJob(launcher: Launcher, n: number, name: string, caseName: s
   report(launcher, { case: caseName, ranks: n, unit: "ms", ...summarize(samples), reps: samples.length });
 }
 
-const launchers = impl === "mpirun-deno" ? ourLaunchers() : [mpi4pyLauncher(impl === "mpi4py-tcp" ? "tcp" : "shm")];
+const launchers = impl === "mpirun-deno"
+  ? ourLaunchers()
+  : [mpi4pyLauncher(impl === "mpi4py-tcp" ? "tcp" : "shm")];
 for (const launcher of launchers) {
   if (groups.has("p2p")) await rankSuite(launcher, 2, "p2p");
   if (groups.has("coll")) {
     await rankSuite(launcher, 2, "coll");
     await rankSuite(launcher, 4, "coll");
   }
-  if (groups.has("pi")) for (const n of [1, 2, 4]) await wholeJob(launcher, n, "pi", `pi/n${n}`);
+  if (groups.has("pi")) { for (const n of [1, 2, 4]) await wholeJob(launcher, n, "pi", `pi/n${n}`); }
   if (groups.has("hello")) await wholeJob(launcher, 4, "hello", "hello/wall");
 }
 
@@ -192,10 +196,21 @@ process.stderr.write(table(records));
 export function table(rows: readonly BenchRecord[]): string {
   const lines = [["impl", "runtime", "case", "ranks", "median", "min", "max", "unit"]];
   for (const r of rows) {
-    lines.push([r.impl, r.runtime, r.case, String(r.ranks), fixed(r.median), fixed(r.min), fixed(r.max), r.unit]);
+    lines.push([
+      r.impl,
+      r.runtime,
+      r.case,
+      String(r.ranks),
+      fixed(r.median),
+      fixed(r.min),
+      fixed(r.max),
+      r.unit,
+    ]);
   }
   const widths = lines[0].map((_, i) => Math.max(...lines.map((line) => line[i].length)));
-  return lines.map((line) => line.map((cell, i) => i >= 3 && i <= 6 ? cell.padStart(widths[i]) : cell.padEnd(widths[i])).join("  "))
+  return lines.map((line) =>
+    line.map((cell, i) => i >= 3 && i <= 6 ? cell.padStart(widths[i]) : cell.padEnd(widths[i])).join("  ")
+  )
     .join("\n") + "\n";
 }
 

@@ -8,7 +8,18 @@ import { EAGER_LIMIT, EAGER_WINDOW } from "../../lib/wire/limits.ts";
 import { memoryEngines } from "../_helpers/memory_mesh.ts";
 
 function order(peer: number, tag: number, payload: Uint8Array, extra: Partial<SendOrder> = {}): SendOrder {
-  return { peer, context: 0, source: 0, tag, payload, headroom: false, raw: true, sync: false, owned: false, ...extra };
+  return {
+    peer,
+    context: 0,
+    source: 0,
+    tag,
+    payload,
+    headroom: false,
+    raw: true,
+    sync: false,
+    owned: false,
+    ...extra,
+  };
 }
 
 function pattern(source: number, tag: number) {
@@ -24,7 +35,12 @@ test("small messages go eagerly and large ones by rendezvous", async () => {
   const [first, second] = await Promise.all(receives.map((handle) => handle.promise));
   assert.deepEqual(first!.payload, small);
   assert.deepEqual(second!.payload, large);
-  assert.deepEqual(sent.map((frame) => frame.header.kind), [FrameKind.EAGER, FrameKind.RTS, FrameKind.CTS, FrameKind.RDATA]);
+  assert.deepEqual(sent.map((frame) => frame.header.kind), [
+    FrameKind.EAGER,
+    FrameKind.RTS,
+    FrameKind.CTS,
+    FrameKind.RDATA,
+  ]);
 });
 
 test("ssend resolves only after the receiver matched the message", async () => {
@@ -47,7 +63,10 @@ test("a sender far ahead of its receiver leaves at most the eager window in the 
   for (let i = 0; i < 10; i++) await new Promise((resolve) => setTimeout(resolve, 1));
   const eagerBytes = sent.filter((frame) => frame.header.kind === FrameKind.EAGER)
     .reduce((sum, frame) => sum + frame.payload.length, 0);
-  assert.ok(eagerBytes <= EAGER_WINDOW, `${eagerBytes} eager bytes are waiting, the window is ${EAGER_WINDOW}`);
+  assert.ok(
+    eagerBytes <= EAGER_WINDOW,
+    `${eagerBytes} eager bytes are waiting, the window is ${EAGER_WINDOW}`,
+  );
   for (let i = 0; i < count; i++) assert.equal((await engines[1].receive(pattern(0, i)).promise)!.tag, i);
   await Promise.all(sends);
 });

@@ -4,7 +4,16 @@ import { ANY_SOURCE, ANY_TAG } from "../../lib/constants.ts";
 import { type Arrival, MatchQueues, type Pattern } from "../../lib/p2p/matching.ts";
 
 function arrival(source: number, tag: number, context = 0): Arrival {
-  return { context, source, tag, peer: source, raw: false, payload: Uint8Array.of(source, tag), size: 2, seq: 0 };
+  return {
+    context,
+    source,
+    tag,
+    peer: source,
+    raw: false,
+    payload: Uint8Array.of(source, tag),
+    size: 2,
+    seq: 0,
+  };
 }
 
 function pattern(source: number, tag: number, context = 0): Pattern & { id: number } {

@@ -33,7 +33,16 @@ test("both sides prove the token, then frames flow", async () => {
   const connection = new Connection(await connect("127.0.0.1", listener.port));
   await connectHandshake(connection, token, 1, 0);
   connection.startFrames({ onFrame: () => {}, onClose: () => {} });
-  connection.send({ length: 0, kind: FrameKind.EAGER, flags: 0, context: 0, source: 1, tag: 42, seq: 0, size: 0 }, undefined);
+  connection.send({
+    length: 0,
+    kind: FrameKind.EAGER,
+    flags: 0,
+    context: 0,
+    source: 1,
+    tag: 42,
+    seq: 0,
+    size: 0,
+  }, undefined);
   await until(() => frames.length > 0);
   assert.deepEqual(outcomes, ["accepted 1"]);
   assert.deepEqual(frames, [42]);

@@ -6,7 +6,16 @@ import { FrameError, FrameReader } from "../../lib/wire/frame_reader.ts";
 
 function frame(kind: number, payload: Uint8Array, tag = 0): Uint8Array {
   const bytes = new Uint8Array(HEADER_SIZE + payload.length);
-  const header: FrameHeader = { length: payload.length, kind, flags: 0, context: 3, source: 1, tag, seq: 9, size: 0 };
+  const header: FrameHeader = {
+    length: payload.length,
+    kind,
+    flags: 0,
+    context: 3,
+    source: 1,
+    tag,
+    seq: 9,
+    size: 0,
+  };
   writeHeader(bytes, header);
   bytes.set(payload, HEADER_SIZE);
   return bytes;
@@ -59,7 +68,16 @@ test("frames coalesced in one chunk and split at every offset come out the same"
 
 test("a frame longer than the limit is refused before its payload is allocated", () => {
   const header = new Uint8Array(HEADER_SIZE);
-  writeHeader(header, { length: 2 ** 31, kind: FrameKind.EAGER, flags: 0, context: 0, source: 0, tag: 0, seq: 0, size: 0 });
+  writeHeader(header, {
+    length: 2 ** 31,
+    kind: FrameKind.EAGER,
+    flags: 0,
+    context: 0,
+    source: 0,
+    tag: 0,
+    seq: 0,
+    size: 0,
+  });
   assert.throws(() => new FrameReader(1024).push(header), (error: Error) => {
     assert.ok(error instanceof FrameError);
     assert.match(error.message, /announces 2147483648 bytes, more than the limit of 1024/);

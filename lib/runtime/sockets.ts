@@ -1,0 +1,59 @@
+/**
+ * The socket implementation this process uses, chosen once: the runtime's native sockets (`Bun.connect`,
+ * `Deno.connect`), which measured faster than `node:net` on both, or `node:net` under Node or when
+ * `MPIRUN_DENO_SOCKETS=node` asks for it. Every rank-side caller imports its sockets from here.
+ *
+ * @module
+ */
+
+import { EnvName, readEnv } from "../env.ts";
+import * as bunNet from "./bun_net.ts";
+import { runtimeName } from "./detect.ts";
+import * as denoNet from "./deno_net.ts";
+import * as nodeNet from "./net.ts";
+import type { ListenerHandle, SocketHandle } from "./runtime.ts";
+
+/** What a socket implementation provides. */
+export interface SocketImplementation {
+  listen(host: string, port: number, onConnection: (socket: SocketHandle) => void): Promise<ListenerHandle>;
+  connect(host: string, port: number): Promise<SocketHandle>;
+  listenUnix(path: string, onConnection: (socket: SocketHandle) => void): Promise<ListenerHandle>;
+  connectUnix(path: string): Promise<SocketHandle>;
+}
+
+function choose(): { name: string; implementation: SocketImplementation } {
+  const wanted = readEnv(EnvName.SOCKETS) ?? "native";
+  if (wanted !== "native" && wanted !== "node") {
+    throw new Error(
+      `environment variable ${EnvName.SOCKETS}=${JSON.stringify(wanted)} is not "native" or "node"`,
+    );
+  }
+  if (wanted === "native" && runtimeName === "bun") return { name: "bun", implementation: bunNet };
+  if (wanted === "native" && runtimeName === "deno") return { name: "deno", implementation: denoNet };
+  return { name: "node:net", implementation: nodeNet };
+}
+
+const chosen = choose();
+
+/** Which implementation this process uses: "bun", "deno" or "node:net". */
+export const socketsName: string = chosen.name;
+
+/**
+ * Listens on TCP `host:port` (port 0 picks a free one) and hands every accepted connection to `onConnection`.
+ *
+ * @example
+ * ```ts
+ * import { connect, listen } from "./sockets.ts";
+ * const listener = await listen("127.0.0.1", 0, (socket) => socket.destroy());
+ * const socket = await connect("127.0.0.1", listener.port);
+ * socket.destroy();
+ * listener.close();
+ * ```
+ */
+export const listen: SocketImplementation["listen"] = chosen.implementation.listen;
+/** Connects to TCP `host:port`; rejects with the runtime's error when nobody listens there. */
+export const connect: SocketImplementation["connect"] = chosen.implementation.connect;
+/** Listens on the Unix domain socket `path` (the file must not exist). */
+export const listenUnix: SocketImplementation["listenUnix"] = chosen.implementation.listenUnix;
+/** Connects to the Unix domain socket `path`. */
+export const connectUnix: SocketImplementation["connectUnix"] = chosen.implementation.connectUnix;

@@ -1,0 +1,16 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { cpuCount, runtimeName } from "../../lib/runtime/detect.ts";
+import { defaultPollMicros, POLL_MICROS } from "../../lib/runtime/progress.ts";
+
+test("a rank with a core of its own polls for its runtime's budget", () => {
+  assert.equal(defaultPollMicros(1), POLL_MICROS[runtimeName]);
+});
+
+test("ranks that outnumber the cores of their host never poll", () => {
+  assert.equal(defaultPollMicros(cpuCount() + 1), 0);
+});
+
+test("polling is bounded: no runtime polls longer than a few milliseconds", () => {
+  for (const micros of Object.values(POLL_MICROS)) assert.ok(micros <= 5000, `${micros} µs`);
+});
