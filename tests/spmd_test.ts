@@ -74,6 +74,13 @@ test(`Abort(code) ends the job with that code (${flavour})`, async () => {
   );
 });
 
+test("without a launcher, a rank waiting for a peer it never talked to gets ERR_PEER_LOST when it dies", async () => {
+  const results = await runDirect(3, "tests/faults/peer_lost_unconnected.ts");
+  assert.equal(results[0].signal, "SIGKILL");
+  assert.equal(results[2].code, 3, results[2].stderr);
+  assert.match(results[2].stderr, /rank 2 got ERR_PEER_LOST: rank 2: rank 0 is gone/);
+});
+
 test("without a launcher (direct srun), a rank whose peer dies in recv gets ERR_PEER_LOST", async () => {
   const results = await runDirect(2, "tests/spmd/fail_peer_lost.ts");
   assert.equal(results[0].signal, "SIGKILL");

@@ -387,26 +387,22 @@ export class Comm {
    * the caller's hands. `send(obj, { dest, tag })` works too.
    */
   send(obj: unknown, dest: number | { dest: number; tag?: number }, tag?: number): Promise<void> {
-    const args = namedArgs("send", SEND_NAMES, tag === undefined ? [dest] : [dest, tag]);
-    return this.#sendValue("send", obj, args.dest, args.tag ?? 0, false);
+    return this.#send("send", obj, dest, tag, false, false);
   }
 
   /** Sends a value and resolves once the receiver has matched it. */
   ssend(obj: unknown, dest: number | { dest: number; tag?: number }, tag?: number): Promise<void> {
-    const args = namedArgs("ssend", SEND_NAMES, tag === undefined ? [dest] : [dest, tag]);
-    return this.#sendValue("ssend", obj, args.dest, args.tag ?? 0, true);
+    return this.#send("ssend", obj, dest, tag, false, true);
   }
 
   /** Starts sending a value; the request completes as `send` would. */
   isend(obj: unknown, dest: number | { dest: number; tag?: number }, tag?: number): Request<void> {
-    const args = namedArgs("isend", SEND_NAMES, tag === undefined ? [dest] : [dest, tag]);
-    return new Request(this.#sendValue("isend", obj, args.dest, args.tag ?? 0, false));
+    return new Request(this.#send("isend", obj, dest, tag, false, false));
   }
 
   /** Starts a synchronous send; the request completes once the receiver has matched it. */
   issend(obj: unknown, dest: number | { dest: number; tag?: number }, tag?: number): Request<void> {
-    const args = namedArgs("issend", SEND_NAMES, tag === undefined ? [dest] : [dest, tag]);
-    return new Request(this.#sendValue("issend", obj, args.dest, args.tag ?? 0, true));
+    return new Request(this.#send("issend", obj, dest, tag, false, true));
   }
 
   /**
@@ -492,26 +488,22 @@ export class Comm {
 
   /** Sends the bytes of a typed array (or `[array, count]`) with no encoding. */
   Send(buf: unknown, dest: number | { dest: number; tag?: number }, tag?: number): Promise<void> {
-    const args = namedArgs("Send", SEND_NAMES, tag === undefined ? [dest] : [dest, tag]);
-    return this.#sendBuffer("Send", buf, args.dest, args.tag ?? 0, false);
+    return this.#send("Send", buf, dest, tag, true, false);
   }
 
   /** Sends the bytes of a typed array and resolves once the receiver has matched them. */
   Ssend(buf: unknown, dest: number | { dest: number; tag?: number }, tag?: number): Promise<void> {
-    const args = namedArgs("Ssend", SEND_NAMES, tag === undefined ? [dest] : [dest, tag]);
-    return this.#sendBuffer("Ssend", buf, args.dest, args.tag ?? 0, true);
+    return this.#send("Ssend", buf, dest, tag, true, true);
   }
 
   /** Starts sending the bytes of a typed array; do not change it until the request completes. */
   Isend(buf: unknown, dest: number | { dest: number; tag?: number }, tag?: number): Request<void> {
-    const args = namedArgs("Isend", SEND_NAMES, tag === undefined ? [dest] : [dest, tag]);
-    return new Request(this.#sendBuffer("Isend", buf, args.dest, args.tag ?? 0, false));
+    return new Request(this.#send("Isend", buf, dest, tag, true, false));
   }
 
   /** Starts a synchronous buffer send. */
   Issend(buf: unknown, dest: number | { dest: number; tag?: number }, tag?: number): Request<void> {
-    const args = namedArgs("Issend", SEND_NAMES, tag === undefined ? [dest] : [dest, tag]);
-    return new Request(this.#sendBuffer("Issend", buf, args.dest, args.tag ?? 0, true));
+    return new Request(this.#send("Issend", buf, dest, tag, true, true));
   }
 
   /**
@@ -1068,6 +1060,21 @@ export class Comm {
       tag: checkedTag,
       peer: checkedSource < 0 ? -1 : this.members[checkedSource],
     };
+  }
+
+  /** Normalises `dest, tag` or `{ dest, tag }` and sends a value or (with `raw`) a buffer. */
+  #send(
+    where: string,
+    data: unknown,
+    dest: unknown,
+    tag: number | undefined,
+    raw: boolean,
+    sync: boolean,
+  ): Promise<void> {
+    const args = namedArgs(where, SEND_NAMES, tag === undefined ? [dest] : [dest, tag]);
+    return raw
+      ? this.#sendBuffer(where, data, args.dest, args.tag ?? 0, sync)
+      : this.#sendValue(where, data, args.dest, args.tag ?? 0, sync);
   }
 
   #sendValue(where: string, obj: unknown, dest: unknown, tag: unknown, sync: boolean): Promise<void> {

@@ -26,6 +26,11 @@ export interface FrameSink {
     headroom: boolean,
     done: (error?: Error | null) => void,
   ): void;
+  /**
+   * Makes sure the loss of world rank `peer` will be noticed (e.g. by connecting to it) even if no frame has
+   * gone to it yet: a receive that waits for it must fail with ERR_PEER_LOST, not hang, when it dies.
+   */
+  watch?(peer: number): void;
 }
 
 /** Keeps the process alive while operations are pending, and lets it exit when none are. */
@@ -113,6 +118,8 @@ export class Engine {
   #pendingSends: Map<number, PendingSend>[];
   #awaitingData: Map<number, { receive: PostedReceive; arrival: Arrival }>[];
   #lost: (MPIError | undefined)[];
+  /** Peers the sink was asked to watch (once each). */
+  #watched: Uint8Array;
 
   constructor(rank: number, size: number, sink: FrameSink, liveness: Liveness = NO_LIVENESS) {
     this.rank = rank;
@@ -125,6 +132,7 @@ export class Engine {
     this.#pendingSends = Array.from({ length: size }, () => new Map());
     this.#awaitingData = Array.from({ length: size }, () => new Map());
     this.#lost = new Array(size);
+    this.#watched = new Uint8Array(size);
   }
 
   /** Sends a message; resolves once its bytes are out of the caller's hands (for `sync`, once matched). */
@@ -180,6 +188,10 @@ export class Engine {
       return { promise: settled, cancel: () => false };
     }
     this.#queues.post(receive);
+    if (pattern.peer >= 0 && !this.#watched[pattern.peer]) {
+      this.#watched[pattern.peer] = 1;
+      this.#sink.watch?.(pattern.peer);
+    }
     return {
       promise: settled,
       cancel: () => {

@@ -91,6 +91,16 @@ export class Mesh {
   }
 
   /** Sends a frame to `peer`, dialling it first if needed. Frames to one peer go out in call order. */
+  /**
+   * Dials `peer` now if this rank has no connection to it yet, so that its death is noticed: a rank waiting
+   * for a message from a peer it never sent to would otherwise not learn that the peer is gone.
+   */
+  watch(peer: number): void {
+    if (peer === this.#options.rank || this.#outgoing[peer] !== undefined) return;
+    this.#outgoing[peer] = [];
+    this.#dial(peer).catch((error) => this.#dialFailed(peer, error));
+  }
+
   sendFrame(
     peer: number,
     header: FrameHeader,
@@ -158,7 +168,10 @@ export class Mesh {
       try {
         socket = await connect(endpoint.host, endpoint.port);
       } catch (error) {
-        if (Date.now() + delay > deadline) throw error;
+        // Every peer listened before the rendezvous ended, so a refusal means the peer is gone: no retries.
+        const refused = (error as { code?: string }).code === "ECONNREFUSED" ||
+          /refused/i.test(String(error));
+        if (refused || Date.now() + delay > deadline) throw error;
         await new Promise((resolve) => setTimeout(resolve, delay));
       }
     }
