@@ -107,15 +107,18 @@ export class Channel {
     });
   }
 
-  /** Receives the next message of this call from rank `from`. */
-  async receive(from: number): Promise<Uint8Array> {
+  /**
+   * Receives the next message of this call from rank `from`. A large message is assembled straight into
+   * `into` when given (see {@linkcode landedIn}); otherwise the payload is wherever the transport put it.
+   */
+  async receive(from: number, into?: Uint8Array): Promise<Uint8Array> {
     const host = this.#host;
     const message = await host.engine.receive({
       context: host.context,
       source: from,
       tag: this.tag,
       peer: host.members[from],
-    }).promise;
+    }, into).promise;
     if (message === undefined) {
       throw mpiError(ErrorCode.ERR_INTERN, `${this.where}: the receive from rank ${from} was withdrawn`);
     }
@@ -130,9 +133,20 @@ export class Channel {
     return message.payload;
   }
 
-  /** Sends `bytes` to `to` and receives from `from` at once (neither waits for the other). */
-  async exchange(to: number, bytes: Uint8Array, owned: boolean, from: number): Promise<Uint8Array> {
-    const [received] = await Promise.all([this.receive(from), this.send(to, bytes, owned)]);
+  /** Sends `bytes` to `to` and receives from `from` (into `into`, if given) at once. */
+  async exchange(
+    to: number,
+    bytes: Uint8Array,
+    owned: boolean,
+    from: number,
+    into?: Uint8Array,
+  ): Promise<Uint8Array> {
+    const [received] = await Promise.all([this.receive(from, into), this.send(to, bytes, owned)]);
     return received;
   }
+}
+
+/** Did a received payload land in `target` itself (so no copy is needed)? */
+export function landedIn(payload: Uint8Array, target: Uint8Array): boolean {
+  return payload.buffer === target.buffer && payload.byteOffset === target.byteOffset;
 }

@@ -8,7 +8,7 @@
 
 import type { TypedArray } from "../wire/buffers.ts";
 import { sizeMismatch } from "./buffer_args.ts";
-import type { Channel } from "./channel.ts";
+import { type Channel, landedIn } from "./channel.ts";
 import { bytesOf, combineInto } from "./combine.ts";
 import type { Op } from "./ops.ts";
 import { ring } from "./topology.ts";
@@ -28,10 +28,15 @@ export async function ringReduceScatter(
   const { rank, size, where } = channel;
   const { left, right } = ring(rank, size);
   const block = (index: number) => acc.subarray(offsets[index], offsets[index + 1]);
+  // One scratch buffer for every step's incoming block: large blocks are assembled in it, not in a fresh one.
+  let largest = 0;
+  for (let index = 0; index < size; index++) largest = Math.max(largest, offsets[index + 1] - offsets[index]);
+  const scratch = new Uint8Array(largest * acc.BYTES_PER_ELEMENT);
   for (let step = 0; step < size - 1; step++) {
     const out = (rank - step - 1 + size) % size;
     const into = (rank - step - 2 + 2 * size) % size;
-    const bytes = await channel.exchange(right, bytesOf(block(out)), false, left);
+    const incoming = scratch.subarray(0, block(into).byteLength);
+    const bytes = await channel.exchange(right, bytesOf(block(out)), false, left, incoming);
     combineInto(where, `rank ${left}`, block(into), bytes, op, true);
   }
 }
@@ -52,7 +57,8 @@ export async function ringAllgather(
   const block = (owner: number) => bytes.subarray(starts[owner], starts[owner] + lengths[owner]);
   for (let step = 0; step < size - 1; step++) {
     const owner = (rank - step - 1 + size) % size;
-    const data = await channel.exchange(right, block((rank - step + size) % size), false, left);
+    const target = block(owner);
+    const data = await channel.exchange(right, block((rank - step + size) % size), false, left, target);
     if (data.length !== lengths[owner]) {
       throw sizeMismatch(
         where,
@@ -62,6 +68,6 @@ export async function ringAllgather(
         "that block of recvbuf",
       );
     }
-    bytes.set(data, starts[owner]);
+    if (!landedIn(data, target)) bytes.set(data, starts[owner]);
   }
 }

@@ -70,17 +70,16 @@ assert.deepStrictEqual(await early, ranks.map((r) => ({ rank: r })));
 
 // --- test() polls until done ----------------------------------------------------------------------------------
 
+// If test() did not let I/O run, this loop would never end and the launcher's --timeout would fail the job;
+// how many polls it takes depends on scheduling (4 ranks on 2 cores), so the count is not asserted.
 const polled = comm.iallreduce(1);
-let polls = 0;
 for (;;) {
   const [done, value] = await polled.test();
   if (done) {
     assert.equal(value, size);
     break;
   }
-  polls++;
 }
-assert.ok(polls < 100_000);
 
 // --- buffer flavours in flight together -----------------------------------------------------------------------
 
