@@ -63,6 +63,8 @@ export class Mesh {
   #peers: PeerEndpoint[] | undefined;
   #outgoing: (Connection | QueuedFrame[] | undefined)[];
   #connections = new Set<Connection>();
+  /** Open connections each peer dialled to this rank, by world rank. */
+  #incoming: (Set<Connection> | undefined)[] = [];
   #closing = false;
 
   constructor(options: MeshOptions) {
@@ -82,7 +84,7 @@ export class Mesh {
     const connection = new Connection(socket);
     const { rank, size, token } = this.#options;
     acceptHandshake(connection, token, rank, (id) => id >= 0 && id < size && id !== rank).then(
-      (peer) => this.#adopt(connection, peer),
+      (peer) => this.#adopt(connection, peer, true),
       (error) => {
         connection.destroy();
         this.#options.log(`refused a connection from ${socket.remoteAddress}: ${error.message}`);
@@ -147,14 +149,24 @@ export class Mesh {
     for (const connection of this.#connections) connection.destroy();
   }
 
-  #adopt(connection: Connection, peer: number): void {
+  /**
+   * Reads frames from a proven connection. `incoming` connections carry the peer's messages; the one this rank
+   * dialled carries only control frames back. When a peer exits, both close, in either order: the loss is
+   * reported by the incoming one's close, which comes after every message on it, so a message the peer sent
+   * just before it exited is still received.
+   */
+  #adopt(connection: Connection, peer: number, incoming: boolean): void {
     this.#connections.add(connection);
+    if (incoming) (this.#incoming[peer] ??= new Set()).add(connection);
     connection.startFrames({
       onFrame: (header, payload) => this.#options.onFrame(peer, header, payload),
       payloadTarget: (header) => this.#options.payloadTarget?.(peer, header),
       onClose: (error) => {
         this.#connections.delete(connection);
-        if (!this.#closing) this.#options.onPeerLost(peer, error ? error.message : "its connection closed");
+        if (incoming) this.#incoming[peer]?.delete(connection);
+        if (this.#closing) return;
+        if (!incoming && (this.#incoming[peer]?.size ?? 0) > 0) return;
+        this.#options.onPeerLost(peer, error ? error.message : "its connection closed");
       },
     });
   }
@@ -180,7 +192,7 @@ export class Mesh {
     await connectHandshake(connection, this.#options.token, this.#options.rank, peer);
     const queued = this.#outgoing[peer] as QueuedFrame[];
     this.#outgoing[peer] = connection;
-    this.#adopt(connection, peer);
+    this.#adopt(connection, peer, false);
     for (const frame of queued) write(connection, frame.header, frame.payload, frame.headroom, frame.done);
   }
 
