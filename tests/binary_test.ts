@@ -6,11 +6,15 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import * as path from "node:path";
 import { BINARY, binaryIsStale, buildBinary, DENO_BINARY, REPO } from "../scripts/build_binary.ts";
+import { runProcess } from "./_helpers/process.ts";
+import { linesByRank } from "./_helpers/run_ranks.ts";
+
+/** More ranks than any test here starts. */
+const MAX_RANKS = 16;
 
 /** Generous: the first build and the first start of a 100 MB executable on a slow disk. */
 const TIMEOUT_MS = 120_000;
@@ -35,34 +39,14 @@ interface Run {
 }
 
 /** Runs `executable` in `work` with nothing but an empty `PATH` and `HOME` in its environment. */
-function runIsolated(executable: string, args: string[], cwd = work): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(executable, args, {
-      cwd,
-      env: { PATH: emptyPath, HOME: work },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (chunk) => stdout += chunk);
-    child.stderr.setEncoding("utf8").on("data", (chunk) => stderr += chunk);
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(
-        new Error(`${executable} ${args.join(" ")} did not finish in ${TIMEOUT_MS} ms; stderr: ${stderr}`),
-      );
-    }, TIMEOUT_MS - 5_000);
-    child.on("error", reject);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      const ranks: string[][] = [];
-      for (const line of stdout.split("\n")) {
-        const match = /^\[(\d+)\] (.*)$/.exec(line);
-        if (match) (ranks[Number(match[1])] ??= []).push(match[2]);
-      }
-      resolve({ code, stdout, stderr, ranks });
-    });
+async function runIsolated(executable: string, args: string[], cwd = work): Promise<Run> {
+  const run = await runProcess(executable, args, {
+    cwd,
+    env: { PATH: emptyPath, HOME: work },
+    onlyEnv: true,
+    timeoutMs: TIMEOUT_MS - 5_000,
   });
+  return { ...run, ranks: linesByRank(run.stdout, MAX_RANKS) };
 }
 
 /** Runs the Bun-built binary on `size` ranks of `script` (relative to `cwd`), every line tagged. */

@@ -7,14 +7,17 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import process from "node:process";
-import { REPO } from "./_helpers/run_ranks.ts";
+import { runProcess } from "./_helpers/process.ts";
+import { linesByRank, REPO } from "./_helpers/run_ranks.ts";
+
+/** More ranks than any test here starts. */
+const MAX_RANKS = 16;
 
 const TIMEOUT_MS = 120_000;
 
@@ -64,36 +67,17 @@ function writeScript(dir: string, url: string): string {
 }
 
 /** Runs the launcher (`command` and its leading `args`) on `size` ranks of `script`, lines tagged by rank. */
-function launch(
+async function launch(
   command: string,
   args: string[],
   env: Record<string, string>,
 ): Promise<{ code: number | null; stderr: string; ranks: string[][] }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, {
-      cwd: path.dirname(args.at(-1)!),
-      env: { ...process.env, ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (chunk) => stdout += chunk);
-    child.stderr.setEncoding("utf8").on("data", (chunk) => stderr += chunk);
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(new Error(`the job did not finish in time; stderr: ${stderr}`));
-    }, TIMEOUT_MS - 5_000);
-    child.on("error", reject);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      const ranks: string[][] = [];
-      for (const line of stdout.split("\n")) {
-        const match = /^\[(\d+)\] (.*)$/.exec(line);
-        if (match) (ranks[Number(match[1])] ??= []).push(match[2]);
-      }
-      resolve({ code, stderr, ranks });
-    });
+  const run = await runProcess(command, args, {
+    cwd: path.dirname(args.at(-1)!),
+    env,
+    timeoutMs: TIMEOUT_MS - 5_000,
   });
+  return { code: run.code, stderr: run.stderr, ranks: linesByRank(run.stdout, MAX_RANKS) };
 }
 
 function assertRing(ranks: string[][], size: number): void {

@@ -13,6 +13,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Writable } from "node:stream";
 import type { OutputStream } from "./spawner.ts";
+import { concatBytes } from "../wire/buffers.ts";
 
 /** Where forwarded bytes go: one writer, writes kept in order. */
 export interface Sink {
@@ -83,19 +84,6 @@ export interface OutputOptions {
 
 const NEWLINE = 0x0a;
 const encoder = new TextEncoder();
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0];
-  let total = 0;
-  for (const part of parts) total += part.length;
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-}
 
 /** One rank's stream: its unfinished line and whether the last forwarded byte ended a line. */
 interface StreamState {
@@ -184,7 +172,7 @@ export class OutputForwarder {
       start = newline + 1;
     }
     if (start < chunk.length) state.partial.push(chunk.slice(start));
-    if (out.length > 0) this.#sink(stream).write(concat(out));
+    if (out.length > 0) this.#sink(stream).write(concatBytes(out));
     this.#armIdleFlush(state, rank, stream);
   }
 
@@ -202,7 +190,7 @@ export class OutputForwarder {
       if (decorated) out.push(encoder.encode("\n"));
       state.partial = [];
       state.atLineStart = true;
-      this.#sink(stream).write(concat(out));
+      this.#sink(stream).write(concatBytes(out));
     }
     if (state.file !== undefined) {
       fs.closeSync(state.file);
@@ -245,7 +233,7 @@ export class OutputForwarder {
       out.push(...state.partial);
       state.partial = [];
       state.atLineStart = false;
-      this.#sink(stream).write(concat(out));
+      this.#sink(stream).write(concatBytes(out));
     }, this.#options.idleFlushMs ?? 100);
   }
 }

@@ -10,6 +10,7 @@ import { HEADER_SIZE, writeHeader } from "../wire/frame.ts";
 import type { FrameHeader } from "../wire/frame.ts";
 import { FrameError, FrameReader } from "../wire/frame_reader.ts";
 import { MAX_FRAME_PAYLOAD, MAX_HANDSHAKE_BYTES } from "../wire/limits.ts";
+import { concatBytes } from "../wire/buffers.ts";
 
 /** What a framed connection reports to its owner. */
 export interface ConnectionEvents {
@@ -190,7 +191,7 @@ export class Connection {
       }
       return;
     }
-    const all = this.#raw.length === 1 ? this.#raw[0] : concat(this.#raw, this.#rawBytes);
+    const all = concatBytes(this.#raw);
     const taken = all.slice(0, waiter.need);
     const rest = all.subarray(waiter.need);
     this.#raw = rest.length > 0 ? [rest] : [];
@@ -222,14 +223,4 @@ export class Connection {
     }
     this.#serveRaw();
   }
-}
-
-function concat(chunks: Uint8Array[], total: number): Uint8Array {
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return out;
 }

@@ -91,3 +91,25 @@ export function describe(value: unknown): string {
   if (typeof value === "object") return `an instance of ${value.constructor?.name ?? "Object"}`;
   return `a ${typeof value}`;
 }
+
+/**
+ * Joins byte chunks into one array (the chunk itself when there is only one).
+ *
+ * @example
+ * ```ts
+ * import { concatBytes } from "./buffers.ts";
+ * console.log(concatBytes([Uint8Array.of(1), Uint8Array.of(2, 3)])); // Uint8Array [1, 2, 3]
+ * ```
+ */
+export function concatBytes(chunks: readonly Uint8Array[]): Uint8Array {
+  if (chunks.length === 1) return chunks[0];
+  let total = 0;
+  for (const chunk of chunks) total += chunk.length;
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return out;
+}

@@ -20,6 +20,8 @@ export interface ProcessOptions {
   cwd?: string;
   /** Added to (or, with `undefined` values, removed from) this process's environment. */
   env?: Record<string, string | undefined>;
+  /** With true, `env` is the child's whole environment, not additions to this process's. */
+  onlyEnv?: boolean;
   /** Written to standard input, which is then closed (default: empty). */
   input?: string;
   /** The process is killed and the promise rejects after this long (default 60 s). */
@@ -43,7 +45,7 @@ export function runProcess(
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, {
       cwd: options.cwd,
-      env: { ...process.env, ...options.env },
+      env: options.onlyEnv ? { ...options.env } : { ...process.env, ...options.env },
       stdio: ["pipe", "pipe", "pipe"],
     });
     let stdout = "";

@@ -54,6 +54,16 @@ export interface JobResult {
   ranks: string[][];
 }
 
+/** Splits `--tag-output` output (`[rank] line`) into each rank's lines, for ranks 0 to `size - 1`. */
+export function linesByRank(stdout: string, size: number): string[][] {
+  const ranks: string[][] = Array.from({ length: size }, () => []);
+  for (const line of stdout.split("\n")) {
+    const match = /^\[(\d+)\] (.*)$/.exec(line);
+    if (match && Number(match[1]) < size) ranks[Number(match[1])].push(match[2]);
+  }
+  return ranks;
+}
+
 /** Options of {@linkcode runRanks}. */
 export interface RunOptions {
   /** Launcher options placed before the script (besides `-n` and `--tag-output`). */
@@ -95,11 +105,7 @@ export async function runRanks(size: number, script: string, options: RunOptions
     input: options.input,
     timeoutMs,
   });
-  const ranks: string[][] = Array.from({ length: size }, () => []);
-  for (const line of finished.stdout.split("\n")) {
-    const match = /^\[(\d+)\] (.*)$/.exec(line);
-    if (match && Number(match[1]) < size) ranks[Number(match[1])].push(match[2]);
-  }
+  const ranks = linesByRank(finished.stdout, size);
   return { code: finished.code, stdout: finished.stdout, stderr: finished.stderr, ranks };
 }
 
