@@ -1,43 +1,74 @@
 /**
  * What this rank is blocked in right now: every pending public call, with when it started. The launcher's
- * `--timeout` asks for it to print a hang report.
+ * `--timeout` asks for it to print a hang report. Labels are built only when a report is asked for: the
+ * calls that are tracked are on the hot path of every message.
  *
  * @module
  */
 
 /** One pending call. */
 export interface Activity {
-  label: string;
+  /** The call's description, or a function that makes it (called only for a report). */
+  label: string | (() => string);
   since: number;
+  /** Neighbours in the list of pending calls, oldest first. */
+  older: Activity | undefined;
+  newer: Activity | undefined;
 }
 
 /**
- * The set of pending calls of this process.
+ * The set of pending calls of this process, kept as a list in the order they started: adding and removing
+ * one costs no hashing, and a report reads it oldest first.
  *
  * @example
  * ```ts
  * import { Activities } from "./activity.ts";
  * const activities = new Activities();
  * await activities.track("barrier() on COMM_WORLD", Promise.resolve());
- * console.log(activities.report(Date.now())); // []
+ * const pending = activities.begin(() => "recv(source=1, tag=5) on COMM_WORLD");
+ * console.log(activities.report(Date.now())); // ["recv(source=1, tag=5) on COMM_WORLD for 0.0 s"]
+ * activities.end(pending);
  * ```
  */
 export class Activities {
-  #pending = new Set<Activity>();
+  #oldest: Activity | undefined;
+  #newest: Activity | undefined;
+
+  /** Records `label` as pending until {@linkcode Activities.end} is called with what this returns. */
+  begin(label: string | (() => string)): Activity {
+    const activity: Activity = { label, since: Date.now(), older: this.#newest, newer: undefined };
+    if (this.#newest) this.#newest.newer = activity;
+    else this.#oldest = activity;
+    this.#newest = activity;
+    return activity;
+  }
+
+  /** Ends an activity {@linkcode Activities.begin} started (again: nothing). */
+  end(activity: Activity): void {
+    const { older, newer } = activity;
+    if (older === undefined && newer === undefined && this.#oldest !== activity) return;
+    if (older) older.newer = newer;
+    else this.#oldest = newer;
+    if (newer) newer.older = older;
+    else this.#newest = older;
+    activity.older = activity.newer = undefined;
+  }
 
   /** Records `label` until `promise` settles; returns `promise`. */
-  track<T>(label: string, promise: Promise<T>): Promise<T> {
-    const activity = { label, since: Date.now() };
-    this.#pending.add(activity);
-    const forget = () => this.#pending.delete(activity);
-    promise.then(forget, forget);
+  track<T>(label: string | (() => string), promise: Promise<T>): Promise<T> {
+    const activity = this.begin(label);
+    const end = () => this.end(activity);
+    promise.then(end, end);
     return promise;
   }
 
   /** One line per pending call, oldest first: `recv(source=0, tag=5) on COMM_WORLD for 30.0 s`. */
   report(now: number): string[] {
-    return [...this.#pending]
-      .sort((a, b) => a.since - b.since)
-      .map((activity) => `${activity.label} for ${((now - activity.since) / 1000).toFixed(1)} s`);
+    const lines: string[] = [];
+    for (let activity = this.#oldest; activity; activity = activity.newer) {
+      const label = typeof activity.label === "string" ? activity.label : activity.label();
+      lines.push(`${label} for ${((now - activity.since) / 1000).toFixed(1)} s`);
+    }
+    return lines;
   }
 }

@@ -415,15 +415,15 @@ export class Comm {
     tag?: number,
     status?: Status,
   ): Promise<T> {
-    const args = namedArgs("recv", RECV_NAMES, trim([source, tag, status]));
-    return this.#startRecv<T>("recv", args).wait(args.status as Status | undefined);
+    const args = receiveArgs("recv", source, tag, status);
+    return this.#startRecv<T>("recv", args.source, args.tag, args.status).promise;
   }
 
   /** Starts receiving a value; `await` the request (or `wait()`) for it. */
   // deno-lint-ignore no-explicit-any
   irecv<T = any>(source?: number | { source?: number; tag?: number }, tag?: number): Request<T> {
-    const args = namedArgs("irecv", RECV_NAMES, trim([source, tag]));
-    return this.#startRecv<T>("irecv", args);
+    const args = receiveArgs("irecv", source, tag);
+    return toRequest((status) => this.#startRecv<T>("irecv", args.source, args.tag, status));
   }
 
   /** Sends `sendobj` to `dest` and receives a value from `source`, without deadlock when peers pair up. */
@@ -437,9 +437,15 @@ export class Comm {
     status?: Status,
   ): Promise<T> {
     const args = namedArgs("sendrecv", SENDRECV_NAMES, trim([dest, sendtag, source, recvtag, status]));
-    const receive = this.#startRecv<T>("sendrecv", { source: args.source, tag: args.recvtag });
+    const receive = this.#startRecv<T>(
+      "sendrecv",
+      args.source,
+      args.recvtag,
+      args.status as Status | undefined,
+    );
+    receive.promise.catch(() => {}); // raised below, after the send
     await this.#sendValue("sendrecv", sendobj, args.dest, args.sendtag ?? 0, false);
-    return receive.wait(args.status as Status | undefined);
+    return receive.promise;
   }
 
   /** Waits until a matching message has arrived and returns its envelope (it stays to be received). */
@@ -516,14 +522,14 @@ export class Comm {
     tag?: number,
     status?: Status,
   ): Promise<void> {
-    const args = namedArgs("Recv", RECV_NAMES, trim([source, tag, status]));
-    return this.#startRecvBuffer("Recv", buf, args).wait(args.status as Status | undefined);
+    const args = receiveArgs("Recv", source, tag, status);
+    return this.#startRecvBuffer("Recv", buf, args.source, args.tag, args.status).promise;
   }
 
   /** Starts receiving bytes into `buf`. */
   Irecv(buf: unknown, source?: number | { source?: number; tag?: number }, tag?: number): Request<void> {
-    const args = namedArgs("Irecv", RECV_NAMES, trim([source, tag]));
-    return this.#startRecvBuffer("Irecv", buf, args);
+    const args = receiveArgs("Irecv", source, tag);
+    return toRequest((status) => this.#startRecvBuffer("Irecv", buf, args.source, args.tag, status));
   }
 
   /** Sends `sendbuf` to `dest` and receives into `recvbuf` from `source`. */
@@ -536,9 +542,10 @@ export class Comm {
     recvtag: number = ANY_TAG,
     status?: Status,
   ): Promise<void> {
-    const receive = this.#startRecvBuffer("Sendrecv", recvbuf, { source, tag: recvtag });
+    const receive = this.#startRecvBuffer("Sendrecv", recvbuf, source, recvtag, status);
+    receive.promise.catch(() => {}); // raised below, after the send
     await this.#sendBuffer("Sendrecv", sendbuf, dest, sendtag, false);
-    await receive.wait(status);
+    await receive.promise;
   }
 
   // ---------------------------------------------------------------------------------------------------------
@@ -1020,7 +1027,10 @@ export class Comm {
       context: this.contexts.collective,
     });
     const channel = this.#collectives.open(where, raw);
-    return this.job.activities.track(`${where} (collective #${channel.tag}) on ${this.#name}`, run(channel));
+    return this.job.activities.track(
+      () => `${where} (collective #${channel.tag}) on ${this.#name}`,
+      run(channel),
+    );
   }
 
   #root(where: string, root: unknown): number {
@@ -1071,10 +1081,14 @@ export class Comm {
     raw: boolean,
     sync: boolean,
   ): Promise<void> {
-    const args = namedArgs(where, SEND_NAMES, tag === undefined ? [dest] : [dest, tag]);
+    if (typeof dest === "object" && dest !== null) {
+      const args = namedArgs(where, SEND_NAMES, tag === undefined ? [dest] : [dest, tag]);
+      dest = args.dest;
+      tag = args.tag as number | undefined;
+    }
     return raw
-      ? this.#sendBuffer(where, data, args.dest, args.tag ?? 0, sync)
-      : this.#sendValue(where, data, args.dest, args.tag ?? 0, sync);
+      ? this.#sendBuffer(where, data, dest, tag ?? 0, sync)
+      : this.#sendValue(where, data, dest, tag ?? 0, sync);
   }
 
   #sendValue(where: string, obj: unknown, dest: unknown, tag: unknown, sync: boolean): Promise<void> {
@@ -1103,7 +1117,10 @@ export class Comm {
       owned: true,
     });
     if (!sync) return sent;
-    return this.job.activities.track(`${where}(dest=${dest}, tag=${checkedTag}) on ${this.#name}`, sent);
+    return this.job.activities.track(
+      () => `${where}(dest=${dest}, tag=${checkedTag}) on ${this.#name}`,
+      sent,
+    );
   }
 
   #sendBuffer(where: string, buf: unknown, dest: unknown, tag: unknown, sync: boolean): Promise<void> {
@@ -1121,7 +1138,7 @@ export class Comm {
       return Promise.reject(error);
     }
     return this.job.activities.track(
-      `${where}(dest=${dest}, tag=${checkedTag}) on ${this.#name}`,
+      () => `${where}(dest=${dest}, tag=${checkedTag}) on ${this.#name}`,
       this.job.engine.send({
         peer,
         context: this.contexts.p2p,
@@ -1136,8 +1153,8 @@ export class Comm {
     );
   }
 
-  #startRecv<T>(where: string, args: Record<string, unknown>): Request<T> {
-    return this.#receive<T>(where, args.source, args.tag, (message) => {
+  #startRecv<T>(where: string, source: unknown, tag: unknown, status: Status | undefined): Posted<T> {
+    return this.#receive<T>(where, source, tag, status, (message) => {
       if (message.raw) {
         throw mpiError(
           ErrorCode.ERR_TYPE,
@@ -1148,15 +1165,21 @@ export class Comm {
     });
   }
 
-  #startRecvBuffer(where: string, buf: unknown, args: Record<string, unknown>): Request<void> {
+  #startRecvBuffer(
+    where: string,
+    buf: unknown,
+    source: unknown,
+    tag: unknown,
+    status: Status | undefined,
+  ): Posted<void> {
     let bytes: Uint8Array;
     try {
       this.#live(where);
       bytes = toByteView(buf, where, "buf").bytes;
     } catch (error) {
-      return new Request(Promise.reject(error));
+      return { promise: Promise.reject(error) };
     }
-    return this.#receive<void>(where, args.source, args.tag, (message) => {
+    return this.#receive<void>(where, source, tag, status, (message) => {
       if (!message.raw) {
         throw mpiError(
           ErrorCode.ERR_TYPE,
@@ -1181,37 +1204,74 @@ export class Comm {
     }, bytes);
   }
 
+  /**
+   * Posts a receive; `status`, if given, gets the envelope of the message. The pending call is tracked for
+   * hang reports with a label that is only built if one is asked for.
+   */
   #receive<T>(
     where: string,
     source: unknown,
     tag: unknown,
+    status: Status | undefined,
     finish: (message: Received) => T,
     into?: Uint8Array,
-  ): Request<T> {
+  ): Posted<T> {
     let pattern;
     try {
       pattern = this.#pattern(where, source, tag);
     } catch (error) {
-      return new Request<T>(Promise.reject(error));
+      return { promise: Promise.reject(error) };
     }
-    let request!: Request<T>;
     if (pattern.source === PROC_NULL) {
-      request = new Request<T>(Promise.resolve(null as T));
-      procNullStatus(request.status);
-      return request;
+      if (status) procNullStatus(status);
+      return { promise: Promise.resolve(null as T) };
     }
     const handle = this.job.engine.receive(pattern, into);
-    const label = `${where}(source=${showRank(pattern.source)}, tag=${
-      showTag(pattern.tag)
-    }) on ${this.#name}`;
-    const promise = this.job.activities.track(label, handle.promise).then((message) => {
+    const activities = this.job.activities;
+    const activity = activities.begin(() =>
+      `${where}(source=${showRank(pattern.source)}, tag=${showTag(pattern.tag)}) on ${this.#name}`
+    );
+    const promise = handle.promise.then((message) => {
+      activities.end(activity);
       if (message === undefined) return undefined as T;
-      fillStatus(request.status, message.source, message.tag, message.payload.length);
+      if (status) fillStatus(status, message.source, message.tag, message.payload.length);
       return finish(message);
+    }, (error) => {
+      activities.end(activity);
+      throw error;
     });
-    request = new Request<T>(promise, handle.cancel);
-    return request;
+    return { promise, cancel: handle.cancel };
   }
+}
+
+/** A posted receive: its result, and how to withdraw it. */
+interface Posted<T> {
+  promise: Promise<T>;
+  cancel?: () => boolean;
+}
+
+/** A request for a receive that `start` posts with the request's status. */
+function toRequest<T>(start: (status: Status) => Posted<T>): Request<T> {
+  const status = new Status();
+  const posted = start(status);
+  return new Request(posted.promise, posted.cancel, status);
+}
+
+/**
+ * The `source, tag, status` of a receive, given positionally or as one options object (`{ source, tag }`).
+ * Positional numbers, the common case, take no detour.
+ */
+function receiveArgs(
+  where: string,
+  source: unknown,
+  tag?: unknown,
+  status?: unknown,
+): { source: unknown; tag: unknown; status: Status | undefined } {
+  if (typeof source !== "object" || source === null) {
+    return { source, tag, status: status as Status | undefined };
+  }
+  const args = namedArgs(where, RECV_NAMES, trim([source, tag, status]));
+  return { source: args.source, tag: args.tag, status: args.status as Status | undefined };
 }
 
 /** COMM_NULL's job, never reached: every call on COMM_NULL fails before it looks. */

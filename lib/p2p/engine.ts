@@ -173,11 +173,29 @@ export class Engine {
       return { promise: Promise.resolve(received(arrival, arrival.payload)), cancel: () => false };
     }
     let receive!: PostedReceive;
-    const promise = new Promise<Received | undefined>((resolve, reject) => {
-      receive = { ...pattern, into, resolve, reject };
+    // The busy count is released where the promise settles (once): a `finally` would cost a promise per
+    // message.
+    let busy = true;
+    const settled = new Promise<Received | undefined>((resolve, reject) => {
+      receive = {
+        context: pattern.context,
+        source: pattern.source,
+        tag: pattern.tag,
+        peer: pattern.peer,
+        into,
+        resolve: (message) => {
+          if (busy) this.#busy(-1);
+          busy = false;
+          resolve(message);
+        },
+        reject: (error) => {
+          if (busy) this.#busy(-1);
+          busy = false;
+          reject(error);
+        },
+      };
     });
     this.#busy(1);
-    const settled = promise.finally(() => this.#busy(-1));
     if (arrival) {
       this.#requestData(arrival, receive);
       return { promise: settled, cancel: () => false };

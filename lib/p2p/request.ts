@@ -28,7 +28,7 @@ export function nextTurn(): Promise<void> {
  */
 export class Request<T = unknown> implements PromiseLike<T> {
   /** The envelope of the completed operation (receives fill it in). */
-  readonly status: Status = new Status();
+  readonly status: Status;
   #promise: Promise<T>;
   #done = false;
   #failed = false;
@@ -37,11 +37,13 @@ export class Request<T = unknown> implements PromiseLike<T> {
   #cancel: (() => boolean) | undefined;
 
   /**
-   * Wraps `promise`; `cancel` tries to withdraw the operation and says whether it did. Internal: users get
-   * requests from `isend`, `irecv` and the non-blocking collectives.
+   * Wraps `promise`; `cancel` tries to withdraw the operation and says whether it did; `status` is the
+   * envelope the operation fills in. Internal: users get requests from `isend`, `irecv` and the non-blocking
+   * collectives.
    */
-  constructor(promise: Promise<T>, cancel?: () => boolean) {
+  constructor(promise: Promise<T>, cancel?: () => boolean, status: Status = new Status()) {
     this.#cancel = cancel;
+    this.status = status;
     this.#promise = promise.then(
       (value) => {
         this.#done = true;

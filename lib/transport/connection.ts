@@ -108,9 +108,7 @@ export class Connection {
     const length = payload?.length ?? 0;
     header.length = length;
     if (length <= COALESCE_LIMIT) {
-      // From an explicit ArrayBuffer: `writeHeader`'s DataView needs `.buffer`, which JavaScriptCore would
-      // otherwise allocate on first access.
-      const bytes = new Uint8Array(new ArrayBuffer(HEADER_SIZE + length));
+      const bytes = new Uint8Array(HEADER_SIZE + length);
       writeHeader(bytes, header);
       if (payload) bytes.set(payload, HEADER_SIZE);
       this.#write(bytes, done);

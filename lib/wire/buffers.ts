@@ -45,6 +45,7 @@ export interface ByteView {
  * ```
  */
 export function toByteView(spec: unknown, where: string, argument: string): ByteView {
+  if (spec instanceof Uint8Array) return { bytes: spec, elementSize: 1, array: spec };
   if (ArrayBuffer.isView(spec)) {
     if (spec instanceof DataView) {
       return {

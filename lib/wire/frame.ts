@@ -73,32 +73,44 @@ export interface FrameHeader {
  * ```
  */
 export function writeHeader(target: Uint8Array, header: FrameHeader, offset = 0): void {
-  const view = new DataView(target.buffer, target.byteOffset + offset, HEADER_SIZE);
-  view.setUint32(0, header.length, true);
-  view.setUint8(4, header.kind);
-  view.setUint8(5, header.flags);
-  view.setUint16(6, 0, true);
-  view.setUint32(8, header.context, true);
-  view.setInt32(12, header.source, true);
-  view.setInt32(16, header.tag, true);
-  view.setUint32(20, header.seq, true);
-  view.setUint32(24, header.size, true);
-  view.setUint32(28, 0, true);
+  // Byte stores rather than a DataView: this runs for every frame, and a DataView is an allocation.
+  putUint32(target, offset, header.length);
+  target[offset + 4] = header.kind;
+  target[offset + 5] = header.flags;
+  target[offset + 6] = 0;
+  target[offset + 7] = 0;
+  putUint32(target, offset + 8, header.context);
+  putUint32(target, offset + 12, header.source);
+  putUint32(target, offset + 16, header.tag);
+  putUint32(target, offset + 20, header.seq);
+  putUint32(target, offset + 24, header.size);
+  putUint32(target, offset + 28, 0);
 }
 
 /** Reads the header at `offset` (default 0) of `source`, which must hold {@linkcode HEADER_SIZE} bytes there. */
 export function readHeader(source: Uint8Array, offset = 0): FrameHeader {
-  const view = new DataView(source.buffer, source.byteOffset + offset, HEADER_SIZE);
   return {
-    length: view.getUint32(0, true),
-    kind: view.getUint8(4),
-    flags: view.getUint8(5),
-    context: view.getUint32(8, true),
-    source: view.getInt32(12, true),
-    tag: view.getInt32(16, true),
-    seq: view.getUint32(20, true),
-    size: view.getUint32(24, true),
+    length: getUint32(source, offset),
+    kind: source[offset + 4],
+    flags: source[offset + 5],
+    context: getUint32(source, offset + 8),
+    source: getUint32(source, offset + 12) | 0,
+    tag: getUint32(source, offset + 16) | 0,
+    seq: getUint32(source, offset + 20),
+    size: getUint32(source, offset + 24),
   };
+}
+
+/** Stores the low 32 bits of `value` little-endian (a signed value as its two's complement). */
+function putUint32(target: Uint8Array, at: number, value: number): void {
+  target[at] = value;
+  target[at + 1] = value >>> 8;
+  target[at + 2] = value >>> 16;
+  target[at + 3] = value >>> 24;
+}
+
+function getUint32(source: Uint8Array, at: number): number {
+  return (source[at] | (source[at + 1] << 8) | (source[at + 2] << 16) | (source[at + 3] << 24)) >>> 0;
 }
 
 /** Is `kind` a frame kind this version understands? */
