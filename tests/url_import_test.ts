@@ -12,7 +12,6 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import process from "node:process";
 import { runProcess } from "./_helpers/process.ts";
 import { linesByRank, REPO } from "./_helpers/run_ranks.ts";
 
