@@ -42,7 +42,11 @@ export const EnvName = {
   RENDEZVOUS_HOST: "MPIRUN_DENO_RENDEZVOUS_HOST",
   /** Microseconds a waiting rank keeps polling before it sleeps in the event loop. */
   POLL_US: "MPIRUN_DENO_POLL_US",
-  /** Which sockets a rank uses: `native` (the runtime's own, the default) or `node` (`node:net`). */
+  /**
+   * Which sockets a rank uses: `auto` (the default: the runtime's own for TCP, the C library's through FFI for
+   * Unix sockets between ranks of one host, where it can be bound), `native` (the runtime's own for both) or
+   * `node` (`node:net`).
+   */
   SOCKETS: "MPIRUN_DENO_SOCKETS",
   /** `tcp` makes ranks on one host talk over TCP instead of Unix domain sockets (the default, `auto`). */
   TRANSPORT: "MPIRUN_DENO_TRANSPORT",

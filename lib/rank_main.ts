@@ -34,7 +34,12 @@ function firstLine(error: unknown): string {
   return String(error).split("\n")[0];
 }
 
+let failed = false;
+
 function fail(kind: string, error: unknown): void {
+  // The first failure ends the job; later ones (often the same cause, or a broken stderr) add nothing.
+  if (failed) return;
+  failed = true;
   const detail = error instanceof Error && error.stack ? error.stack : String(error);
   try {
     process.stderr.write(`${detail}\n`);
@@ -58,6 +63,10 @@ export async function runRank(loadModule: () => Promise<object> = importModule):
   const script = readEnv(EnvName.SCRIPT);
   if (!script) throw new Error(`${EnvName.SCRIPT} is not set: rank_main.ts is started by mpirun-deno`);
   synchronousOutput();
+  // A broken stdout or stderr means the launcher that read them is gone: nobody is left to serve.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on?.("error", () => process.exit(UNCAUGHT_EXIT_CODE));
+  }
   process.on("uncaughtException", (error) => fail("uncaught exception", error));
   process.on("unhandledRejection", (error) => fail("unhandled promise rejection", error));
   await aliasModule("mpirun-deno", loadModule, { remote: REMOTE_MODULE, isCopy: isModuleCopy });

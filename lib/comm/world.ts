@@ -16,6 +16,8 @@ import { setErrorPrefix } from "../errors.ts";
 import { Engine } from "../p2p/engine.ts";
 import { hostname } from "../runtime/detect.ts";
 import { defaultPollMicros, Progress } from "../runtime/progress.ts";
+import { unixReactor } from "../runtime/sockets.ts";
+import { cpuCount } from "../runtime/detect.ts";
 import { EnvName, readIntEnv } from "../env.ts";
 import type { Connection } from "../transport/connection.ts";
 import { Mesh } from "../transport/mesh.ts";
@@ -68,6 +70,7 @@ export function abortJob(rank: number, code: number, reason: string): Promise<ne
     if (!control || control.closed) {
       try {
         process.stderr.write(`mpirun-deno: rank ${rank}: ${reason}\n`, exit);
+        setTimeout(exit, ABORT_WAIT_MS); // a broken pipe may never call back
       } catch {
         exit(); // stderr is a broken pipe: nobody is left to read the reason.
       }
@@ -144,7 +147,9 @@ async function createWorld(): Promise<World> {
   };
   const members = Array.from({ length: size }, (_, i) => i);
   const { localRank, localSize } = localPlacement(rendezvous.peers, rank);
-  progress.pollMicros = readIntEnv(EnvName.POLL_US, 0, 10_000_000) ?? defaultPollMicros(localSize);
+  if (unixReactor) progress.attach(unixReactor, localSize > cpuCount());
+  progress.pollMicros = readIntEnv(EnvName.POLL_US, 0, 10_000_000) ??
+    defaultPollMicros(localSize, unixReactor !== undefined);
   // What a rank sees in its environment, where no launcher set it (direct `srun`, one `srun` step, singleton).
   for (
     const [name, value] of [

@@ -2,8 +2,12 @@
  * How a rank waits for messages. The event loop sleeps in the kernel until a socket is readable, which costs
  * tens of microseconds per wake-up; keeping the loop turning (`setImmediate`) for a short budget after a wait
  * starts polls the sockets instead, as Open MPI does, and cuts small-message latency several times. Past the
- * budget the rank sleeps, so a long wait never burns a core; with more ranks than cores on a host the budget
- * should be 0 (polling would steal the core the sender needs).
+ * budget the rank sleeps, so a long wait never burns a core.
+ *
+ * With a {@linkcode Poller} attached (the Unix sockets that `ffi_net.ts` drives through the C library), the
+ * wait pumps the poller itself: in a loop for up to the budget (with `sched_yield` between passes when the
+ * host has more ranks than cores, so that the rank being waited for gets the core), then asleep in `poll(2)`
+ * in short slices, turning the event loop between them, until nothing waits and nothing is left to write.
  *
  * @module
  */
@@ -14,23 +18,47 @@ import { cpuCount, runtimeName } from "./detect.ts";
 import { KeepAlive } from "./keepalive.ts";
 
 /**
- * Microseconds a wait polls on this runtime when each rank of the host has a core of its own.
+ * Microseconds a wait polls on this runtime when each rank of the host has a core of its own, with the
+ * runtime's own sockets.
  *
- * Measured with native sockets on a 2-core host (2 ranks, one-way ping-pong over a Unix socket): on Bun,
- * polling cuts an 8-byte message from about 17 µs to 8 µs (a bare Bun ping-pong: 29 µs sleeping, 4.5 µs
- * spinning), and 1 ms of polling keeps most of that gain for the waits of a ping-pong or a collective while
- * a rank that waits longer goes to sleep after burning at most 1 ms. On Deno, `setImmediate` polling made the
- * same ping-pong 2x slower (25 µs to 50 µs), so Deno sleeps at once.
+ * Measured on a 2-core host (2 ranks, one-way ping-pong over a Unix socket): on Bun, polling cuts an 8-byte
+ * message from about 17 µs to 8 µs (a bare Bun ping-pong: 29 µs sleeping, 4.5 µs spinning), and 1 ms of
+ * polling keeps most of that gain for the waits of a ping-pong or a collective while a rank that waits longer
+ * goes to sleep after burning at most 1 ms. On Deno, `setImmediate` polling made the same ping-pong 2x slower
+ * (25 µs to 50 µs), so Deno sleeps at once.
  */
 export const POLL_MICROS: Readonly<Record<string, number>> = { bun: 1000, deno: 0, node: 0 };
 
+/** Microseconds a wait pumps a {@linkcode Poller} before it sleeps (on a 2-core host: 2-3 µs one way). */
+export const POLLER_POLL_MICROS = 1000;
+
+/** Longest stretch of one synchronous polling loop before the event loop gets a turn. */
+const SPIN_SLICE_MS = 0.05;
+/** Longest sleep in the poller before the event loop gets a turn (timers, the runtime's own sockets). */
+const SLEEP_SLICE_MS = 1;
+
 /**
- * The polling budget of a rank that shares its host with `localSize` ranks (itself included): the runtime's
- * {@linkcode POLL_MICROS}, or 0 when the ranks outnumber the cores (a polling rank would take the core the
- * rank it waits for needs).
+ * The polling budget of a rank that shares its host with `localSize` ranks (itself included). With a poller:
+ * {@linkcode POLLER_POLL_MICROS}. Without: the runtime's {@linkcode POLL_MICROS}, or 0 when the ranks
+ * outnumber the cores (a polling rank would take the core the rank it waits for needs).
  */
-export function defaultPollMicros(localSize: number): number {
+export function defaultPollMicros(localSize: number, withPoller = false): number {
+  if (withPoller) return POLLER_POLL_MICROS;
   return localSize > cpuCount() ? 0 : POLL_MICROS[runtimeName] ?? 0;
+}
+
+/** Sockets that a waiting rank moves itself (see `FfiReactor`). */
+export interface Poller {
+  /** One pass without blocking; true if anything was delivered. */
+  pump(): boolean;
+  /** Sleeps in the kernel up to `timeoutMs` until a socket is ready, then pumps; true if anything was delivered. */
+  sleep(timeoutMs: number): boolean;
+  /** Gives the processor to another process. */
+  yieldProcessor(): void;
+  /** Sockets with bytes only pumping will write: they keep the rank pumping even when nothing waits. */
+  readonly backlog: number;
+  /** Set by {@linkcode Progress.attach}: called when a socket starts holding bytes back. */
+  onBacklog: () => void;
 }
 
 /**
@@ -51,6 +79,8 @@ export class Progress {
   #pollMs: number;
   #deadline = 0;
   #polling = false;
+  #poller: Poller | undefined;
+  #yieldProcessor = false;
   #tick = () => this.#poll();
 
   constructor(pollMicros = 0) {
@@ -72,15 +102,22 @@ export class Progress {
     return this.#keepAlive.pending;
   }
 
+  /**
+   * Makes every wait pump `poller`; `yieldProcessor`: give the processor away between polling passes (the
+   * host has more ranks than cores).
+   */
+  attach(poller: Poller, yieldProcessor: boolean): void {
+    this.#poller = poller;
+    this.#yieldProcessor = yieldProcessor;
+    poller.onBacklog = () => this.#start();
+  }
+
   /** Adds `delta` (+1 when an operation starts waiting, -1 when it ends). */
   adjust(delta: number): void {
     this.#keepAlive.adjust(delta);
-    if (delta > 0 && this.#pollMs > 0) {
-      this.#deadline = performance.now() + this.#pollMs;
-      if (!this.#polling) {
-        this.#polling = true;
-        setImmediate(this.#tick);
-      }
+    if (delta > 0) {
+      if (this.#pollMs > 0) this.#deadline = performance.now() + this.#pollMs;
+      if (this.#pollMs > 0 || this.#poller) this.#start();
     }
   }
 
@@ -89,11 +126,36 @@ export class Progress {
     this.#keepAlive.dispose();
   }
 
+  #start(): void {
+    if (this.#polling) return;
+    this.#polling = true;
+    setImmediate(this.#tick);
+  }
+
   #poll(): void {
-    if (this.#keepAlive.pending > 0 && performance.now() < this.#deadline) {
-      setImmediate(this.#tick);
+    const poller = this.#poller;
+    if (!poller) {
+      if (this.#keepAlive.pending > 0 && performance.now() < this.#deadline) {
+        setImmediate(this.#tick);
+        return;
+      }
+      this.#polling = false;
       return;
     }
-    this.#polling = false;
+    if (this.#keepAlive.pending === 0 && poller.backlog === 0) {
+      this.#polling = false;
+      return;
+    }
+    const now = performance.now();
+    if (now < this.#deadline) {
+      const until = Math.min(now + SPIN_SLICE_MS, this.#deadline);
+      while (!poller.pump()) {
+        if (this.#yieldProcessor) poller.yieldProcessor();
+        if (performance.now() >= until) break;
+      }
+    } else {
+      poller.sleep(SLEEP_SLICE_MS);
+    }
+    setImmediate(this.#tick);
   }
 }

@@ -10,6 +10,8 @@ import { EnvName, readEnv } from "../env.ts";
 import * as bunNet from "./bun_net.ts";
 import { runtimeName } from "./detect.ts";
 import * as denoNet from "./deno_net.ts";
+import { FfiReactor } from "./ffi_net.ts";
+import { loadLibc } from "./libc.ts";
 import * as nodeNet from "./net.ts";
 import type { ListenerHandle, SocketHandle } from "./runtime.ts";
 
@@ -21,21 +23,33 @@ export interface SocketImplementation {
   connectUnix(path: string): Promise<SocketHandle>;
 }
 
+const wanted = readEnv(EnvName.SOCKETS) ?? "auto";
+if (wanted !== "auto" && wanted !== "native" && wanted !== "node") {
+  throw new Error(
+    `environment variable ${EnvName.SOCKETS}=${JSON.stringify(wanted)} is not "auto", "native" or "node"`,
+  );
+}
+
 function choose(): { name: string; implementation: SocketImplementation } {
-  const wanted = readEnv(EnvName.SOCKETS) ?? "native";
-  if (wanted !== "native" && wanted !== "node") {
-    throw new Error(
-      `environment variable ${EnvName.SOCKETS}=${JSON.stringify(wanted)} is not "native" or "node"`,
-    );
-  }
-  if (wanted === "native" && runtimeName === "bun") return { name: "bun", implementation: bunNet };
-  if (wanted === "native" && runtimeName === "deno") return { name: "deno", implementation: denoNet };
+  if (wanted !== "node" && runtimeName === "bun") return { name: "bun", implementation: bunNet };
+  if (wanted !== "node" && runtimeName === "deno") return { name: "deno", implementation: denoNet };
   return { name: "node:net", implementation: nodeNet };
 }
 
 const chosen = choose();
 
-/** Which implementation this process uses: "bun", "deno" or "node:net". */
+/**
+ * The reactor of this process's Unix domain sockets when they go through the C library (the default, `auto`,
+ * wherever it can be bound: see `libc.ts`); `undefined` when they are the runtime's own. A waiting rank must
+ * pump it (see `Progress.attach`).
+ */
+export const unixReactor: FfiReactor | undefined = (() => {
+  if (wanted !== "auto") return undefined;
+  const libc = loadLibc();
+  return libc ? new FfiReactor(libc) : undefined;
+})();
+
+/** Which implementation this process uses for TCP: "bun", "deno" or "node:net". */
 export const socketsName: string = chosen.name;
 
 /**
@@ -54,6 +68,18 @@ export const listen: SocketImplementation["listen"] = chosen.implementation.list
 /** Connects to TCP `host:port`; rejects with the runtime's error when nobody listens there. */
 export const connect: SocketImplementation["connect"] = chosen.implementation.connect;
 /** Listens on the Unix domain socket `path` (the file must not exist). */
-export const listenUnix: SocketImplementation["listenUnix"] = chosen.implementation.listenUnix;
+export const listenUnix: SocketImplementation["listenUnix"] = unixReactor
+  ? (path, onConnection) => settle(() => unixReactor.listenUnix(path, onConnection))
+  : chosen.implementation.listenUnix;
 /** Connects to the Unix domain socket `path`. */
-export const connectUnix: SocketImplementation["connectUnix"] = chosen.implementation.connectUnix;
+export const connectUnix: SocketImplementation["connectUnix"] = unixReactor
+  ? (path) => unixReactor.connectUnix(path)
+  : chosen.implementation.connectUnix;
+
+function settle<T>(make: () => T): Promise<T> {
+  try {
+    return Promise.resolve(make());
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}

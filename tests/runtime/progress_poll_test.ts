@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { cpuCount, runtimeName } from "../../lib/runtime/detect.ts";
-import { defaultPollMicros, POLL_MICROS } from "../../lib/runtime/progress.ts";
+import { defaultPollMicros, POLL_MICROS, POLLER_POLL_MICROS } from "../../lib/runtime/progress.ts";
 
 test("a rank with a core of its own polls for its runtime's budget", () => {
   assert.equal(defaultPollMicros(1), POLL_MICROS[runtimeName]);
@@ -13,4 +13,10 @@ test("ranks that outnumber the cores of their host never poll", () => {
 
 test("polling is bounded: no runtime polls longer than a few milliseconds", () => {
   for (const micros of Object.values(POLL_MICROS)) assert.ok(micros <= 5000, `${micros} µs`);
+});
+
+test("with a poller (the C library's Unix sockets) a rank polls, bounded, even when ranks outnumber cores", () => {
+  assert.equal(defaultPollMicros(1, true), POLLER_POLL_MICROS);
+  assert.equal(defaultPollMicros(cpuCount() + 1, true), POLLER_POLL_MICROS);
+  assert.ok(POLLER_POLL_MICROS > 0 && POLLER_POLL_MICROS <= 5000, `${POLLER_POLL_MICROS} µs`);
 });

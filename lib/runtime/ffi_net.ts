@@ -1,0 +1,461 @@
+/**
+ * Unix domain sockets driven from JavaScript through the C library ({@linkcode loadLibc}), behind
+ * {@linkcode SocketHandle}: the rank-to-rank connections of ranks that share a host. The event loop never sees
+ * these sockets; {@linkcode FfiReactor} moves their bytes when it is pumped:
+ *
+ * - while a rank waits, {@linkcode Progress} pumps it in a loop for a bounded time (polling, as Open MPI does,
+ *   with `sched_yield` between passes when the host has more ranks than cores), then lets it sleep in
+ *   `poll(2)` in short slices, turning the event loop between them;
+ * - while nothing waits, a timer pumps it every {@linkcode IDLE_PUMP_MS}, so that connections are accepted
+ *   and bytes are read even between MPI calls.
+ *
+ * Writes go to the kernel at once when it takes them (no copy, no callback later); what it does not take is
+ * kept as a view of the caller's bytes and written by later pumps, in order. Reads land in a slab that only
+ * moves forward (a chunk handed to the reader is never written again), or straight in the reader's buffer
+ * (`readInto`), so a large payload is copied by the kernel only. Closing is immediate: bytes the kernel took
+ * are delivered to the peer even after this process exits.
+ *
+ * @module
+ */
+
+import { setInterval } from "node:timers";
+import {
+  AF_UNIX,
+  EAGAIN,
+  EINTR,
+  type Libc,
+  MAX_IO,
+  MSG_DONTWAIT,
+  MSG_NOSIGNAL,
+  POLLIN,
+  POLLOUT,
+  SHUT_WR,
+  SOCK_CLOEXEC,
+  SOCK_NONBLOCK,
+  SOCK_STREAM,
+  unixAddress,
+} from "./libc.ts";
+import type { ListenerHandle, SocketHandle } from "./runtime.ts";
+
+/** Bytes of each read slab; a read never asks for less than `MIN_READ`. */
+const SLAB = 256 * 1024;
+const MIN_READ = 16 * 1024;
+/** A read goes straight into the reader's buffer when at least this much of it is left. */
+const MIN_DIRECT = 16 * 1024;
+/** Queued bytes above which `write` reports backpressure. */
+const HIGH_WATER = 1 << 20;
+/** Bytes one socket may read in one pump before the others get their turn. */
+const READ_BUDGET = 4 << 20;
+/** How often the sockets are pumped while no operation waits. */
+export const IDLE_PUMP_MS = 10;
+
+type Done = (error?: Error | null) => void;
+
+interface PendingWrite {
+  bytes: Uint8Array;
+  done: Done | undefined;
+}
+
+/** Something the reactor pumps: a connected socket or a listener. */
+interface Pumped {
+  readonly fd: number;
+  /** Moves what can be moved without blocking; true if anything was delivered. */
+  pump(): boolean;
+  /** The `poll(2)` events it waits for. */
+  events(): number;
+}
+
+/**
+ * Every FFI socket of this process and the loop that moves their bytes.
+ *
+ * @example
+ * ```ts ignore
+ * const reactor = new FfiReactor(libc);
+ * const listener = reactor.listenUnix("\0example", (socket) => socket.onData(console.log));
+ * const socket = await reactor.connectUnix("\0example");
+ * socket.write(new TextEncoder().encode("hi"));
+ * while (!reactor.pump()) reactor.sleep(1);
+ * ```
+ */
+export class FfiReactor {
+  readonly libc: Libc;
+  #members: Pumped[] = [];
+  #pollfds = new Uint8Array(0);
+  #pollfdsOf: Pumped[] | undefined;
+  #idle: ReturnType<typeof setInterval> | undefined;
+  /** Called when a socket has bytes queued that only pumping will write (so waiting must go on). */
+  onBacklog: () => void = () => {};
+
+  constructor(libc: Libc) {
+    this.libc = libc;
+  }
+
+  /** Sockets with bytes the kernel has not taken yet. */
+  get backlog(): number {
+    let count = 0;
+    for (const member of this.#members) if (member instanceof FfiSocket && member.queued > 0) count++;
+    return count;
+  }
+
+  /** One pass over every socket without blocking: accepts, writes, reads. True if anything was delivered. */
+  pump(): boolean {
+    return this.#poll(0);
+  }
+
+  /** Sleeps in `poll(2)` for up to `timeoutMs` until a socket is ready, then pumps. */
+  sleep(timeoutMs: number): boolean {
+    return this.#poll(timeoutMs);
+  }
+
+  /**
+   * One `poll(2)` over every member (a single system call however many sockets there are), then a pump of
+   * the ready ones. Members added or removed meanwhile replace the array, so this pass keeps its own.
+   */
+  #poll(timeoutMs: number): boolean {
+    const members = this.#members;
+    const count = members.length;
+    if (count === 0) return false;
+    if (this.#pollfds.length !== count * 8 || this.#pollfdsOf !== members) {
+      this.#pollfds = new Uint8Array(count * 8);
+      this.#pollfdsOf = members;
+      for (let i = 0; i < count; i++) putInt32(this.#pollfds, i * 8, members[i].fd);
+    }
+    const fds = this.#pollfds;
+    for (let i = 0; i < count; i++) {
+      fds[i * 8 + 4] = members[i].events();
+      fds[i * 8 + 6] = 0;
+      fds[i * 8 + 7] = 0;
+    }
+    if (this.libc.poll(fds, count, timeoutMs) <= 0) return false;
+    let delivered = false;
+    for (let i = 0; i < count; i++) {
+      if ((fds[i * 8 + 6] | fds[i * 8 + 7]) !== 0 && members[i].pump()) delivered = true;
+    }
+    return delivered;
+  }
+
+  /** Gives the processor to another process (when ranks outnumber cores). */
+  yieldProcessor(): void {
+    this.libc.sched_yield();
+  }
+
+  /** Listens on the Unix domain socket `path` ("\0name": a Linux abstract socket). */
+  listenUnix(path: string, onConnection: (socket: SocketHandle) => void): ListenerHandle {
+    const { libc } = this;
+    const fd = libc.socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) throw errnoError(libc, `socket() for ${showPath(path)}`);
+    const { address, length } = unixAddress(path);
+    if (libc.bind(fd, address, length) < 0 || libc.listen(fd, 511) < 0) {
+      const error = errnoError(libc, `listen on ${showPath(path)}`);
+      libc.close(fd);
+      throw error;
+    }
+    const listener = new FfiListener(this, fd, path, onConnection);
+    this.add(listener);
+    return { host: path, port: 0, close: () => listener.close(), unref: () => {} };
+  }
+
+  /** Connects to the Unix domain socket `path`; rejects when nobody listens there (or its queue is full). */
+  connectUnix(path: string): Promise<SocketHandle> {
+    const { libc } = this;
+    try {
+      const fd = libc.socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+      if (fd < 0) throw errnoError(libc, `socket() for ${showPath(path)}`);
+      const { address, length } = unixAddress(path);
+      // A Unix socket connects at once or not at all (EAGAIN: the listener's queue is full).
+      if (libc.connect(fd, address, length) < 0) {
+        const error = errnoError(libc, `connect to ${showPath(path)}`);
+        libc.close(fd);
+        throw error;
+      }
+      return Promise.resolve(this.adopt(fd, path));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** @internal Wraps a connected descriptor. */
+  adopt(fd: number, path: string): FfiSocket {
+    const socket = new FfiSocket(this, fd, path);
+    this.add(socket);
+    return socket;
+  }
+
+  /** @internal */
+  add(member: Pumped): void {
+    this.#members = [...this.#members, member];
+    this.#idle ??= startIdlePump(this);
+  }
+
+  /** @internal */
+  remove(member: Pumped): void {
+    this.#members = this.#members.filter((other) => other !== member);
+    if (this.#members.length === 0 && this.#idle) {
+      clearInterval(this.#idle);
+      this.#idle = undefined;
+    }
+  }
+}
+
+function startIdlePump(reactor: FfiReactor): ReturnType<typeof setInterval> {
+  const timer = setInterval(() => reactor.pump(), IDLE_PUMP_MS);
+  timer.unref();
+  return timer;
+}
+
+class FfiListener implements Pumped {
+  readonly fd: number;
+  #reactor: FfiReactor;
+  #path: string;
+  #onConnection: (socket: SocketHandle) => void;
+  #closed = false;
+
+  constructor(reactor: FfiReactor, fd: number, path: string, onConnection: (socket: SocketHandle) => void) {
+    this.#reactor = reactor;
+    this.fd = fd;
+    this.#path = path;
+    this.#onConnection = onConnection;
+  }
+
+  events(): number {
+    return POLLIN;
+  }
+
+  pump(): boolean {
+    let accepted = false;
+    while (!this.#closed) {
+      const fd = this.#reactor.libc.accept4(this.fd, SOCK_NONBLOCK | SOCK_CLOEXEC);
+      if (fd < 0) break; // EAGAIN: nobody else is waiting (other errors: the dialler gave up)
+      accepted = true;
+      this.#onConnection(this.#reactor.adopt(fd, this.#path));
+    }
+    return accepted;
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#reactor.libc.close(this.fd);
+    this.#reactor.remove(this);
+  }
+}
+
+/** One connected Unix domain socket. */
+export class FfiSocket implements SocketHandle, Pumped {
+  readonly fd: number;
+  readonly remoteAddress: string;
+  readonly localAddress = "127.0.0.1";
+  #reactor: FfiReactor;
+  #libc: Libc;
+  #queue: PendingWrite[] = [];
+  #queued = 0;
+  #ending = false;
+  #onData: ((chunk: Uint8Array) => void) | undefined;
+  #next: (() => Uint8Array | undefined) | undefined;
+  #early: Uint8Array[] = [];
+  #closeCallbacks: ((error?: Error) => void)[] = [];
+  #drainCallbacks: (() => void)[] = [];
+  #closed = false;
+  #error: Error | undefined;
+  #slab = new Uint8Array(0);
+  #offset = 0;
+
+  constructor(reactor: FfiReactor, fd: number, path: string) {
+    this.#reactor = reactor;
+    this.#libc = reactor.libc;
+    this.fd = fd;
+    this.remoteAddress = showPath(path);
+  }
+
+  /** Bytes written but not yet taken by the kernel. */
+  get queued(): number {
+    return this.#queued;
+  }
+
+  write(data: Uint8Array, done?: Done): boolean {
+    if (this.#closed || this.#ending) {
+      done?.(this.#error ?? new Error("socket is closed"));
+      return false;
+    }
+    if (this.#queue.length === 0) {
+      const written = this.#send(data);
+      if (written < 0) {
+        done?.(this.#error);
+        return false;
+      }
+      if (written === data.length) {
+        done?.();
+        return true;
+      }
+      data = data.subarray(written);
+    }
+    this.#queue.push({ bytes: data, done });
+    this.#queued += data.length;
+    this.#reactor.onBacklog();
+    return this.#queued < HIGH_WATER;
+  }
+
+  onData(callback: (chunk: Uint8Array) => void): void {
+    this.#onData = callback;
+    const early = this.#early;
+    this.#early = [];
+    for (const chunk of early) callback(chunk);
+  }
+
+  readInto(next: () => Uint8Array | undefined): void {
+    this.#next = next;
+  }
+
+  onClose(callback: (error?: Error) => void): void {
+    if (this.#closed) queueMicrotask(() => callback(this.#error));
+    else this.#closeCallbacks.push(callback);
+  }
+
+  onDrain(callback: () => void): void {
+    this.#drainCallbacks.push(callback);
+  }
+
+  end(): void {
+    if (this.#closed || this.#ending) return;
+    this.#ending = true;
+    if (this.#queue.length === 0) this.#finishEnd();
+  }
+
+  destroy(): void {
+    this.#close(undefined);
+  }
+
+  unref(): void {
+    // The event loop does not see these sockets: nothing to release.
+  }
+
+  ref(): void {
+    // Pending operations keep the process alive (see Progress), not sockets.
+  }
+
+  events(): number {
+    return this.#queue.length > 0 ? POLLIN | POLLOUT : POLLIN;
+  }
+
+  pump(): boolean {
+    if (this.#closed) return false;
+    if (this.#queue.length > 0) this.#flush();
+    return this.#read();
+  }
+
+  /** Sends what the kernel takes now: the count, or -1 after closing the socket on an error. */
+  #send(bytes: Uint8Array): number {
+    const libc = this.#libc;
+    let offset = 0;
+    while (offset < bytes.length) {
+      const view = offset === 0 ? bytes : bytes.subarray(offset);
+      const count = libc.send(this.fd, view, Math.min(view.length, MAX_IO), MSG_DONTWAIT | MSG_NOSIGNAL);
+      if (count > 0) {
+        offset += count;
+        continue;
+      }
+      const errno = libc.errno();
+      if (count < 0 && errno === EINTR) continue;
+      if (count < 0 && errno === EAGAIN) break;
+      this.#close(errnoError(libc, `send to ${this.remoteAddress}`, errno));
+      return -1;
+    }
+    return offset;
+  }
+
+  #flush(): void {
+    const queue = this.#queue;
+    while (queue.length > 0) {
+      const head = queue[0];
+      const written = this.#send(head.bytes);
+      if (written < 0) return;
+      this.#queued -= written;
+      if (written < head.bytes.length) {
+        head.bytes = head.bytes.subarray(written);
+        return;
+      }
+      queue.shift();
+      head.done?.();
+    }
+    for (const callback of this.#drainCallbacks) callback();
+    if (this.#ending) this.#finishEnd();
+  }
+
+  #read(): boolean {
+    const libc = this.#libc;
+    let delivered = false;
+    let budget = READ_BUDGET;
+    while (!this.#closed && budget > 0) {
+      const direct = this.#next?.();
+      let target: Uint8Array;
+      let fromSlab = false;
+      if (direct !== undefined && direct.length >= MIN_DIRECT) {
+        target = direct;
+      } else {
+        if (this.#slab.length - this.#offset < MIN_READ) {
+          this.#slab = new Uint8Array(SLAB);
+          this.#offset = 0;
+        }
+        target = this.#offset === 0 ? this.#slab : this.#slab.subarray(this.#offset);
+        fromSlab = true;
+      }
+      const count = libc.recv(this.fd, target, Math.min(target.length, MAX_IO), MSG_DONTWAIT);
+      if (count === 0) {
+        this.#close(undefined);
+        return true;
+      }
+      if (count < 0) {
+        const errno = libc.errno();
+        if (errno === EINTR) continue;
+        if (errno !== EAGAIN) {
+          this.#close(errnoError(libc, `recv from ${this.remoteAddress}`, errno));
+          return true;
+        }
+        return delivered;
+      }
+      const chunk = target.subarray(0, count);
+      if (fromSlab) this.#offset += count;
+      budget -= count;
+      delivered = true;
+      if (this.#onData) this.#onData(chunk);
+      else this.#early.push(chunk);
+      if (count < target.length) return true; // the kernel had no more: spare a recv that says so
+    }
+    return delivered;
+  }
+
+  #finishEnd(): void {
+    this.#libc.shutdown(this.fd, SHUT_WR);
+    this.#close(undefined);
+  }
+
+  #close(error: Error | undefined): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#error ??= error;
+    this.#libc.close(this.fd);
+    this.#reactor.remove(this);
+    for (const write of this.#queue.splice(0)) {
+      write.done?.(this.#error ?? new Error("socket closed before the write"));
+    }
+    this.#queued = 0;
+    for (const callback of this.#closeCallbacks.splice(0)) callback(this.#error);
+  }
+}
+
+function putInt32(target: Uint8Array, at: number, value: number): void {
+  target[at] = value;
+  target[at + 1] = value >>> 8;
+  target[at + 2] = value >>> 16;
+  target[at + 3] = value >>> 24;
+}
+
+function showPath(path: string): string {
+  return path.replace(/^\0/, "@"); // "@name": a Linux abstract socket
+}
+
+function errnoError(libc: Libc, what: string, errno = libc.errno()): Error {
+  const error = new Error(`${what} failed (errno ${errno}${errno === 111 ? ", connection refused" : ""})`);
+  (error as { code?: string }).code = errno === 111 ? "ECONNREFUSED" : `ERRNO${errno}`;
+  return error;
+}

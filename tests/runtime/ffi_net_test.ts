@@ -1,0 +1,179 @@
+/**
+ * Unix domain sockets through the C library (`lib/runtime/ffi_net.ts`), on real sockets in this process:
+ * order and integrity of large writes the kernel takes in parts, write callbacks, reads straight into a given
+ * buffer, graceful end, refused connections, and the reactor's single `poll(2)` sleep. The tests pump the
+ * reactor themselves, as a waiting rank does.
+ */
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import process from "node:process";
+import { setImmediate } from "node:timers";
+import { FfiReactor } from "../../lib/runtime/ffi_net.ts";
+import { loadLibc } from "../../lib/runtime/libc.ts";
+import type { SocketHandle } from "../../lib/runtime/runtime.ts";
+import { unixReactor } from "../../lib/runtime/sockets.ts";
+
+const libc = loadLibc();
+const skip = process.platform !== "linux" ? "the C library is bound on Linux only" : false;
+
+test("the C library binds on Linux, and rank-to-rank Unix sockets use it by default", { skip }, () => {
+  assert.ok(libc, "loadLibc() returned undefined");
+  assert.ok(unixReactor instanceof FfiReactor, "sockets.ts did not choose the FFI reactor");
+});
+
+/** Pumps `reactor` (as a waiting rank does) until `done()` holds; fails after 10 s. */
+async function pumpUntil(reactor: FfiReactor, done: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!done()) {
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    reactor.pump();
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+async function pair(
+  reactor: FfiReactor,
+): Promise<{ client: SocketHandle; server: SocketHandle; close(): void }> {
+  let server: SocketHandle | undefined;
+  const path = `\0mpirun-deno-ffi-test-${process.pid}-${Math.random().toString(16).slice(2)}`;
+  const listener = reactor.listenUnix(path, (socket) => server = socket);
+  const client = await reactor.connectUnix(path);
+  await pumpUntil(reactor, () => server !== undefined, "the accept");
+  return {
+    client,
+    server: server!,
+    close() {
+      client.destroy();
+      server!.destroy();
+      listener.close();
+    },
+  };
+}
+
+function collect(socket: SocketHandle): { received: () => number; bytes: () => Uint8Array } {
+  const chunks: Uint8Array[] = [];
+  let received = 0;
+  socket.onData((chunk) => {
+    chunks.push(chunk); // no copy: a chunk must stay valid after the callback
+    received += chunk.length;
+  });
+  return {
+    received: () => received,
+    bytes: () => {
+      const all = new Uint8Array(received);
+      let offset = 0;
+      for (const chunk of chunks) {
+        all.set(chunk, offset);
+        offset += chunk.length;
+      }
+      return all;
+    },
+  };
+}
+
+test("ffi unix: writes the kernel takes in parts arrive whole and in order, each callback once", {
+  skip,
+}, async () => {
+  const reactor = new FfiReactor(libc!);
+  const { client, server, close } = await pair(reactor);
+  const sink = collect(server);
+  const big = new Uint8Array(16 << 20);
+  for (let i = 0; i < big.length; i += 4093) big[i] = (i * 7) & 0xff;
+  const done: string[] = [];
+  const small = new Uint8Array([1, 2, 3]);
+  assert.equal(client.write(small, () => done.push("small")), true);
+  assert.deepEqual(done, ["small"], "a write the kernel takes at once is done at once");
+  assert.equal(
+    client.write(big, () => done.push("big")),
+    false,
+    "16 MiB cannot fit the socket: backpressure",
+  );
+  client.write(small, () => done.push("small again"));
+  assert.ok(reactor.backlog > 0);
+  await pumpUntil(reactor, () => sink.received() === big.length + 6 && done.length === 3, "every byte");
+  assert.deepEqual(done, ["small", "big", "small again"]);
+  assert.equal(reactor.backlog, 0);
+  const bytes = sink.bytes();
+  assert.deepEqual(bytes.subarray(0, 3), small);
+  assert.ok(bytes.subarray(3, 3 + big.length).every((byte, i) => byte === big[i]), "the big write is intact");
+  assert.deepEqual(bytes.subarray(3 + big.length), small);
+  close();
+});
+
+test("ffi unix: a reader's buffer (readInto) receives the bytes in place", { skip }, async () => {
+  const reactor = new FfiReactor(libc!);
+  const { client, server, close } = await pair(reactor);
+  const target = new Uint8Array(1 << 20);
+  let landed = 0;
+  server.readInto!(() => landed < target.length ? target.subarray(landed) : undefined);
+  let inPlace = true;
+  server.onData((chunk) => {
+    if (chunk.buffer !== target.buffer || chunk.byteOffset !== landed) inPlace = false;
+    landed += chunk.length;
+  });
+  const payload = new Uint8Array(target.length).map((_, i) => i % 251);
+  client.write(payload);
+  await pumpUntil(reactor, () => landed === payload.length, "the payload");
+  assert.ok(inPlace, "a chunk landed outside the reader's buffer");
+  assert.deepEqual(target, payload);
+  close();
+});
+
+test("ffi unix: end() writes what is queued first, then both sides report the close", { skip }, async () => {
+  const reactor = new FfiReactor(libc!);
+  const { client, server, close } = await pair(reactor);
+  const sink = collect(server);
+  let serverClosed: Error | undefined | null = null;
+  let clientClosed: Error | undefined | null = null;
+  server.onClose((error) => serverClosed = error);
+  client.onClose((error) => clientClosed = error);
+  client.write(new Uint8Array(4 << 20).fill(7));
+  client.end();
+  assert.equal(clientClosed, null, "the client closed before its queued bytes were written");
+  await pumpUntil(reactor, () => serverClosed !== null && clientClosed !== null, "both closes");
+  assert.equal(sink.received(), 4 << 20);
+  assert.equal(serverClosed, undefined, "a graceful end is no error");
+  assert.equal(clientClosed, undefined);
+  let late: Error | null | undefined = null;
+  assert.equal(client.write(new Uint8Array(1), (error) => late = error), false);
+  assert.match(String(late), /closed/);
+  close();
+});
+
+test("ffi unix: bytes that arrive before the reader is set are kept for it", { skip }, async () => {
+  const reactor = new FfiReactor(libc!);
+  const { client, server, close } = await pair(reactor);
+  server.write(new Uint8Array([9, 8, 7]));
+  for (let i = 0; i < 5; i++) reactor.pump();
+  const sink = collect(client);
+  await pumpUntil(reactor, () => sink.received() === 3, "the early bytes");
+  assert.deepEqual(sink.bytes(), new Uint8Array([9, 8, 7]));
+  close();
+});
+
+test("ffi unix: connecting where nobody listens rejects as refused", { skip }, async () => {
+  const reactor = new FfiReactor(libc!);
+  await assert.rejects(
+    reactor.connectUnix(`\0mpirun-deno-nobody-${process.pid}-${Math.random()}`),
+    (error: Error & { code?: string }) => error.code === "ECONNREFUSED" && /refused/.test(error.message),
+  );
+});
+
+test(
+  "ffi unix: sleep() blocks in poll(2) until bytes arrive, and no longer than asked",
+  { skip },
+  async () => {
+    const reactor = new FfiReactor(libc!);
+    const { client, server, close } = await pair(reactor);
+    const sink = collect(server);
+    const start = performance.now();
+    assert.equal(reactor.sleep(30), false, "nothing was sent, yet sleep() delivered");
+    const slept = performance.now() - start;
+    assert.ok(slept >= 25, `sleep(30) returned after ${slept.toFixed(1)} ms`);
+    client.write(new Uint8Array([4]));
+    assert.equal(reactor.sleep(1000), true);
+    assert.equal(sink.received(), 1);
+    close();
+  },
+);
