@@ -118,7 +118,8 @@ export class FfiReactor {
     if (this.#pollfds.length !== count * 8 || this.#pollfdsOf !== members) {
       this.#pollfds = new Uint8Array(count * 8);
       this.#pollfdsOf = members;
-      for (let i = 0; i < count; i++) putInt32(this.#pollfds, i * 8, members[i].fd);
+      const view = new DataView(this.#pollfds.buffer);
+      for (let i = 0; i < count; i++) view.setInt32(i * 8, members[i].fd, true);
     }
     const fds = this.#pollfds;
     for (let i = 0; i < count; i++) {
@@ -441,13 +442,6 @@ export class FfiSocket implements SocketHandle, Pumped {
     this.#queued = 0;
     for (const callback of this.#closeCallbacks.splice(0)) callback(this.#error);
   }
-}
-
-function putInt32(target: Uint8Array, at: number, value: number): void {
-  target[at] = value;
-  target[at + 1] = value >>> 8;
-  target[at + 2] = value >>> 16;
-  target[at + 3] = value >>> 24;
 }
 
 function showPath(path: string): string {

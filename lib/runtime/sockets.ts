@@ -69,17 +69,10 @@ export const listen: SocketImplementation["listen"] = chosen.implementation.list
 export const connect: SocketImplementation["connect"] = chosen.implementation.connect;
 /** Listens on the Unix domain socket `path` (the file must not exist). */
 export const listenUnix: SocketImplementation["listenUnix"] = unixReactor
-  ? (path, onConnection) => settle(() => unixReactor.listenUnix(path, onConnection))
+  ? (path, onConnection) => new Promise((resolve) => resolve(unixReactor.listenUnix(path, onConnection)))
   : chosen.implementation.listenUnix;
 /** Connects to the Unix domain socket `path`. */
 export const connectUnix: SocketImplementation["connectUnix"] = unixReactor
   ? (path) => unixReactor.connectUnix(path)
   : chosen.implementation.connectUnix;
 
-function settle<T>(make: () => T): Promise<T> {
-  try {
-    return Promise.resolve(make());
-  } catch (error) {
-    return Promise.reject(error);
-  }
-}
