@@ -44,8 +44,8 @@ export const EnvName = {
   POLL_US: "MPIRUN_DENO_POLL_US",
   /**
    * Which sockets a rank uses: `auto` (the default: the runtime's own for TCP, the C library's through FFI for
-   * Unix sockets between ranks of one host, where it can be bound), `native` (the runtime's own for both) or
-   * `node` (`node:net`).
+   * Unix sockets when the whole job runs on one host and the library can be bound), `native` (the runtime's
+   * own for both) or `node` (`node:net`).
    */
   SOCKETS: "MPIRUN_DENO_SOCKETS",
   /** `tcp` makes ranks on one host talk over TCP instead of Unix domain sockets (the default, `auto`). */
