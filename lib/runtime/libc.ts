@@ -70,20 +70,7 @@ function loadDeno(): Libc {
     __errno_location: { parameters: [], result: "pointer" },
   });
   const errnoView = new globals.Deno.UnsafePointerView(symbols.__errno_location());
-  return {
-    socket: symbols.socket,
-    bind: symbols.bind,
-    listen: symbols.listen,
-    accept4: (fd, flags) => symbols.accept4(fd, null, null, flags),
-    connect: symbols.connect,
-    send: symbols.send,
-    recv: symbols.recv,
-    shutdown: symbols.shutdown,
-    close: symbols.close,
-    poll: symbols.poll,
-    sched_yield: symbols.sched_yield,
-    errno: () => errnoView.getInt32(0),
-  };
+  return bind(symbols, () => errnoView.getInt32(0));
 }
 
 function loadBun(): Libc {
@@ -107,7 +94,12 @@ function loadBun(): Libc {
     __errno_location: { args: [], returns: ptr },
   });
   const errnoAt = symbols.__errno_location();
-  const read = ffi.read;
+  return bind(symbols, () => ffi.read.i32(errnoAt, 0));
+}
+
+/** The {@linkcode Libc} of a runtime's loaded symbols (the same names on both) and its way to read errno. */
+// deno-lint-ignore no-explicit-any
+function bind(symbols: any, errno: () => number): Libc {
   return {
     socket: symbols.socket,
     bind: symbols.bind,
@@ -120,7 +112,7 @@ function loadBun(): Libc {
     close: symbols.close,
     poll: symbols.poll,
     sched_yield: symbols.sched_yield,
-    errno: () => read.i32(errnoAt, 0),
+    errno,
   };
 }
 
