@@ -10,87 +10,31 @@
  */
 
 import type { ListenerHandle, SocketHandle } from "./runtime.ts";
+import { showUnixPath, SocketBase } from "./socket_base.ts";
 
 // deno-lint-ignore no-explicit-any
 type BunSocket = any;
 // deno-lint-ignore no-explicit-any
 const Bun = (globalThis as any).Bun;
 
-type Done = (error?: Error | null) => void;
-
-/** A write not yet fully handed to the kernel: the bytes left and who to tell. */
-interface PendingWrite {
-  bytes: Uint8Array;
-  done: Done | undefined;
-}
-
-class NativeSocket implements SocketHandle {
+class NativeSocket extends SocketBase {
   readonly remoteAddress: string;
   readonly localAddress: string;
   #socket: BunSocket;
-  #pending: PendingWrite[] = [];
-  #early: Uint8Array[] = [];
-  #onData: ((chunk: Uint8Array) => void) | undefined;
-  #closeCallbacks: ((error?: Error) => void)[] = [];
-  #drainCallbacks: (() => void)[] = [];
-  #closed = false;
-  #error: Error | undefined;
 
   constructor(socket: BunSocket, unix: string | undefined) {
+    super();
     this.#socket = socket;
-    this.remoteAddress = unix?.replace(/^\0/, "@") ??
-      `${socket.remoteAddress ?? "?"}:${socket.remotePort ?? "?"}`;
+    this.remoteAddress = unix
+      ? showUnixPath(unix)
+      : `${socket.remoteAddress ?? "?"}:${socket.remotePort ?? "?"}`;
     this.localAddress = unix ? "127.0.0.1" : (socket.localAddress ?? "127.0.0.1").replace(/^::ffff:/, "");
     if (!unix) socket.setNoDelay?.(true);
   }
 
-  write(data: Uint8Array, done?: Done): boolean {
-    if (this.#closed) {
-      done?.(this.#error ?? new Error("socket is closed"));
-      return false;
-    }
-    if (this.#pending.length > 0) {
-      this.#pending.push({ bytes: data, done });
-      return false;
-    }
-    const written = this.#socket.write(data);
-    if (written === data.length) {
-      done?.();
-      return true;
-    }
-    if (written < 0) {
-      done?.(new Error("write on a closed socket"));
-      return false;
-    }
-    this.#pending.push({ bytes: data.subarray(written), done });
-    return false;
-  }
-
-  onData(callback: (chunk: Uint8Array) => void): void {
-    this.#onData = callback;
-    const early = this.#early;
-    this.#early = [];
-    for (const chunk of early) callback(chunk);
-  }
-
-  onClose(callback: (error?: Error) => void): void {
-    if (this.#closed) queueMicrotask(() => callback(this.#error));
-    else this.#closeCallbacks.push(callback);
-  }
-
-  onDrain(callback: () => void): void {
-    this.#drainCallbacks.push(callback);
-  }
-
-  end(): void {
-    if (this.#closed) return;
-    if (this.#pending.length === 0) this.#socket.end();
-    else this.#pending.push({ bytes: END, done: undefined });
-  }
-
   destroy(): void {
     this.#socket.terminate?.() ?? this.#socket.end();
-    this.#closing();
+    this.markClosed(undefined);
   }
 
   unref(): void {
@@ -101,54 +45,32 @@ class NativeSocket implements SocketHandle {
     this.#socket.ref();
   }
 
+  /** Bun's `write` returns what the kernel took (below 0 on a closed socket) and keeps nothing. */
+  protected writeNow(bytes: Uint8Array): number {
+    return this.#socket.write(bytes);
+  }
+
+  protected finishEnd(): void {
+    this.#socket.end();
+  }
+
   /** Bun's handlers call these. */
   data(chunk: Uint8Array): void {
-    if (this.#onData) this.#onData(chunk);
-    else this.#early.push(chunk);
+    this.deliver(chunk);
   }
 
   drain(): void {
-    const pending = this.#pending;
-    while (pending.length > 0) {
-      const head = pending[0];
-      if (head.bytes === END) {
-        pending.shift();
-        this.#socket.end();
-        return;
-      }
-      const written = this.#socket.write(head.bytes);
-      if (written < 0) return;
-      if (written < head.bytes.length) {
-        head.bytes = head.bytes.subarray(written);
-        return;
-      }
-      pending.shift();
-      head.done?.();
-    }
-    for (const callback of this.#drainCallbacks) callback();
+    this.flushPending((bytes) => this.#socket.write(bytes));
   }
 
   failed(error: Error): void {
-    this.#error ??= error;
+    this.failure ??= error;
   }
 
-  #closing(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    const error = this.#error;
-    for (const write of this.#pending.splice(0)) {
-      write.done?.(error ?? new Error("socket closed before the write"));
-    }
-    for (const callback of this.#closeCallbacks.splice(0)) callback(error);
-  }
-
-  closed(): void {
-    this.#closing();
+  runtimeClosed(): void {
+    this.markClosed(undefined);
   }
 }
-
-/** Marks a queued `end()` behind pending writes. */
-const END = new Uint8Array(0);
 
 function handlers(unix: string | undefined, onOpen?: (socket: NativeSocket) => void) {
   return {
@@ -173,7 +95,7 @@ function handlers(unix: string | undefined, onOpen?: (socket: NativeSocket) => v
     },
     close(socket: BunSocket, error?: Error) {
       if (error) socket.data?.failed(error);
-      socket.data?.closed();
+      socket.data?.runtimeClosed();
     },
     connectError(_socket: BunSocket, _error: Error) {},
   };

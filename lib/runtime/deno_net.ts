@@ -9,47 +9,24 @@
  */
 
 import type { ListenerHandle, SocketHandle } from "./runtime.ts";
+import { showUnixPath, SocketBase } from "./socket_base.ts";
 
 // deno-lint-ignore no-explicit-any
 type DenoConn = any;
 // deno-lint-ignore no-explicit-any
 const Deno = (globalThis as any).Deno;
 
-type Done = (error?: Error | null) => void;
-
-/** Bytes of each read slab; a read never asks for less than `MIN_READ`, so a slab is cut into few chunks. */
-const SLAB = 256 * 1024;
-const MIN_READ = 16 * 1024;
-/** A read goes straight into the reader's buffer (see `readInto`) when at least this much of it is left. */
-const MIN_DIRECT = 16 * 1024;
-/** Queued bytes above which `write` reports backpressure. */
-const HIGH_WATER = 1 << 20;
-
-interface PendingWrite {
-  bytes: Uint8Array;
-  done: Done | undefined;
-}
-
-class NativeSocket implements SocketHandle {
+class NativeSocket extends SocketBase {
   readonly remoteAddress: string;
   readonly localAddress: string;
   #conn: DenoConn;
-  #queue: PendingWrite[] = [];
-  #queued = 0;
   #writing = false;
-  #ending = false;
-  #onData: ((chunk: Uint8Array) => void) | undefined;
-  #next: (() => Uint8Array | undefined) | undefined;
-  #early: Uint8Array[] = [];
-  #closeCallbacks: ((error?: Error) => void)[] = [];
-  #drainCallbacks: (() => void)[] = [];
-  #closed = false;
-  #error: Error | undefined;
 
   constructor(conn: DenoConn, unix: string | undefined) {
+    super();
     this.#conn = conn;
     if (unix) {
-      this.remoteAddress = unix.replace(/^\0/, "@"); // "@name": a Linux abstract socket
+      this.remoteAddress = showUnixPath(unix);
       this.localAddress = "127.0.0.1";
     } else {
       conn.setNoDelay(true);
@@ -59,51 +36,14 @@ class NativeSocket implements SocketHandle {
     this.#readLoop();
   }
 
-  write(data: Uint8Array, done?: Done): boolean {
-    if (this.#closed || this.#ending) {
-      done?.(this.#error ?? new Error("socket is closed"));
-      return false;
-    }
-    this.#queue.push({ bytes: data, done });
-    this.#queued += data.length;
-    if (!this.#writing) this.#pump();
-    return this.#queued < HIGH_WATER;
-  }
-
-  onData(callback: (chunk: Uint8Array) => void): void {
-    this.#onData = callback;
-    const early = this.#early;
-    this.#early = [];
-    for (const chunk of early) callback(chunk);
-  }
-
-  readInto(next: () => Uint8Array | undefined): void {
-    this.#next = next;
-  }
-
-  onClose(callback: (error?: Error) => void): void {
-    if (this.#closed) queueMicrotask(() => callback(this.#error));
-    else this.#closeCallbacks.push(callback);
-  }
-
-  onDrain(callback: () => void): void {
-    this.#drainCallbacks.push(callback);
-  }
-
-  end(): void {
-    if (this.#closed || this.#ending) return;
-    this.#ending = true;
-    if (!this.#writing) this.#finishEnd();
-  }
-
   destroy(): void {
-    if (this.#closed) return;
+    if (this.closed) return;
     try {
       this.#conn.close();
     } catch {
       // Already closed.
     }
-    this.#closing();
+    this.markClosed(undefined);
   }
 
   unref(): void {
@@ -114,30 +54,16 @@ class NativeSocket implements SocketHandle {
     this.#conn.ref();
   }
 
-  async #pump(): Promise<void> {
-    this.#writing = true;
-    const queue = this.#queue;
-    try {
-      while (queue.length > 0) {
-        const head = queue[0];
-        let offset = 0;
-        while (offset < head.bytes.length) offset += await this.#conn.write(head.bytes.subarray(offset));
-        queue.shift();
-        this.#queued -= head.bytes.length;
-        head.done?.();
-      }
-    } catch (error) {
-      this.#error ??= error as Error;
-      this.destroy();
-      return;
-    } finally {
-      this.#writing = false;
-    }
-    for (const callback of this.#drainCallbacks) callback();
-    if (this.#ending) this.#finishEnd();
+  /** Deno writes only asynchronously: every write is queued, and one writer sends the queue in order. */
+  protected writeNow(): number {
+    return 0;
   }
 
-  #finishEnd(): void {
+  protected override queuedWrite(): void {
+    if (!this.#writing) this.#pump();
+  }
+
+  protected finishEnd(): void {
     try {
       this.#conn.closeWrite();
     } catch {
@@ -145,52 +71,41 @@ class NativeSocket implements SocketHandle {
     }
   }
 
-  async #readLoop(): Promise<void> {
-    let slab = new Uint8Array(SLAB);
-    let offset = 0;
+  async #pump(): Promise<void> {
+    this.#writing = true;
     try {
-      while (true) {
-        const direct = this.#next?.();
-        let chunk: Uint8Array;
-        if (direct !== undefined && direct.length >= MIN_DIRECT) {
-          const count: number | null = await this.#conn.read(direct);
-          if (count === null) break;
-          chunk = direct.subarray(0, count);
-        } else {
-          if (slab.length - offset < MIN_READ) {
-            slab = new Uint8Array(SLAB);
-            offset = 0;
-          }
-          const count: number | null = await this.#conn.read(slab.subarray(offset));
-          if (count === null) break;
-          chunk = slab.subarray(offset, offset + count);
-          offset += count;
-        }
-        if (this.#onData) this.#onData(chunk);
-        else this.#early.push(chunk);
+      while (this.pending.length > 0) {
+        const written: number = await this.#conn.write(this.pending[0].bytes);
+        if (this.closed) return; // destroyed meanwhile: the queue has been failed
+        this.wrote(written);
       }
     } catch (error) {
-      if (!this.#closed) this.#error ??= error as Error;
+      this.failure ??= error as Error;
+      this.destroy();
+    } finally {
+      this.#writing = false;
     }
-    if (!this.#closed) {
+  }
+
+  async #readLoop(): Promise<void> {
+    try {
+      while (true) {
+        const target = this.readTarget();
+        const count: number | null = await this.#conn.read(target);
+        if (count === null) break;
+        this.received(target, count);
+      }
+    } catch (error) {
+      if (!this.closed) this.failure ??= error as Error;
+    }
+    if (!this.closed) {
       try {
         this.#conn.close();
       } catch {
         // Already closed.
       }
     }
-    this.#closing();
-  }
-
-  #closing(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    const error = this.#error;
-    for (const write of this.#queue.splice(0)) {
-      write.done?.(error ?? new Error("socket closed before the write"));
-    }
-    this.#queued = 0;
-    for (const callback of this.#closeCallbacks.splice(0)) callback(error);
+    this.markClosed(undefined);
   }
 }
 

@@ -36,25 +36,12 @@ import {
   unixAddress,
 } from "./libc.ts";
 import type { ListenerHandle, SocketHandle } from "./runtime.ts";
+import { showUnixPath, SocketBase } from "./socket_base.ts";
 
-/** Bytes of each read slab; a read never asks for less than `MIN_READ`. */
-const SLAB = 256 * 1024;
-const MIN_READ = 16 * 1024;
-/** A read goes straight into the reader's buffer when at least this much of it is left. */
-const MIN_DIRECT = 16 * 1024;
-/** Queued bytes above which `write` reports backpressure. */
-const HIGH_WATER = 1 << 20;
 /** Bytes one socket may read in one pump before the others get their turn. */
 const READ_BUDGET = 4 << 20;
 /** How often the sockets are pumped while no operation waits. */
 export const IDLE_PUMP_MS = 10;
-
-type Done = (error?: Error | null) => void;
-
-interface PendingWrite {
-  bytes: Uint8Array;
-  done: Done | undefined;
-}
 
 /** Something the reactor pumps: a connected socket or a listener. */
 interface Pumped {
@@ -144,10 +131,10 @@ export class FfiReactor {
   listenUnix(path: string, onConnection: (socket: SocketHandle) => void): ListenerHandle {
     const { libc } = this;
     const fd = libc.socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0) throw errnoError(libc, `socket() for ${showPath(path)}`);
+    if (fd < 0) throw errnoError(libc, `socket() for ${showUnixPath(path)}`);
     const { address, length } = unixAddress(path);
     if (libc.bind(fd, address, length) < 0 || libc.listen(fd, 511) < 0) {
-      const error = errnoError(libc, `listen on ${showPath(path)}`);
+      const error = errnoError(libc, `listen on ${showUnixPath(path)}`);
       libc.close(fd);
       throw error;
     }
@@ -161,11 +148,11 @@ export class FfiReactor {
     const { libc } = this;
     try {
       const fd = libc.socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-      if (fd < 0) throw errnoError(libc, `socket() for ${showPath(path)}`);
+      if (fd < 0) throw errnoError(libc, `socket() for ${showUnixPath(path)}`);
       const { address, length } = unixAddress(path);
       // A Unix socket connects at once or not at all (EAGAIN: the listener's queue is full).
       if (libc.connect(fd, address, length) < 0) {
-        const error = errnoError(libc, `connect to ${showPath(path)}`);
+        const error = errnoError(libc, `connect to ${showUnixPath(path)}`);
         libc.close(fd);
         throw error;
       }
@@ -242,84 +229,19 @@ class FfiListener implements Pumped {
 }
 
 /** One connected Unix domain socket. */
-export class FfiSocket implements SocketHandle, Pumped {
+export class FfiSocket extends SocketBase implements Pumped {
   readonly fd: number;
   readonly remoteAddress: string;
   readonly localAddress = "127.0.0.1";
   #reactor: FfiReactor;
   #libc: Libc;
-  #queue: PendingWrite[] = [];
-  #queued = 0;
-  #ending = false;
-  #onData: ((chunk: Uint8Array) => void) | undefined;
-  #next: (() => Uint8Array | undefined) | undefined;
-  #early: Uint8Array[] = [];
-  #closeCallbacks: ((error?: Error) => void)[] = [];
-  #drainCallbacks: (() => void)[] = [];
-  #closed = false;
-  #error: Error | undefined;
-  #slab = new Uint8Array(0);
-  #offset = 0;
 
   constructor(reactor: FfiReactor, fd: number, path: string) {
+    super();
     this.#reactor = reactor;
     this.#libc = reactor.libc;
     this.fd = fd;
-    this.remoteAddress = showPath(path);
-  }
-
-  /** Bytes written but not yet taken by the kernel. */
-  get queued(): number {
-    return this.#queued;
-  }
-
-  write(data: Uint8Array, done?: Done): boolean {
-    if (this.#closed || this.#ending) {
-      done?.(this.#error ?? new Error("socket is closed"));
-      return false;
-    }
-    if (this.#queue.length === 0) {
-      const written = this.#send(data);
-      if (written < 0) {
-        done?.(this.#error);
-        return false;
-      }
-      if (written === data.length) {
-        done?.();
-        return true;
-      }
-      data = data.subarray(written);
-    }
-    this.#queue.push({ bytes: data, done });
-    this.#queued += data.length;
-    this.#reactor.onBacklog();
-    return this.#queued < HIGH_WATER;
-  }
-
-  onData(callback: (chunk: Uint8Array) => void): void {
-    this.#onData = callback;
-    const early = this.#early;
-    this.#early = [];
-    for (const chunk of early) callback(chunk);
-  }
-
-  readInto(next: () => Uint8Array | undefined): void {
-    this.#next = next;
-  }
-
-  onClose(callback: (error?: Error) => void): void {
-    if (this.#closed) queueMicrotask(() => callback(this.#error));
-    else this.#closeCallbacks.push(callback);
-  }
-
-  onDrain(callback: () => void): void {
-    this.#drainCallbacks.push(callback);
-  }
-
-  end(): void {
-    if (this.#closed || this.#ending) return;
-    this.#ending = true;
-    if (this.#queue.length === 0) this.#finishEnd();
+    this.remoteAddress = showUnixPath(path);
   }
 
   destroy(): void {
@@ -335,17 +257,17 @@ export class FfiSocket implements SocketHandle, Pumped {
   }
 
   events(): number {
-    return this.#queue.length > 0 ? POLLIN | POLLOUT : POLLIN;
+    return this.pending.length > 0 ? POLLIN | POLLOUT : POLLIN;
   }
 
   pump(): boolean {
-    if (this.#closed) return false;
-    if (this.#queue.length > 0) this.#flush();
+    if (this.closed) return false;
+    if (this.pending.length > 0) this.flushPending((bytes) => this.writeNow(bytes));
     return this.#read();
   }
 
   /** Sends what the kernel takes now: the count, or -1 after closing the socket on an error. */
-  #send(bytes: Uint8Array): number {
+  protected writeNow(bytes: Uint8Array): number {
     const libc = this.#libc;
     let offset = 0;
     while (offset < bytes.length) {
@@ -364,42 +286,21 @@ export class FfiSocket implements SocketHandle, Pumped {
     return offset;
   }
 
-  #flush(): void {
-    const queue = this.#queue;
-    while (queue.length > 0) {
-      const head = queue[0];
-      const written = this.#send(head.bytes);
-      if (written < 0) return;
-      this.#queued -= written;
-      if (written < head.bytes.length) {
-        head.bytes = head.bytes.subarray(written);
-        return;
-      }
-      queue.shift();
-      head.done?.();
-    }
-    for (const callback of this.#drainCallbacks) callback();
-    if (this.#ending) this.#finishEnd();
+  protected override queuedWrite(): void {
+    this.#reactor.onBacklog();
+  }
+
+  protected finishEnd(): void {
+    this.#libc.shutdown(this.fd, SHUT_WR);
+    this.#close(undefined);
   }
 
   #read(): boolean {
     const libc = this.#libc;
     let delivered = false;
     let budget = READ_BUDGET;
-    while (!this.#closed && budget > 0) {
-      const direct = this.#next?.();
-      let target: Uint8Array;
-      let fromSlab = false;
-      if (direct !== undefined && direct.length >= MIN_DIRECT) {
-        target = direct;
-      } else {
-        if (this.#slab.length - this.#offset < MIN_READ) {
-          this.#slab = new Uint8Array(SLAB);
-          this.#offset = 0;
-        }
-        target = this.#offset === 0 ? this.#slab : this.#slab.subarray(this.#offset);
-        fromSlab = true;
-      }
+    while (!this.closed && budget > 0) {
+      const target = this.readTarget();
       const count = libc.recv(this.fd, target, Math.min(target.length, MAX_IO), MSG_DONTWAIT);
       if (count === 0) {
         this.#close(undefined);
@@ -414,38 +315,20 @@ export class FfiSocket implements SocketHandle, Pumped {
         }
         return delivered;
       }
-      const chunk = target.subarray(0, count);
-      if (fromSlab) this.#offset += count;
       budget -= count;
       delivered = true;
-      if (this.#onData) this.#onData(chunk);
-      else this.#early.push(chunk);
+      this.received(target, count);
       if (count < target.length) return true; // the kernel had no more: spare a recv that says so
     }
     return delivered;
   }
 
-  #finishEnd(): void {
-    this.#libc.shutdown(this.fd, SHUT_WR);
-    this.#close(undefined);
-  }
-
   #close(error: Error | undefined): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.#error ??= error;
+    if (this.closed) return;
     this.#libc.close(this.fd);
     this.#reactor.remove(this);
-    for (const write of this.#queue.splice(0)) {
-      write.done?.(this.#error ?? new Error("socket closed before the write"));
-    }
-    this.#queued = 0;
-    for (const callback of this.#closeCallbacks.splice(0)) callback(this.#error);
+    this.markClosed(error);
   }
-}
-
-function showPath(path: string): string {
-  return path.replace(/^\0/, "@"); // "@name": a Linux abstract socket
 }
 
 function errnoError(libc: Libc, what: string, errno = libc.errno()): Error {
