@@ -6,12 +6,11 @@
  * @module
  */
 
-import process from "node:process";
-import { pathToFileURL } from "node:url";
 import { EnvName, readEnv } from "./env.ts";
 import { abortJob, world } from "./comm/world.ts";
 import { synchronousOutput } from "./runtime/sync_output.ts";
 import { isCompiledBinary, runtimeName } from "./runtime/detect.ts";
+import { exitProcess, fileUrl, nodeBuiltin, onUncaught, writeStderr } from "./runtime/host.ts";
 import { aliasModule, isModuleCopy, REMOTE_MODULE } from "./runtime/module_alias.ts";
 
 /** Exit code of a rank that ended with an uncaught exception or unhandled rejection. */
@@ -41,11 +40,7 @@ function fail(kind: string, error: unknown): void {
   if (failed) return;
   failed = true;
   const detail = error instanceof Error && error.stack ? error.stack : String(error);
-  try {
-    process.stderr.write(`${detail}\n`);
-  } catch {
-    // A broken pipe (the launcher is gone) must not keep the job from ending.
-  }
+  writeStderr(`${detail}\n`); // a broken pipe (the launcher is gone) must not keep the job from ending
   abortJob(world.rank, UNCAUGHT_EXIT_CODE, `${kind}: ${firstLine(error)}`);
 }
 
@@ -63,20 +58,21 @@ export async function runRank(loadModule: () => Promise<object> = importModule):
   const script = readEnv(EnvName.SCRIPT);
   if (!script) throw new Error(`${EnvName.SCRIPT} is not set: rank_main.ts is started by mpirun-deno`);
   synchronousOutput();
-  // A broken stdout or stderr means the launcher that read them is gone: nobody is left to serve.
-  for (const stream of [process.stdout, process.stderr]) {
-    stream.on?.("error", () => process.exit(UNCAUGHT_EXIT_CODE));
+  // A broken stdout or stderr means the launcher that read them is gone: nobody is left to serve. (Deno's
+  // writes throw instead, which ends the rank as an uncaught error.)
+  if (runtimeName !== "deno") {
+    const process = nodeBuiltin<typeof import("node:process")>("node:process");
+    for (const stream of [process.stdout, process.stderr]) {
+      stream.on?.("error", () => exitProcess(UNCAUGHT_EXIT_CODE));
+    }
   }
-  process.on("uncaughtException", (error) => fail("uncaught exception", error));
-  process.on("unhandledRejection", (error) => fail("unhandled promise rejection", error));
+  onUncaught(fail);
   await aliasModule("mpirun-deno", loadModule, { remote: REMOTE_MODULE, isCopy: isModuleCopy });
-  const url = /^[a-z][a-z0-9+.-]*:/i.test(script) && !/^[a-z]:[\\/]/i.test(script)
-    ? script
-    : pathToFileURL(script).href;
+  const url = /^[a-z][a-z0-9+.-]*:/i.test(script) && !/^[a-z]:[\\/]/i.test(script) ? script : fileUrl(script);
   try {
     await import(url);
   } catch (error) {
-    if (runtimeName === "deno" && isCompiledBinary()) process.stderr.write(DENO_COMPILE_HINT);
+    if (runtimeName === "deno" && isCompiledBinary()) writeStderr(DENO_COMPILE_HINT);
     fail("uncaught exception", error);
   }
 }

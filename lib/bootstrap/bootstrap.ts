@@ -5,12 +5,16 @@
  * @module
  */
 
-import { randomBytes } from "node:crypto";
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
-import process from "node:process";
 import { EnvName, readEnv } from "../env.ts";
+import {
+  onExit,
+  pid,
+  platform,
+  randomBytes,
+  removeFileQuietly,
+  tempDirectory,
+  toHex,
+} from "../runtime/host.ts";
 import type { Connection } from "../transport/connection.ts";
 import type { SocketHandle } from "../runtime/runtime.ts";
 import { listenUnix } from "../runtime/sockets.ts";
@@ -80,10 +84,10 @@ export async function listenLocal(accept: (socket: SocketHandle) => void): Promi
       `environment variable ${EnvName.TRANSPORT}=${JSON.stringify(transport)} is not "auto" or "tcp"`,
     );
   }
-  if (transport === "tcp" || process.platform === "win32") return undefined;
-  const name = `mpirun-deno-${process.pid}-${randomBytes(6).toString("hex")}`;
-  const abstract = process.platform === "linux";
-  const file = abstract ? `\0${name}` : path.join(os.tmpdir(), `${name}.sock`);
+  if (transport === "tcp" || platform === "win32") return undefined;
+  const name = `mpirun-deno-${pid}-${toHex(randomBytes(6))}`;
+  const abstract = platform === "linux";
+  const file = abstract ? `\0${name}` : `${tempDirectory().replace(/\/$/, "")}/${name}.sock`;
   if (file.length > MAX_UNIX_PATH) return undefined;
   try {
     const listener = await listenUnix(file, accept);
@@ -92,13 +96,7 @@ export async function listenLocal(accept: (socket: SocketHandle) => void): Promi
     return undefined;
   }
   if (!abstract) {
-    process.on("exit", () => {
-      try {
-        fs.unlinkSync(file);
-      } catch {
-        // Already gone.
-      }
-    });
+    onExit(() => removeFileQuietly(file));
   }
   return file;
 }

@@ -5,9 +5,8 @@
  * @module
  */
 
-import * as os from "node:os";
-import process from "node:process";
-import { EnvName, readEnv, readHostnameOverride, readIntEnv } from "../env.ts";
+import { EnvName, readEnv, readHostnameOverride, readIntEnv, writeEnv } from "../env.ts";
+import { interfaceIPv4, pid } from "../runtime/host.ts";
 import { connect, listen } from "../runtime/sockets.ts";
 import type { SocketHandle } from "../runtime/runtime.ts";
 import { Connection } from "../transport/connection.ts";
@@ -25,7 +24,7 @@ export function launchedByLauncher(): boolean {
 /** The IPv4 address of interface `name` on this host (`MPIRUN_DENO_BIND_INTERFACE`); throws if it has none. */
 function interfaceAddress(name: string | undefined): string | undefined {
   if (name === undefined) return undefined;
-  const address = os.networkInterfaces()[name]?.find((entry) => entry.family === "IPv4")?.address;
+  const address = interfaceIPv4(name);
   if (address === undefined) {
     throw new Error(`${EnvName.BIND_INTERFACE}=${name}: no such interface with an IPv4 address here`);
   }
@@ -74,7 +73,7 @@ export class LauncherBootstrap implements Bootstrap {
     if (rank >= size) throw new Error(`${EnvName.RANK}=${rank} is not below ${EnvName.SIZE}=${size}`);
     this.#coordinator = parseEndpoint(readEnv(EnvName.COORDINATOR)!, EnvName.COORDINATOR);
     this.#bindAddress = readEnv(EnvName.BIND_ADDRESS) ?? interfaceAddress(readEnv(EnvName.BIND_INTERFACE));
-    process.env[EnvName.RANK] = String(rank);
+    writeEnv(EnvName.RANK, String(rank));
     this.identity = {
       rank,
       size,
@@ -124,7 +123,7 @@ export class LauncherBootstrap implements Bootstrap {
       host: listener.host,
       port: listener.port,
       hostname,
-      pid: process.pid,
+      pid,
       ...(path ? { path } : {}),
     });
     const peers = await world;

@@ -4,8 +4,7 @@
  * @module
  */
 
-import process from "node:process";
-import { randomBytes } from "node:crypto";
+import { pid, randomBytes } from "../runtime/host.ts";
 import type { Bootstrap, Identity, Rendezvous } from "./bootstrap.ts";
 
 /**
@@ -26,15 +25,15 @@ export class SingletonBootstrap implements Bootstrap {
     this.identity = {
       rank: 0,
       size: 1,
-      token: new Uint8Array(randomBytes(32)),
-      jobId: `singleton-${process.pid}`,
+      token: randomBytes(32),
+      jobId: `singleton-${pid}`,
       hostname,
     };
   }
 
   rendezvous(): Promise<Rendezvous> {
     return Promise.resolve({
-      peers: [{ host: "127.0.0.1", port: 0, hostname: this.identity.hostname, pid: process.pid }],
+      peers: [{ host: "127.0.0.1", port: 0, hostname: this.identity.hostname, pid }],
       control: undefined,
     });
   }

@@ -7,9 +7,8 @@
  * @module
  */
 
-import { createHash } from "node:crypto";
-import process from "node:process";
 import { EnvName, readEnv, readHostnameOverride, readIntEnv } from "../env.ts";
+import { pid, writeStderr } from "../runtime/host.ts";
 import { connect, listen } from "../runtime/sockets.ts";
 import type { SocketHandle } from "../runtime/runtime.ts";
 import { Connection } from "../transport/connection.ts";
@@ -45,13 +44,20 @@ export function launchedBySlurm(): boolean {
 }
 
 /** The rendezvous port base and the token of a job step: the same on every task, different between steps. */
-export function deriveStepSecrets(
+export async function deriveStepSecrets(
   cluster: string,
   jobId: string,
   stepId: string,
-): { port: number; token: Uint8Array } {
-  const digest = createHash("sha256").update(`mpirun-deno slurm ${cluster} ${jobId}.${stepId}`).digest();
-  return { port: PORT_BASE + (digest.readUInt32LE(0) % PORT_SPAN), token: new Uint8Array(digest) };
+): Promise<StepSecrets> {
+  const text = new TextEncoder().encode(`mpirun-deno slurm ${cluster} ${jobId}.${stepId}`);
+  const token = new Uint8Array(await crypto.subtle.digest("SHA-256", text));
+  return { port: PORT_BASE + (new DataView(token.buffer).getUint32(0, true) % PORT_SPAN), token };
+}
+
+/** The rendezvous port base and the job token that every task of one Slurm step derives alike. */
+export interface StepSecrets {
+  port: number;
+  token: Uint8Array;
 }
 
 /**
@@ -59,7 +65,7 @@ export function deriveStepSecrets(
  *
  * @example
  * ```ts ignore
- * if (launchedBySlurm()) boot = new SlurmBootstrap(hostname());
+ * if (launchedBySlurm()) boot = await SlurmBootstrap.create(hostname());
  * ```
  */
 export class SlurmBootstrap implements Bootstrap {
@@ -68,7 +74,17 @@ export class SlurmBootstrap implements Bootstrap {
   #firstNode: string;
   #port: number;
 
-  constructor(hostname: string) {
+  /** Reads Slurm's environment and derives the step's secrets. */
+  static async create(hostname: string): Promise<SlurmBootstrap> {
+    const secrets = await deriveStepSecrets(
+      readEnv(SlurmEnv.CLUSTER_NAME) ?? "",
+      readEnv(SlurmEnv.JOB_ID) ?? "0",
+      readEnv(SlurmEnv.STEP_ID)!,
+    );
+    return new SlurmBootstrap(hostname, secrets);
+  }
+
+  constructor(hostname: string, { port, token }: StepSecrets) {
     const size = readIntEnv(SlurmEnv.STEP_NUM_TASKS, 1, 2 ** 31 - 1) ??
       readIntEnv(SlurmEnv.NTASKS, 1, 2 ** 31 - 1);
     const rank = readIntEnv(SlurmEnv.PROCID, 0, 2 ** 31 - 1)!;
@@ -82,7 +98,6 @@ export class SlurmBootstrap implements Bootstrap {
     const stepId = readEnv(SlurmEnv.STEP_ID)!;
     const nodes = expandHostlist(readEnv(SlurmEnv.STEP_NODELIST)!);
     if (nodes.length === 0) throw new Error(`${SlurmEnv.STEP_NODELIST} names no node`);
-    const { port, token } = deriveStepSecrets(readEnv(SlurmEnv.CLUSTER_NAME) ?? "", jobId, stepId);
     // Slurm places task 0 on the first node of the step; an override helps where node names do not resolve.
     this.#firstNode = readEnv(EnvName.RENDEZVOUS_HOST) ?? nodes[0];
     this.#port = port;
@@ -106,7 +121,7 @@ export class SlurmBootstrap implements Bootstrap {
         host: this.#firstNode,
         port: listener.port,
         hostname,
-        pid: process.pid,
+        pid,
         ...local,
       };
       return { peers: await this.#serve(self), control: undefined };
@@ -133,7 +148,7 @@ export class SlurmBootstrap implements Bootstrap {
         host,
         port: listener.port,
         hostname,
-        pid: process.pid,
+        pid,
         ...local,
       });
     });
@@ -168,8 +183,7 @@ export class SlurmBootstrap implements Bootstrap {
             onClose: () => {},
           });
         },
-        (error) =>
-          process.stderr.write(`mpirun-deno: rank 0: refused a rendezvous connection: ${error.message}\n`),
+        (error) => writeStderr(`mpirun-deno: rank 0: refused a rendezvous connection: ${error.message}\n`),
       );
     };
     let server;

@@ -6,7 +6,6 @@
  * @module
  */
 
-import process from "node:process";
 import { type Bootstrap, localPlacement } from "../bootstrap/bootstrap.ts";
 import { launchedByLauncher, LauncherBootstrap } from "../bootstrap/launcher.ts";
 import { type PeerAddress, sendControl } from "../bootstrap/protocol.ts";
@@ -14,11 +13,10 @@ import { SingletonBootstrap } from "../bootstrap/singleton.ts";
 import { launchedBySlurm, SlurmBootstrap } from "../bootstrap/slurm.ts";
 import { setErrorPrefix } from "../errors.ts";
 import { Engine } from "../p2p/engine.ts";
-import { hostname } from "../runtime/detect.ts";
 import { defaultPollMicros, Progress } from "../runtime/progress.ts";
 import { unixReactor } from "../runtime/sockets.ts";
-import { cpuCount } from "../runtime/detect.ts";
-import { EnvName, readIntEnv } from "../env.ts";
+import { cpuCount, exitProcess, hostname, onBeforeExit, writeStderr } from "../runtime/host.ts";
+import { EnvName, readEnv, readIntEnv, writeEnv } from "../env.ts";
 import type { Connection } from "../transport/connection.ts";
 import { Mesh } from "../transport/mesh.ts";
 import { Activities } from "./activity.ts";
@@ -66,14 +64,10 @@ let control: Connection | undefined;
  */
 export function abortJob(rank: number, code: number, reason: string): Promise<never> {
   return new Promise<never>(() => {
-    const exit = () => process.exit(code);
+    const exit = () => exitProcess(code);
     if (!control || control.closed) {
-      try {
-        process.stderr.write(`mpirun-deno: rank ${rank}: ${reason}\n`, exit);
-        setTimeout(exit, ABORT_WAIT_MS); // a broken pipe may never call back
-      } catch {
-        exit(); // stderr is a broken pipe: nobody is left to read the reason.
-      }
+      writeStderr(`mpirun-deno: rank ${rank}: ${reason}\n`, exit);
+      setTimeout(exit, ABORT_WAIT_MS); // a broken pipe may never call back
       return;
     }
     // Tell the launcher, then wait for it to end this rank: exiting as soon as the message is written
@@ -84,14 +78,14 @@ export function abortJob(rank: number, code: number, reason: string): Promise<ne
   });
 }
 
-function chooseBootstrap(): Bootstrap {
+async function chooseBootstrap(): Promise<Bootstrap> {
   if (launchedByLauncher()) return new LauncherBootstrap(hostname());
-  if (launchedBySlurm()) return new SlurmBootstrap(hostname());
+  if (launchedBySlurm()) return await SlurmBootstrap.create(hostname());
   return new SingletonBootstrap(hostname());
 }
 
 async function createWorld(): Promise<World> {
-  const boot = chooseBootstrap();
+  const boot = await chooseBootstrap();
   const { rank, size, token, jobId } = boot.identity;
   setErrorPrefix(`rank ${rank}`);
   // The mesh and the engine refer to each other; the mesh's callbacks run only after both exist.
@@ -105,7 +99,7 @@ async function createWorld(): Promise<World> {
     onFrame: (peer, header, payload) => engine.onFrame(peer, header, payload),
     onPeerLost: (peer, why) => engine.onPeerLost(peer, why),
     payloadTarget: (peer, header) => engine.payloadTarget(peer, header),
-    log: (message) => process.stderr.write(`mpirun-deno: rank ${rank}: ${message}\n`),
+    log: (message) => writeStderr(`mpirun-deno: rank ${rank}: ${message}\n`),
   });
   engine = new Engine(rank, size, mesh, progress);
   const activities = new Activities();
@@ -116,19 +110,15 @@ async function createWorld(): Promise<World> {
       }
     };
     boot.onLauncherLost = (why) => {
-      try {
-        process.stderr.write(`mpirun-deno: rank ${rank}: the launcher is gone (${why}); exiting\n`);
-      } catch {
-        // Our stderr was a pipe to the launcher: it may be gone with it (EPIPE). Exit all the same.
-      } finally {
-        process.exit(1);
-      }
+      // Our stderr was a pipe to the launcher: it may be gone with it (EPIPE). Exit all the same.
+      writeStderr(`mpirun-deno: rank ${rank}: the launcher is gone (${why}); exiting\n`);
+      exitProcess(1);
     };
   }
   // When the script is done, close the connections this rank dialled gracefully before the process exits, so
   // that no byte a peer still needs is lost (the wait is bounded: a peer that never closes cannot hold us).
   let shuttingDown = false;
-  process.on("beforeExit", () => {
+  onBeforeExit(() => {
     if (shuttingDown) return;
     shuttingDown = true;
     const timer = setTimeout(() => {}, SHUTDOWN_WAIT_MS);
@@ -158,7 +148,7 @@ async function createWorld(): Promise<World> {
       [EnvName.LOCAL_RANK, localRank],
       [EnvName.LOCAL_SIZE, localSize],
     ] as const
-  ) process.env[name] ??= String(value);
+  ) if (readEnv(name) === undefined) writeEnv(name, String(value));
   return {
     job,
     rank,

@@ -9,7 +9,7 @@ import { randomUUID } from "node:crypto";
 import * as os from "node:os";
 import process from "node:process";
 import { EnvName } from "../env.ts";
-import { cpuCount, hostname } from "../runtime/detect.ts";
+import { cpuCount, hostname } from "../runtime/host.ts";
 import { newToken, parseToken } from "../transport/handshake.ts";
 import { Coordinator, type Reports } from "./coordinator.ts";
 import { OutputForwarder, type Sink, writableSink } from "./io.ts";

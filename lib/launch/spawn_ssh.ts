@@ -17,7 +17,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import * as path from "node:path";
 import process from "node:process";
 import { EnvName } from "../env.ts";
-import { hostname } from "../runtime/detect.ts";
+import { hostname } from "../runtime/host.ts";
 import {
   type AgentFrame,
   AgentFrameKind,

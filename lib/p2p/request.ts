@@ -5,7 +5,6 @@
  * @module
  */
 
-import { setImmediate } from "node:timers";
 import { Status } from "./status.ts";
 
 /** Resolves on the next turn of the event loop, after pending I/O: lets `test` loops make progress. */

@@ -4,8 +4,6 @@
  * @module
  */
 
-import * as os from "node:os";
-import process from "node:process";
 import type { RuntimeName } from "./runtime.ts";
 
 // deno-lint-ignore no-explicit-any
@@ -23,11 +21,11 @@ export const runtimeVersion: string = runtimeName === "deno"
   ? globals.Deno.version.deno
   : runtimeName === "bun"
   ? globals.Bun.version
-  : process.versions.node;
+  : globals.process.versions.node;
 
 /** The path of the executable running this process (the runtime, or the compiled mpirun-deno binary). */
 export function execPath(): string {
-  return runtimeName === "deno" ? globals.Deno.execPath() : process.execPath;
+  return runtimeName === "deno" ? globals.Deno.execPath() : globals.process.execPath;
 }
 
 /**
@@ -39,14 +37,4 @@ export function isCompiledBinary(): boolean {
   if (runtimeName !== "bun") return false;
   const main: string = globals.Bun.main ?? "";
   return main.startsWith("/$bunfs/") || main.startsWith("B:/~BUN/") || main.startsWith("B:\\~BUN\\");
-}
-
-/** This host's name, as `Get_processor_name()` reports it. */
-export function hostname(): string {
-  return os.hostname();
-}
-
-/** How many processors this host has. */
-export function cpuCount(): number {
-  return os.cpus().length || 1;
 }

@@ -18,7 +18,6 @@
  * @module
  */
 
-import { setInterval } from "node:timers";
 import {
   AF_UNIX,
   EAGAIN,
@@ -36,6 +35,7 @@ import {
   unixAddress,
 } from "./libc.ts";
 import type { ListenerHandle, SocketHandle } from "./runtime.ts";
+import { type TimerHandle, unrefTimer } from "./host.ts";
 import { showUnixPath, SocketBase } from "./socket_base.ts";
 
 /** Bytes one socket may read in one pump before the others get their turn. */
@@ -69,7 +69,7 @@ export class FfiReactor {
   #members: Pumped[] = [];
   #pollfds = new Uint8Array(0);
   #pollfdsOf: Pumped[] | undefined;
-  #idle: ReturnType<typeof setInterval> | undefined;
+  #idle: TimerHandle | undefined;
   /** Called when a socket has bytes queued that only pumping will write (so waiting must go on). */
   onBacklog: () => void = () => {};
 
@@ -185,9 +185,9 @@ export class FfiReactor {
   }
 }
 
-function startIdlePump(reactor: FfiReactor): ReturnType<typeof setInterval> {
+function startIdlePump(reactor: FfiReactor): TimerHandle {
   const timer = setInterval(() => reactor.pump(), IDLE_PUMP_MS);
-  timer.unref();
+  unrefTimer(timer);
   return timer;
 }
 

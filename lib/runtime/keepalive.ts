@@ -6,7 +6,7 @@
  * @module
  */
 
-import { setInterval } from "node:timers";
+import { refTimer, unrefTimer } from "./host.ts";
 
 /**
  * A counter of pending operations bound to one referenced timer.
@@ -25,7 +25,7 @@ export class KeepAlive {
   #timer = setInterval(() => {}, 2 ** 30);
 
   constructor() {
-    this.#timer.unref();
+    unrefTimer(this.#timer);
   }
 
   /** Operations pending now. */
@@ -37,8 +37,8 @@ export class KeepAlive {
   adjust(delta: number): void {
     const before = this.#pending;
     this.#pending = before + delta;
-    if (before === 0 && this.#pending > 0) this.#timer.ref();
-    else if (before > 0 && this.#pending === 0) this.#timer.unref();
+    if (before === 0 && this.#pending > 0) refTimer(this.#timer);
+    else if (before > 0 && this.#pending === 0) unrefTimer(this.#timer);
   }
 
   /** Releases the timer for good. */

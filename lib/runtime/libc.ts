@@ -13,8 +13,8 @@
  * @module
  */
 
-import process from "node:process";
 import { runtimeName } from "./detect.ts";
+import { platform } from "./host.ts";
 
 /** The calls, with numbers for every integer and `Uint8Array`s for every pointer. */
 export interface Libc {
@@ -131,7 +131,7 @@ let loaded: Libc | null | undefined;
 export function loadLibc(): Libc | undefined {
   if (loaded !== undefined) return loaded ?? undefined;
   loaded = null;
-  if (process.platform !== "linux") return undefined;
+  if (platform !== "linux") return undefined;
   try {
     if (runtimeName === "deno") loaded = loadDeno();
     else if (runtimeName === "bun") loaded = loadBun();

@@ -10,8 +10,8 @@
  * @module
  */
 
-import { readFileSync } from "node:fs";
 import { runtimeName } from "./detect.ts";
+import { nodeBuiltin } from "./host.ts";
 
 /**
  * The remote addresses taken to be this project's `mod.ts`: any `http:` or `https:` URL whose path ends in
@@ -95,6 +95,7 @@ export async function aliasModule(
   if (runtimeName !== "bun") return;
   const exports = await load();
   const { remote, isCopy } = options;
+  const { readFileSync } = nodeBuiltin<typeof import("node:fs")>("node:fs");
   // deno-lint-ignore no-explicit-any
   const bun = (globalThis as any).Bun;
   bun.plugin({

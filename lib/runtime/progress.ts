@@ -12,9 +12,8 @@
  * @module
  */
 
-import { performance } from "node:perf_hooks";
-import { setImmediate } from "node:timers";
-import { cpuCount, runtimeName } from "./detect.ts";
+import { runtimeName } from "./detect.ts";
+import { cpuCount } from "./host.ts";
 import { KeepAlive } from "./keepalive.ts";
 
 /**

@@ -12,7 +12,6 @@ import { runtimeName } from "./detect.ts";
 import * as denoNet from "./deno_net.ts";
 import { FfiReactor } from "./ffi_net.ts";
 import { loadLibc } from "./libc.ts";
-import * as nodeNet from "./net.ts";
 import type { ListenerHandle, SocketHandle } from "./runtime.ts";
 
 /** What a socket implementation provides. */
@@ -30,13 +29,14 @@ if (wanted !== "auto" && wanted !== "native" && wanted !== "node") {
   );
 }
 
-function choose(): { name: string; implementation: SocketImplementation } {
+/** `node:net` is imported only where it is used: on Deno, loading it costs a rank 15-30 ms at start. */
+async function choose(): Promise<{ name: string; implementation: SocketImplementation }> {
   if (wanted !== "node" && runtimeName === "bun") return { name: "bun", implementation: bunNet };
   if (wanted !== "node" && runtimeName === "deno") return { name: "deno", implementation: denoNet };
-  return { name: "node:net", implementation: nodeNet };
+  return { name: "node:net", implementation: await import("./net.ts") };
 }
 
-const chosen = choose();
+const chosen = await choose();
 
 /**
  * Does every rank of this job run on this host, as far as the environment tells? Only then do the Unix

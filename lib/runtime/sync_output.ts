@@ -7,10 +7,8 @@
  * @module
  */
 
-import { Buffer } from "node:buffer";
-import { writeSync } from "node:fs";
-import process from "node:process";
 import { runtimeName } from "./detect.ts";
+import { nodeBuiltin } from "./host.ts";
 
 /**
  * Makes writes to stdout and stderr synchronous (on Bun; elsewhere it does nothing).
@@ -23,6 +21,9 @@ import { runtimeName } from "./detect.ts";
  */
 export function synchronousOutput(): void {
   if (runtimeName !== "bun") return;
+  const process = nodeBuiltin<typeof import("node:process")>("node:process");
+  const { Buffer } = nodeBuiltin<typeof import("node:buffer")>("node:buffer");
+  const { writeSync } = nodeBuiltin<typeof import("node:fs")>("node:fs");
   for (const [stream, fd] of [[process.stdout, 1], [process.stderr, 2]] as const) {
     // deno-lint-ignore no-explicit-any
     (stream as any).write = (chunk: unknown, encoding?: unknown, callback?: unknown): boolean => {
@@ -30,14 +31,14 @@ export function synchronousOutput(): void {
       const bytes = typeof chunk === "string"
         ? Buffer.from(chunk, (encoding as BufferEncoding | undefined) ?? "utf8")
         : chunk as Uint8Array;
-      writeAll(fd, bytes);
+      writeAll(writeSync, fd, bytes);
       if (typeof callback === "function") queueMicrotask(() => callback(null));
       return true;
     };
   }
 }
 
-function writeAll(fd: number, bytes: Uint8Array): void {
+function writeAll(writeSync: typeof import("node:fs").writeSync, fd: number, bytes: Uint8Array): void {
   let offset = 0;
   while (offset < bytes.length) {
     try {

@@ -13,8 +13,7 @@
  * @module
  */
 
-import { Buffer } from "node:buffer";
-import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { randomBytes, toHex } from "../runtime/host.ts";
 import { HANDSHAKE_TIMEOUT_MS } from "../wire/limits.ts";
 import { type Connection, HandshakeError } from "./connection.ts";
 
@@ -30,16 +29,39 @@ const MAC_SIZE = 32;
 const HELLO_SIZE = MAGIC.length + NONCE_SIZE;
 const PROOF_SIZE = MAGIC.length + 4 + NONCE_SIZE + MAC_SIZE;
 
-function mac(token: Uint8Array, role: string, nonce: Uint8Array, ownId: number, otherId: number): Uint8Array {
-  const ids = new Uint8Array(8);
-  const view = new DataView(ids.buffer);
-  view.setInt32(0, ownId, true);
-  view.setInt32(4, otherId, true);
-  return new Uint8Array(createHmac("sha256", token).update(role).update(nonce).update(ids).digest());
+/** HMAC-SHA256 of `role nonce ownId otherId` (ids as little-endian int32) keyed by the token (Web Crypto). */
+async function mac(
+  token: Uint8Array,
+  role: "A" | "C",
+  nonce: Uint8Array,
+  ownId: number,
+  otherId: number,
+): Promise<Uint8Array> {
+  const message = new Uint8Array(1 + nonce.length + 8);
+  message[0] = role.charCodeAt(0);
+  message.set(nonce, 1);
+  const view = new DataView(message.buffer);
+  view.setInt32(1 + nonce.length, ownId, true);
+  view.setInt32(5 + nonce.length, otherId, true);
+  const key = await crypto.subtle.importKey(
+    "raw",
+    token as Uint8Array<ArrayBuffer>,
+    {
+      name: "HMAC",
+      hash: "SHA-256",
+    },
+    false,
+    ["sign"],
+  );
+  return new Uint8Array(await crypto.subtle.sign("HMAC", key, message));
 }
 
+/** Compares in time that depends only on the lengths, not on where the bytes differ. */
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && timingSafeEqual(a, b);
+  if (a.length !== b.length) return false;
+  let difference = 0;
+  for (let i = 0; i < a.length; i++) difference |= a[i] ^ b[i];
+  return difference === 0;
 }
 
 function withTimeout<T>(promise: Promise<T>, connection: Connection, what: string): Promise<T> {
@@ -70,7 +92,7 @@ export function acceptHandshake(
 ): Promise<number> {
   return withTimeout(
     (async () => {
-      const nonce = new Uint8Array(randomBytes(NONCE_SIZE));
+      const nonce = randomBytes(NONCE_SIZE);
       const hello = new Uint8Array(HELLO_SIZE);
       hello.set(MAGIC);
       hello.set(nonce, MAGIC.length);
@@ -84,10 +106,10 @@ export function acceptHandshake(
       const peerNonce = proof.slice(MAGIC.length + 4, MAGIC.length + 4 + NONCE_SIZE);
       const peerMac = proof.subarray(MAGIC.length + 4 + NONCE_SIZE);
       if (!isExpected(peerId)) throw fail(connection, `it claims the unexpected id ${peerId}`);
-      if (!sameBytes(peerMac, mac(token, "C", nonce, peerId, ownId))) {
+      if (!sameBytes(peerMac, await mac(token, "C", nonce, peerId, ownId))) {
         throw fail(connection, "its proof of the job token is wrong");
       }
-      connection.writeRaw(mac(token, "A", peerNonce, ownId, peerId));
+      connection.writeRaw(await mac(token, "A", peerNonce, ownId, peerId));
       return peerId;
     })(),
     connection,
@@ -112,15 +134,15 @@ export function connectHandshake(
         throw fail(connection, "it does not speak the mpirun-deno protocol");
       }
       const nonce = hello.subarray(MAGIC.length);
-      const ownNonce = new Uint8Array(randomBytes(NONCE_SIZE));
+      const ownNonce = randomBytes(NONCE_SIZE);
       const proof = new Uint8Array(PROOF_SIZE);
       proof.set(MAGIC);
       new DataView(proof.buffer).setInt32(MAGIC.length, ownId, true);
       proof.set(ownNonce, MAGIC.length + 4);
-      proof.set(mac(token, "C", nonce, ownId, expectedId), MAGIC.length + 4 + NONCE_SIZE);
+      proof.set(await mac(token, "C", nonce, ownId, expectedId), MAGIC.length + 4 + NONCE_SIZE);
       connection.writeRaw(proof);
       const answer = await connection.readBytes(MAC_SIZE);
-      if (!sameBytes(answer, mac(token, "A", ownNonce, expectedId, ownId))) {
+      if (!sameBytes(answer, await mac(token, "A", ownNonce, expectedId, ownId))) {
         throw fail(connection, "its proof of the job token is wrong");
       }
     })(),
@@ -146,5 +168,5 @@ export function parseToken(hex: string): Uint8Array {
 
 /** A fresh random job token, as hex. */
 export function newToken(): string {
-  return Buffer.from(randomBytes(32)).toString("hex");
+  return toHex(randomBytes(32));
 }

@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { cpuCount, runtimeName } from "../../lib/runtime/detect.ts";
+import { runtimeName } from "../../lib/runtime/detect.ts";
+import { cpuCount } from "../../lib/runtime/host.ts";
 import { defaultPollMicros, POLL_MICROS, POLLER_POLL_MICROS } from "../../lib/runtime/progress.ts";
 
 test("a rank with a core of its own polls for its runtime's budget", () => {
