@@ -15,6 +15,7 @@ import { setErrorPrefix } from "../errors.ts";
 import { Engine } from "../p2p/engine.ts";
 import { defaultPollMicros, Progress } from "../runtime/progress.ts";
 import { unixReactor } from "../runtime/sockets.ts";
+import { CrossMemory } from "../runtime/cross_memory.ts";
 import { cpuCount, exitProcess, hostname, onBeforeExit, writeStderr } from "../runtime/host.ts";
 import { EnvName, readEnv, readIntEnv, writeEnv } from "../env.ts";
 import type { Connection } from "../transport/connection.ts";
@@ -101,7 +102,7 @@ async function createWorld(): Promise<World> {
     payloadTarget: (peer, header) => engine.payloadTarget(peer, header),
     log: (message) => writeStderr(`mpirun-deno: rank ${rank}: ${message}\n`),
   });
-  engine = new Engine(rank, size, mesh, progress);
+  engine = new Engine(rank, size, mesh, progress, unixReactor && new CrossMemory(unixReactor.libc));
   const activities = new Activities();
   if (boot instanceof LauncherBootstrap) {
     boot.onControl = (message) => {

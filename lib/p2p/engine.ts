@@ -2,6 +2,8 @@
  * The point-to-point engine: turns sends into frames and frames into completed receives. Small messages go
  * eagerly; large or synchronous ones by rendezvous (RTS -> CTS -> RDATA), and eager bytes in flight to one peer
  * are bounded by a credit window, so a sender far ahead of its receiver cannot exhaust the receiver's memory.
+ * Between two ranks of one host a large message's RTS carries its address, and the receiver copies it straight
+ * from the sender's memory (RTS -> DONE, see {@linkcode DirectCopy}); where that fails, it answers CTS as usual.
  * No public API lives here: `comm/` checks arguments and calls this.
  *
  * @module
@@ -9,7 +11,7 @@
 
 import { ANY_SOURCE } from "../constants.ts";
 import { ErrorCode, type MPIError, mpiError } from "../errors.ts";
-import { FrameFlag, type FrameHeader, FrameKind, HEADER_SIZE } from "../wire/frame.ts";
+import { FrameFlag, type FrameHeader, FrameKind, getUint32, HEADER_SIZE, putUint32 } from "../wire/frame.ts";
 import { CREDIT_BATCH, EAGER_LIMIT, EAGER_WINDOW } from "../wire/limits.ts";
 import { type Arrival, matches, MatchQueues, type Pattern } from "./matching.ts";
 
@@ -31,6 +33,19 @@ export interface FrameSink {
    * gone to it yet: a receive that waits for it must fail with ERR_PEER_LOST, not hang, when it dies.
    */
   watch?(peer: number): void;
+  /**
+   * Optional: the process id of world rank `peer` as this process sees it, when the peer runs on this host and
+   * its connection can tell (undefined otherwise: no direct copies with it).
+   */
+  peerProcess?(peer: number): number | undefined;
+}
+
+/** Copies between the memories of processes on one host (see `runtime/cross_memory.ts`). */
+export interface DirectCopy {
+  /** The address of `view`'s first byte, valid while `view` is alive. */
+  addressOf(view: Uint8Array): number;
+  /** Copies `target.length` bytes at `address` in process `pid` into `target`; false if that failed. */
+  read(pid: number, address: number, target: Uint8Array): boolean;
 }
 
 /** Keeps the process alive while operations are pending, and lets it exit when none are. */
@@ -120,12 +135,23 @@ export class Engine {
   #lost: (MPIError | undefined)[];
   /** Peers the sink was asked to watch (once each). */
   #watched: Uint8Array;
+  #direct: DirectCopy | undefined;
+  /** Peers with whom a direct copy failed once (either way): their rendezvous go over the socket. */
+  #directFailed: Uint8Array;
 
-  constructor(rank: number, size: number, sink: FrameSink, liveness: Liveness = NO_LIVENESS) {
+  constructor(
+    rank: number,
+    size: number,
+    sink: FrameSink,
+    liveness: Liveness = NO_LIVENESS,
+    direct?: DirectCopy,
+  ) {
     this.rank = rank;
     this.size = size;
     this.#sink = sink;
     this.#liveness = liveness;
+    this.#direct = direct;
+    this.#directFailed = new Uint8Array(size);
     this.#eagerInFlight = new Int32Array(size);
     this.#eagerConsumed = new Int32Array(size);
     this.#nextSeq = new Uint32Array(size);
@@ -156,7 +182,9 @@ export class Engine {
     return new Promise<void>((resolve, reject) => {
       this.#pendingSends[peer].set(seq, { order, resolve, reject });
       const header = this.#header(FrameKind.RTS, order, seq, size);
-      this.#sink.sendFrame(peer, header, undefined, false, (error) => {
+      const address = this.#directAddress(peer, order, size);
+      if (address) header.flags |= FrameFlag.DIRECT;
+      this.#sink.sendFrame(peer, header, address, false, (error) => {
         if (error) this.#failSend(peer, seq, error);
       });
     }).finally(() => this.#busy(-1));
@@ -260,9 +288,13 @@ export class Engine {
           payload: header.kind === FrameKind.EAGER ? payload : undefined,
           size: header.kind === FrameKind.EAGER ? payload.length : header.size,
           seq: header.seq,
+          address: (header.flags & FrameFlag.DIRECT) !== 0 && payload.length === 8
+            ? getUint32(payload, 0) + getUint32(payload, 4) * TWO_TO_32
+            : undefined,
         });
         return;
       case FrameKind.CTS:
+        if ((header.flags & FrameFlag.DIRECT) !== 0) this.#directFailed[peer] = 1;
         this.#onClearToSend(peer, header.seq);
         return;
       case FrameKind.RDATA:
@@ -270,6 +302,9 @@ export class Engine {
         return;
       case FrameKind.CREDIT:
         this.#eagerInFlight[peer] -= header.size;
+        return;
+      case FrameKind.DONE:
+        this.#onDirectDone(peer, header.seq);
         return;
     }
   }
@@ -329,11 +364,13 @@ export class Engine {
   }
 
   #requestData(arrival: Arrival, receive: PostedReceive): void {
-    this.#awaitingData[arrival.peer].set(arrival.seq, { receive, arrival });
+    const done = arrival.address !== undefined && this.#readDirect(arrival, receive);
+    if (!done) this.#awaitingData[arrival.peer].set(arrival.seq, { receive, arrival });
     const header: FrameHeader = {
       length: 0,
-      kind: FrameKind.CTS,
-      flags: 0,
+      kind: done ? FrameKind.DONE : FrameKind.CTS,
+      // An address this rank did not use: the sender should not offer one again.
+      flags: !done && arrival.address !== undefined ? FrameFlag.DIRECT : 0,
       context: arrival.context,
       source: this.rank,
       tag: 0,
@@ -354,6 +391,49 @@ export class Engine {
       if (error) pending.reject(this.#lost[peer] ?? error);
       else pending.resolve();
     });
+  }
+
+  /**
+   * The address to announce in the RTS of a send to `peer`, as 8 bytes, when the peer may read the message
+   * from this process's memory: it runs on this host, has not failed to read it before, and the message is
+   * large (so that its memory is off the runtime's moving heap).
+   */
+  #directAddress(peer: number, order: SendOrder, size: number): Uint8Array | undefined {
+    if (!this.#direct || size <= EAGER_LIMIT || this.#directFailed[peer]) return undefined;
+    if (this.#sink.peerProcess?.(peer) === undefined) return undefined;
+    const payload = order.headroom ? order.payload.subarray(HEADER_SIZE) : order.payload;
+    const address = this.#direct.addressOf(payload);
+    const bytes = new Uint8Array(8);
+    putUint32(bytes, 0, address % TWO_TO_32);
+    putUint32(bytes, 4, Math.floor(address / TWO_TO_32));
+    return bytes;
+  }
+
+  /**
+   * Copies a rendezvous message from the sender's memory into the receive's buffer (or a new one), and
+   * completes the receive. False, and never again for that peer, if the copy failed (no permission, another
+   * PID namespace): the caller then clears the sender to send it over the socket.
+   */
+  #readDirect(arrival: Arrival, receive: PostedReceive): boolean {
+    const pid = this.#sink.peerProcess?.(arrival.peer);
+    if (!this.#direct || pid === undefined || this.#directFailed[arrival.peer]) return false;
+    const into = receive.into;
+    const target = into !== undefined && into.length >= arrival.size
+      ? into.subarray(0, arrival.size)
+      : new Uint8Array(arrival.size);
+    if (!this.#direct.read(pid, arrival.address!, target)) {
+      this.#directFailed[arrival.peer] = 1;
+      return false;
+    }
+    receive.resolve(received(arrival, target));
+    return true;
+  }
+
+  #onDirectDone(peer: number, seq: number): void {
+    const pending = this.#pendingSends[peer].get(seq);
+    if (!pending) return;
+    this.#pendingSends[peer].delete(seq);
+    pending.resolve();
   }
 
   #onRendezvousData(peer: number, seq: number, payload: Uint8Array): void {
@@ -418,6 +498,8 @@ export class Engine {
     this.#liveness.adjust(delta);
   }
 }
+
+const TWO_TO_32 = 2 ** 32;
 
 function received(arrival: Arrival, payload: Uint8Array): Received {
   return { source: arrival.source, tag: arrival.tag, raw: arrival.raw, payload };

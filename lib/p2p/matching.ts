@@ -27,6 +27,8 @@ export interface Arrival extends Envelope {
   size: number;
   /** Rendezvous sequence number (meaningful when `payload` is undefined). */
   seq: number;
+  /** Where the message lies in the sender's memory, when the receiver may read it there (see `DirectCopy`). */
+  address?: number;
 }
 
 /** What a receive or probe looks for. `source`/`tag` may be ANY_SOURCE/ANY_TAG. */

@@ -29,9 +29,11 @@ import {
   POLLIN,
   POLLOUT,
   SHUT_WR,
+  SO_PEERCRED,
   SOCK_CLOEXEC,
   SOCK_NONBLOCK,
   SOCK_STREAM,
+  SOL_SOCKET,
   unixAddress,
 } from "./libc.ts";
 import type { ListenerHandle, SocketHandle } from "./runtime.ts";
@@ -235,6 +237,8 @@ export class FfiSocket extends SocketBase implements Pumped {
   readonly localAddress = "127.0.0.1";
   #reactor: FfiReactor;
   #libc: Libc;
+  /** 0: not asked yet; -1: not visible. */
+  #peerProcess = 0;
 
   constructor(reactor: FfiReactor, fd: number, path: string) {
     super();
@@ -242,6 +246,21 @@ export class FfiSocket extends SocketBase implements Pumped {
     this.#libc = reactor.libc;
     this.fd = fd;
     this.remoteAddress = showUnixPath(path);
+  }
+
+  /**
+   * The process at the other end (`SO_PEERCRED`), numbered as this process sees it (the kernel translates
+   * between PID namespaces); undefined when it is not visible from here.
+   */
+  get peerProcess(): number | undefined {
+    if (this.#peerProcess === 0) {
+      const credentials = new Uint8Array(12); // struct ucred: pid, uid, gid
+      const length = Uint8Array.of(12, 0, 0, 0);
+      const ok = this.#libc.getsockopt(this.fd, SOL_SOCKET, SO_PEERCRED, credentials, length) === 0;
+      const pid = ok ? new DataView(credentials.buffer).getInt32(0, true) : 0;
+      this.#peerProcess = pid > 0 ? pid : -1;
+    }
+    return this.#peerProcess > 0 ? this.#peerProcess : undefined;
   }
 
   destroy(): void {

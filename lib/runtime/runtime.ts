@@ -26,6 +26,11 @@ export interface SocketHandle {
    * land (undefined: anywhere). The chunk it then hands to `onData` is a view of that buffer.
    */
   readInto?(next: () => Uint8Array | undefined): void;
+  /**
+   * Optional: the process at the other end, numbered as this process sees it, when it runs on this host and
+   * the socket can tell (a Unix socket through the C library); undefined otherwise.
+   */
+  readonly peerProcess?: number;
   /** Called once when the stream ends, with the error if it failed (may be called to add more listeners). */
   onClose(callback: (error?: Error) => void): void;
   /** Called when the write queue has drained below its high-water mark. */

@@ -143,6 +143,17 @@ export class Mesh {
     return Promise.all(closed).then(() => {});
   }
 
+  /**
+   * The process id of `peer` as this process sees it, when a connection with it can tell (a Unix socket
+   * through the C library: the peer runs on this host); undefined otherwise.
+   */
+  peerProcess(peer: number): number | undefined {
+    const outgoing = this.#outgoing[peer];
+    if (outgoing instanceof Connection && !outgoing.closed) return outgoing.socket.peerProcess;
+    for (const connection of this.#incoming[peer] ?? []) return connection.socket.peerProcess;
+    return undefined;
+  }
+
   /** Closes every connection (the process is ending). */
   close(): void {
     this.#closing = true;

@@ -26,7 +26,10 @@ export const HEADER_SIZE = 32;
 export const FrameKind = {
   /** A whole message: header and payload. */
   EAGER: 1,
-  /** Request to send: the envelope of a large or synchronous message, no payload. */
+  /**
+   * Request to send: the envelope of a large or synchronous message. No payload, or with the DIRECT flag the
+   * 8-byte address (u32 low, u32 high) where the receiver may read the message from the sender's memory.
+   */
   RTS: 2,
   /** Clear to send: the receiver matched the RTS with `seq`. */
   CTS: 3,
@@ -36,6 +39,8 @@ export const FrameKind = {
   CREDIT: 5,
   /** Out-of-band control between a rank and the launcher (JSON payload). */
   CONTROL: 6,
+  /** The receiver read the rendezvous `seq` from the sender's memory: the send is complete. */
+  DONE: 7,
 } as const;
 
 /** One of the values of {@linkcode FrameKind}. */
@@ -47,6 +52,11 @@ export const FrameFlag = {
   RAW: 1,
   /** A synchronous send: the sender waits until the receive has matched. */
   SYNC: 2,
+  /**
+   * On an RTS: it carries the address of its message (see {@linkcode FrameKind.RTS}). On a CTS: the receiver
+   * could not read that address, and the sender should not offer one again.
+   */
+  DIRECT: 4,
 } as const;
 
 /** The decoded fields of a frame header. */
@@ -102,18 +112,19 @@ export function readHeader(source: Uint8Array, offset = 0): FrameHeader {
 }
 
 /** Stores the low 32 bits of `value` little-endian (a signed value as its two's complement). */
-function putUint32(target: Uint8Array, at: number, value: number): void {
+export function putUint32(target: Uint8Array, at: number, value: number): void {
   target[at] = value;
   target[at + 1] = value >>> 8;
   target[at + 2] = value >>> 16;
   target[at + 3] = value >>> 24;
 }
 
-function getUint32(source: Uint8Array, at: number): number {
+/** Reads 4 bytes at `at` as a little-endian unsigned integer. */
+export function getUint32(source: Uint8Array, at: number): number {
   return (source[at] | (source[at + 1] << 8) | (source[at + 2] << 16) | (source[at + 3] << 24)) >>> 0;
 }
 
 /** Is `kind` a frame kind this version understands? */
 export function isKnownKind(kind: number): boolean {
-  return kind >= FrameKind.EAGER && kind <= FrameKind.CONTROL;
+  return kind >= FrameKind.EAGER && kind <= FrameKind.DONE;
 }

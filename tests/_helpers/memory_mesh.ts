@@ -3,7 +3,7 @@
  * and in order, as TCP would: for tests of the engine and of what is built on it.
  */
 
-import { Engine, type FrameSink } from "../../lib/p2p/engine.ts";
+import { type DirectCopy, Engine, type FrameSink } from "../../lib/p2p/engine.ts";
 import type { FrameHeader } from "../../lib/wire/frame.ts";
 import { HEADER_SIZE } from "../../lib/wire/frame.ts";
 
@@ -15,8 +15,14 @@ export interface SentFrame {
   payload: Uint8Array;
 }
 
-/** Builds `size` engines that talk to each other through memory. */
-export function memoryEngines(size: number): { engines: Engine[]; sent: SentFrame[] } {
+/**
+ * Builds `size` engines that talk to each other through memory. With `direct`, each engine reads large
+ * messages from the "peer process" `peerProcess` (this process, for real cross-memory reads).
+ */
+export function memoryEngines(
+  size: number,
+  direct?: { copy: DirectCopy; peerProcess: number },
+): { engines: Engine[]; sent: SentFrame[] } {
   const engines: Engine[] = [];
   const sent: SentFrame[] = [];
   for (let rank = 0; rank < size; rank++) {
@@ -32,8 +38,9 @@ export function memoryEngines(size: number): { engines: Engine[]; sent: SentFram
           engines[peer].onFrame(rank, copy, body);
         });
       },
+      peerProcess: direct && (() => direct.peerProcess),
     };
-    engines.push(new Engine(rank, size, sink));
+    engines.push(new Engine(rank, size, sink, undefined, direct?.copy));
   }
   return { engines, sent };
 }

@@ -6,6 +6,9 @@ import type { SendOrder } from "../../lib/p2p/engine.ts";
 import { FrameKind } from "../../lib/wire/frame.ts";
 import { EAGER_LIMIT, EAGER_WINDOW } from "../../lib/wire/limits.ts";
 import { memoryEngines } from "../_helpers/memory_mesh.ts";
+import { loadLibc } from "../../lib/runtime/libc.ts";
+import { CrossMemory } from "../../lib/runtime/cross_memory.ts";
+import process from "node:process";
 
 function order(peer: number, tag: number, payload: Uint8Array, extra: Partial<SendOrder> = {}): SendOrder {
   return {
@@ -110,3 +113,45 @@ test("a lost peer fails the receives that wait for it with ERR_PEER_LOST", async
   await engines[2].send(order(0, 0, Uint8Array.of(5), { source: 2 }));
   assert.deepEqual((await fromOther.promise)!.payload, Uint8Array.of(5));
 });
+
+const libc = loadLibc();
+const ownPid = (globalThis as { Deno?: { pid: number } }).Deno?.pid ?? process.pid;
+
+test("a large message between ranks of one host is read from the sender's memory: RTS, then DONE", {
+  skip: libc === undefined && "no C library through FFI here",
+}, async () => {
+  const { engines, sent } = memoryEngines(2, { copy: new CrossMemory(libc!), peerProcess: ownPid });
+  const large = new Uint8Array(EAGER_LIMIT * 3 + 5).map((_, i) => i * 7);
+  const into = new Uint8Array(large.length + 100);
+  const receiving = engines[1].receive(pattern(0, 4), into.subarray(50));
+  await engines[0].send(order(1, 4, large.subarray(3), { raw: true }));
+  const message = await receiving.promise;
+  assert.deepEqual(message!.payload, large.subarray(3));
+  assert.equal(message!.payload.buffer, into.buffer, "the bytes landed in the receiver's own buffer");
+  assert.deepEqual(sent.map((frame) => frame.header.kind), [FrameKind.RTS, FrameKind.DONE]);
+});
+
+test(
+  "when the sender's memory cannot be read, it is cleared to send over the socket, and stops offering it",
+  {
+    skip: libc === undefined && "no C library through FFI here",
+  },
+  async () => {
+    // A process id that is not running: process_vm_readv fails (ESRCH), as it would without permission.
+    const { engines, sent } = memoryEngines(2, { copy: new CrossMemory(libc!), peerProcess: 2 ** 22 + 1 });
+    const large = new Uint8Array(EAGER_LIMIT + 1).fill(9);
+    for (const tag of [1, 2]) {
+      const receiving = engines[1].receive(pattern(0, tag));
+      await engines[0].send(order(1, tag, large));
+      assert.deepEqual((await receiving.promise)!.payload, large);
+    }
+    assert.deepEqual(sent.map((frame) => [frame.header.kind, frame.payload.length]), [
+      [FrameKind.RTS, 8],
+      [FrameKind.CTS, 0],
+      [FrameKind.RDATA, large.length],
+      [FrameKind.RTS, 0],
+      [FrameKind.CTS, 0],
+      [FrameKind.RDATA, large.length],
+    ]);
+  },
+);

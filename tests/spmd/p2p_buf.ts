@@ -86,4 +86,23 @@ let intact = received[BIG - 1] === -left;
 for (let i = 0; i < BIG && intact; i += 4096) intact = received[i] === i + left;
 same(intact, true, "64 MiB arrive intact");
 
+// A large view at an offset of its buffer, into a view at another offset, and one too large for its receive
+// buffer (ranks of one host read such messages from each other's memory: the same bytes must arrive).
+const wide = new Float64Array(40_000).map((_, i) => i + rank / 2);
+const landing = new Float64Array(40_010).fill(-1);
+await comm.Sendrecv(wide.subarray(7, 30_007), right, 27, landing.subarray(3, 30_003), left, 27);
+same(
+  [landing[2], landing[3], landing[30_002], landing[30_003]],
+  [-1, 7 + left / 2, 30_006 + left / 2, -1],
+  "large views",
+);
+const sending = comm.Issend(wide, right, 28);
+await failsWith(
+  () => comm.Recv(new Float64Array(10_000), left, 28),
+  ErrorCode.ERR_TRUNCATE,
+  /has 320000 bytes, more than the 80000 bytes/,
+  "large truncation",
+);
+await sending;
+
 console.log(`p2p_buf ok on rank ${rank} of ${size}`);
