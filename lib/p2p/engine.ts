@@ -12,7 +12,7 @@
 import { ANY_SOURCE } from "../constants.ts";
 import { ErrorCode, type MPIError, mpiError } from "../errors.ts";
 import { FrameFlag, type FrameHeader, FrameKind, getUint32, HEADER_SIZE, putUint32 } from "../wire/frame.ts";
-import { CREDIT_BATCH, EAGER_LIMIT, EAGER_WINDOW } from "../wire/limits.ts";
+import { CREDIT_BATCH, DIRECT_MIN, EAGER_LIMIT, EAGER_WINDOW } from "../wire/limits.ts";
 import { type Arrival, matches, MatchQueues, type Pattern } from "./matching.ts";
 
 /** Where the engine sends frames: the mesh of connections (or an in-memory pair in tests). */
@@ -167,7 +167,10 @@ export class Engine {
     if (lost) return Promise.reject(lost);
     const size = order.payload.length - (order.headroom ? HEADER_SIZE : 0);
     const peer = order.peer;
-    if (!order.sync && size <= EAGER_LIMIT && this.#eagerInFlight[peer] + size <= EAGER_WINDOW) {
+    if (
+      !order.sync && size <= EAGER_LIMIT && this.#eagerInFlight[peer] + size <= EAGER_WINDOW &&
+      !(size >= DIRECT_MIN && this.#canOfferDirect(peer))
+    ) {
       this.#eagerInFlight[peer] += size;
       const header = this.#header(FrameKind.EAGER, order, 0, 0);
       if (order.owned) {
@@ -395,14 +398,13 @@ export class Engine {
 
   /**
    * The address to announce in the RTS of a send to `peer`, as 8 bytes, when the peer may read the message
-   * from this process's memory: it runs on this host, has not failed to read it before, and the message is
-   * large (so that its memory is off the runtime's moving heap).
+   * from this process's memory: it runs on this host, no direct copy with it has failed, and the message has
+   * at least {@linkcode DIRECT_MIN} bytes (so its memory is off the runtime's moving heap).
    */
   #directAddress(peer: number, order: SendOrder, size: number): Uint8Array | undefined {
-    if (!this.#direct || size <= EAGER_LIMIT || this.#directFailed[peer]) return undefined;
-    if (this.#sink.peerProcess?.(peer) === undefined) return undefined;
+    if (size < DIRECT_MIN || !this.#canOfferDirect(peer)) return undefined;
     const payload = order.headroom ? order.payload.subarray(HEADER_SIZE) : order.payload;
-    const address = this.#direct.addressOf(payload);
+    const address = this.#direct!.addressOf(payload);
     const bytes = new Uint8Array(8);
     putUint32(bytes, 0, address % TWO_TO_32);
     putUint32(bytes, 4, Math.floor(address / TWO_TO_32));
@@ -414,6 +416,12 @@ export class Engine {
    * completes the receive. False, and never again for that peer, if the copy failed (no permission, another
    * PID namespace): the caller then clears the sender to send it over the socket.
    */
+  /** May messages to `peer` be read from this process's memory (see {@linkcode DirectCopy})? */
+  #canOfferDirect(peer: number): boolean {
+    return this.#direct !== undefined && !this.#directFailed[peer] &&
+      this.#sink.peerProcess?.(peer) !== undefined;
+  }
+
   #readDirect(arrival: Arrival, receive: PostedReceive): boolean {
     const pid = this.#sink.peerProcess?.(arrival.peer);
     if (!this.#direct || pid === undefined || this.#directFailed[arrival.peer]) return false;

@@ -4,7 +4,7 @@ import { ANY_SOURCE, ANY_TAG } from "../../lib/constants.ts";
 import { ErrorCode, MPIError } from "../../lib/errors.ts";
 import type { SendOrder } from "../../lib/p2p/engine.ts";
 import { FrameKind } from "../../lib/wire/frame.ts";
-import { EAGER_LIMIT, EAGER_WINDOW } from "../../lib/wire/limits.ts";
+import { DIRECT_MIN, EAGER_LIMIT, EAGER_WINDOW } from "../../lib/wire/limits.ts";
 import { memoryEngines } from "../_helpers/memory_mesh.ts";
 import { loadLibc } from "../../lib/runtime/libc.ts";
 import { CrossMemory } from "../../lib/runtime/cross_memory.ts";
@@ -129,6 +129,14 @@ test("a large message between ranks of one host is read from the sender's memory
   assert.deepEqual(message!.payload, large.subarray(3));
   assert.equal(message!.payload.buffer, into.buffer, "the bytes landed in the receiver's own buffer");
   assert.deepEqual(sent.map((frame) => frame.header.kind), [FrameKind.RTS, FrameKind.DONE]);
+  // Below the eager limit too, from DIRECT_MIN bytes on; below that, eagerly.
+  sent.length = 0;
+  for (const size of [DIRECT_MIN, DIRECT_MIN - 1]) {
+    const receiving = engines[1].receive(pattern(0, 5));
+    await engines[0].send(order(1, 5, large.subarray(0, size)));
+    assert.deepEqual((await receiving.promise)!.payload, large.subarray(0, size));
+  }
+  assert.deepEqual(sent.map((frame) => frame.header.kind), [FrameKind.RTS, FrameKind.DONE, FrameKind.EAGER]);
 });
 
 test(
