@@ -48,9 +48,9 @@ export const EnvName = {
   /** Microseconds a waiting rank keeps polling before it sleeps in the event loop. */
   POLL_US: "MPIRUN_DENO_POLL_US",
   /**
-   * Which sockets a rank uses: `auto` (the default: the runtime's own for TCP, the C library's through FFI for
-   * Unix sockets when the whole job runs on one host and the library can be bound), `native` (the runtime's
-   * own for both) or `node` (`node:net`).
+   * Which sockets a rank uses for its peers: `auto` (the default: the C library's through FFI, for Unix
+   * sockets and IPv4 TCP, where the library can be bound; the runtime's own otherwise), `native` (the
+   * runtime's own) or `node` (`node:net`).
    */
   SOCKETS: "MPIRUN_DENO_SOCKETS",
   /** `tcp` makes ranks on one host talk over TCP instead of Unix domain sockets (the default, `auto`). */

@@ -7,7 +7,7 @@
 
 import { EnvName, readEnv, readHostnameOverride, readIntEnv, writeEnv } from "../env.ts";
 import { interfaceIPv4, pid } from "../runtime/host.ts";
-import { connect, listen } from "../runtime/sockets.ts";
+import { connect, listenPeers } from "../runtime/sockets.ts";
 import type { SocketHandle } from "../runtime/runtime.ts";
 import { Connection } from "../transport/connection.ts";
 import { connectHandshake, COORDINATOR_ID, parseToken } from "../transport/handshake.ts";
@@ -90,7 +90,7 @@ export class LauncherBootstrap implements Bootstrap {
     await connectHandshake(control, token, rank, COORDINATOR_ID);
     // Listen on the address this host used to reach the coordinator: the other hosts can reach it too.
     const host = this.#bindAddress ?? socket.localAddress;
-    const listener = await listen(host, 0, accept);
+    const listener = await listenPeers(host, 0, accept);
     listener.unref();
     const path = await listenLocal(accept);
     const world = new Promise<PeerAddress[]>((resolve, reject) => {

@@ -9,7 +9,7 @@
 
 import { EnvName, readEnv, readHostnameOverride, readIntEnv } from "../env.ts";
 import { pid, writeStderr } from "../runtime/host.ts";
-import { connect, listen } from "../runtime/sockets.ts";
+import { connect, listen, listenPeers } from "../runtime/sockets.ts";
 import type { SocketHandle } from "../runtime/runtime.ts";
 import { Connection } from "../transport/connection.ts";
 import { acceptHandshake, connectHandshake, COORDINATOR_ID } from "../transport/handshake.ts";
@@ -111,7 +111,7 @@ export class SlurmBootstrap implements Bootstrap {
   }
 
   async rendezvous(accept: (socket: SocketHandle) => void): Promise<Rendezvous> {
-    const listener = await listen(readEnv(EnvName.BIND_ADDRESS) ?? "0.0.0.0", 0, accept);
+    const listener = await listenPeers(readEnv(EnvName.BIND_ADDRESS) ?? "0.0.0.0", 0, accept);
     listener.unref();
     const path = await listenLocal(accept);
     const local = path ? { path } : {};

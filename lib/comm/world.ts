@@ -14,7 +14,7 @@ import { launchedBySlurm, SlurmBootstrap } from "../bootstrap/slurm.ts";
 import { setErrorPrefix } from "../errors.ts";
 import { Engine } from "../p2p/engine.ts";
 import { defaultPollMicros, Progress } from "../runtime/progress.ts";
-import { unixReactor } from "../runtime/sockets.ts";
+import { peerReactor } from "../runtime/sockets.ts";
 import { CrossMemory } from "../runtime/cross_memory.ts";
 import { cpuCount, exitProcess, hostname, onBeforeExit, writeStderr } from "../runtime/host.ts";
 import { EnvName, readEnv, readIntEnv, writeEnv } from "../env.ts";
@@ -102,7 +102,7 @@ async function createWorld(): Promise<World> {
     payloadTarget: (peer, header) => engine.payloadTarget(peer, header),
     log: (message) => writeStderr(`mpirun-deno: rank ${rank}: ${message}\n`),
   });
-  engine = new Engine(rank, size, mesh, progress, unixReactor && new CrossMemory(unixReactor.libc));
+  engine = new Engine(rank, size, mesh, progress, peerReactor && new CrossMemory(peerReactor.libc));
   const activities = new Activities();
   if (boot instanceof LauncherBootstrap) {
     boot.onControl = (message) => {
@@ -138,9 +138,9 @@ async function createWorld(): Promise<World> {
   };
   const members = Array.from({ length: size }, (_, i) => i);
   const { localRank, localSize } = localPlacement(rendezvous.peers, rank);
-  if (unixReactor) progress.attach(unixReactor, localSize > cpuCount());
+  if (peerReactor) progress.attach(peerReactor, localSize > cpuCount());
   progress.pollMicros = readIntEnv(EnvName.POLL_US, 0, 10_000_000) ??
-    defaultPollMicros(localSize, unixReactor !== undefined);
+    defaultPollMicros(localSize, peerReactor !== undefined);
   // What a rank sees in its environment, where no launcher set it (direct `srun`, one `srun` step, singleton).
   for (
     const [name, value] of [

@@ -1,7 +1,8 @@
 /**
- * Unix domain sockets driven from JavaScript through the C library ({@linkcode loadLibc}), behind
- * {@linkcode SocketHandle}: the rank-to-rank connections of ranks that share a host. The event loop never sees
- * these sockets; {@linkcode FfiReactor} moves their bytes when it is pumped:
+ * Sockets driven from JavaScript through the C library ({@linkcode loadLibc}), behind {@linkcode SocketHandle}:
+ * the rank-to-rank connections, over Unix domain sockets between ranks of one host and over TCP (IPv4)
+ * between hosts. The event loop never sees these sockets; {@linkcode FfiReactor} moves their bytes when it is
+ * pumped:
  *
  * - while a rank waits, {@linkcode Progress} pumps it in a loop for a bounded time (polling, as Open MPI does,
  *   with `sched_yield` between passes when the host has more ranks than cores), then lets it sleep in
@@ -19,21 +20,29 @@
  */
 
 import {
+  AF_INET,
   AF_UNIX,
   EAGAIN,
+  EINPROGRESS,
   EINTR,
+  inet4Address,
+  IPPROTO_TCP,
   type Libc,
   MAX_IO,
   MSG_DONTWAIT,
   MSG_NOSIGNAL,
   POLLIN,
   POLLOUT,
+  showInet4Address,
   SHUT_WR,
+  SO_ERROR,
   SO_PEERCRED,
+  SO_REUSEADDR,
   SOCK_CLOEXEC,
   SOCK_NONBLOCK,
   SOCK_STREAM,
   SOL_SOCKET,
+  TCP_NODELAY,
   unixAddress,
 } from "./libc.ts";
 import type { ListenerHandle, SocketHandle } from "./runtime.ts";
@@ -79,10 +88,12 @@ export class FfiReactor {
     this.libc = libc;
   }
 
-  /** Sockets with bytes the kernel has not taken yet. */
+  /** Sockets with bytes the kernel has not taken yet, and connections still being made. */
   get backlog(): number {
     let count = 0;
-    for (const member of this.#members) if (member instanceof FfiSocket && member.queued > 0) count++;
+    for (const member of this.#members) {
+      if ((member instanceof FfiSocket && member.queued > 0) || member instanceof FfiConnecting) count++;
+    }
     return count;
   }
 
@@ -140,9 +151,77 @@ export class FfiReactor {
       libc.close(fd);
       throw error;
     }
-    const listener = new FfiListener(this, fd, path, onConnection);
+    const listener = new FfiListener(this, fd, (accepted) => this.adopt(accepted, path), onConnection);
     this.add(listener);
     return { host: path, port: 0, close: () => listener.close(), unref: () => {} };
+  }
+
+  /** Listens on TCP `host:port` (an IPv4 address; port 0 picks a free one). */
+  listenTcp(host: string, port: number, onConnection: (socket: SocketHandle) => void): ListenerHandle {
+    const { libc } = this;
+    const fd = libc.socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) throw errnoError(libc, `socket() for ${host}:${port}`);
+    setFlag(libc, fd, SOL_SOCKET, SO_REUSEADDR);
+    const address = inet4Address(host, port);
+    const length = Uint8Array.of(16, 0, 0, 0);
+    if (
+      libc.bind(fd, address, 16) < 0 || libc.listen(fd, 511) < 0 || libc.getsockname(fd, address, length) < 0
+    ) {
+      const error = errnoError(libc, `listen on ${host}:${port}`);
+      libc.close(fd);
+      throw error;
+    }
+    const listener = new FfiListener(this, fd, (accepted) => this.#adoptTcp(accepted), onConnection);
+    this.add(listener);
+    return { host, port: showInet4Address(address).port, close: () => listener.close(), unref: () => {} };
+  }
+
+  /**
+   * Connects to TCP `host:port` (an IPv4 address); rejects when nobody listens there. The connection is made
+   * as the reactor is pumped (it counts as {@linkcode backlog} meanwhile, so a waiting rank pumps it).
+   */
+  connectTcp(host: string, port: number): Promise<SocketHandle> {
+    const { libc } = this;
+    try {
+      const fd = libc.socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+      if (fd < 0) throw errnoError(libc, `socket() for ${host}:${port}`);
+      if (libc.connect(fd, inet4Address(host, port), 16) === 0) return Promise.resolve(this.#adoptTcp(fd));
+      const errno = libc.errno();
+      if (errno !== EINPROGRESS) {
+        libc.close(fd);
+        throw errnoError(libc, `connect to ${host}:${port}`, errno);
+      }
+      return new Promise((resolve, reject) => {
+        const connecting = new FfiConnecting(fd, () => {
+          this.remove(connecting);
+          const value = new Uint8Array(4);
+          const failed = libc.getsockopt(fd, SOL_SOCKET, SO_ERROR, value, Uint8Array.of(4, 0, 0, 0)) < 0
+            ? libc.errno()
+            : new DataView(value.buffer).getInt32(0, true);
+          if (failed === 0) return resolve(this.#adoptTcp(fd));
+          libc.close(fd);
+          reject(errnoError(libc, `connect to ${host}:${port}`, failed));
+        });
+        this.add(connecting);
+        this.onBacklog();
+      });
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** Wraps a connected TCP descriptor: no Nagle delay, and both ends' addresses for messages. */
+  #adoptTcp(fd: number): FfiSocket {
+    const { libc } = this;
+    setFlag(libc, fd, IPPROTO_TCP, TCP_NODELAY);
+    const remote = new Uint8Array(16);
+    const local = new Uint8Array(16);
+    libc.getpeername(fd, remote, Uint8Array.of(16, 0, 0, 0));
+    libc.getsockname(fd, local, Uint8Array.of(16, 0, 0, 0));
+    const { host, port } = showInet4Address(remote);
+    const socket = new FfiSocket(this, fd, `${host}:${port}`, false, showInet4Address(local).host);
+    this.add(socket);
+    return socket;
   }
 
   /** Connects to the Unix domain socket `path`; rejects when nobody listens there (or its queue is full). */
@@ -164,9 +243,9 @@ export class FfiReactor {
     }
   }
 
-  /** @internal Wraps a connected descriptor. */
+  /** @internal Wraps a connected Unix socket descriptor. */
   adopt(fd: number, path: string): FfiSocket {
-    const socket = new FfiSocket(this, fd, path);
+    const socket = new FfiSocket(this, fd, showUnixPath(path), true, "127.0.0.1");
     this.add(socket);
     return socket;
   }
@@ -193,17 +272,47 @@ function startIdlePump(reactor: FfiReactor): TimerHandle {
   return timer;
 }
 
+/** Sets a boolean socket option. */
+function setFlag(libc: Libc, fd: number, level: number, name: number): void {
+  libc.setsockopt(fd, level, name, Uint8Array.of(1, 0, 0, 0), 4);
+}
+
+/** A TCP connection being made: pumped once the socket is writable (connected) or failed. */
+class FfiConnecting implements Pumped {
+  readonly fd: number;
+  #settle: () => void;
+
+  constructor(fd: number, settle: () => void) {
+    this.fd = fd;
+    this.#settle = settle;
+  }
+
+  events(): number {
+    return POLLOUT;
+  }
+
+  pump(): boolean {
+    this.#settle();
+    return true;
+  }
+}
+
 class FfiListener implements Pumped {
   readonly fd: number;
   #reactor: FfiReactor;
-  #path: string;
+  #wrap: (fd: number) => FfiSocket;
   #onConnection: (socket: SocketHandle) => void;
   #closed = false;
 
-  constructor(reactor: FfiReactor, fd: number, path: string, onConnection: (socket: SocketHandle) => void) {
+  constructor(
+    reactor: FfiReactor,
+    fd: number,
+    wrap: (fd: number) => FfiSocket,
+    onConnection: (socket: SocketHandle) => void,
+  ) {
     this.#reactor = reactor;
     this.fd = fd;
-    this.#path = path;
+    this.#wrap = wrap;
     this.#onConnection = onConnection;
   }
 
@@ -217,7 +326,7 @@ class FfiListener implements Pumped {
       const fd = this.#reactor.libc.accept4(this.fd, SOCK_NONBLOCK | SOCK_CLOEXEC);
       if (fd < 0) break; // EAGAIN: nobody else is waiting (other errors: the dialler gave up)
       accepted = true;
-      this.#onConnection(this.#reactor.adopt(fd, this.#path));
+      this.#onConnection(this.#wrap(fd));
     }
     return accepted;
   }
@@ -230,22 +339,25 @@ class FfiListener implements Pumped {
   }
 }
 
-/** One connected Unix domain socket. */
+/** One connected socket: Unix domain or TCP. */
 export class FfiSocket extends SocketBase implements Pumped {
   readonly fd: number;
   readonly remoteAddress: string;
-  readonly localAddress = "127.0.0.1";
+  readonly localAddress: string;
+  readonly #unix: boolean;
   #reactor: FfiReactor;
   #libc: Libc;
   /** 0: not asked yet; -1: not visible. */
   #peerProcess = 0;
 
-  constructor(reactor: FfiReactor, fd: number, path: string) {
+  constructor(reactor: FfiReactor, fd: number, remoteAddress: string, unix: boolean, localAddress: string) {
     super();
     this.#reactor = reactor;
     this.#libc = reactor.libc;
     this.fd = fd;
-    this.remoteAddress = showUnixPath(path);
+    this.remoteAddress = remoteAddress;
+    this.localAddress = localAddress;
+    this.#unix = unix;
   }
 
   /**
@@ -253,6 +365,7 @@ export class FfiSocket extends SocketBase implements Pumped {
    * between PID namespaces); undefined when it is not visible from here.
    */
   get peerProcess(): number | undefined {
+    if (!this.#unix) return undefined; // the other end may be on another host
     if (this.#peerProcess === 0) {
       const credentials = new Uint8Array(12); // struct ucred: pid, uid, gid
       const length = Uint8Array.of(12, 0, 0, 0);

@@ -31,6 +31,12 @@ export interface Libc {
   /** `poll(2)` on `count` `struct pollfd` (8 bytes each: i32 fd, i16 events, i16 revents) in `fds`. */
   poll(fds: Uint8Array, count: number, timeoutMs: number): number;
   sched_yield(): number;
+  /** `setsockopt(2)` with an option value of `length` bytes. */
+  setsockopt(fd: number, level: number, name: number, value: Uint8Array, length: number): number;
+  /** `getsockname(2)`: this end's address; `length` holds the u32 `socklen_t` in and out. */
+  getsockname(fd: number, address: Uint8Array, length: Uint8Array): number;
+  /** `getpeername(2)`: the other end's address; `length` holds the u32 `socklen_t` in and out. */
+  getpeername(fd: number, address: Uint8Array, length: Uint8Array): number;
   /** `getsockopt(2)`; `valueLength` holds the u32 `socklen_t` in and out. */
   getsockopt(fd: number, level: number, name: number, value: Uint8Array, valueLength: Uint8Array): number;
   /** `process_vm_readv(2)` with `struct iovec` arrays (16 bytes each: u64 address, u64 length). */
@@ -50,6 +56,7 @@ export interface Libc {
 
 /** Constants of Linux (x86-64 and arm64 share them). */
 export const AF_UNIX = 1;
+export const AF_INET = 2;
 export const SOCK_STREAM = 1;
 export const SOCK_NONBLOCK = 0o4000;
 export const SOCK_CLOEXEC = 0o2000000;
@@ -60,8 +67,13 @@ export const POLLIN = 1;
 export const POLLOUT = 4;
 export const EINTR = 4;
 export const EAGAIN = 11;
+export const EINPROGRESS = 115;
 export const SOL_SOCKET = 1;
+export const SO_REUSEADDR = 2;
+export const SO_ERROR = 4;
 export const SO_PEERCRED = 17;
+export const IPPROTO_TCP = 6;
+export const TCP_NODELAY = 1;
 /** Largest count passed to one send or recv (below 2^31, see the module notes). */
 export const MAX_IO = 1 << 30;
 
@@ -84,6 +96,9 @@ function loadDeno(): Libc {
     poll: { parameters: ["buffer", "u32", "i32"], result: "i32" },
     sched_yield: { parameters: [], result: "i32" },
     getsockopt: { parameters: ["i32", "i32", "i32", "buffer", "buffer"], result: "i32" },
+    setsockopt: { parameters: ["i32", "i32", "i32", "buffer", "u32"], result: "i32" },
+    getsockname: { parameters: ["i32", "buffer", "buffer"], result: "i32" },
+    getpeername: { parameters: ["i32", "buffer", "buffer"], result: "i32" },
     process_vm_readv: { parameters: ["i32", "buffer", "u32", "buffer", "u32", "u32"], result: "i32" },
     __errno_location: { parameters: [], result: "pointer" },
   });
@@ -115,6 +130,9 @@ function loadBun(): Libc {
     poll: { args: [ptr, u32, i32], returns: i32 },
     sched_yield: { args: [], returns: i32 },
     getsockopt: { args: [i32, i32, i32, ptr, ptr], returns: i32 },
+    setsockopt: { args: [i32, i32, i32, ptr, u32], returns: i32 },
+    getsockname: { args: [i32, ptr, ptr], returns: i32 },
+    getpeername: { args: [i32, ptr, ptr], returns: i32 },
     process_vm_readv: { args: [i32, ptr, u32, ptr, u32, u32], returns: i32 },
     __errno_location: { args: [], returns: ptr },
   });
@@ -138,6 +156,9 @@ function bind(symbols: any, errno: () => number, addressOf: (view: Uint8Array) =
     poll: symbols.poll,
     sched_yield: symbols.sched_yield,
     getsockopt: symbols.getsockopt,
+    setsockopt: symbols.setsockopt,
+    getsockname: symbols.getsockname,
+    getpeername: symbols.getpeername,
     process_vm_readv: symbols.process_vm_readv,
     addressOf,
     errno,
@@ -183,4 +204,26 @@ export function unixAddress(path: string): { address: Uint8Array; length: number
   address[0] = AF_UNIX; // sa_family_t, little-endian
   address.set(name, 2);
   return { address, length: 2 + name.length + (name[0] === 0 ? 0 : 1) };
+}
+
+/** Is `host` a dotted IPv4 address (the only kind of TCP address bound here)? */
+export function isIPv4(host: string): boolean {
+  const parts = host.split(".");
+  return parts.length === 4 && parts.every((part) => /^\d{1,3}$/.test(part) && Number(part) <= 255);
+}
+
+/** A `struct sockaddr_in` (16 bytes) for the IPv4 address `host` and `port`. */
+export function inet4Address(host: string, port: number): Uint8Array {
+  if (!isIPv4(host)) throw new Error(`${JSON.stringify(host)} is not an IPv4 address`);
+  const address = new Uint8Array(16);
+  address[0] = AF_INET; // sa_family_t, little-endian
+  address[2] = port >> 8; // the port in network byte order
+  address[3] = port & 255;
+  address.set(host.split(".").map(Number), 4);
+  return address;
+}
+
+/** The `host:port` of a `struct sockaddr_in`. */
+export function showInet4Address(address: Uint8Array): { host: string; port: number } {
+  return { host: Array.from(address.subarray(4, 8)).join("."), port: (address[2] << 8) | address[3] };
 }

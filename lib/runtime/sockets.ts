@@ -11,7 +11,7 @@ import * as bunNet from "./bun_net.ts";
 import { runtimeName } from "./detect.ts";
 import * as denoNet from "./deno_net.ts";
 import { FfiReactor } from "./ffi_net.ts";
-import { loadLibc } from "./libc.ts";
+import { isIPv4, loadLibc } from "./libc.ts";
 import type { ListenerHandle, SocketHandle } from "./runtime.ts";
 
 /** What a socket implementation provides. */
@@ -39,27 +39,14 @@ async function choose(): Promise<{ name: string; implementation: SocketImplement
 const chosen = await choose();
 
 /**
- * Does every rank of this job run on this host, as far as the environment tells? Only then do the Unix
- * sockets go through the C library: a rank with peers on other hosts also waits on the runtime's own TCP
- * sockets, which the event loop serves only between the reactor's polling stretches and sleeps (measured: a
- * collectives script on 3 ssh hosts slowed from seconds to over 15 s on Deno).
+ * The reactor of this process's rank-to-rank sockets when they go through the C library (the default,
+ * `auto`, wherever the library can be bound: see `libc.ts`); `undefined` when they are the runtime's own.
+ * Unix sockets between ranks of one host and TCP (IPv4) between hosts both go through it, so that a waiting
+ * rank serves every peer from one `poll(2)`; a waiting rank must pump it (see `Progress.attach`). The
+ * launcher's and the rendezvous's connections stay the runtime's own.
  */
-function jobOnOneHost(): boolean {
-  const size = readEnv(EnvName.SIZE);
-  const localSize = readEnv(EnvName.LOCAL_SIZE);
-  if (size !== undefined && localSize !== undefined) return size === localSize;
-  const nodes = readEnv("SLURM_STEP_NUM_NODES") ?? readEnv("SLURM_NNODES");
-  if (nodes !== undefined) return nodes === "1";
-  return readEnv(EnvName.COORDINATOR) === undefined; // a singleton
-}
-
-/**
- * The reactor of this process's Unix domain sockets when they go through the C library (the default, `auto`,
- * for a job on one host, wherever the library can be bound: see `libc.ts`); `undefined` when they are the
- * runtime's own. A waiting rank must pump it (see `Progress.attach`).
- */
-export const unixReactor: FfiReactor | undefined = (() => {
-  if (wanted !== "auto" || !jobOnOneHost()) return undefined;
+export const peerReactor: FfiReactor | undefined = (() => {
+  if (wanted !== "auto") return undefined;
   const libc = loadLibc();
   return libc ? new FfiReactor(libc) : undefined;
 })();
@@ -83,10 +70,23 @@ export const listen: SocketImplementation["listen"] = chosen.implementation.list
 /** Connects to TCP `host:port`; rejects with the runtime's error when nobody listens there. */
 export const connect: SocketImplementation["connect"] = chosen.implementation.connect;
 /** Listens on the Unix domain socket `path` (the file must not exist). */
-export const listenUnix: SocketImplementation["listenUnix"] = unixReactor
-  ? (path, onConnection) => new Promise((resolve) => resolve(unixReactor.listenUnix(path, onConnection)))
+export const listenUnix: SocketImplementation["listenUnix"] = peerReactor
+  ? (path, onConnection) => new Promise((resolve) => resolve(peerReactor.listenUnix(path, onConnection)))
   : chosen.implementation.listenUnix;
 /** Connects to the Unix domain socket `path`. */
-export const connectUnix: SocketImplementation["connectUnix"] = unixReactor
-  ? (path) => unixReactor.connectUnix(path)
+export const connectUnix: SocketImplementation["connectUnix"] = peerReactor
+  ? (path) => peerReactor.connectUnix(path)
   : chosen.implementation.connectUnix;
+
+/**
+ * Listens on TCP `host:port` for other ranks: through {@linkcode peerReactor} when there is one and `host` is
+ * an IPv4 address, else as {@linkcode listen}.
+ */
+export const listenPeers: SocketImplementation["listen"] = (host, port, onConnection) =>
+  peerReactor && isIPv4(host)
+    ? new Promise((resolve) => resolve(peerReactor.listenTcp(host, port, onConnection)))
+    : listen(host, port, onConnection);
+
+/** Connects to another rank at TCP `host:port`, the way {@linkcode listenPeers} listens. */
+export const connectPeer: SocketImplementation["connect"] = (host, port) =>
+  peerReactor && isIPv4(host) ? peerReactor.connectTcp(host, port) : connect(host, port);

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { connect, connectUnix } from "../runtime/sockets.ts";
+import { connectPeer, connectUnix } from "../runtime/sockets.ts";
 import type { SocketHandle } from "../runtime/runtime.ts";
 import type { FrameHeader } from "../wire/frame.ts";
 import { HEADER_SIZE } from "../wire/frame.ts";
@@ -189,7 +189,7 @@ export class Mesh {
     let socket: SocketHandle | undefined = await this.#dialUnix(endpoint);
     for (let delay = 10; !socket; delay = Math.min(delay * 2, 500)) {
       try {
-        socket = await connect(endpoint.host, endpoint.port);
+        socket = await connectPeer(endpoint.host, endpoint.port);
       } catch (error) {
         // Every peer listened before the rendezvous ended, so a refusal means the peer is gone: no retries.
         const refused = (error as { code?: string }).code === "ECONNREFUSED" ||

@@ -1,7 +1,8 @@
 /**
- * Unix domain sockets through the C library (`lib/runtime/ffi_net.ts`), on real sockets in this process:
- * order and integrity of large writes the kernel takes in parts, write callbacks, reads straight into a given
- * buffer, graceful end, refused connections, and the reactor's single `poll(2)` sleep. The tests pump the
+ * Unix domain and TCP sockets through the C library (`lib/runtime/ffi_net.ts`), on real sockets in this
+ * process: order and integrity of large writes the kernel takes in parts, write callbacks, reads straight into
+ * a given buffer, graceful end, refused connections, the peer's process, and the reactor's single `poll(2)`
+ * sleep. The tests pump the
  * reactor themselves, as a waiting rank does.
  */
 
@@ -12,14 +13,14 @@ import { setImmediate } from "node:timers";
 import { FfiReactor } from "../../lib/runtime/ffi_net.ts";
 import { loadLibc } from "../../lib/runtime/libc.ts";
 import type { SocketHandle } from "../../lib/runtime/runtime.ts";
-import { unixReactor } from "../../lib/runtime/sockets.ts";
+import { peerReactor } from "../../lib/runtime/sockets.ts";
 
 const libc = loadLibc();
 const skip = process.platform !== "linux" ? "the C library is bound on Linux only" : false;
 
-test("the C library binds on Linux, and rank-to-rank Unix sockets use it by default", { skip }, () => {
+test("the C library binds on Linux, and rank-to-rank sockets use it by default", { skip }, () => {
   assert.ok(libc, "loadLibc() returned undefined");
-  assert.ok(unixReactor instanceof FfiReactor, "sockets.ts did not choose the FFI reactor");
+  assert.ok(peerReactor instanceof FfiReactor, "sockets.ts did not choose the FFI reactor");
 });
 
 /** Pumps `reactor` (as a waiting rank does) until `done()` holds; fails after 10 s. */
@@ -32,16 +33,28 @@ async function pumpUntil(reactor: FfiReactor, done: () => boolean, what: string)
   }
 }
 
+/** A connected pair of sockets of `kind` through `reactor`. */
 async function pair(
   reactor: FfiReactor,
+  kind: "unix" | "tcp" = "unix",
 ): Promise<{ client: SocketHandle; server: SocketHandle; close(): void }> {
   let server: SocketHandle | undefined;
-  const path = `\0mpirun-deno-ffi-test-${process.pid}-${Math.random().toString(16).slice(2)}`;
-  const listener = reactor.listenUnix(path, (socket) => server = socket);
-  const client = await reactor.connectUnix(path);
-  await pumpUntil(reactor, () => server !== undefined, "the accept");
+  let listener;
+  let connecting: Promise<SocketHandle>;
+  if (kind === "unix") {
+    const path = `\0mpirun-deno-ffi-test-${process.pid}-${Math.random().toString(16).slice(2)}`;
+    listener = reactor.listenUnix(path, (socket) => server = socket);
+    connecting = reactor.connectUnix(path);
+  } else {
+    listener = reactor.listenTcp("127.0.0.1", 0, (socket) => server = socket);
+    assert.ok(listener.port > 0, "port 0 picked no port");
+    connecting = reactor.connectTcp("127.0.0.1", listener.port);
+  }
+  let client: SocketHandle | undefined;
+  connecting.then((socket) => client = socket);
+  await pumpUntil(reactor, () => server !== undefined && client !== undefined, "the connection");
   return {
-    client,
+    client: client!,
     server: server!,
     close() {
       client.destroy();
@@ -72,52 +85,85 @@ function collect(socket: SocketHandle): { received: () => number; bytes: () => U
   };
 }
 
-test("ffi unix: writes the kernel takes in parts arrive whole and in order, each callback once", {
+for (const kind of ["unix", "tcp"] as const) {
+  test(`ffi ${kind}: writes the kernel takes in parts arrive whole and in order, each callback once`, {
+    skip,
+  }, async () => {
+    const reactor = new FfiReactor(libc!);
+    const { client, server, close } = await pair(reactor, kind);
+    const sink = collect(server);
+    const big = new Uint8Array(16 << 20);
+    for (let i = 0; i < big.length; i += 4093) big[i] = (i * 7) & 0xff;
+    const done: string[] = [];
+    const small = new Uint8Array([1, 2, 3]);
+    assert.equal(client.write(small, () => done.push("small")), true);
+    assert.deepEqual(done, ["small"], "a write the kernel takes at once is done at once");
+    assert.equal(
+      client.write(big, () => done.push("big")),
+      false,
+      "16 MiB cannot fit the socket: backpressure",
+    );
+    client.write(small, () => done.push("small again"));
+    assert.ok(reactor.backlog > 0);
+    await pumpUntil(reactor, () => sink.received() === big.length + 6 && done.length === 3, "every byte");
+    assert.deepEqual(done, ["small", "big", "small again"]);
+    assert.equal(reactor.backlog, 0);
+    const bytes = sink.bytes();
+    assert.deepEqual(bytes.subarray(0, 3), small);
+    assert.ok(
+      bytes.subarray(3, 3 + big.length).every((byte, i) => byte === big[i]),
+      "the big write is intact",
+    );
+    assert.deepEqual(bytes.subarray(3 + big.length), small);
+    close();
+  });
+
+  test(`ffi ${kind}: a reader's buffer (readInto) receives the bytes in place`, { skip }, async () => {
+    const reactor = new FfiReactor(libc!);
+    const { client, server, close } = await pair(reactor, kind);
+    const target = new Uint8Array(1 << 20);
+    let landed = 0;
+    server.readInto!(() => landed < target.length ? target.subarray(landed) : undefined);
+    let inPlace = true;
+    server.onData((chunk) => {
+      if (chunk.buffer !== target.buffer || chunk.byteOffset !== landed) inPlace = false;
+      landed += chunk.length;
+    });
+    const payload = new Uint8Array(target.length).map((_, i) => i % 251);
+    client.write(payload);
+    await pumpUntil(reactor, () => landed === payload.length, "the payload");
+    assert.ok(inPlace, "a chunk landed outside the reader's buffer");
+    assert.deepEqual(target, payload);
+    close();
+  });
+}
+
+test("ffi: a Unix socket knows the process at its other end; a TCP socket does not claim one", {
   skip,
 }, async () => {
   const reactor = new FfiReactor(libc!);
-  const { client, server, close } = await pair(reactor);
-  const sink = collect(server);
-  const big = new Uint8Array(16 << 20);
-  for (let i = 0; i < big.length; i += 4093) big[i] = (i * 7) & 0xff;
-  const done: string[] = [];
-  const small = new Uint8Array([1, 2, 3]);
-  assert.equal(client.write(small, () => done.push("small")), true);
-  assert.deepEqual(done, ["small"], "a write the kernel takes at once is done at once");
-  assert.equal(
-    client.write(big, () => done.push("big")),
-    false,
-    "16 MiB cannot fit the socket: backpressure",
-  );
-  client.write(small, () => done.push("small again"));
-  assert.ok(reactor.backlog > 0);
-  await pumpUntil(reactor, () => sink.received() === big.length + 6 && done.length === 3, "every byte");
-  assert.deepEqual(done, ["small", "big", "small again"]);
-  assert.equal(reactor.backlog, 0);
-  const bytes = sink.bytes();
-  assert.deepEqual(bytes.subarray(0, 3), small);
-  assert.ok(bytes.subarray(3, 3 + big.length).every((byte, i) => byte === big[i]), "the big write is intact");
-  assert.deepEqual(bytes.subarray(3 + big.length), small);
-  close();
+  const unix = await pair(reactor, "unix");
+  assert.equal(unix.client.peerProcess, process.pid);
+  assert.equal(unix.server.peerProcess, process.pid);
+  unix.close();
+  const tcp = await pair(reactor, "tcp");
+  assert.equal(tcp.client.peerProcess, undefined);
+  assert.match(tcp.client.remoteAddress, /^127\.0\.0\.1:\d+$/);
+  assert.equal(tcp.server.localAddress, "127.0.0.1");
+  tcp.close();
 });
 
-test("ffi unix: a reader's buffer (readInto) receives the bytes in place", { skip }, async () => {
+test("ffi tcp: connecting where nobody listens rejects as refused", { skip }, async () => {
   const reactor = new FfiReactor(libc!);
-  const { client, server, close } = await pair(reactor);
-  const target = new Uint8Array(1 << 20);
-  let landed = 0;
-  server.readInto!(() => landed < target.length ? target.subarray(landed) : undefined);
-  let inPlace = true;
-  server.onData((chunk) => {
-    if (chunk.buffer !== target.buffer || chunk.byteOffset !== landed) inPlace = false;
-    landed += chunk.length;
-  });
-  const payload = new Uint8Array(target.length).map((_, i) => i % 251);
-  client.write(payload);
-  await pumpUntil(reactor, () => landed === payload.length, "the payload");
-  assert.ok(inPlace, "a chunk landed outside the reader's buffer");
-  assert.deepEqual(target, payload);
-  close();
+  const listener = reactor.listenTcp("127.0.0.1", 0, () => {});
+  const port = listener.port;
+  listener.close(); // now nobody listens on `port`
+  let outcome: unknown;
+  reactor.connectTcp("127.0.0.1", port).then(() => outcome = "connected", (error) => outcome = error);
+  await pumpUntil(reactor, () => outcome !== undefined, "the refusal");
+  const error = outcome as Error & { code?: string };
+  assert.equal(error.code, "ECONNREFUSED", String(outcome));
+  assert.match(error.message, /connect to 127\.0\.0\.1:\d+ failed .*refused/);
 });
 
 test("ffi unix: end() writes what is queued first, then both sides report the close", { skip }, async () => {
