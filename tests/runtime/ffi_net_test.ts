@@ -57,7 +57,7 @@ async function pair(
     client: client!,
     server: server!,
     close() {
-      client.destroy();
+      client!.destroy();
       server!.destroy();
       listener.close();
     },
