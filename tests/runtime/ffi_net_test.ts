@@ -13,6 +13,7 @@ import { setImmediate } from "node:timers";
 import { FfiReactor } from "../../lib/runtime/ffi_net.ts";
 import { loadLibc } from "../../lib/runtime/libc.ts";
 import type { SocketHandle } from "../../lib/runtime/runtime.ts";
+import { assertSmallBigSmall, collect } from "../_helpers/socket_checks.ts";
 import { peerReactor } from "../../lib/runtime/sockets.ts";
 
 const libc = loadLibc();
@@ -64,27 +65,6 @@ async function pair(
   };
 }
 
-function collect(socket: SocketHandle): { received: () => number; bytes: () => Uint8Array } {
-  const chunks: Uint8Array[] = [];
-  let received = 0;
-  socket.onData((chunk) => {
-    chunks.push(chunk); // no copy: a chunk must stay valid after the callback
-    received += chunk.length;
-  });
-  return {
-    received: () => received,
-    bytes: () => {
-      const all = new Uint8Array(received);
-      let offset = 0;
-      for (const chunk of chunks) {
-        all.set(chunk, offset);
-        offset += chunk.length;
-      }
-      return all;
-    },
-  };
-}
-
 for (const kind of ["unix", "tcp"] as const) {
   test(`ffi ${kind}: writes the kernel takes in parts arrive whole and in order, each callback once`, {
     skip,
@@ -108,13 +88,7 @@ for (const kind of ["unix", "tcp"] as const) {
     await pumpUntil(reactor, () => sink.received() === big.length + 6 && done.length === 3, "every byte");
     assert.deepEqual(done, ["small", "big", "small again"]);
     assert.equal(reactor.backlog, 0);
-    const bytes = sink.bytes();
-    assert.deepEqual(bytes.subarray(0, 3), small);
-    assert.ok(
-      bytes.subarray(3, 3 + big.length).every((byte, i) => byte === big[i]),
-      "the big write is intact",
-    );
-    assert.deepEqual(bytes.subarray(3 + big.length), small);
+    assertSmallBigSmall(sink.bytes(), small, big);
     close();
   });
 

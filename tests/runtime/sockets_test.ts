@@ -15,6 +15,7 @@ import * as bunNet from "../../lib/runtime/bun_net.ts";
 import * as denoNet from "../../lib/runtime/deno_net.ts";
 import * as nodeNet from "../../lib/runtime/net.ts";
 import type { SocketHandle } from "../../lib/runtime/runtime.ts";
+import { assertSmallBigSmall, collect } from "../_helpers/socket_checks.ts";
 import type { SocketImplementation } from "../../lib/runtime/sockets.ts";
 
 const implementations: [string, SocketImplementation][] = [["node:net", nodeNet]];
@@ -47,27 +48,6 @@ async function pair(
   };
 }
 
-function collect(socket: SocketHandle): { bytes: () => Uint8Array; received: () => number } {
-  const chunks: Uint8Array[] = [];
-  let received = 0;
-  socket.onData((chunk) => {
-    chunks.push(chunk); // no copy: a chunk must stay valid after the callback (frame payloads are views)
-    received += chunk.length;
-  });
-  return {
-    received: () => received,
-    bytes: () => {
-      const all = new Uint8Array(received);
-      let offset = 0;
-      for (const chunk of chunks) {
-        all.set(chunk, offset);
-        offset += chunk.length;
-      }
-      return all;
-    },
-  };
-}
-
 async function until(condition: () => boolean, what: string): Promise<void> {
   for (let i = 0; i < 2000 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 5));
   assert.ok(condition(), `timed out waiting for ${what}`);
@@ -90,13 +70,7 @@ for (const [name, net] of implementations) {
       await until(() => sink.received() === big.length + 6, "every byte");
       await until(() => done.length === 3, "every callback");
       assert.deepEqual(done, ["small", "big", "small again"]);
-      const bytes = sink.bytes();
-      assert.deepEqual(bytes.subarray(0, 3), small);
-      assert.ok(
-        bytes.subarray(3, 3 + big.length).every((byte, i) => byte === big[i]),
-        "the big write is intact",
-      );
-      assert.deepEqual(bytes.subarray(3 + big.length), small);
+      assertSmallBigSmall(sink.bytes(), small, big);
       close();
     });
 
