@@ -5,6 +5,7 @@
 
 import assert from "node:assert/strict";
 import type { SocketHandle } from "../../lib/runtime/runtime.ts";
+import { concatBytes } from "../../lib/wire/buffers.ts";
 
 /**
  * Keeps every chunk `socket` delivers, uncopied (a chunk must stay valid after the callback: frame payloads
@@ -19,15 +20,7 @@ export function collect(socket: SocketHandle): { bytes: () => Uint8Array; receiv
   });
   return {
     received: () => received,
-    bytes: () => {
-      const all = new Uint8Array(received);
-      let offset = 0;
-      for (const chunk of chunks) {
-        all.set(chunk, offset);
-        offset += chunk.length;
-      }
-      return all;
-    },
+    bytes: () => concatBytes(chunks),
   };
 }
 
