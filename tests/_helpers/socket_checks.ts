@@ -20,7 +20,7 @@ export function collect(socket: SocketHandle): { bytes: () => Uint8Array; receiv
   });
   return {
     received: () => received,
-    bytes: () => concatBytes(chunks),
+    bytes: () => new Uint8Array(concatBytes(chunks)), // a plain Uint8Array, even of one node:net Buffer
   };
 }
 
