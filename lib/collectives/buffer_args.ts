@@ -88,10 +88,10 @@ export function vBufferArg(where: string, spec: unknown, argument: string, size:
     );
   }
   const arg = bufferArg(where, spec[0], argument);
-  const counts = integers(where, spec[1], `${argument} counts`, size);
+  const counts = countsArg(where, spec[1], `${argument} counts`, size);
   let displs: number[];
   if (spec.length === 3 && spec[2] !== undefined && spec[2] !== null) {
-    displs = integers(where, spec[2], `${argument} displs`, size);
+    displs = countsArg(where, spec[2], `${argument} displs`, size);
   } else {
     displs = new Array(size);
     let at = 0;
@@ -119,7 +119,17 @@ export function vBufferArg(where: string, spec: unknown, argument: string, size:
   };
 }
 
-function integers(where: string, list: unknown, argument: string, size: number): number[] {
+/**
+ * Checks a list of `size` integers >= 0, one per rank (counts or displacements, in elements): an array or a
+ * typed array. ERR_COUNT names the entry that is not a count, or the length that is not `size`.
+ *
+ * @example
+ * ```ts
+ * import { countsArg } from "./buffer_args.ts";
+ * console.log(countsArg("Reduce_scatter", [2, 0, 1], "recvcounts", 3)); // [2, 0, 1]
+ * ```
+ */
+export function countsArg(where: string, list: unknown, argument: string, size: number): number[] {
   if (!Array.isArray(list) && !(ArrayBuffer.isView(list) && !(list instanceof DataView))) {
     throw mpiError(ErrorCode.ERR_ARG, `${where}: ${argument} must be an array of ${size} integers`);
   }

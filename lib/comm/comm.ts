@@ -13,6 +13,7 @@ import {
   CONGRUENT,
   IDENT,
   PROC_NULL,
+  TAG_UB,
   UNDEFINED,
 } from "../constants.ts";
 import { ErrorCode, mpiError } from "../errors.ts";
@@ -31,13 +32,14 @@ import { allreduceBuffer, allreduceValue } from "../collectives/allreduce.ts";
 import { alltoallBuffer, alltoallValue, alltoallvBuffer } from "../collectives/alltoall.ts";
 import { barrier } from "../collectives/barrier.ts";
 import { bcastBuffer, bcastValue } from "../collectives/bcast.ts";
-import { Collectives, type Run, type Shape } from "../collectives/channel.ts";
+import { type Channel, Collectives, type Run, type Shape } from "../collectives/channel.ts";
 import { gatherBuffer, gatherValue, gathervBuffer } from "../collectives/gather.ts";
 import { MAX, type OpLike, SUM, toOp } from "../collectives/ops.ts";
 import { reduceBuffer, reduceValue } from "../collectives/reduce.ts";
-import { reduceScatterBlockBuffer } from "../collectives/reduce_scatter.ts";
+import { reduceScatterBlockBuffer, reduceScatterBuffer } from "../collectives/reduce_scatter.ts";
 import { exscanBuffer, exscanValue, scanBuffer, scanValue } from "../collectives/scan.ts";
 import { scatterBuffer, scatterValue, scattervBuffer } from "../collectives/scatter.ts";
+import { SubgroupChannel } from "../collectives/subgroup.ts";
 
 /** What every communicator of a process shares. */
 export interface Job {
@@ -65,6 +67,8 @@ const OP_NAMES = ["op"] as const;
 const REDUCE_NAMES = ["op", "root"] as const;
 const SPLIT_NAMES = ["color", "key"] as const;
 const KEY_NAMES = ["key"] as const;
+const TAG_NAMES = ["tag"] as const;
+const REDUCE_SCATTER_NAMES = ["recvcounts", "op"] as const;
 
 /** What each rank contributes to `Split`: its colour, its key and its context id proposal. */
 type SplitEntry = [color: number, key: number, proposal: number];
@@ -167,11 +171,14 @@ export class Comm {
    * ```
    */
   Dup(): Promise<Comm> {
-    return this.#collective("Dup", false, (shape) => (channel) =>
-      this.job.contextIds.agree(
-        (proposal) => allreduceValue(shape, proposal, MAX)(channel),
-        (highest) => highest,
-      ).then(({ contexts }) => new Comm(this.job, this.members, this.#rank, contexts, `Dup(${this.#name})`)));
+    return this.#collective(
+      "Dup",
+      false,
+      (shape) => (channel) =>
+        this.#agreeHighest(shape, channel).then((contexts) =>
+          new Comm(this.job, this.members, this.#rank, contexts, `Dup(${this.#name})`)
+        ),
+    );
   }
 
   /**
@@ -242,24 +249,70 @@ export class Comm {
    */
   Create(group: Group): Promise<Comm> {
     return this.#collective("Create", false, (shape) => {
-      checkGroup("Create", group);
-      const here = new Set(this.members);
-      const stranger = group.members.find((member) => !here.has(member));
-      if (stranger !== undefined) {
-        throw mpiError(
-          ErrorCode.ERR_GROUP,
-          `Create: the group holds world rank ${stranger}, which is not in ${this.#name}`,
-        );
-      }
+      this.#ranksOf("Create", group);
       const rank = group.members.indexOf(this.members[this.#rank]);
       return (channel) =>
-        this.job.contextIds.agree(
-          (proposal) => allreduceValue(shape, proposal, MAX)(channel),
-          (highest) => highest,
-        ).then(({ contexts }) =>
+        this.#agreeHighest(shape, channel).then((contexts) =>
           rank < 0 ? COMM_NULL : new Comm(this.job, group.members, rank, contexts, `Create(${this.#name})`)
         );
     });
+  }
+
+  /**
+   * A communicator of the processes of `group` (a subgroup of this communicator's group), ranked in the
+   * group's order, made by the members of `group` alone (MPI-3's `MPI_Comm_create_group`): the other ranks
+   * here do not call it, and may be busy with anything else. `tag` (default 0, in 0..TAG_UB) tells apart
+   * calls that are in flight at once on this communicator with overlapping groups. A process outside `group`
+   * that calls it gets `COMM_NULL` at once, without a word to anyone (as MPICH does).
+   *
+   * How the members agree on the new context ids: as `Create` does, by an allreduce MAX of their proposals
+   * (see context.ts), but among the members only, so not on this communicator's collective sequence, which
+   * the other ranks never join. The allreduce runs on a channel of its own on this communicator's collective
+   * context, whose messages carry the tag `-2 - tag` (negative: the collective sequence uses 0..TAG_UB, and
+   * -1 is ANY_TAG; TAG_UB shares -2 with tag 0) and name their sender by its rank here, which is unique,
+   * unlike its rank in the group. So they never meet this communicator's collectives or point-to-point
+   * traffic, nor the messages of another `Create_group` made before or after on an overlapping group.
+   * Each process takes part in one context agreement at a time, in call order, so calls in flight at once on
+   * overlapping groups must be started in the same order by the processes they share, whatever the tags.
+   *
+   * @example The first half of the ranks, without the second half taking part
+   * ```ts
+   * import { MPI } from "mpirun-deno";
+   * const world = MPI.COMM_WORLD;
+   * const half = Math.ceil(world.size / 2);
+   * if (world.rank < half) {
+   *   const first = await world.Create_group(world.Get_group().Range_incl([[0, half - 1, 1]]), 7);
+   *   console.log(`rank ${first.rank} of ${first.size}`); // rank world.rank of half
+   * }
+   * ```
+   */
+  Create_group(group: Group, tag?: number | { tag?: number }): Promise<Comm> {
+    const where = "Create_group";
+    let ranks: number[];
+    let checkedTag: number;
+    try {
+      this.#live(where);
+      ranks = this.#ranksOf(where, group);
+      const args = namedArgs(where, TAG_NAMES, trim([tag]));
+      checkedTag = checkSendTag(where, args.tag ?? 0);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const rank = ranks.indexOf(this.#rank);
+    if (rank < 0) return Promise.resolve(COMM_NULL);
+    const channel = new SubgroupChannel(
+      { engine: this.job.engine, members: this.members, rank: this.#rank, context: this.contexts.collective },
+      ranks,
+      where,
+      -2 - (checkedTag % TAG_UB),
+      false,
+    );
+    return this.job.activities.track(
+      () => `${where}(tag=${checkedTag}) among ${ranks.length} ranks of ${this.#name}`,
+      this.#agreeHighest({ rank, size: ranks.length }, channel).then((contexts) =>
+        new Comm(this.job, group.members, rank, contexts, `Create_group(${this.#name})`)
+      ),
+    );
   }
 
   /**
@@ -330,6 +383,11 @@ export class Comm {
     return this.Create(group);
   }
 
+  /** Same as {@linkcode Comm.Create_group}. */
+  create_group(group: Group, tag?: number | { tag?: number }): Promise<Comm> {
+    return this.Create_group(group, tag);
+  }
+
   /** Same as {@linkcode Comm.Free}. */
   free(): void {
     this.Free();
@@ -359,6 +417,33 @@ export class Comm {
         const members = ranks.map((rank) => this.members[rank]);
         return new Comm(this.job, members, ranks.indexOf(this.#rank), contexts, name(color));
       });
+  }
+
+  /**
+   * Agrees with the other ranks of `channel` on a new communicator's context ids: an allreduce MAX of their
+   * proposals (see context.ts).
+   */
+  #agreeHighest(shape: Shape, channel: Channel): Promise<Contexts> {
+    return this.job.contextIds.agree(
+      (proposal) => allreduceValue(shape, proposal, MAX)(channel),
+      (highest) => highest,
+    ).then(({ contexts }) => contexts);
+  }
+
+  /** The rank here of each member of `group`; ERR_GROUP when it is no group, or holds a stranger. */
+  #ranksOf(where: string, group: Group): number[] {
+    checkGroup(where, group);
+    const here = new Map(this.members.map((member, rank) => [member, rank]));
+    return group.members.map((member) => {
+      const rank = here.get(member);
+      if (rank === undefined) {
+        throw mpiError(
+          ErrorCode.ERR_GROUP,
+          `${where}: the group holds world rank ${member}, which is not in ${this.#name}`,
+        );
+      }
+      return rank;
+    });
   }
 
   /** Throws ERR_COMM, naming the call and the communicator, when this is COMM_NULL or has been freed. */
@@ -815,6 +900,22 @@ export class Comm {
   }
 
   /**
+   * Starts a Scatter; see {@linkcode Comm.Scatter}. Leave the buffers alone until the request completes.
+   *
+   * @example
+   * ```ts
+   * import { MPI } from "mpirun-deno";
+   * const comm = MPI.COMM_WORLD;
+   * const all = comm.rank === 0 ? Int32Array.from({ length: comm.size }, (_, i) => 10 * i) : null;
+   * const mine = new Int32Array(1);
+   * await comm.Iscatter(all, mine, 0).wait(); // [10 * rank]
+   * ```
+   */
+  Iscatter(sendbuf: unknown, recvbuf: unknown, root?: number | { root?: number }): Request<void> {
+    return new Request(this.Scatter(sendbuf, recvbuf, root));
+  }
+
+  /**
    * Gives rank i the block of `counts[i]` elements at `displs[i]` of the root's `[sendbuf, counts, displs]`
    * (without `displs`, the blocks are back to back).
    *
@@ -852,6 +953,21 @@ export class Comm {
       const args = namedArgs("Gather", ROOT_NAMES, trim([root]));
       return gatherBuffer(shape, sendbuf, recvbuf, this.#root("Gather", args.root));
     });
+  }
+
+  /**
+   * Starts a Gather; see {@linkcode Comm.Gather}. Leave the buffers alone until the request completes.
+   *
+   * @example
+   * ```ts
+   * import { MPI } from "mpirun-deno";
+   * const comm = MPI.COMM_WORLD;
+   * const all = comm.rank === 0 ? new Int32Array(comm.size) : null;
+   * await comm.Igather(Int32Array.of(comm.rank), all, 0).wait(); // [0, 1, 2, ...] at the root
+   * ```
+   */
+  Igather(sendbuf: unknown, recvbuf: unknown, root?: number | { root?: number }): Request<void> {
+    return new Request(this.Gather(sendbuf, recvbuf, root));
   }
 
   /** Collects rank i's `sendbuf` into the block of `counts[i]` elements at `displs[i]` of the root's recvbuf. */
@@ -902,6 +1018,21 @@ export class Comm {
    */
   Alltoall(sendbuf: unknown, recvbuf: unknown): Promise<void> {
     return this.#collective("Alltoall", true, (shape) => alltoallBuffer(shape, sendbuf, recvbuf));
+  }
+
+  /**
+   * Starts an Alltoall; see {@linkcode Comm.Alltoall}. Leave the buffers alone until the request completes.
+   *
+   * @example
+   * ```ts
+   * import { MPI } from "mpirun-deno";
+   * const comm = MPI.COMM_WORLD;
+   * const got = new Int32Array(comm.size);
+   * await comm.Ialltoall(Int32Array.from({ length: comm.size }, (_, i) => 100 * comm.rank + i), got);
+   * ```
+   */
+  Ialltoall(sendbuf: unknown, recvbuf: unknown): Request<void> {
+    return new Request(this.Alltoall(sendbuf, recvbuf));
   }
 
   /** All-to-all with `[sendbuf, counts, displs]` and `[recvbuf, counts, displs]` blocks per rank. */
@@ -992,6 +1123,62 @@ export class Comm {
     });
   }
 
+  /**
+   * Starts a Reduce_scatter_block; see {@linkcode Comm.Reduce_scatter_block}. Leave the buffers alone until
+   * the request completes.
+   *
+   * @example
+   * ```ts
+   * import { MPI } from "mpirun-deno";
+   * const comm = MPI.COMM_WORLD;
+   * const mine = new Int32Array(1);
+   * await comm.Ireduce_scatter_block(new Int32Array(comm.size).fill(2), mine, MPI.SUM); // [2 * size]
+   * ```
+   */
+  Ireduce_scatter_block(sendbuf: unknown, recvbuf: unknown, op?: OpLike | { op?: OpLike }): Request<void> {
+    return new Request(this.Reduce_scatter_block(sendbuf, recvbuf, op));
+  }
+
+  /**
+   * Reduces `sendbuf` element-wise over every rank and leaves block i of the result, of `recvcounts[i]`
+   * elements, in rank i's `recvbuf` (which must hold exactly that many): `sendbuf` holds the blocks back to
+   * back, `sum(recvcounts)` elements. Without `recvcounts` (or with `null`), each rank's block is as long as
+   * its own `recvbuf`, as mpi4py infers it (the lengths are allgathered first). With `IN_PLACE` as
+   * `sendbuf`, `recvbuf` holds the input and gets the result in its first `recvcounts[rank]` elements
+   * (`recvcounts` is then required). `Reduce_scatter(sendbuf, recvbuf, { recvcounts, op })` works too.
+   *
+   * @example Rank i gets i + 1 elements of the sum
+   * ```ts
+   * import { MPI } from "mpirun-deno";
+   * const comm = MPI.COMM_WORLD;
+   * const counts = Array.from({ length: comm.size }, (_, i) => i + 1);
+   * const all = new Float64Array(counts.reduce((a, b) => a + b, 0)).fill(1);
+   * const mine = new Float64Array(comm.rank + 1);
+   * await comm.Reduce_scatter(all, mine, counts, MPI.SUM); // every element is size
+   * await comm.Reduce_scatter(all, mine); // the same, the counts taken from each rank's recvbuf
+   * ```
+   */
+  Reduce_scatter(
+    sendbuf: unknown,
+    recvbuf: unknown,
+    recvcounts?: readonly number[] | ArrayLike<number> | null | {
+      recvcounts?: readonly number[];
+      op?: OpLike;
+    },
+    op?: OpLike,
+  ): Promise<void> {
+    return this.#collective("Reduce_scatter", true, (shape) => {
+      const args = namedArgs("Reduce_scatter", REDUCE_SCATTER_NAMES, trim([recvcounts, op]));
+      return reduceScatterBuffer(
+        shape,
+        sendbuf,
+        recvbuf,
+        args.recvcounts,
+        toOp("Reduce_scatter", args.op ?? SUM),
+      );
+    });
+  }
+
   /** Inclusive prefix reduction of typed arrays into `recvbuf`: ranks 0..r on rank r. */
   Scan(sendbuf: unknown, recvbuf: unknown, op?: OpLike | { op?: OpLike }): Promise<void> {
     return this.#collective("Scan", true, (shape) => {
@@ -1000,12 +1187,40 @@ export class Comm {
     });
   }
 
+  /**
+   * Starts a Scan; see {@linkcode Comm.Scan}. Leave the buffers alone until the request completes.
+   *
+   * @example
+   * ```ts
+   * import { MPI } from "mpirun-deno";
+   * const prefix = new Int32Array(1);
+   * await MPI.COMM_WORLD.Iscan(Int32Array.of(1), prefix, MPI.SUM).wait(); // [rank + 1]
+   * ```
+   */
+  Iscan(sendbuf: unknown, recvbuf: unknown, op?: OpLike | { op?: OpLike }): Request<void> {
+    return new Request(this.Scan(sendbuf, recvbuf, op));
+  }
+
   /** Exclusive prefix reduction of typed arrays: ranks 0..r-1 on rank r; rank 0's `recvbuf` is untouched. */
   Exscan(sendbuf: unknown, recvbuf: unknown, op?: OpLike | { op?: OpLike }): Promise<void> {
     return this.#collective("Exscan", true, (shape) => {
       const args = namedArgs("Exscan", OP_NAMES, trim([op]));
       return exscanBuffer(shape, sendbuf, recvbuf, toOp("Exscan", args.op ?? SUM));
     });
+  }
+
+  /**
+   * Starts an Exscan; see {@linkcode Comm.Exscan}. Leave the buffers alone until the request completes.
+   *
+   * @example
+   * ```ts
+   * import { MPI } from "mpirun-deno";
+   * const before = new Int32Array(1);
+   * await MPI.COMM_WORLD.Iexscan(Int32Array.of(1), before, MPI.SUM).wait(); // [rank] (untouched on rank 0)
+   * ```
+   */
+  Iexscan(sendbuf: unknown, recvbuf: unknown, op?: OpLike | { op?: OpLike }): Request<void> {
+    return new Request(this.Exscan(sendbuf, recvbuf, op));
   }
 
   /**

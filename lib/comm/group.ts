@@ -67,14 +67,48 @@ export class Group {
    * ```
    */
   Incl(ranks: readonly number[]): Group {
-    const checked = this.#checkRanks("Incl", ranks);
-    return this.#derive(checked.map((rank) => this.members[rank]));
+    return this.#pick(this.#checkRanks("Incl", ranks));
   }
 
   /** The group without the members at `ranks` (each rank at most once), in this group's order. */
   Excl(ranks: readonly number[]): Group {
-    const dropped = new Set(this.#checkRanks("Excl", ranks));
-    return this.#derive(this.members.filter((_, rank) => !dropped.has(rank)));
+    return this.#drop(this.#checkRanks("Excl", ranks));
+  }
+
+  /**
+   * The group of the members at the ranks that `ranges` spans, in that order: each `[first, last, stride]`
+   * triple stands for `first, first + stride, first + 2 * stride, ...` as far as `last` without passing it
+   * (a negative stride counts down, from a `first` above `last`), as MPI's `Group_range_incl` does. A stride
+   * of 0, or one that leads away from `last`, is an ERR_ARG error; a rank out of the group, or one spanned
+   * twice (in one triple or in two), an ERR_RANK error naming the triple.
+   *
+   * @example Every other rank, and the same counted down from the last
+   * ```ts
+   * import { MPI } from "mpirun-deno";
+   * const world = MPI.COMM_WORLD.Get_group();
+   * const evens = world.Range_incl([[0, world.size - 1, 2]]); // ranks 0, 2, 4, ...
+   * const backwards = world.Range_incl([[world.size - 1, 0, -1]]); // ranks size - 1, ..., 1, 0
+   * console.log(evens.size === Math.ceil(world.size / 2), backwards.size === world.size); // true true
+   * ```
+   */
+  Range_incl(ranges: readonly (readonly [first: number, last: number, stride: number])[]): Group {
+    return this.#pick(this.#rangeRanks("Range_incl", ranges));
+  }
+
+  /**
+   * The group without the members at the ranks that `ranges` spans (`[first, last, stride]` triples, as in
+   * {@linkcode Group.Range_incl}, with the same errors), in this group's order.
+   *
+   * @example Drop the even ranks
+   * ```ts
+   * import { MPI } from "mpirun-deno";
+   * const world = MPI.COMM_WORLD.Get_group();
+   * const odds = world.Range_excl([[0, world.size - 1, 2]]); // ranks 1, 3, 5, ...
+   * console.log(odds.size === Math.floor(world.size / 2)); // true
+   * ```
+   */
+  Range_excl(ranges: readonly (readonly [first: number, last: number, stride: number])[]): Group {
+    return this.#drop(this.#rangeRanks("Range_excl", ranges));
   }
 
   /** Every member of this group, in its order, then the members of `other` that are not in this one. */
@@ -132,6 +166,16 @@ export class Group {
     return this.Excl(ranks);
   }
 
+  /** Same as {@linkcode Group.Range_incl}. */
+  range_incl(ranges: readonly (readonly [first: number, last: number, stride: number])[]): Group {
+    return this.Range_incl(ranges);
+  }
+
+  /** Same as {@linkcode Group.Range_excl}. */
+  range_excl(ranges: readonly (readonly [first: number, last: number, stride: number])[]): Group {
+    return this.Range_excl(ranges);
+  }
+
   /** Same as {@linkcode Group.Union}. */
   union(other: Group): Group {
     return this.Union(other);
@@ -165,6 +209,17 @@ export class Group {
     return this.#index.get(member);
   }
 
+  /** The group of the members at `ranks` (checked), in that order. */
+  #pick(ranks: readonly number[]): Group {
+    return this.#derive(ranks.map((rank) => this.members[rank]));
+  }
+
+  /** The group without the members at `ranks` (checked), in this group's order. */
+  #drop(ranks: readonly number[]): Group {
+    const dropped = new Set(ranks);
+    return this.#derive(this.members.filter((_, rank) => !dropped.has(rank)));
+  }
+
   #derive(members: number[], other?: Group): Group {
     return new Group(members, this.#self !== NO_SELF || other === undefined ? this.#self : other.#self);
   }
@@ -196,6 +251,66 @@ export class Group {
     }
     return ranks as number[];
   }
+
+  /**
+   * The ranks that `ranges` spans, triple by triple, each checked. A triple's ranks run from `first` in one
+   * direction, so its ends are checked against the group before any rank is listed: a triple such as
+   * `[0, 2 ** 40, 1]` fails at once instead of listing a trillion ranks.
+   */
+  #rangeRanks(where: string, ranges: unknown): number[] {
+    if (!Array.isArray(ranges)) {
+      throw mpiError(
+        ErrorCode.ERR_ARG,
+        `Group.${where}: ranges must be an array of [first, last, stride] triples, got ${describe(ranges)}`,
+      );
+    }
+    const ranks: number[] = [];
+    const seen = new Set<number>();
+    ranges.forEach((range: unknown, i) => {
+      if (
+        !Array.isArray(range) || range.length !== 3 ||
+        !range.every((n) => typeof n === "number" && Number.isSafeInteger(n))
+      ) {
+        throw mpiError(
+          ErrorCode.ERR_ARG,
+          `Group.${where}: ranges[${i}] must be a [first, last, stride] triple of integers, got ${
+            describeTriple(range)
+          }`,
+        );
+      }
+      const [first, last, stride] = range as [number, number, number];
+      const triple = `ranges[${i}] = [${first}, ${last}, ${stride}]`;
+      if (stride === 0) {
+        throw mpiError(ErrorCode.ERR_ARG, `Group.${where}: ${triple} has a stride of 0`);
+      }
+      if ((last - first) * stride < 0) {
+        throw mpiError(
+          ErrorCode.ERR_ARG,
+          `Group.${where}: ${triple} never reaches ${last}: a stride of ${stride} leads away from it`,
+        );
+      }
+      const end = first + Math.floor((last - first) / stride) * stride;
+      for (const rank of [first, end]) {
+        if (rank < 0 || rank >= this.size) {
+          throw mpiError(
+            ErrorCode.ERR_RANK,
+            `Group.${where}: ${triple} spans rank ${rank}, out of range for a group of size ${this.size}`,
+          );
+        }
+      }
+      for (let rank = first; stride > 0 ? rank <= end : rank >= end; rank += stride) {
+        if (seen.has(rank)) {
+          throw mpiError(
+            ErrorCode.ERR_RANK,
+            `Group.${where}: rank ${rank} appears more than once in ranges (again in ${triple})`,
+          );
+        }
+        seen.add(rank);
+        ranks.push(rank);
+      }
+    });
+    return ranks;
+  }
 }
 
 /** The group with no members. */
@@ -214,6 +329,11 @@ export function checkGroup(where: string, value: unknown, argument = "group"): a
   if (!(value instanceof Group)) {
     throw mpiError(ErrorCode.ERR_GROUP, `${where}: ${argument} is not a Group, got ${describe(value)}`);
   }
+}
+
+/** A `[first, last, stride]` triple as the caller gave it, for error messages. */
+function describeTriple(value: unknown): string {
+  return Array.isArray(value) ? `[${value.map(describe).join(", ")}]` : describe(value);
 }
 
 function describe(value: unknown): string {

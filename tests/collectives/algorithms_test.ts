@@ -17,10 +17,10 @@ import { bcastBuffer, bcastValue } from "../../lib/collectives/bcast.ts";
 import { gatherBuffer, gatherValue, gathervBuffer } from "../../lib/collectives/gather.ts";
 import { MAX, Op, SUM } from "../../lib/collectives/ops.ts";
 import { reduceBuffer, reduceValue } from "../../lib/collectives/reduce.ts";
-import { reduceScatterBlockBuffer } from "../../lib/collectives/reduce_scatter.ts";
+import { reduceScatterBlockBuffer, reduceScatterBuffer } from "../../lib/collectives/reduce_scatter.ts";
 import { exscanBuffer, exscanValue, scanBuffer, scanValue } from "../../lib/collectives/scan.ts";
 import { scatterBuffer, scatterValue, scattervBuffer } from "../../lib/collectives/scatter.ts";
-import { BCAST_LONG_BYTES, REDUCE_LONG_BYTES } from "../../lib/collectives/select.ts";
+import { BCAST_LONG_BYTES, REDUCE_LONG_BYTES, reduceAlgorithm } from "../../lib/collectives/select.ts";
 import { ceilLog2 } from "../../lib/collectives/topology.ts";
 import { MemoryWorld } from "./_world.ts";
 
@@ -357,6 +357,85 @@ test("Reduce, Allreduce, Scan, Exscan and Reduce_scatter_block match a local fol
         );
       }
     }
+  }
+});
+
+test("Reduce_scatter leaves block i of recvcounts[i] elements on rank i, by tree or ring, with counts given, inferred or IN_PLACE", async () => {
+  for (const size of SIZES) {
+    // Uneven blocks, some of them empty; scaled up, commutative ops take the ring from 3 ranks.
+    for (const scale of [1, 3000]) {
+      const counts = range(size).map((rank) => ((rank * 3 + 1) % 4) * scale);
+      const offsets = counts.map((_, rank) => counts.slice(0, rank).reduce((a, b) => a + b, 0));
+      const total = counts.reduce((a, b) => a + b, 0);
+      for (const op of [SUM, MAX, FIRST]) {
+        const value = (rank: number, i: number) => ((rank * 5 + i * 7) % 13) - 6;
+        const input = (rank: number) => Int32Array.from({ length: total }, (_, i) => value(rank, i));
+        const fold = (i: number) =>
+          range(size).map((rank) => value(rank, i)).reduce((a, b) =>
+            op === SUM ? a + b : op === MAX ? Math.max(a, b) : a
+          );
+        const expected = (rank: number) =>
+          Int32Array.from({ length: counts[rank] }, (_, i) => fold(offsets[rank] + i));
+        const where = `${op.name} x ${total} on ${size}`;
+        const world = new MemoryWorld(size);
+
+        const given = range(size).map((rank) => new Int32Array(counts[rank]));
+        await world.run(
+          "Reduce_scatter",
+          true,
+          (shape) => reduceScatterBuffer(shape, input(shape.rank), given[shape.rank], counts, op),
+        );
+        given.forEach((got, rank) => assert.deepStrictEqual(got, expected(rank), `given counts ${where}`));
+        if (reduceAlgorithm(size, total * 4, total, op.commute) === "ring") {
+          assert.deepStrictEqual(world.messagesPerRank(), new Array(size).fill(size - 1), `ring ${where}`);
+        }
+
+        const inferred = range(size).map((rank) => new Int32Array(counts[rank]));
+        await world.run(
+          "Reduce_scatter",
+          true,
+          (shape) => reduceScatterBuffer(shape, input(shape.rank), inferred[shape.rank], null, op),
+        );
+        inferred.forEach((got, rank) =>
+          assert.deepStrictEqual(got, expected(rank), `inferred counts ${where}`)
+        );
+
+        const held = range(size).map((rank) => input(rank));
+        await world.run(
+          "Reduce_scatter",
+          true,
+          (shape) => reduceScatterBuffer(shape, IN_PLACE, held[shape.rank], Int32Array.from(counts), op),
+        );
+        held.forEach((got, rank) =>
+          assert.deepStrictEqual(got.subarray(0, counts[rank]), expected(rank), `IN_PLACE ${where}`)
+        );
+      }
+    }
+  }
+});
+
+test("Reduce_scatter without recvcounts fails alike on every rank when a sendbuf does not hold the sum", async () => {
+  const world = new MemoryWorld(3);
+  const results = await Promise.allSettled(
+    world.open("Reduce_scatter").map((channel, rank) =>
+      reduceScatterBuffer(
+        { rank, size: 3 },
+        new Float64Array(rank === 1 ? 5 : 6),
+        new Float64Array(2),
+        undefined,
+        SUM,
+      )(channel)
+    ),
+  );
+  for (const result of results) {
+    assert.equal(result.status, "rejected");
+    const error = (result as PromiseRejectedResult).reason;
+    assert.ok(error instanceof MPIError);
+    assert.equal(error.code, ErrorCode.ERR_COUNT);
+    assert.match(
+      error.message,
+      /^Reduce_scatter: the sendbuf of rank 1 has 40 bytes, but the recvbufs of all 3 ranks \(recvcounts omitted\) holds 48 bytes$/,
+    );
   }
 });
 

@@ -11,7 +11,7 @@ import { flavour, runRanks } from "../_helpers/run_ranks.ts";
 const SIZES = [1, 2, 3, 4, 5];
 
 /** Self-checking scripts: each rank prints `<name> ok on rank R of N` once every check has passed. */
-const SCRIPTS = ["cco_obj", "cco_buf", "cco_nb", "cco_errors"];
+const SCRIPTS = ["cco_obj", "cco_buf", "cco_nb", "cco_errors", "cco_reduce_scatter"];
 
 for (const script of SCRIPTS) {
   for (const size of SIZES) {

@@ -12,9 +12,11 @@ import {
   CONGRUENT,
   IDENT,
   SIMILAR,
+  TAG_UB,
   UNDEFINED,
   UNEQUAL,
 } from "../../lib/constants.ts";
+import { ErrorCode, MPIError } from "../../lib/errors.ts";
 import { type Comm, COMM_NULL } from "../../lib/comm/comm.ts";
 import { everyRank, memoryWorld } from "./_memory_comms.ts";
 
@@ -190,4 +192,146 @@ test("a message on a communicator never matches a receive on its dup, even with 
     await dup.send(`dup from ${rank}`, next, 7);
     assert.equal(await onDup, `dup from ${prev}`);
   });
+});
+
+/** Asserts that `run` rejects with an MPIError of `code` whose message matches `message`. */
+async function rejectsMpi(run: () => Promise<unknown>, code: number, message: RegExp): Promise<void> {
+  await assert.rejects(run, (error: unknown) => {
+    assert.ok(error instanceof MPIError, `expected MPIError, got ${error}`);
+    assert.equal(error.code, code, error.message);
+    assert.match(error.message, message);
+    return true;
+  });
+}
+
+const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+test("Create_group is made by the group's members alone, in the group's order; a non-member gets COMM_NULL", async () => {
+  const world = memoryWorld(5);
+  const members = [3, 1, 4];
+  const made = await everyRank(world, async (comm, rank) => {
+    const group = comm.Get_group().Incl(members);
+    if (!members.includes(rank)) {
+      // Outside the group: COMM_NULL at once, with nothing sent, and free to talk among the outsiders.
+      assert.equal(await comm.Create_group(group), COMM_NULL);
+      const other = rank === 0 ? 2 : 0;
+      assert.equal(await comm.sendrecv(`from ${rank}`, other, 1, other, 1), `from ${other}`);
+      await comm.allgather(rank);
+      if (rank === 0) { for (const member of members) await comm.send(`hello ${member}`, member, 9); }
+      return COMM_NULL;
+    }
+    // A wildcard receive on the parent must not take the agreement's messages.
+    const wildcard = comm.irecv(ANY_SOURCE, ANY_TAG);
+    const made = await comm.Create_group(group, 5);
+    assert.deepEqual(await wildcard.test(), [false, undefined]);
+    // The parent's collective sequence is untouched: a collective of every rank still matches.
+    assert.deepEqual(await comm.allgather(rank), [0, 1, 2, 3, 4]);
+    assert.equal(await wildcard, `hello ${rank}`);
+    return made;
+  });
+  assert.deepEqual(made.map((comm) => comm === COMM_NULL), [true, false, true, false, false]);
+  assert.deepEqual([made[3].rank, made[1].rank, made[4].rank], [0, 1, 2]);
+  assert.equal(made[1].name, "Create_group(COMM_WORLD)");
+  const created = [made[3], made[1], made[4]];
+  assert.deepEqual(await everyRank(created, worldRanksOf), [members, members, members]);
+  checkContexts(made.map((comm) => comm === COMM_NULL ? [] : [comm]));
+});
+
+test("Create_group calls one after another on overlapping groups with one tag never take each other's messages", async () => {
+  // World rank 1 makes {0, 1} and then {2, 1}, both with tag 0. Rank 2 starts at once and rank 0 late, so
+  // rank 2's message reaches rank 1 first: in both groups, its sender is group rank 0. Rank 2 has made two
+  // communicators of its own before, so its proposal is higher than rank 0's: taken by the wrong call, it
+  // would give ranks 0 and 1 different contexts.
+  const world = memoryWorld(3);
+  const made = await everyRank(world, async (comm, rank) => {
+    const first = comm.Get_group().Incl([0, 1]);
+    const second = comm.Get_group().Incl([2, 1]);
+    if (rank === 0) {
+      await delay(50);
+      return [await comm.Create_group(first, 0)];
+    }
+    if (rank === 2) {
+      const alone = [
+        await comm.Create_group(comm.Get_group().Incl([2])),
+        await comm.Create_group(second.Incl([0])),
+      ];
+      assert.deepEqual(alone.map((self) => [self.size, self.contexts.p2p]), [[1, 4], [1, 6]]);
+      return [await comm.Create_group(second, 0)];
+    }
+    return await Promise.all([comm.Create_group(first, 0), comm.Create_group(second, 0)]);
+  });
+  assert.deepEqual(made[0][0].members, [0, 1]);
+  assert.deepEqual(made[1].map((comm) => comm.members), [[0, 1], [2, 1]]);
+  assert.deepEqual(made[2][0].members, [2, 1]);
+  checkContexts(made);
+  const pairs = [[made[0][0], made[1][0]], [made[2][0], made[1][1]]];
+  for (const pair of pairs) {
+    assert.deepEqual(await everyRank(pair, worldRanksOf), [pair[0].members, pair[0].members]);
+  }
+});
+
+test("Create_group calls in flight at once on overlapping groups, with their own tags, each make their communicator", async () => {
+  const world = memoryWorld(4);
+  const made = await everyRank(world, async (comm, rank) => {
+    const all = comm.Get_group();
+    const calls: Promise<Comm>[] = [];
+    if (rank <= 2) calls.push(comm.Create_group(all.Range_incl([[0, 2, 1]]), 1));
+    if (rank >= 1) calls.push(comm.Create_group(all.Range_incl([[3, 1, -1]]), TAG_UB));
+    calls.push(comm.Create_group(all, 0));
+    return await Promise.all(calls);
+  });
+  checkContexts(made);
+  assert.deepEqual(made.map((comms) => comms.map((comm) => comm.members)), [
+    [[0, 1, 2], [0, 1, 2, 3]],
+    [[0, 1, 2], [3, 2, 1], [0, 1, 2, 3]],
+    [[0, 1, 2], [3, 2, 1], [0, 1, 2, 3]],
+    [[3, 2, 1], [0, 1, 2, 3]],
+  ]);
+  const gathered = await everyRank(world, (_, rank) => Promise.all(made[rank].map(worldRanksOf)));
+  gathered.forEach((lists, rank) =>
+    lists.forEach((list, i) => assert.deepEqual(list, made[rank][i].members))
+  );
+});
+
+test("Create_group checks its group and tag before anything is sent, naming the call and the argument", async () => {
+  const world = memoryWorld(3);
+  const halves = await everyRank(world, (comm, rank) => comm.Split(rank === 2 ? 1 : 0));
+  const comm = halves[0];
+  await rejectsMpi(
+    () => comm.Create_group(world[0].Get_group()),
+    ErrorCode.ERR_GROUP,
+    /^Create_group: the group holds world rank 2, which is not in Split\(COMM_WORLD, color 0\)$/,
+  );
+  await rejectsMpi(
+    () => comm.Create_group([0, 1] as never),
+    ErrorCode.ERR_GROUP,
+    /^Create_group: group is not a Group, got an array$/,
+  );
+  await rejectsMpi(
+    () => comm.Create_group(comm.Get_group(), -1),
+    ErrorCode.ERR_TAG,
+    new RegExp(`^Create_group: tag -1 is not in 0..${TAG_UB}$`),
+  );
+  await rejectsMpi(
+    () => comm.create_group(comm.Get_group(), TAG_UB + 1),
+    ErrorCode.ERR_TAG,
+    /tag 2147483648/,
+  );
+  await rejectsMpi(
+    () => comm.Create_group(comm.Get_group(), { root: 1 } as never),
+    ErrorCode.ERR_ARG,
+    /^Create_group: unknown option "root" \(expected tag\)$/,
+  );
+  const dup = await everyRank(halves.slice(0, 2), (half) => half.Dup());
+  const dupGroup = dup[0].Get_group();
+  dup[0].Free();
+  await rejectsMpi(
+    () => dup[0].Create_group(dupGroup),
+    ErrorCode.ERR_COMM,
+    /^Create_group: communicator Dup\(Split\(COMM_WORLD, color 0\)\) has been freed$/,
+  );
+  await rejectsMpi(() => COMM_NULL.Create_group(world[0].Get_group()), ErrorCode.ERR_COMM, /COMM_NULL/);
+  // Nothing was sent: the two members still make one with the tag given as an option.
+  const pair = await everyRank(halves.slice(0, 2), (half) => half.Create_group(half.Get_group(), { tag: 3 }));
+  assert.deepEqual(await everyRank(pair, worldRanksOf), [[0, 1], [0, 1]]);
 });

@@ -153,3 +153,120 @@ test("operations never change the group they start from", () => {
   assert.deepEqual(g.members, [3, 1, 2]);
   assert.equal(g.rank, 1);
 });
+
+test("Range_incl spans each [first, last, stride] triple in order, up or down, stopping short of last", () => {
+  const g = group([10, 11, 12, 13, 14, 15, 16, 17, 18, 19], 13);
+  assert.deepEqual(g.Range_incl([[0, 9, 3]]).members, [10, 13, 16, 19]);
+  assert.deepEqual(g.Range_incl([[1, 8, 3]]).members, [11, 14, 17], "8 is not reached: 7 is the last");
+  assert.deepEqual(g.Range_incl([[9, 0, -4]]).members, [19, 15, 11]);
+  assert.deepEqual(g.Range_incl([[4, 4, 1], [2, 2, -5]]).members, [14, 12], "first = last: one rank");
+  assert.deepEqual(g.Range_incl([[6, 9, 1], [0, 4, 2]]).members, [16, 17, 18, 19, 10, 12, 14]);
+  // last may lie past the group when the stride stops inside it, as MPI allows.
+  assert.deepEqual(g.Range_incl([[0, 10, 4]]).members, [10, 14, 18]);
+  assert.deepEqual(g.Range_incl([]).members, []);
+  assert.equal(g.Range_incl([[9, 0, -3]]).rank, 2, "13 is the third of 19, 16, 13, 10");
+  assert.equal(g.Range_incl([[0, 9, 2]]).rank, UNDEFINED);
+  assert.deepEqual(g.range_incl([[1, 3, 1]]).members, [11, 12, 13]);
+});
+
+test("Range_excl drops the ranks each triple spans and keeps the group's order", () => {
+  const g = group([10, 11, 12, 13, 14, 15, 16, 17, 18, 19], 13);
+  const rest = g.Range_excl([[9, 0, -3], [1, 1, 1]]);
+  assert.deepEqual(rest.members, [12, 14, 15, 17, 18]);
+  assert.equal(rest.rank, UNDEFINED);
+  assert.equal(g.Range_excl([[0, 9, 2]]).rank, 1, "13 comes second of 11, 13, 15, 17, 19");
+  assert.deepEqual(g.Range_excl([]).members, g.members);
+  assert.deepEqual(g.range_excl([[0, 9, 1]]).members, []);
+});
+
+test("Range_incl and Range_excl agree with Incl and Excl on the ranks the triples list", () => {
+  const g = group([5, 3, 8, 1, 9, 0, 7], 8);
+  const triples: [number, number, number][] = [[6, 0, -2], [1, 5, 4]];
+  const listed = [6, 4, 2, 0, 1, 5];
+  assert.deepEqual(g.Range_incl(triples).members, g.Incl(listed).members);
+  assert.deepEqual(g.Range_excl(triples).members, g.Excl(listed).members);
+});
+
+test("a stride of 0 or one leading away from last is ERR_ARG, naming the call and the triple", () => {
+  const g = group([0, 1, 2, 3], 0);
+  throwsMpi(
+    () => g.Range_incl([[0, 3, 1], [1, 2, 0]]),
+    ErrorCode.ERR_ARG,
+    /^Group\.Range_incl: ranges\[1\] = \[1, 2, 0\] has a stride of 0$/,
+  );
+  throwsMpi(
+    () => g.Range_excl([[3, 0, 1]]),
+    ErrorCode.ERR_ARG,
+    /^Group\.Range_excl: ranges\[0\] = \[3, 0, 1\] never reaches 0: a stride of 1 leads away from it$/,
+  );
+  throwsMpi(
+    () => g.Range_incl([[0, 2, -1]]),
+    ErrorCode.ERR_ARG,
+    /Group\.Range_incl: ranges\[0\] = \[0, 2, -1\] never reaches 2/,
+  );
+});
+
+test("a triple spanning a rank outside the group is ERR_RANK, naming the triple, the rank and the size", () => {
+  const g = group([0, 1, 2, 3], 0);
+  throwsMpi(
+    () => g.Range_incl([[2, 5, 1]]),
+    ErrorCode.ERR_RANK,
+    /^Group\.Range_incl: ranges\[0\] = \[2, 5, 1\] spans rank 5, out of range for a group of size 4$/,
+  );
+  throwsMpi(
+    () => g.Range_excl([[0, 0, 1], [-1, 2, 1]]),
+    ErrorCode.ERR_RANK,
+    /^Group\.Range_excl: ranges\[1\] = \[-1, 2, 1\] spans rank -1, out of range for a group of size 4$/,
+  );
+  throwsMpi(
+    () => g.Range_incl([[3, -3, -2]]),
+    ErrorCode.ERR_RANK,
+    /Group\.Range_incl: ranges\[0\] = \[3, -3, -2\] spans rank -3, out of range/,
+  );
+  // Huge spans fail on their ends, before any rank is listed.
+  throwsMpi(() => g.Range_incl([[0, 2 ** 40, 1]]), ErrorCode.ERR_RANK, /spans rank 1099511627776/);
+  throwsMpi(() => GROUP_EMPTY.Range_incl([[0, 0, 1]]), ErrorCode.ERR_RANK, /for a group of size 0/);
+});
+
+test("a rank spanned twice, by one triple or by two, is ERR_RANK", () => {
+  const g = group([0, 1, 2, 3, 4], 0);
+  throwsMpi(
+    () => g.Range_incl([[0, 4, 2], [4, 0, -1]]),
+    ErrorCode.ERR_RANK,
+    /^Group\.Range_incl: rank 4 appears more than once in ranges \(again in ranges\[1\] = \[4, 0, -1\]\)$/,
+  );
+  throwsMpi(
+    () => g.Range_excl([[1, 3, 1], [2, 2, 1]]),
+    ErrorCode.ERR_RANK,
+    /^Group\.Range_excl: rank 2 appears more than once in ranges/,
+  );
+});
+
+test("ranges that are not lists of integer triples are ERR_ARG", () => {
+  const g = group([0, 1, 2], 0);
+  throwsMpi(
+    () => g.Range_incl([0, 2, 1] as never),
+    ErrorCode.ERR_ARG,
+    /^Group\.Range_incl: ranges\[0\] must be a \[first, last, stride\] triple of integers, got 0$/,
+  );
+  throwsMpi(
+    () => g.Range_incl([[0, 2]] as never),
+    ErrorCode.ERR_ARG,
+    /ranges\[0\] must be a \[first, last, stride\] triple of integers, got \[0, 2\]$/,
+  );
+  throwsMpi(
+    () => g.Range_excl([[0, 1.5, 1]]),
+    ErrorCode.ERR_ARG,
+    /Group\.Range_excl: ranges\[0\] must be a .* got \[0, 1\.5, 1\]$/,
+  );
+  throwsMpi(
+    () => g.Range_incl([[0, "2", 1]] as never),
+    ErrorCode.ERR_ARG,
+    /got \[0, "2", 1\]$/,
+  );
+  throwsMpi(
+    () => g.Range_incl("0-2" as never),
+    ErrorCode.ERR_ARG,
+    /^Group\.Range_incl: ranges must be an array of \[first, last, stride\] triples, got "0-2"$/,
+  );
+});

@@ -11,7 +11,7 @@ import { flavour, type JobResult, runRanks } from "../_helpers/run_ranks.ts";
 const SIZES = [1, 2, 3, 4, 5];
 
 /** Self-checking scripts: each prints `<name> ok on rank R of N` on every rank. */
-const SCRIPTS = ["comm_split", "comm_errors"];
+const SCRIPTS = ["comm_split", "comm_errors", "comm_create_group"];
 
 function assertAllOk(job: JobResult, script: string, size: number): void {
   assert.equal(job.code, 0, job.stderr);

@@ -11,7 +11,7 @@
  */
 
 import assert from "node:assert/strict";
-import { ANY_SOURCE, ANY_TAG, MPI, Request } from "../../mod.ts";
+import { ANY_SOURCE, ANY_TAG, MPI, type MPIError, Request } from "../../mod.ts";
 
 const comm = MPI.COMM_WORLD;
 const { rank, size } = comm;
@@ -103,6 +103,85 @@ for (;;) {
   if (reduceOut) assert.deepStrictEqual(reduceOut, new Int32Array(n).fill(sum(ranks.map((r) => r + 1))));
   assert.deepStrictEqual(allOut, Float32Array.from({ length: 8 }, (_, i) => size - 1 + i));
   assert.deepStrictEqual(gathered, Float64Array.from({ length: 3 * size }, (_, i) => Math.floor(i / 3)));
+}
+
+// --- Iscatter, Igather, Ialltoall, Iscan, Iexscan, Ireduce_scatter_block in flight together --------------------
+
+{
+  const per = 3;
+  const scatterRoot = size - 1, gatherRoot = 0;
+  const all = Float64Array.from({ length: per * size }, (_, i) => i * 0.5);
+  const mine = new Float64Array(per);
+  const gathered = rank === gatherRoot ? new Int16Array(2 * size) : null;
+  const out = Int32Array.from({ length: 2 * size }, (_, i) => 1000 * rank + i);
+  const got = new Int32Array(2 * size);
+  const scanned = new Float32Array(2);
+  const before = new Float32Array(2).fill(-1);
+  const blocks = new Int32Array(4 * size).fill(rank + 1);
+  const reduced = new Int32Array(4);
+  const requests = [
+    comm.Iscatter(rank === scatterRoot ? all : null, mine, scatterRoot),
+    comm.Igather(Int16Array.of(rank, -rank), gathered, { root: gatherRoot }),
+    comm.Ialltoall(out, got),
+    comm.Iscan(Float32Array.of(1, rank), scanned, MPI.SUM),
+    comm.Iexscan(Float32Array.of(1, rank), before, { op: MPI.MAX }),
+    comm.Ireduce_scatter_block(blocks, reduced, MPI.PROD),
+    comm.Iallreduce(Int32Array.of(rank), new Int32Array(1)),
+  ];
+  // Even ranks wait in reverse order, odd ranks with waitany: the results must not depend on it.
+  if (rank % 2 === 0) {
+    for (const request of [...requests].reverse()) await request.wait();
+  } else {
+    const pending = [...requests];
+    while (pending.length > 0) pending.splice((await Request.waitany(pending))[0], 1);
+  }
+  assert.deepStrictEqual(mine, all.subarray(rank * per, (rank + 1) * per), "Iscatter");
+  if (gathered) assert.deepStrictEqual(gathered, Int16Array.from(ranks.flatMap((r) => [r, -r])), "Igather");
+  assert.deepStrictEqual(
+    got,
+    Int32Array.from({ length: 2 * size }, (_, i) => 1000 * Math.floor(i / 2) + 2 * rank + (i % 2)),
+    "Ialltoall",
+  );
+  assert.deepStrictEqual(scanned, Float32Array.of(rank + 1, sum(ranks.slice(0, rank + 1))), "Iscan");
+  assert.deepStrictEqual(
+    before,
+    rank === 0 ? Float32Array.of(-1, -1) : Float32Array.of(1, rank - 1),
+    "Iexscan",
+  );
+  assert.deepStrictEqual(
+    reduced,
+    new Int32Array(4).fill(ranks.reduce((acc, r) => acc * (r + 1), 1)),
+    "Ireduce_scatter_block",
+  );
+}
+
+// --- a non-blocking call whose arguments are wrong fails its request, and takes no sequence number ---------------
+
+{
+  const errors = await Promise.allSettled([
+    comm.Iscatter(null, new Float64Array(1), size).wait(),
+    comm.Ireduce_scatter_block(new Float64Array(size + 1), new Float64Array(1)).wait(),
+    comm.Iexscan(new Float64Array(2), new Float64Array(3)).wait(),
+  ]);
+  const reasons = errors.map((result) =>
+    result.status === "rejected" ? result.reason as MPIError : undefined
+  );
+  assert.deepStrictEqual(
+    reasons.map((error) => error?.codeName),
+    ["ERR_ROOT", "ERR_TRUNCATE", "ERR_COUNT"],
+    reasons.map((error) => error?.message).join("; "),
+  );
+  assert.match(reasons[0]!.message, new RegExp(`^rank ${rank}: Scatter: root ${size} is out of range`));
+  assert.match(
+    reasons[1]!.message,
+    new RegExp(
+      `^rank ${rank}: Reduce_scatter_block: sendbuf has ${8 * (size + 1)} bytes, but ${size} blocks`,
+    ),
+  );
+  assert.match(reasons[2]!.message, /Exscan: sendbuf has 16 bytes, but recvbuf holds 24 bytes/);
+  const total = new Int32Array(1);
+  await comm.Iallreduce(Int32Array.of(1), total).wait();
+  assert.equal(total[0], size, "the next collective matches on every rank");
 }
 
 // --- collectives in flight beside wildcard point-to-point traffic -----------------------------------------------

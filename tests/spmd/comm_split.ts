@@ -24,41 +24,11 @@ import {
   UNDEFINED,
   UNEQUAL,
 } from "../../mod.ts";
-import { same } from "./_check.ts";
+import { exercise, same } from "./_check.ts";
 
 const world = MPI.COMM_WORLD;
 const { rank, size } = world;
 const all = Array.from({ length: size }, (_, r) => r);
-
-/**
- * Runs the collectives and a ring of point-to-point messages on `comm`, whose members must be the world
- * ranks `members` in rank order, and checks every result against what this rank computes alone.
- */
-async function exercise(comm: Comm, members: number[], what: string): Promise<void> {
-  const n = members.length;
-  same(comm.size, n, `${what}: size`);
-  same(comm.rank, members.indexOf(rank), `${what}: rank`);
-  same(comm.Get_group().members, members, `${what}: group`);
-  await comm.barrier();
-  same(await comm.allgather(rank), members, `${what}: allgather`);
-  for (const root of new Set([0, n - 1])) {
-    same(await comm.bcast(comm.rank === root ? { from: members[root], what } : null, root), {
-      from: members[root],
-      what,
-    }, `${what}: bcast from ${root}`);
-  }
-  const sum = members.reduce((a, b) => a + b, 0);
-  same(await comm.allreduce(rank), sum, `${what}: allreduce`);
-  same(await comm.allreduce(rank, MPI.MAX), Math.max(...members), `${what}: allreduce MAX`);
-  const total = new Float64Array(3);
-  await comm.Allreduce(Float64Array.of(1, rank, rank * rank), total, MPI.SUM);
-  same(total, Float64Array.of(n, sum, members.reduce((a, b) => a + b * b, 0)), `${what}: Allreduce`);
-  same(await comm.gather(rank, 0), comm.rank === 0 ? members : null, `${what}: gather`);
-  // A ring with the same tag on every communicator: each message must arrive on its own communicator.
-  const right = (comm.rank + 1) % n;
-  const left = (comm.rank + n - 1) % n;
-  same(await comm.sendrecv([what, rank], right, 7, left, 7), [what, members[left]], `${what}: ring`);
-}
 
 /** The world ranks with `pick(r)` true, in world order. */
 const where = (pick: (r: number) => boolean) => all.filter(pick);
