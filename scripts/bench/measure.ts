@@ -21,11 +21,14 @@ export interface CaseResult {
 }
 
 /**
- * Each case runs for at least this long before it is measured: JIT compilers (JavaScriptCore's in particular)
- * take about a second of a ping-pong loop to reach their top tier, and the first figures would be twice the
- * rest. OSU's benchmarks skip warm-up iterations the same way.
+ * Each case runs for at least this long before it is measured, on both sides (`measure.py` has the same): the
+ * JIT compilers have to reach their top tier first. One process on a core of its own gets there in about a
+ * second of a ping-pong loop; 4 ranks on 2 cores, whose compiler threads share the cores too, take 2-3 s
+ * (measured: a 4-rank barrier took 82-91 µs after 0.5 s of warm-up, 39-46 µs after 2 s and 34-55 µs after
+ * 3 s, Bun and Deno). mpi4py's figures do not move with it. OSU's benchmarks skip warm-up iterations the same
+ * way.
  */
-export const WARMUP_MS = 500;
+export const WARMUP_MS = 2000;
 
 /** Marks the lines of rank output that carry a result. */
 export const RECORD_PREFIX = "BENCH ";
