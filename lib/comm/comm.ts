@@ -34,7 +34,7 @@ import { barrier } from "../collectives/barrier.ts";
 import { bcastBuffer, bcastValue } from "../collectives/bcast.ts";
 import { type Channel, Collectives, type Run, type Shape } from "../collectives/channel.ts";
 import { gatherBuffer, gatherValue, gathervBuffer } from "../collectives/gather.ts";
-import { MAX, type OpLike, SUM, toOp } from "../collectives/ops.ts";
+import { MAX, type Op, type OpLike, SUM, toOp } from "../collectives/ops.ts";
 import { reduceBuffer, reduceValue } from "../collectives/reduce.ts";
 import { reduceScatterBlockBuffer, reduceScatterBuffer } from "../collectives/reduce_scatter.ts";
 import { exscanBuffer, exscanValue, scanBuffer, scanValue } from "../collectives/scan.ts";
@@ -797,10 +797,7 @@ export class Comm {
    * ```
    */
   allreduce<T>(sendobj: T, op?: OpLike | { op?: OpLike }): Promise<T> {
-    return this.#collective("allreduce", false, (shape) => {
-      const args = namedArgs("allreduce", OP_NAMES, trim([op]));
-      return allreduceValue(shape, sendobj, toOp("allreduce", args.op ?? SUM));
-    });
+    return this.#reduction("allreduce", false, op, (shape, op) => allreduceValue(shape, sendobj, op));
   }
 
   /** Starts an allreduce of values; see {@linkcode Comm.allreduce}. */
@@ -818,10 +815,7 @@ export class Comm {
    * ```
    */
   scan<T>(sendobj: T, op?: OpLike | { op?: OpLike }): Promise<T> {
-    return this.#collective("scan", false, (shape) => {
-      const args = namedArgs("scan", OP_NAMES, trim([op]));
-      return scanValue(shape, sendobj, toOp("scan", args.op ?? SUM));
-    });
+    return this.#reduction("scan", false, op, (shape, op) => scanValue(shape, sendobj, op));
   }
 
   /**
@@ -834,10 +828,7 @@ export class Comm {
    * ```
    */
   exscan<T>(sendobj: T, op?: OpLike | { op?: OpLike }): Promise<T | null> {
-    return this.#collective("exscan", false, (shape) => {
-      const args = namedArgs("exscan", OP_NAMES, trim([op]));
-      return exscanValue(shape, sendobj, toOp("exscan", args.op ?? SUM));
-    });
+    return this.#reduction("exscan", false, op, (shape, op) => exscanValue(shape, sendobj, op));
   }
 
   // ---------------------------------------------------------------------------------------------------------
@@ -1093,10 +1084,12 @@ export class Comm {
    * ```
    */
   Allreduce(sendbuf: unknown, recvbuf: unknown, op?: OpLike | { op?: OpLike }): Promise<void> {
-    return this.#collective("Allreduce", true, (shape) => {
-      const args = namedArgs("Allreduce", OP_NAMES, trim([op]));
-      return allreduceBuffer(shape, sendbuf, recvbuf, toOp("Allreduce", args.op ?? SUM));
-    });
+    return this.#reduction(
+      "Allreduce",
+      true,
+      op,
+      (shape, op) => allreduceBuffer(shape, sendbuf, recvbuf, op),
+    );
   }
 
   /** Starts an Allreduce; see {@linkcode Comm.Allreduce}. */
@@ -1117,10 +1110,12 @@ export class Comm {
    * ```
    */
   Reduce_scatter_block(sendbuf: unknown, recvbuf: unknown, op?: OpLike | { op?: OpLike }): Promise<void> {
-    return this.#collective("Reduce_scatter_block", true, (shape) => {
-      const args = namedArgs("Reduce_scatter_block", OP_NAMES, trim([op]));
-      return reduceScatterBlockBuffer(shape, sendbuf, recvbuf, toOp("Reduce_scatter_block", args.op ?? SUM));
-    });
+    return this.#reduction(
+      "Reduce_scatter_block",
+      true,
+      op,
+      (shape, op) => reduceScatterBlockBuffer(shape, sendbuf, recvbuf, op),
+    );
   }
 
   /**
@@ -1181,10 +1176,7 @@ export class Comm {
 
   /** Inclusive prefix reduction of typed arrays into `recvbuf`: ranks 0..r on rank r. */
   Scan(sendbuf: unknown, recvbuf: unknown, op?: OpLike | { op?: OpLike }): Promise<void> {
-    return this.#collective("Scan", true, (shape) => {
-      const args = namedArgs("Scan", OP_NAMES, trim([op]));
-      return scanBuffer(shape, sendbuf, recvbuf, toOp("Scan", args.op ?? SUM));
-    });
+    return this.#reduction("Scan", true, op, (shape, op) => scanBuffer(shape, sendbuf, recvbuf, op));
   }
 
   /**
@@ -1203,10 +1195,7 @@ export class Comm {
 
   /** Exclusive prefix reduction of typed arrays: ranks 0..r-1 on rank r; rank 0's `recvbuf` is untouched. */
   Exscan(sendbuf: unknown, recvbuf: unknown, op?: OpLike | { op?: OpLike }): Promise<void> {
-    return this.#collective("Exscan", true, (shape) => {
-      const args = namedArgs("Exscan", OP_NAMES, trim([op]));
-      return exscanBuffer(shape, sendbuf, recvbuf, toOp("Exscan", args.op ?? SUM));
-    });
+    return this.#reduction("Exscan", true, op, (shape, op) => exscanBuffer(shape, sendbuf, recvbuf, op));
   }
 
   /**
@@ -1221,6 +1210,19 @@ export class Comm {
    */
   Iexscan(sendbuf: unknown, recvbuf: unknown, op?: OpLike | { op?: OpLike }): Request<void> {
     return new Request(this.Exscan(sendbuf, recvbuf, op));
+  }
+
+  /** A reduction whose last argument is its op (positional or `{ op }`, SUM by default): checks it, then runs. */
+  #reduction<T>(
+    where: string,
+    raw: boolean,
+    op: OpLike | { op?: OpLike } | undefined,
+    run: (shape: Shape, op: Op) => Run<T>,
+  ): Promise<T> {
+    return this.#collective(where, raw, (shape) => {
+      const args = namedArgs(where, OP_NAMES, trim([op]));
+      return run(shape, toOp(where, args.op ?? SUM));
+    });
   }
 
   /**
