@@ -667,10 +667,7 @@ export class Comm {
    * ```
    */
   bcast<T>(obj: T, root?: number | { root?: number }): Promise<T> {
-    return this.#collective("bcast", false, (shape) => {
-      const args = namedArgs("bcast", ROOT_NAMES, trim([root]));
-      return bcastValue(shape, obj, this.#root("bcast", args.root));
-    });
+    return this.#rooted("bcast", false, root, (shape, root) => bcastValue(shape, obj, root));
   }
 
   /** Starts a broadcast of a value; see {@linkcode Comm.bcast}. */
@@ -690,10 +687,7 @@ export class Comm {
    * ```
    */
   scatter<T = unknown>(sendobj: unknown, root?: number | { root?: number }): Promise<T> {
-    return this.#collective("scatter", false, (shape) => {
-      const args = namedArgs("scatter", ROOT_NAMES, trim([root]));
-      return scatterValue<T>(shape, sendobj, this.#root("scatter", args.root));
-    });
+    return this.#rooted("scatter", false, root, (shape, root) => scatterValue<T>(shape, sendobj, root));
   }
 
   /** Starts a scatter of values; see {@linkcode Comm.scatter}. */
@@ -713,10 +707,7 @@ export class Comm {
    * ```
    */
   gather<T>(sendobj: T, root?: number | { root?: number }): Promise<T[] | null> {
-    return this.#collective("gather", false, (shape) => {
-      const args = namedArgs("gather", ROOT_NAMES, trim([root]));
-      return gatherValue(shape, sendobj, this.#root("gather", args.root));
-    });
+    return this.#rooted("gather", false, root, (shape, root) => gatherValue(shape, sendobj, root));
   }
 
   /** Starts a gather of values; see {@linkcode Comm.gather}. */
@@ -859,10 +850,7 @@ export class Comm {
    * ```
    */
   Bcast(buf: unknown, root?: number | { root?: number }): Promise<void> {
-    return this.#collective("Bcast", true, (shape) => {
-      const args = namedArgs("Bcast", ROOT_NAMES, trim([root]));
-      return bcastBuffer(shape, buf, this.#root("Bcast", args.root));
-    });
+    return this.#rooted("Bcast", true, root, (shape, root) => bcastBuffer(shape, buf, root));
   }
 
   /** Starts a buffer broadcast; see {@linkcode Comm.Bcast}. Leave `buf` alone until the request completes. */
@@ -884,10 +872,7 @@ export class Comm {
    * ```
    */
   Scatter(sendbuf: unknown, recvbuf: unknown, root?: number | { root?: number }): Promise<void> {
-    return this.#collective("Scatter", true, (shape) => {
-      const args = namedArgs("Scatter", ROOT_NAMES, trim([root]));
-      return scatterBuffer(shape, sendbuf, recvbuf, this.#root("Scatter", args.root));
-    });
+    return this.#rooted("Scatter", true, root, (shape, root) => scatterBuffer(shape, sendbuf, recvbuf, root));
   }
 
   /**
@@ -921,10 +906,12 @@ export class Comm {
    * ```
    */
   Scatterv(sendbuf: unknown, recvbuf: unknown, root?: number | { root?: number }): Promise<void> {
-    return this.#collective("Scatterv", true, (shape) => {
-      const args = namedArgs("Scatterv", ROOT_NAMES, trim([root]));
-      return scattervBuffer(shape, sendbuf, recvbuf, this.#root("Scatterv", args.root));
-    });
+    return this.#rooted(
+      "Scatterv",
+      true,
+      root,
+      (shape, root) => scattervBuffer(shape, sendbuf, recvbuf, root),
+    );
   }
 
   /**
@@ -940,10 +927,7 @@ export class Comm {
    * ```
    */
   Gather(sendbuf: unknown, recvbuf: unknown, root?: number | { root?: number }): Promise<void> {
-    return this.#collective("Gather", true, (shape) => {
-      const args = namedArgs("Gather", ROOT_NAMES, trim([root]));
-      return gatherBuffer(shape, sendbuf, recvbuf, this.#root("Gather", args.root));
-    });
+    return this.#rooted("Gather", true, root, (shape, root) => gatherBuffer(shape, sendbuf, recvbuf, root));
   }
 
   /**
@@ -963,10 +947,7 @@ export class Comm {
 
   /** Collects rank i's `sendbuf` into the block of `counts[i]` elements at `displs[i]` of the root's recvbuf. */
   Gatherv(sendbuf: unknown, recvbuf: unknown, root?: number | { root?: number }): Promise<void> {
-    return this.#collective("Gatherv", true, (shape) => {
-      const args = namedArgs("Gatherv", ROOT_NAMES, trim([root]));
-      return gathervBuffer(shape, sendbuf, recvbuf, this.#root("Gatherv", args.root));
-    });
+    return this.#rooted("Gatherv", true, root, (shape, root) => gathervBuffer(shape, sendbuf, recvbuf, root));
   }
 
   /**
@@ -1210,6 +1191,19 @@ export class Comm {
    */
   Iexscan(sendbuf: unknown, recvbuf: unknown, op?: OpLike | { op?: OpLike }): Request<void> {
     return new Request(this.Exscan(sendbuf, recvbuf, op));
+  }
+
+  /** A rooted collective whose last argument is its root (positional or `{ root }`, 0 by default). */
+  #rooted<T>(
+    where: string,
+    raw: boolean,
+    root: number | { root?: number } | undefined,
+    run: (shape: Shape, root: number) => Run<T>,
+  ): Promise<T> {
+    return this.#collective(where, raw, (shape) => {
+      const args = namedArgs(where, ROOT_NAMES, trim([root]));
+      return run(shape, this.#root(where, args.root));
+    });
   }
 
   /** A reduction whose last argument is its op (positional or `{ op }`, SUM by default): checks it, then runs. */
