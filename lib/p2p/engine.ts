@@ -169,7 +169,7 @@ export class Engine {
     const peer = order.peer;
     if (
       !order.sync && size <= EAGER_LIMIT && this.#eagerInFlight[peer] + size <= EAGER_WINDOW &&
-      !(size >= DIRECT_MIN && this.#canOfferDirect(peer))
+      !(size >= DIRECT_MIN && this.#directPeer(peer) !== undefined)
     ) {
       this.#eagerInFlight[peer] += size;
       const header = this.#header(FrameKind.EAGER, order, 0, 0);
@@ -402,7 +402,7 @@ export class Engine {
    * at least {@linkcode DIRECT_MIN} bytes (so its memory is off the runtime's moving heap).
    */
   #directAddress(peer: number, order: SendOrder, size: number): Uint8Array | undefined {
-    if (size < DIRECT_MIN || !this.#canOfferDirect(peer)) return undefined;
+    if (size < DIRECT_MIN || this.#directPeer(peer) === undefined) return undefined;
     const payload = order.headroom ? order.payload.subarray(HEADER_SIZE) : order.payload;
     const address = this.#direct!.addressOf(payload);
     const bytes = new Uint8Array(8);
@@ -412,24 +412,27 @@ export class Engine {
   }
 
   /**
+   * The process id of `peer` when direct copies with it are possible (see {@linkcode DirectCopy}): this
+   * engine can copy, the peer runs on this host, and no direct copy with it has failed. Else undefined.
+   */
+  #directPeer(peer: number): number | undefined {
+    if (this.#direct === undefined || this.#directFailed[peer]) return undefined;
+    return this.#sink.peerProcess?.(peer);
+  }
+
+  /**
    * Copies a rendezvous message from the sender's memory into the receive's buffer (or a new one), and
    * completes the receive. False, and never again for that peer, if the copy failed (no permission, another
    * PID namespace): the caller then clears the sender to send it over the socket.
    */
-  /** May messages to `peer` be read from this process's memory (see {@linkcode DirectCopy})? */
-  #canOfferDirect(peer: number): boolean {
-    return this.#direct !== undefined && !this.#directFailed[peer] &&
-      this.#sink.peerProcess?.(peer) !== undefined;
-  }
-
   #readDirect(arrival: Arrival, receive: PostedReceive): boolean {
-    const pid = this.#sink.peerProcess?.(arrival.peer);
-    if (!this.#direct || pid === undefined || this.#directFailed[arrival.peer]) return false;
+    const pid = this.#directPeer(arrival.peer);
+    if (pid === undefined) return false;
     const into = receive.into;
     const target = into !== undefined && into.length >= arrival.size
       ? into.subarray(0, arrival.size)
       : new Uint8Array(arrival.size);
-    if (!this.#direct.read(pid, arrival.address!, target)) {
+    if (!this.#direct!.read(pid, arrival.address!, target)) {
       this.#directFailed[arrival.peer] = 1;
       return false;
     }
