@@ -10,7 +10,7 @@
  */
 
 import type { ListenerHandle, SocketHandle } from "./runtime.ts";
-import { showUnixPath, SocketBase } from "./socket_base.ts";
+import { settle, showUnixPath, SocketBase } from "./socket_base.ts";
 
 // deno-lint-ignore no-explicit-any
 type BunSocket = any;
@@ -147,13 +147,4 @@ export function listenUnix(
 export async function connectUnix(path: string): Promise<SocketHandle> {
   const socket = await Bun.connect({ unix: path, socket: handlers(path) });
   return socket.data as NativeSocket;
-}
-
-/** Runs `make` and turns what it returns or throws into a promise (the runtime's listen throws at once). */
-function settle<T>(make: () => T): Promise<T> {
-  try {
-    return Promise.resolve(make());
-  } catch (error) {
-    return Promise.reject(error);
-  }
 }

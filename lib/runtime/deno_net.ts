@@ -9,7 +9,7 @@
  */
 
 import type { ListenerHandle, SocketHandle } from "./runtime.ts";
-import { showUnixPath, SocketBase } from "./socket_base.ts";
+import { settle, showUnixPath, SocketBase } from "./socket_base.ts";
 
 // deno-lint-ignore no-explicit-any
 type DenoConn = any;
@@ -171,13 +171,4 @@ export function listenUnix(
 /** Connects to the Unix domain socket `path`. */
 export async function connectUnix(path: string): Promise<SocketHandle> {
   return new NativeSocket(await Deno.connect({ path, transport: "unix" }), path);
-}
-
-/** Runs `make` and turns what it returns or throws into a promise (the runtime's listen throws at once). */
-function settle<T>(make: () => T): Promise<T> {
-  try {
-    return Promise.resolve(make());
-  } catch (error) {
-    return Promise.reject(error);
-  }
 }

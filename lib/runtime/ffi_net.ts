@@ -47,7 +47,7 @@ import {
 } from "./libc.ts";
 import type { ListenerHandle, SocketHandle } from "./runtime.ts";
 import { type TimerHandle, unrefTimer } from "./host.ts";
-import { showUnixPath, SocketBase } from "./socket_base.ts";
+import { settle, showUnixPath, SocketBase } from "./socket_base.ts";
 
 /** Bytes one socket may read in one pump before the others get their turn. */
 const READ_BUDGET = 4 << 20;
@@ -142,38 +142,42 @@ export class FfiReactor {
 
   /** Listens on the Unix domain socket `path` ("\0name": a Linux abstract socket). */
   listenUnix(path: string, onConnection: (socket: SocketHandle) => void): ListenerHandle {
-    const { libc } = this;
-    const fd = libc.socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0) throw errnoError(libc, `socket() for ${showUnixPath(path)}`);
     const { address, length } = unixAddress(path);
-    if (libc.bind(fd, address, length) < 0 || libc.listen(fd, 511) < 0) {
-      const error = errnoError(libc, `listen on ${showUnixPath(path)}`);
-      libc.close(fd);
-      throw error;
-    }
-    const listener = new FfiListener(this, fd, (accepted) => this.adopt(accepted, path), onConnection);
-    this.add(listener);
+    const wrap = (fd: number) => this.adopt(fd, path);
+    const listener = this.#listen(AF_UNIX, address, length, showUnixPath(path), wrap, onConnection);
     return { host: path, port: 0, close: () => listener.close(), unref: () => {} };
   }
 
   /** Listens on TCP `host:port` (an IPv4 address; port 0 picks a free one). */
   listenTcp(host: string, port: number, onConnection: (socket: SocketHandle) => void): ListenerHandle {
-    const { libc } = this;
-    const fd = libc.socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0) throw errnoError(libc, `socket() for ${host}:${port}`);
-    setFlag(libc, fd, SOL_SOCKET, SO_REUSEADDR);
     const address = inet4Address(host, port);
-    const length = Uint8Array.of(16, 0, 0, 0);
-    if (
-      libc.bind(fd, address, 16) < 0 || libc.listen(fd, 511) < 0 || libc.getsockname(fd, address, length) < 0
-    ) {
-      const error = errnoError(libc, `listen on ${host}:${port}`);
+    const wrap = (fd: number) => this.#adoptTcp(fd);
+    const listener = this.#listen(AF_INET, address, 16, `${host}:${port}`, wrap, onConnection);
+    this.libc.getsockname(listener.fd, address, Uint8Array.of(16, 0, 0, 0));
+    return { host, port: showInet4Address(address).port, close: () => listener.close(), unref: () => {} };
+  }
+
+  /** A listening socket of `domain` bound to `address`, whose accepted descriptors `wrap` turns into sockets. */
+  #listen(
+    domain: number,
+    address: Uint8Array,
+    length: number,
+    where: string,
+    wrap: (fd: number) => FfiSocket,
+    onConnection: (socket: SocketHandle) => void,
+  ): FfiListener {
+    const { libc } = this;
+    const fd = libc.socket(domain, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) throw errnoError(libc, `socket() for ${where}`);
+    if (domain === AF_INET) setFlag(libc, fd, SOL_SOCKET, SO_REUSEADDR);
+    if (libc.bind(fd, address, length) < 0 || libc.listen(fd, 511) < 0) {
+      const error = errnoError(libc, `listen on ${where}`);
       libc.close(fd);
       throw error;
     }
-    const listener = new FfiListener(this, fd, (accepted) => this.#adoptTcp(accepted), onConnection);
+    const listener = new FfiListener(this, fd, wrap, onConnection);
     this.add(listener);
-    return { host, port: showInet4Address(address).port, close: () => listener.close(), unref: () => {} };
+    return listener;
   }
 
   /**
@@ -182,16 +186,16 @@ export class FfiReactor {
    */
   connectTcp(host: string, port: number): Promise<SocketHandle> {
     const { libc } = this;
-    try {
+    return settle(() => {
       const fd = libc.socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
       if (fd < 0) throw errnoError(libc, `socket() for ${host}:${port}`);
-      if (libc.connect(fd, inet4Address(host, port), 16) === 0) return Promise.resolve(this.#adoptTcp(fd));
+      if (libc.connect(fd, inet4Address(host, port), 16) === 0) return this.#adoptTcp(fd);
       const errno = libc.errno();
       if (errno !== EINPROGRESS) {
         libc.close(fd);
         throw errnoError(libc, `connect to ${host}:${port}`, errno);
       }
-      return new Promise((resolve, reject) => {
+      return new Promise<SocketHandle>((resolve, reject) => {
         const connecting = new FfiConnecting(fd, () => {
           this.remove(connecting);
           const value = new Uint8Array(4);
@@ -205,9 +209,7 @@ export class FfiReactor {
         this.add(connecting);
         this.onBacklog();
       });
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    });
   }
 
   /** Wraps a connected TCP descriptor: no Nagle delay, and both ends' addresses for messages. */
@@ -227,7 +229,7 @@ export class FfiReactor {
   /** Connects to the Unix domain socket `path`; rejects when nobody listens there (or its queue is full). */
   connectUnix(path: string): Promise<SocketHandle> {
     const { libc } = this;
-    try {
+    return settle(() => {
       const fd = libc.socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
       if (fd < 0) throw errnoError(libc, `socket() for ${showUnixPath(path)}`);
       const { address, length } = unixAddress(path);
@@ -237,10 +239,8 @@ export class FfiReactor {
         libc.close(fd);
         throw error;
       }
-      return Promise.resolve(this.adopt(fd, path));
-    } catch (error) {
-      return Promise.reject(error);
-    }
+      return this.adopt(fd, path);
+    });
   }
 
   /** @internal Wraps a connected Unix socket descriptor. */

@@ -223,3 +223,22 @@ export abstract class SocketBase implements SocketHandle {
 export function showUnixPath(path: string): string {
   return path.replace(/^\0/, "@");
 }
+
+/**
+ * Runs `make` and turns what it returns or throws into a promise: the runtimes' `listen` (and the reactor's)
+ * throw at once, where callers expect a rejection.
+ *
+ * @example
+ * ```ts
+ * import { settle } from "./socket_base.ts";
+ * await settle(() => 1); // 1
+ * await settle(() => { throw new Error("in use"); }).catch((error) => error.message); // "in use"
+ * ```
+ */
+export function settle<T>(make: () => T | Promise<T>): Promise<T> {
+  try {
+    return Promise.resolve(make());
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}

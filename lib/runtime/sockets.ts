@@ -13,6 +13,7 @@ import * as denoNet from "./deno_net.ts";
 import { FfiReactor } from "./ffi_net.ts";
 import { isIPv4, loadLibc } from "./libc.ts";
 import type { ListenerHandle, SocketHandle } from "./runtime.ts";
+import { settle } from "./socket_base.ts";
 
 /** What a socket implementation provides. */
 export interface SocketImplementation {
@@ -71,7 +72,7 @@ export const listen: SocketImplementation["listen"] = chosen.implementation.list
 export const connect: SocketImplementation["connect"] = chosen.implementation.connect;
 /** Listens on the Unix domain socket `path` (the file must not exist). */
 export const listenUnix: SocketImplementation["listenUnix"] = peerReactor
-  ? (path, onConnection) => new Promise((resolve) => resolve(peerReactor.listenUnix(path, onConnection)))
+  ? (path, onConnection) => settle(() => peerReactor.listenUnix(path, onConnection))
   : chosen.implementation.listenUnix;
 /** Connects to the Unix domain socket `path`. */
 export const connectUnix: SocketImplementation["connectUnix"] = peerReactor
@@ -84,7 +85,7 @@ export const connectUnix: SocketImplementation["connectUnix"] = peerReactor
  */
 export const listenPeers: SocketImplementation["listen"] = (host, port, onConnection) =>
   peerReactor && isIPv4(host)
-    ? new Promise((resolve) => resolve(peerReactor.listenTcp(host, port, onConnection)))
+    ? settle(() => peerReactor.listenTcp(host, port, onConnection))
     : listen(host, port, onConnection);
 
 /** Connects to another rank at TCP `host:port`, the way {@linkcode listenPeers} listens. */
