@@ -9,7 +9,7 @@ import { randomUUID } from "node:crypto";
 import * as os from "node:os";
 import process from "node:process";
 import { EnvName } from "../env.ts";
-import { cpuCount, hostname } from "../runtime/host.ts";
+import { cpuCount, hostname, interfaceIPv4 } from "../runtime/host.ts";
 import { newToken, parseToken } from "../transport/handshake.ts";
 import { Coordinator, type Reports } from "./coordinator.ts";
 import { OutputForwarder, type Sink, writableSink } from "./io.ts";
@@ -70,12 +70,11 @@ function chosenBindAddress(options: LaunchOptions): string | undefined {
   if (options.bindAddress !== undefined) return options.bindAddress;
   const name = options.bindInterface;
   if (name === undefined) return undefined;
-  const interfaces = os.networkInterfaces();
-  const address = interfaces[name]?.find((entry) => entry.family === "IPv4")?.address;
+  const address = interfaceIPv4(name);
   if (address === undefined) {
     throw new UsageError(
       `--bind-to-interface: no interface ${JSON.stringify(name)} with an IPv4 address ` +
-        `(there are: ${Object.keys(interfaces).join(", ")})`,
+        `(there are: ${Object.keys(os.networkInterfaces()).join(", ")})`,
     );
   }
   return address;
