@@ -27,6 +27,7 @@ import type {
   Spawner,
   SpawnEvents,
 } from "./spawner.ts";
+import { concatBytes } from "../wire/buffers.ts";
 
 /** The port of slurmd where `ip route get` is unavailable to tell the route (any open port would do). */
 const SLURMD_PORT = 6818;
@@ -184,11 +185,11 @@ export class LabelSplitter {
   flush(): LabelledLine[] {
     if (this.#partial.length === 0) return [];
     const line = this.#line(this.#take());
-    return [{ task: line.task, bytes: concat([line.bytes, encoder.encode("\n")]) }];
+    return [{ task: line.task, bytes: concatBytes([line.bytes, encoder.encode("\n")]) }];
   }
 
   #take(): Uint8Array {
-    const bytes = concat(this.#partial);
+    const bytes = concatBytes(this.#partial);
     this.#partial = [];
     return bytes;
   }
@@ -207,17 +208,6 @@ function isStepCancelled(bytes: Uint8Array): boolean {
   return /^slurmstepd\S*: error: \*\*\* STEP \S+ ON \S+ CANCELLED/.test(
     decoder.decode(bytes.subarray(0, 120)),
   );
-}
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0];
-  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
 }
 
 /** How srun should run a job's ranks. */

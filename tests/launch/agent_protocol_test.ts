@@ -12,16 +12,7 @@ import {
   payloadText,
   splitGreeting,
 } from "../../lib/launch/agent_protocol.ts";
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-}
+import { concatBytes } from "../../lib/wire/buffers.ts";
 
 const frames = [
   encodeJsonFrame(AgentFrameKind.START, 0, { rank: 4, env: { A: "b\nc" } }),
@@ -29,7 +20,7 @@ const frames = [
   encodeAgentFrame(AgentFrameKind.STDIN_END, 2),
   encodeAgentFrame(AgentFrameKind.SIGNAL, 0xffff_ffff, "SIGTERM"),
 ];
-const stream = concat(frames);
+const stream = concatBytes(frames);
 
 test("a frame is a 9-byte header (kind, index, length) and its payload", () => {
   const frame = encodeAgentFrame(AgentFrameKind.STDERR, 258, "hi");
@@ -69,12 +60,12 @@ test("a frame announcing more than the limit is refused", () => {
 
 test("what a login shell prints before the agent's greeting is told apart from the frames", () => {
   const noise = new TextEncoder().encode("Welcome!\nLast login: today\n");
-  const bytes = concat([noise, AGENT_GREETING, stream]);
+  const bytes = concatBytes([noise, AGENT_GREETING, stream]);
   for (let cut = 0; cut < noise.length + AGENT_GREETING.length; cut++) {
     assert.equal(splitGreeting(bytes.subarray(0, cut)), undefined, `cut at ${cut}`);
   }
   const split = splitGreeting(bytes)!;
   assert.deepEqual(split.before, noise);
   assert.equal(split.after.length, stream.length);
-  assert.equal(splitGreeting(concat([AGENT_GREETING]))!.before.length, 0);
+  assert.equal(splitGreeting(concatBytes([AGENT_GREETING]))!.before.length, 0);
 });
