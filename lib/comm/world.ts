@@ -16,7 +16,7 @@ import { Engine } from "../p2p/engine.ts";
 import { defaultPollMicros, Progress } from "../runtime/progress.ts";
 import { peerReactor } from "../runtime/sockets.ts";
 import { CrossMemory } from "../runtime/cross_memory.ts";
-import { cpuCount, exitProcess, hostname, onBeforeExit, writeStderr } from "../runtime/host.ts";
+import { cpuCount, exitProcess, hostname, onBeforeExit, onExit, writeStderr } from "../runtime/host.ts";
 import { EnvName, readEnv, readIntEnv, writeEnv } from "../env.ts";
 import type { Connection } from "../transport/connection.ts";
 import { Mesh } from "../transport/mesh.ts";
@@ -125,6 +125,19 @@ async function createWorld(): Promise<World> {
     const timer = setTimeout(() => {}, SHUTDOWN_WAIT_MS);
     mesh.shutdown().then(() => clearTimeout(timer));
   });
+  // A script that exits on its own (`process.exit`, `Deno.exit`) skips that: write what the kernel has not
+  // taken yet while the process still can, and say what could not go out rather than lose it silently.
+  onExit(() => {
+    if (shuttingDown) return;
+    peerReactor?.drain(EXIT_DRAIN_MS);
+    for (const { peer, frames, bytes } of mesh.unsent()) {
+      const what = frames > 0 ? `${frames} messages (${bytes} bytes)` : `${bytes} bytes`;
+      writeStderr(
+        `mpirun-deno: rank ${rank}: exiting with ${what} to rank ${peer} not sent: they are lost ` +
+          `(wait for every send to complete before exiting)\n`,
+      );
+    }
+  });
   const rendezvous = await boot.rendezvous((socket) => mesh.accept(socket));
   control = rendezvous.control;
   mesh.setPeers(rendezvous.peers);
@@ -168,6 +181,9 @@ async function createWorld(): Promise<World> {
 
 /** How long a finished rank waits for its connections to close gracefully before it exits anyway. */
 const SHUTDOWN_WAIT_MS = 5000;
+
+/** How long a rank that exits by itself blocks to hand its queued bytes to the kernel. */
+const EXIT_DRAIN_MS = 2000;
 
 const WORLD_KEY = Symbol.for("mpirun-deno.world.v1");
 // deno-lint-ignore no-explicit-any

@@ -12,7 +12,7 @@
 import { ANY_SOURCE } from "../constants.ts";
 import { ErrorCode, type MPIError, mpiError } from "../errors.ts";
 import { FrameFlag, type FrameHeader, FrameKind, getUint32, HEADER_SIZE, putUint32 } from "../wire/frame.ts";
-import { CREDIT_BATCH, DIRECT_MIN, EAGER_LIMIT, EAGER_WINDOW } from "../wire/limits.ts";
+import { CREDIT_BATCH, DIRECT_MIN, EAGER_LIMIT, EAGER_WINDOW, MAX_MESSAGE_BYTES } from "../wire/limits.ts";
 import { type Arrival, matches, MatchQueues, type Pattern } from "./matching.ts";
 
 /** Where the engine sends frames: the mesh of connections (or an in-memory pair in tests). */
@@ -76,7 +76,10 @@ export interface SendOrder {
   raw: boolean;
   /** Synchronous: resolve only once the receiver has matched the message. */
   sync: boolean;
-  /** Does the engine own `payload` (an encoded value)? Then the send completes without waiting for the write. */
+  /**
+   * Does the engine own `payload` (an encoded value nobody else holds)? It still completes only once written:
+   * a send that resolved earlier could be lost by a process that exits right after it.
+   */
   owned: boolean;
 }
 
@@ -161,23 +164,24 @@ export class Engine {
     this.#watched = new Uint8Array(size);
   }
 
-  /** Sends a message; resolves once its bytes are out of the caller's hands (for `sync`, once matched). */
+  /**
+   * Sends a message; resolves once its bytes are out of the caller's hands and handed to the transport's
+   * kernel side (so a process that exits after the promise resolves loses nothing), or for `sync` once
+   * matched. Rejects with ERR_COUNT, before anything travels, a message larger than
+   * {@linkcode MAX_MESSAGE_BYTES}: no size is ever cut.
+   */
   send(order: SendOrder): Promise<void> {
     const lost = this.#lost[order.peer];
     if (lost) return Promise.reject(lost);
     const size = order.payload.length - (order.headroom ? HEADER_SIZE : 0);
     const peer = order.peer;
+    if (size > MAX_MESSAGE_BYTES) return Promise.reject(tooLarge(size, peer));
     if (
       !order.sync && size <= EAGER_LIMIT && this.#eagerInFlight[peer] + size <= EAGER_WINDOW &&
       !(size >= DIRECT_MIN && this.#directPeer(peer) !== undefined)
     ) {
       this.#eagerInFlight[peer] += size;
       const header = this.#header(FrameKind.EAGER, order, 0, 0);
-      if (order.owned) {
-        this.#busy(1);
-        this.#sink.sendFrame(peer, header, order.payload, order.headroom, () => this.#busy(-1));
-        return Promise.resolve();
-      }
       return this.#sendAndWait(peer, header, order.payload, order.headroom);
     }
     const seq = this.#nextSeq[peer]++;
@@ -511,6 +515,15 @@ export class Engine {
 }
 
 const TWO_TO_32 = 2 ** 32;
+
+/** The error of a send whose message is larger than one frame can announce. */
+function tooLarge(size: number, peer: number): MPIError {
+  return mpiError(
+    ErrorCode.ERR_COUNT,
+    `a message of ${size} bytes to rank ${peer} is larger than the largest supported, ${MAX_MESSAGE_BYTES} ` +
+      `bytes (2 GiB - 1): split it into smaller messages`,
+  );
+}
 
 function received(arrival: Arrival, payload: Uint8Array): Received {
   return { source: arrival.source, tag: arrival.tag, raw: arrival.raw, payload };

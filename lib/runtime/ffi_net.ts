@@ -102,6 +102,20 @@ export class FfiReactor {
     return this.#poll(0);
   }
 
+  /**
+   * Writes every socket's queued bytes, blocking for up to `timeoutMs`: for a process about to exit, whose
+   * event loop will not turn again. True when nothing is left queued.
+   */
+  drain(timeoutMs: number): boolean {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if (!this.#members.some((member) => member instanceof FfiSocket && member.queued > 0)) return true;
+      const left = deadline - Date.now();
+      if (left <= 0) return false;
+      this.sleep(Math.min(left, 50));
+    }
+  }
+
   /** Sleeps in `poll(2)` for up to `timeoutMs` until a socket is ready, then pumps. */
   sleep(timeoutMs: number): boolean {
     return this.#poll(timeoutMs);

@@ -31,6 +31,8 @@ export interface SocketHandle {
    * the socket can tell (a Unix socket through the C library); undefined otherwise.
    */
   readonly peerProcess?: number;
+  /** Optional: bytes written but not yet taken by the kernel. */
+  readonly queued?: number;
   /** Called once when the stream ends, with the error if it failed (may be called to add more listeners). */
   onClose(callback: (error?: Error) => void): void;
   /** Called when the write queue has drained below its high-water mark. */

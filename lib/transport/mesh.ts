@@ -144,6 +144,23 @@ export class Mesh {
   }
 
   /**
+   * What this rank has sent that has not reached the kernel yet, per peer: frames still waiting for their
+   * connection, and bytes queued on it. For the warning of a process that exits before they went out.
+   */
+  unsent(): { peer: number; frames: number; bytes: number }[] {
+    const left: { peer: number; frames: number; bytes: number }[] = [];
+    this.#outgoing.forEach((outgoing, peer) => {
+      if (Array.isArray(outgoing) && outgoing.length > 0) {
+        const bytes = outgoing.reduce((sum, frame) => sum + HEADER_SIZE + (frame.payload?.length ?? 0), 0);
+        left.push({ peer, frames: outgoing.length, bytes });
+      } else if (outgoing instanceof Connection && !outgoing.closed && (outgoing.socket.queued ?? 0) > 0) {
+        left.push({ peer, frames: 0, bytes: outgoing.socket.queued! });
+      }
+    });
+    return left;
+  }
+
+  /**
    * The process id of `peer` as this process sees it, when a connection with it can tell (a Unix socket
    * through the C library: the peer runs on this host); undefined otherwise.
    */
@@ -222,12 +239,18 @@ export class Mesh {
     }
   }
 
+  /**
+   * A peer that cannot be dialled is gone. Its loss is reported now only if it has no connection open to this
+   * rank: otherwise that connection's close reports it, after the peer's last frames (a peer that sent and
+   * exited at once must not lose the messages still in this rank's socket).
+   */
   #dialFailed(peer: number, error: Error): void {
     const queued = this.#outgoing[peer];
     this.#outgoing[peer] = undefined;
     const endpoint = this.#peers?.[peer];
     const why = `could not connect to ${endpoint?.host}:${endpoint?.port}: ${error.message}`;
     if (Array.isArray(queued)) { for (const frame of queued) frame.done(new Error(why)); }
+    if ((this.#incoming[peer]?.size ?? 0) > 0) return;
     this.#options.onPeerLost(peer, why);
   }
 

@@ -83,6 +83,10 @@ export interface FrameHeader {
  * ```
  */
 export function writeHeader(target: Uint8Array, header: FrameHeader, offset = 0): void {
+  // The last guard against a size cut to 32 bits: the engine refuses such messages before they get here.
+  if (!(header.length <= MAX_U32 && header.size <= MAX_U32)) {
+    throw new RangeError(`frame length ${header.length} or size ${header.size} does not fit 32 bits`);
+  }
   // Byte stores rather than a DataView: this runs for every frame, and a DataView is an allocation.
   putUint32(target, offset, header.length);
   target[offset + 4] = header.kind;
@@ -110,6 +114,8 @@ export function readHeader(source: Uint8Array, offset = 0): FrameHeader {
     size: getUint32(source, offset + 24),
   };
 }
+
+const MAX_U32 = 0xffff_ffff;
 
 /** Stores the low 32 bits of `value` little-endian (a signed value as its two's complement). */
 export function putUint32(target: Uint8Array, at: number, value: number): void {

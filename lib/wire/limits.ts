@@ -14,6 +14,13 @@ export const MAX_VALUE_DEPTH = 512;
  */
 export const MAX_FRAME_PAYLOAD = 2 ** 31 - 1;
 
+/**
+ * Largest message one send may carry, on every path (eager, rendezvous over a socket, direct copy): the
+ * frame's length and size fields are 32-bit, and a rendezvous payload travels as one frame. A larger send is
+ * refused with ERR_COUNT before anything travels; it is never cut.
+ */
+export const MAX_MESSAGE_BYTES = MAX_FRAME_PAYLOAD;
+
 /** Largest payload accepted before the handshake has proven the job token: strangers get nothing big. */
 export const MAX_HANDSHAKE_BYTES = 256;
 

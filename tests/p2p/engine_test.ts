@@ -2,9 +2,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ANY_SOURCE, ANY_TAG } from "../../lib/constants.ts";
 import { ErrorCode, MPIError } from "../../lib/errors.ts";
-import type { SendOrder } from "../../lib/p2p/engine.ts";
-import { FrameKind } from "../../lib/wire/frame.ts";
-import { DIRECT_MIN, EAGER_LIMIT, EAGER_WINDOW } from "../../lib/wire/limits.ts";
+import { Engine, type SendOrder } from "../../lib/p2p/engine.ts";
+import { FrameKind, HEADER_SIZE, readHeader, writeHeader } from "../../lib/wire/frame.ts";
+import { DIRECT_MIN, EAGER_LIMIT, EAGER_WINDOW, MAX_MESSAGE_BYTES } from "../../lib/wire/limits.ts";
 import { memoryEngines } from "../_helpers/memory_mesh.ts";
 import { loadLibc } from "../../lib/runtime/libc.ts";
 import { CrossMemory } from "../../lib/runtime/cross_memory.ts";
@@ -163,3 +163,42 @@ test(
     ]);
   },
 );
+
+test("a message over MAX_MESSAGE_BYTES is refused with ERR_COUNT before any frame goes out", async () => {
+  const { engines, sent } = memoryEngines(2);
+  const huge = new Uint8Array(MAX_MESSAGE_BYTES + 1);
+  for (const sync of [false, true]) {
+    await assert.rejects(engines[0].send(order(1, 0, huge, { sync })), (error) => {
+      assert.ok(error instanceof MPIError);
+      assert.equal(error.code, ErrorCode.ERR_COUNT);
+      assert.match(error.message, /2147483648 bytes to rank 1 is larger than the largest supported/);
+      return true;
+    });
+  }
+  assert.equal(sent.length, 0);
+});
+
+test("writeHeader refuses a length or size that does not fit 32 bits instead of cutting it", () => {
+  const header = { length: 0, kind: FrameKind.RTS, flags: 0, context: 0, source: 0, tag: 0, seq: 0, size: 0 };
+  const bytes = new Uint8Array(HEADER_SIZE);
+  assert.throws(() => writeHeader(bytes, { ...header, size: 2 ** 32 + 100 }), RangeError);
+  assert.throws(() => writeHeader(bytes, { ...header, length: 2 ** 32 }), RangeError);
+  writeHeader(bytes, { ...header, size: 2 ** 32 - 1 });
+  assert.equal(readHeader(bytes).size, 2 ** 32 - 1);
+});
+
+test("an eager send resolves only once the sink has written its bytes", async () => {
+  const written: (() => void)[] = [];
+  const engine = new Engine(0, 2, {
+    sendFrame: (_peer, _header, _payload, _headroom, done) => written.push(() => done()),
+  });
+  for (const owned of [false, true]) {
+    let resolved = false;
+    const sending = engine.send(order(1, 0, Uint8Array.of(1, 2, 3), { owned })).then(() => resolved = true);
+    for (let i = 0; i < 5; i++) await new Promise((resolve) => setTimeout(resolve, 1));
+    assert.equal(resolved, false, `owned: ${owned}`);
+    written.shift()!();
+    await sending;
+    assert.equal(resolved, true);
+  }
+});
