@@ -53,7 +53,11 @@ export const EnvName = {
    * runtime's own) or `node` (`node:net`).
    */
   SOCKETS: "MPIRUN_DENO_SOCKETS",
-  /** `tcp` makes ranks on one host talk over TCP instead of Unix domain sockets (the default, `auto`). */
+  /**
+   * How ranks of one host reach each other: `auto` (the default: shared memory for collectives where the C
+   * library can map it, Unix domain sockets for messages), `shm` (the same, but an error where shared memory
+   * is unavailable), `socket` (Unix domain sockets only) or `tcp` (TCP only, as between hosts).
+   */
   TRANSPORT: "MPIRUN_DENO_TRANSPORT",
 } as const;
 
@@ -89,6 +93,38 @@ export function readIntEnv(name: string, min: number, max: number): number | und
     );
   }
   return value;
+}
+
+/**
+ * Reads a variable that must be one of `choices`, or `fallback` when unset. Anything else throws an error
+ * naming the variable, its value and the choices.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { readChoiceEnv } from "./env.ts";
+ * assert.equal(readChoiceEnv("MPIRUN_DENO_UNSET_EXAMPLE", ["a", "b"] as const, "a"), "a");
+ * ```
+ */
+export function readChoiceEnv<T extends string>(name: string, choices: readonly T[], fallback: T): T {
+  const text = readEnv(name);
+  if (text === undefined) return fallback;
+  if (!(choices as readonly string[]).includes(text)) {
+    throw new Error(
+      `environment variable ${name}=${JSON.stringify(text)} is not one of ${
+        choices.map((choice) => JSON.stringify(choice)).join(", ")
+      }`,
+    );
+  }
+  return text as T;
+}
+
+/** The transports `MPIRUN_DENO_TRANSPORT` may name (see {@linkcode EnvName.TRANSPORT}). */
+export type TransportChoice = "auto" | "shm" | "socket" | "tcp";
+
+/** `MPIRUN_DENO_TRANSPORT`, checked: `auto` when unset. */
+export function readTransport(): TransportChoice {
+  return readChoiceEnv<TransportChoice>(EnvName.TRANSPORT, ["auto", "shm", "socket", "tcp"], "auto");
 }
 
 /**

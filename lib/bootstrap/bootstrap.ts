@@ -5,7 +5,7 @@
  * @module
  */
 
-import { EnvName, readEnv } from "../env.ts";
+import { readTransport } from "../env.ts";
 import {
   onExit,
   pid,
@@ -78,13 +78,7 @@ const MAX_UNIX_PATH = 100;
  * `MPIRUN_DENO_TRANSPORT=tcp` asks for TCP only or the socket cannot be made (the peers then use TCP).
  */
 export async function listenLocal(accept: (socket: SocketHandle) => void): Promise<string | undefined> {
-  const transport = readEnv(EnvName.TRANSPORT) ?? "auto";
-  if (transport !== "auto" && transport !== "tcp") {
-    throw new Error(
-      `environment variable ${EnvName.TRANSPORT}=${JSON.stringify(transport)} is not "auto" or "tcp"`,
-    );
-  }
-  if (transport === "tcp" || platform === "win32") return undefined;
+  if (readTransport() === "tcp" || platform === "win32") return undefined;
   const name = `mpirun-deno-${pid}-${toHex(randomBytes(6))}`;
   const abstract = platform === "linux";
   const file = abstract ? `\0${name}` : `${tempDirectory().replace(/\/$/, "")}/${name}.sock`;

@@ -83,7 +83,12 @@ export function allreduceBuffer(_shape: Shape, sendbuf: unknown, recvbuf: unknow
   if (!inPlace) checkPair(where, send, recv);
   op.checkVectorType(where, recv.vector);
   const acc = recv.vector;
-  return async (channel) => {
+  return (channel) =>
+    channel.viaArena(
+      (arena) => arena.reduce(channel, send.vector, acc, op, -1),
+      () => allreduceByMessages(channel),
+    );
+  async function allreduceByMessages(channel: Channel): Promise<void> {
     if (!inPlace) setVector(acc, send.vector);
     const { size } = channel;
     if (reduceAlgorithm(size, recv.bytes.length, acc.length, op.commute) === "tree") {
@@ -95,5 +100,5 @@ export function allreduceBuffer(_shape: Shape, sendbuf: unknown, recvbuf: unknow
     const starts = offsets.slice(0, size).map((offset) => offset * unit);
     const lengths = starts.map((start, i) => offsets[i + 1] * unit - start);
     await ringAllgather(channel, recv.bytes, starts, lengths);
-  };
+  }
 }

@@ -4,7 +4,8 @@
  * Dissemination (Hensgen, Finkel and Manber): in round k every rank sends an empty message to
  * `rank + 2^k` and waits for one from `rank - 2^k` (mod p). After `ceil(log2 p)` rounds every rank has heard,
  * directly or through others, from every rank, so none can leave before all have arrived. Time
- * `ceil(log2 p) a`; p messages per round, none through a root.
+ * `ceil(log2 p) a`; p messages per round, none through a root. Ranks of one host meet in shared memory
+ * instead (see `shared.ts`): one atomic add each.
  *
  * @module
  */
@@ -20,7 +21,8 @@ export async function disseminationBarrier(channel: Channel): Promise<void> {
   }
 }
 
-/** `barrier()`: resolves once every rank has called it. */
+/** `barrier()`: resolves once every rank has called it (in shared memory when the ranks share a host). */
 export function barrier(_shape: Shape): Run<void> {
-  return disseminationBarrier;
+  return (channel) =>
+    channel.viaArena((arena) => arena.barrier(channel), () => disseminationBarrier(channel));
 }

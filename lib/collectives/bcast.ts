@@ -47,7 +47,10 @@ export async function treeBcast(
 export function bcastValue<T>(shape: Shape, obj: T, root: number): Run<T> {
   const encoded = shape.rank === root ? encodeValue(obj, { where: "bcast" }) : undefined;
   return async (channel) => {
-    const data = await treeBcast(channel, root, encoded, true);
+    const data = await channel.viaArena(
+      (arena) => arena.bcast(channel, encoded, root),
+      () => treeBcast(channel, root, encoded, true),
+    );
     return shape.rank === root ? obj : decodeValue(data) as T;
   };
 }
@@ -55,7 +58,12 @@ export function bcastValue<T>(shape: Shape, obj: T, root: number): Run<T> {
 /** `Bcast(buf, root)`: the root's bytes into `buf` on every rank. */
 export function bcastBuffer(_shape: Shape, buf: unknown, root: number): Run<void> {
   const bytes = bufferArg("Bcast", buf, "buf").bytes;
-  return async (channel) => {
+  return (channel) =>
+    channel.viaArena(
+      async (arena) => void await arena.bcast(channel, bytes, root),
+      () => bcastBytes(channel),
+    );
+  async function bcastBytes(channel: Channel): Promise<void> {
     if (bcastAlgorithm(channel.size, bytes.length) === "scatter-allgather") {
       return await scatterAllgather(channel, root, bytes);
     }
@@ -65,7 +73,7 @@ export function bcastBuffer(_shape: Shape, buf: unknown, root: number): Run<void
       throw sizeMismatch("Bcast", `root ${root}`, data.length, bytes.length, "buf");
     }
     bytes.set(data);
-  };
+  }
 }
 
 /**

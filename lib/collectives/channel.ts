@@ -14,6 +14,8 @@
 import { TAG_UB } from "../constants.ts";
 import { ErrorCode, mpiError } from "../errors.ts";
 import type { Engine } from "../p2p/engine.ts";
+import type { HostArena, SharedMemory } from "./shared.ts";
+import { openArena } from "./shared_setup.ts";
 
 /** This rank's place in the communicator, as the argument checks of a collective need it. */
 export interface Shape {
@@ -36,6 +38,10 @@ export interface CollectiveHost {
   rank: number;
   /** The communicator's collective context id. */
   context: number;
+  /** The host of each member, indexed by rank in the communicator (none: no shared memory). */
+  hosts?: readonly string[];
+  /** Host-shared memory, where this process can map it (see `shared.ts`). */
+  shared?: SharedMemory;
 }
 
 /**
@@ -50,6 +56,8 @@ export interface CollectiveHost {
 export class Collectives {
   readonly #host: CollectiveHost;
   #next = 0;
+  /** The shared-memory region: not asked for yet (null), being set up, or known (undefined: none). */
+  #arena: HostArena | undefined | null | Promise<HostArena | undefined> = null;
 
   constructor(host: CollectiveHost) {
     this.#host = host;
@@ -62,7 +70,19 @@ export class Collectives {
   open(where: string, raw: boolean): Channel {
     const tag = this.#next;
     this.#next = tag === TAG_UB ? 0 : tag + 1;
-    return new Channel(this.#host, where, tag, raw);
+    return new Channel(this.#host, where, tag, raw, this);
+  }
+
+  /**
+   * The communicator's shared-memory region (see `shared.ts`), set up by the first call that asks for it
+   * (every rank asks in the same call, since all make the same calls in the same order).
+   */
+  arena(channel: Channel): HostArena | undefined | Promise<HostArena | undefined> {
+    if (this.#arena !== null) return this.#arena;
+    const host = this.#host;
+    const setup = openArena(channel, host.shared, host.hosts ?? []).then((arena) => this.#arena = arena);
+    this.#arena = setup;
+    return setup;
   }
 }
 
@@ -76,22 +96,60 @@ export class Channel {
   readonly size: number;
   /** The call's sequence number, used as the tag of its messages. */
   readonly tag: number;
+  /** Does the call move buffer bytes (the capitalised methods) rather than encoded values? */
+  readonly raw: boolean;
   readonly #host: CollectiveHost;
-  readonly #raw: boolean;
+  readonly #collectives: Collectives | undefined;
 
-  constructor(host: CollectiveHost, where: string, tag: number, raw: boolean) {
+  constructor(host: CollectiveHost, where: string, tag: number, raw: boolean, collectives?: Collectives) {
     this.#host = host;
     this.where = where;
     this.rank = host.rank;
     this.size = host.members.length;
     this.tag = tag;
-    this.#raw = raw;
+    this.raw = raw;
+    this.#collectives = collectives;
   }
 
   /**
-   * Sends `bytes` to rank `to`. With `owned`, `bytes` is never written again (an encoding, a received
-   * message being forwarded) and the engine may let go of the caller before the bytes are on the wire;
-   * otherwise the promise resolves only once `bytes` may be changed.
+   * The communicator's shared-memory region, when its members share a host and could all map it (see
+   * `shared.ts`); undefined otherwise. Synchronous once known; the first call sets it up.
+   */
+  arena(): HostArena | undefined | Promise<HostArena | undefined> {
+    return this.#collectives?.arena(this);
+  }
+
+  /**
+   * Runs `shared` on the communicator's shared-memory region when it has one (see {@linkcode arena}), else
+   * `otherwise`, which moves the bytes by messages.
+   */
+  viaArena<T>(shared: (arena: HostArena) => Promise<T>, otherwise: () => Promise<T>): Promise<T> {
+    const arena = this.arena();
+    if (arena === undefined) return otherwise();
+    if (arena instanceof Promise) return arena.then((known) => known ? shared(known) : otherwise());
+    return shared(arena);
+  }
+
+  /** The error of a member that is gone, if one is (a wait in shared memory fails with it). */
+  lostMember(): Error | undefined {
+    const { engine, members } = this.#host;
+    for (const member of members) {
+      const lost = engine.lostPeer(member);
+      if (lost) return lost;
+    }
+    return undefined;
+  }
+
+  /** Makes sure the death of any member is noticed, though no message may ever go to it. */
+  watchMembers(): void {
+    for (const member of this.#host.members) {
+      if (member !== this.#host.engine.rank) this.#host.engine.watch(member);
+    }
+  }
+
+  /**
+   * Sends `bytes` to rank `to`; resolves once `bytes` may be changed. `owned` says `bytes` is never written
+   * again (an encoding, a received message being forwarded).
    */
   send(to: number, bytes: Uint8Array, owned: boolean): Promise<void> {
     return this.#host.engine.send({
@@ -101,7 +159,7 @@ export class Channel {
       tag: this.tag,
       payload: bytes,
       headroom: false,
-      raw: this.#raw,
+      raw: this.raw,
       sync: false,
       owned,
     });
@@ -122,8 +180,8 @@ export class Channel {
     if (message === undefined) {
       throw mpiError(ErrorCode.ERR_INTERN, `${this.where}: the receive from rank ${from} was withdrawn`);
     }
-    if (message.raw !== this.#raw) {
-      const mine = this.#raw ? "a buffer collective (capitalised method)" : "a value collective";
+    if (message.raw !== this.raw) {
+      const mine = this.raw ? "a buffer collective (capitalised method)" : "a value collective";
       const theirs = message.raw ? "a buffer collective" : "a value collective";
       throw mpiError(
         ErrorCode.ERR_TYPE,

@@ -121,7 +121,12 @@ export function reduceBuffer(
   if (recv && send !== recv) checkPair(where, send, recv);
   op.checkVectorType(where, send.vector);
   const out = recv?.vector;
-  return async (channel) => {
+  return (channel) =>
+    channel.viaArena(
+      (arena) => arena.reduce(channel, send.vector, out, op, root),
+      () => reduceByMessages(channel),
+    );
+  async function reduceByMessages(channel: Channel): Promise<void> {
     const { rank, size } = channel;
     const count = send.vector.length;
     if (reduceAlgorithm(size, send.bytes.length, count, op.commute) === "tree") {
@@ -143,7 +148,7 @@ export function reduceBuffer(
       }
       bytes.set(blocks[owner], offsets[owner] * unit);
     }
-  };
+  }
 }
 
 /** Checks that a reduction's send and receive buffers have one element type and one size. */

@@ -39,6 +39,7 @@ import { reduceBuffer, reduceValue } from "../collectives/reduce.ts";
 import { reduceScatterBlockBuffer, reduceScatterBuffer } from "../collectives/reduce_scatter.ts";
 import { exscanBuffer, exscanValue, scanBuffer, scanValue } from "../collectives/scan.ts";
 import { scatterBuffer, scatterValue, scattervBuffer } from "../collectives/scatter.ts";
+import type { SharedMemory } from "../collectives/shared.ts";
 import { SubgroupChannel } from "../collectives/subgroup.ts";
 
 /** What every communicator of a process shares. */
@@ -51,6 +52,8 @@ export interface Job {
   hostnames: readonly string[];
   /** This process's context ids, which new communicators agree on. */
   contextIds: ContextIds;
+  /** Host-shared memory for the collectives of communicators within one host, where it can be mapped. */
+  shared?: SharedMemory;
 }
 
 export type { Contexts } from "./context.ts";
@@ -1236,6 +1239,8 @@ export class Comm {
       members: this.members,
       rank: this.#rank,
       context: this.contexts.collective,
+      hosts: this.members.map((member) => this.job.hostnames[member]),
+      shared: this.job.shared,
     });
     const channel = this.#collectives.open(where, raw);
     return this.job.activities.track(

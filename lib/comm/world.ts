@@ -16,10 +16,12 @@ import { Engine } from "../p2p/engine.ts";
 import { defaultPollMicros, Progress } from "../runtime/progress.ts";
 import { peerReactor } from "../runtime/sockets.ts";
 import { CrossMemory } from "../runtime/cross_memory.ts";
-import { cpuCount, exitProcess, hostname, onBeforeExit, onExit, writeStderr } from "../runtime/host.ts";
-import { EnvName, readEnv, readIntEnv, writeEnv } from "../env.ts";
+import { cpuCount, exitProcess, hostname, onBeforeExit, onExit, pid, writeStderr } from "../runtime/host.ts";
+import { loadLibc } from "../runtime/libc.ts";
+import { EnvName, readEnv, readIntEnv, readTransport, writeEnv } from "../env.ts";
 import type { Connection } from "../transport/connection.ts";
 import { Mesh } from "../transport/mesh.ts";
+import { HostSharedMemory } from "../transport/shared_memory.ts";
 import { Activities } from "./activity.ts";
 import { Comm, type Job } from "./comm.ts";
 import { ContextIds } from "./context.ts";
@@ -142,15 +144,16 @@ async function createWorld(): Promise<World> {
   control = rendezvous.control;
   mesh.setPeers(rendezvous.peers);
   const hostnames = rendezvous.peers.map((peer) => peer.hostname);
+  const { localRank, localSize } = localPlacement(rendezvous.peers, rank);
   const job: Job = {
     engine,
     activities,
     abort: (code, reason) => abortJob(rank, code, reason),
     hostnames,
     contextIds: new ContextIds(FIRST_FREE_CONTEXT),
+    shared: sharedMemory(localSize),
   };
   const members = Array.from({ length: size }, (_, i) => i);
-  const { localRank, localSize } = localPlacement(rendezvous.peers, rank);
   if (peerReactor) progress.attach(peerReactor, localSize > cpuCount());
   progress.pollMicros = readIntEnv(EnvName.POLL_US, 0, 10_000_000) ??
     defaultPollMicros(localSize, peerReactor !== undefined);
@@ -177,6 +180,26 @@ async function createWorld(): Promise<World> {
     commSelf: new Comm(job, [rank], 0, SELF_CONTEXTS, "COMM_SELF"),
     startedAt: Date.now(),
   };
+}
+
+/**
+ * Host-shared memory for collectives, unless `MPIRUN_DENO_TRANSPORT` turns it off (`socket`, `tcp`) or the
+ * C library cannot be bound (then `shm` is an error: it asks for shared memory).
+ */
+function sharedMemory(localSize: number): HostSharedMemory | undefined {
+  const transport = readTransport();
+  if (transport === "socket" || transport === "tcp") return undefined;
+  const libc = peerReactor?.libc ?? loadLibc();
+  if (!libc) {
+    if (transport === "shm") {
+      throw new Error(
+        `${EnvName.TRANSPORT}=shm asks for shared memory, but the C library cannot be bound here ` +
+          `(Deno needs --allow-ffi; only Linux with glibc is supported)`,
+      );
+    }
+    return undefined;
+  }
+  return new HostSharedMemory(libc, pid, localSize > cpuCount());
 }
 
 /** How long a finished rank waits for its connections to close gracefully before it exits anyway. */

@@ -241,10 +241,7 @@ export class Engine {
       return { promise: settled, cancel: () => false };
     }
     this.#queues.post(receive);
-    if (pattern.peer >= 0 && !this.#watched[pattern.peer]) {
-      this.#watched[pattern.peer] = 1;
-      this.#sink.watch?.(pattern.peer);
-    }
+    if (pattern.peer >= 0) this.watch(pattern.peer);
     return {
       promise: settled,
       cancel: () => {
@@ -334,6 +331,16 @@ export class Engine {
     const probes = this.#probes.filter((probe) => probe.peer === peer);
     this.#probes = this.#probes.filter((probe) => probe.peer !== peer);
     for (const probe of probes) probe.reject(error);
+  }
+
+  /**
+   * Makes sure the loss of world rank `peer` will be noticed (see `FrameSink.watch`), though nothing may ever
+   * be sent to it: for waits that no message ends (a barrier in shared memory).
+   */
+  watch(peer: number): void {
+    if (peer === this.rank || this.#watched[peer]) return;
+    this.#watched[peer] = 1;
+    this.#sink.watch?.(peer);
   }
 
   /** The error a lost peer left, if it is lost. */

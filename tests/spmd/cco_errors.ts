@@ -7,6 +7,7 @@
  * @module
  */
 
+import process from "node:process";
 import { ErrorCode, IN_PLACE, MPI } from "../../mod.ts";
 import { failsWith, same } from "./_check.ts";
 
@@ -192,9 +193,20 @@ if (rank === 0) {
   }
 }
 if (size === 2) {
-  // A value collective against a buffer collective: the receiver says so.
-  if (rank === 0) await comm.bcast("value", 0);
-  else {
+  // A value collective against a buffer collective: the receiver says so. In shared memory (the default for
+  // ranks of one host) every rank sees the other's call, so the root fails alike.
+  if (rank === 0) {
+    const shared = (process.env.MPIRUN_DENO_TRANSPORT ?? "auto") === "auto";
+    if (!shared) await comm.bcast("value", 0);
+    else {
+      await failsWith(
+        () => comm.bcast("value", 0),
+        ErrorCode.ERR_TYPE,
+        /bcast: rank 1 is in a buffer collective while this rank called a value collective/,
+        "bcast against Bcast",
+      );
+    }
+  } else {
     await failsWith(
       () => comm.Bcast(new Uint8Array(5), 0),
       ErrorCode.ERR_TYPE,

@@ -1,0 +1,390 @@
+/**
+ * Collectives through memory shared by the ranks of one host: a communicator whose members all run on one
+ * host gets a region (see {@linkcode SharedMemory}) where Barrier, Bcast, Reduce and Allreduce move their
+ * bytes with plain copies and synchronise with `Atomics`, no messages at all (as Open MPI's `coll/sm` and
+ * MPICH's `ch4/shm` collectives do).
+ *
+ * Layout of the region, for `p` ranks and slots of `S` bytes:
+ *
+ * ```
+ * line 0      arrival counter          (one 64-byte cache line each, so that no two hot words share one)
+ * line 1      release word             (the last rank to arrive stores the barrier's number here)
+ * line 2      sleepers                 (ranks asleep in futex on the release word)
+ * lines 4..   byte lengths: 2 x p f64  (each rank's buffer size per call, by epoch parity)
+ * then        calls: 2 x p i32         (which call each rank makes, by epoch parity)
+ * then        2 result areas of S bytes, by epoch parity
+ * then        p slots of S bytes       (each rank's contribution to a reduction)
+ * ```
+ *
+ * Everything is organised in epochs between barriers. Data written during epoch `e` (before barrier `e`) is
+ * read during epoch `e + 1` (after it): area `e & 1` is written again only in epoch `e + 2`, after every
+ * reader has passed barrier `e + 1`, so no epoch waits for its readers.
+ *
+ * - Barrier: each rank adds 1 to the counter; the one that brings it to `p * n` (call n) stores `n` in the
+ *   release word and wakes the sleepers; the others wait for it. One atomic add per rank, no messages.
+ * - Bcast: the root copies a chunk into the result area, barrier, the others copy it out. Chunks of `S`.
+ * - Reduce/Allreduce: each rank copies a chunk into its slot, barrier, rank `i` reduces the `i`-th piece of
+ *   every slot in rank order into the result area (so the op's order is kept and every rank sees the same
+ *   bits), barrier, the ranks that want the result copy it out. Time per chunk: `2 barriers + n c / p`.
+ *
+ * Calls on one communicator run one after the other on its region (non-blocking ones included); every rank
+ * makes them in the same order, so they agree.
+ *
+ * @module
+ */
+
+import { ErrorCode, mpiError } from "../errors.ts";
+import type { TypedArray } from "../wire/buffers.ts";
+import { elementClass, sizeMismatch } from "./buffer_args.ts";
+import { bytesOf } from "./combine.ts";
+import type { Op } from "./ops.ts";
+import { blockOffsets } from "./topology.ts";
+
+/** A mapped region of host-shared memory, as the collectives use it (see `transport/shared_memory.ts`). */
+export interface SharedSpace {
+  readonly bytes: Uint8Array;
+  readonly words: Int32Array;
+  /** Sleeps while word `index` holds `expected`, for up to `timeoutMs`. */
+  wait(index: number, expected: number, timeoutMs: number): void;
+  /** Wakes every rank sleeping on word `index`. */
+  wake(index: number): void;
+  /** Gives the processor to another process. */
+  yieldProcessor(): void;
+  /** Removes the region's name once every rank has mapped it. */
+  unlink(): void;
+}
+
+/** Makes and opens regions of host-shared memory: what a communicator needs for {@linkcode HostArena}. */
+export interface SharedMemory {
+  /** Creates a region of `length` bytes named `name`; throws if it cannot. */
+  create(name: string, length: number): SharedSpace;
+  /** Opens the region `name` that another rank created; throws if it cannot. */
+  open(name: string, length: number): SharedSpace;
+  /** A name no other region of this host has now. */
+  uniqueName(label: string): string;
+  /** Do the host's ranks outnumber its cores? Then a waiting rank gives its core away as it spins. */
+  readonly crowded: boolean;
+}
+
+/** Words of one cache line. */
+const LINE_WORDS = 16;
+const COUNT = 0;
+const RELEASE = LINE_WORDS;
+const SLEEPERS = 2 * LINE_WORDS;
+/** Byte offset of the lengths (line 4). */
+const LENGTHS_AT = 4 * 64;
+
+/** Bytes of all slots together, at most: 32 MiB, so that 16 ranks get 1 MiB slots and 128 ranks 240 KiB. */
+const SLOTS_BUDGET = 32 << 20;
+/** Largest and smallest slot. */
+const SLOT_MAX = 1 << 20;
+const SLOT_MIN = 64 << 10;
+
+/** A waiting rank spins in one synchronous stretch for at most this long before the event loop gets a turn. */
+const SPIN_SLICE_MS = 0.05;
+/** ... and spins in all for this long before it sleeps in futex. */
+const SPIN_BUDGET_MS = 1;
+/** Sleeps in futex last this long at first, doubling up to the longest (an idle rank then wakes rarely). */
+const SLEEP_FIRST_MS = 1;
+const SLEEP_LONGEST_MS = 16;
+
+/** The bytes of a region for `size` ranks with slots of `slot` bytes. */
+function regionLength(size: number, slot: number): number {
+  return dataStart(size) + (size + 2) * slot;
+}
+
+/** Byte offset of the call words: after the lengths. */
+function callsStart(size: number): number {
+  return LENGTHS_AT + 2 * size * 8;
+}
+
+/** Where the result areas begin: after the call words, on a 4 KiB boundary. */
+function dataStart(size: number): number {
+  return Math.ceil((callsStart(size) + 2 * size * 4) / 4096) * 4096;
+}
+
+/** The calls that run in shared memory, by the number each publishes (see {@linkcode callNumber}). */
+const CALL_NAMES = new Map<number, string>();
+
+/** A number for the call `where` (value or buffer kind): the same in every process. */
+function callNumber(where: string, raw: boolean): number {
+  let hash = 0x811c9dc5; // FNV-1a
+  for (let i = 0; i < where.length; i++) hash = Math.imul(hash ^ where.charCodeAt(i), 0x01000193);
+  const number = (hash & ~1) | (raw ? 1 : 0);
+  if (!CALL_NAMES.has(number)) CALL_NAMES.set(number, where);
+  return number;
+}
+
+/** The error of a rank whose neighbour made another collective call (all of them fail alike). */
+function callMismatch(owner: ArenaOwner, rank: number, theirs: number): Error {
+  if ((theirs & 1) !== (owner.raw ? 1 : 0)) {
+    const mine = owner.raw ? "a buffer collective (capitalised method)" : "a value collective";
+    const other = theirs & 1 ? "a buffer collective" : "a value collective";
+    return mpiError(
+      ErrorCode.ERR_TYPE,
+      `${owner.where}: rank ${rank} is in ${other} while this rank called ${mine}; every rank must make the same call`,
+    );
+  }
+  const name = CALL_NAMES.get(theirs) ?? "another collective";
+  return mpiError(
+    ErrorCode.ERR_OTHER,
+    `${owner.where}: rank ${rank} is in ${name} while this rank called ${owner.where}; every rank must make the same call`,
+  );
+}
+
+/** The slot size for `size` ranks: a multiple of 4 KiB within the budget. */
+export function slotBytes(size: number): number {
+  const even = Math.floor(SLOTS_BUDGET / (size + 2) / 4096) * 4096;
+  return Math.max(SLOT_MIN, Math.min(SLOT_MAX, even));
+}
+
+/** What a region needs to know of its communicator. */
+export interface ArenaOwner {
+  rank: number;
+  size: number;
+  /** The call under way, for error messages. */
+  where: string;
+  /** Does the call move buffer bytes (the capitalised methods) rather than encoded values? */
+  raw: boolean;
+  /** The error of a member that is gone, if one is: a wait then fails instead of hanging. */
+  lostMember(): Error | undefined;
+}
+
+/**
+ * One communicator's region and the collectives that run through it.
+ *
+ * @example
+ * ```ts ignore
+ * const arena = new HostArena(space, 4, slotBytes(4), false);
+ * await arena.barrier(owner);
+ * ```
+ */
+export class HostArena {
+  readonly size: number;
+  readonly slot: number;
+  readonly #space: SharedSpace;
+  readonly #words: Int32Array;
+  readonly #lengths: Float64Array;
+  readonly #calls: Int32Array;
+  readonly #crowded: boolean;
+  /** Barriers passed on this region (the next one's number is this + 1, wrapping like an int32). */
+  #barriers = 0;
+  /** The previous call's end: calls run one after the other. */
+  #previous: Promise<unknown> = Promise.resolve();
+  #busy = false;
+
+  constructor(space: SharedSpace, size: number, slot: number, crowded: boolean) {
+    this.#space = space;
+    this.#words = space.words;
+    this.#lengths = new Float64Array(space.bytes.buffer, space.bytes.byteOffset + LENGTHS_AT, 2 * size);
+    this.#calls = new Int32Array(space.bytes.buffer, space.bytes.byteOffset + callsStart(size), 2 * size);
+    this.size = size;
+    this.slot = slot;
+    this.#crowded = crowded;
+  }
+
+  /** The bytes a region for `size` ranks needs. */
+  static regionLength(size: number): number {
+    return regionLength(size, slotBytes(size));
+  }
+
+  /** Resolves once every rank has called it. */
+  barrier(owner: ArenaOwner): Promise<void> {
+    return this.#serial(async () => {
+      await this.#publish(owner, 0, () => {});
+    });
+  }
+
+  /**
+   * The root's `buffer`, into `buffer` of every rank (or, where `buffer` is undefined, a new one of the
+   * root's length: value broadcasts). Resolves with it. A rank whose buffer differs in size from the root's
+   * still takes part in every step (so that the others finish), then fails with ERR_COUNT or ERR_TRUNCATE.
+   */
+  bcast(owner: ArenaOwner, buffer: Uint8Array | undefined, root: number): Promise<Uint8Array> {
+    return this.#serial(async () => {
+      const isRoot = owner.rank === root;
+      const lengths = await this.#publish(
+        owner,
+        buffer?.length ?? -1,
+        () => isRoot && this.#chunkIntoResult(buffer!, 0),
+      );
+      const total = lengths[root];
+      const bytes = buffer ?? new Uint8Array(total);
+      const fits = total === bytes.length;
+      for (let offset = 0;;) {
+        const length = Math.min(this.slot, total - offset);
+        // The root wrote this chunk before the barrier that ended its epoch: read it now.
+        if (fits && !isRoot) bytes.set(this.#result(this.#barriers, length), offset);
+        offset += length;
+        if (offset >= total) break;
+        if (isRoot) this.#chunkIntoResult(bytes, offset);
+        await this.#barrier(owner);
+      }
+      if (!fits) throw sizeMismatch(owner.where, `root ${root}`, total, bytes.length, "buf");
+      return bytes;
+    });
+  }
+
+  /**
+   * The element-wise reduction of every rank's `send` (in rank order) into `out`: on every rank for
+   * Allreduce (`root` -1), at the root only for Reduce (`out` undefined elsewhere). Buffers of different
+   * sizes fail on every rank alike (ERR_COUNT or ERR_TRUNCATE), after one barrier.
+   */
+  reduce(
+    owner: ArenaOwner,
+    send: TypedArray,
+    out: TypedArray | undefined,
+    op: Op,
+    root: number,
+  ): Promise<void> {
+    return this.#serial(async () => {
+      // MAXLOC and MINLOC work on (value, index) pairs: chunks and pieces never split one.
+      const perChunk = Math.floor(this.slot / send.BYTES_PER_ELEMENT / 2) * 2;
+      const count = send.length;
+      const slot = (rank: number, elements: number) =>
+        typed(send, this.#space.bytes, this.#slotStart(rank), elements);
+      const fill = (first: number) => {
+        const elements = Math.min(perChunk, count - first);
+        this.#space.bytes.set(bytesOf(send.subarray(first, first + elements)), this.#slotStart(owner.rank));
+      };
+      const lengths = await this.#publish(owner, send.byteLength, () => fill(0));
+      const odd = lengths.findIndex((length) => length !== send.byteLength);
+      if (odd >= 0) {
+        throw sizeMismatch(owner.where, `rank ${odd}`, lengths[odd], send.byteLength, "this rank's buffer");
+      }
+      for (let first = 0;; first += perChunk) {
+        const elements = Math.min(perChunk, count - first);
+        // Every slot holds its rank's chunk: reduce this rank's piece of them, in rank order.
+        const pieces = blockOffsets(Math.floor(elements / 2), this.size).map((pairs) => pairs * 2);
+        pieces[this.size] = elements;
+        const from = pieces[owner.rank], to = pieces[owner.rank + 1];
+        if (to > from) {
+          const result = typed(send, this.#space.bytes, this.#resultStart(this.#barriers + 1), elements);
+          const target = result.subarray(from, to);
+          bytesOf(target).set(bytesOf(slot(0, elements).subarray(from, to)));
+          for (let rank = 1; rank < this.size; rank++) {
+            op.reduceVectors(owner.where, target, slot(rank, elements).subarray(from, to), target);
+          }
+        }
+        await this.#barrier(owner);
+        if (out !== undefined && (root < 0 || owner.rank === root)) {
+          const result = typed(send, this.#space.bytes, this.#resultStart(this.#barriers), elements);
+          bytesOf(out.subarray(first, first + elements)).set(bytesOf(result));
+        }
+        if (first + perChunk >= count) break;
+        fill(first + perChunk);
+        await this.#barrier(owner);
+      }
+    });
+  }
+
+  /**
+   * The first epoch of a sized call: every rank publishes its byte length and `write`s its first chunk, then
+   * a barrier. Returns every rank's length: all ranks see the same, so they decide alike.
+   */
+  async #publish(owner: ArenaOwner, length: number, write: () => void): Promise<number[]> {
+    const first = ((this.#barriers + 1) & 1) * this.size;
+    const call = callNumber(owner.where, owner.raw);
+    this.#lengths[first + owner.rank] = length;
+    this.#calls[first + owner.rank] = call;
+    write();
+    await this.#barrier(owner);
+    for (let rank = 0; rank < this.size; rank++) {
+      if (this.#calls[first + rank] !== call) throw callMismatch(owner, rank, this.#calls[first + rank]);
+    }
+    return Array.from(this.#lengths.subarray(first, first + this.size));
+  }
+
+  /** Copies the chunk of `bytes` at `offset` into the result area of the epoch under way. */
+  #chunkIntoResult(bytes: Uint8Array, offset: number): void {
+    const length = Math.min(this.slot, bytes.length - offset);
+    const start = this.#resultStart(this.#barriers + 1);
+    this.#space.bytes.set(bytes.subarray(offset, offset + length), start);
+  }
+
+  /** The first `length` bytes of the result area written in the epoch that barrier `epoch` ended. */
+  #result(epoch: number, length: number): Uint8Array {
+    const start = this.#resultStart(epoch);
+    return this.#space.bytes.subarray(start, start + length);
+  }
+
+  #resultStart(epoch: number): number {
+    return dataStart(this.size) + (epoch & 1) * this.slot;
+  }
+
+  #slotStart(rank: number): number {
+    return dataStart(this.size) + (2 + rank) * this.slot;
+  }
+
+  /** Runs `call` once the previous call on this region has ended, whether it succeeded or not. */
+  #serial<T>(call: () => Promise<T>): Promise<T> {
+    if (!this.#busy) {
+      this.#busy = true;
+      const running = call().finally(() => {
+        if (this.#previous === running) this.#busy = false;
+      });
+      this.#previous = running;
+      return running;
+    }
+    const running = this.#previous.catch(() => {}).then(call).finally(() => {
+      if (this.#previous === running) this.#busy = false;
+    });
+    this.#previous = running;
+    return running;
+  }
+
+  /** Arrives at the next barrier and waits until every rank has. */
+  #barrier(owner: ArenaOwner): Promise<void> | void {
+    const words = this.#words;
+    const number = (this.#barriers + 1) | 0;
+    this.#barriers = number;
+    const arrived = (Atomics.add(words, COUNT, 1) + 1) | 0;
+    if (arrived === Math.imul(number, this.size)) {
+      Atomics.store(words, RELEASE, number);
+      if (Atomics.load(words, SLEEPERS) > 0) this.#space.wake(RELEASE);
+      return;
+    }
+    if (((Atomics.load(words, RELEASE) - number) | 0) >= 0) return;
+    return this.#waitForRelease(owner, number);
+  }
+
+  /** Spins, then sleeps, until the release word reaches `number`; fails if a member is gone. */
+  async #waitForRelease(owner: ArenaOwner, number: number): Promise<void> {
+    const words = this.#words;
+    const released = () => ((Atomics.load(words, RELEASE) - number) | 0) >= 0;
+    const started = performance.now();
+    let sleep = SLEEP_FIRST_MS;
+    for (;;) {
+      const now = performance.now();
+      if (now - started < SPIN_BUDGET_MS) {
+        const until = now + SPIN_SLICE_MS;
+        do {
+          for (let i = 0; i < 64; i++) if (released()) return;
+          if (this.#crowded) this.#space.yieldProcessor();
+        } while (performance.now() < until);
+      } else {
+        Atomics.add(words, SLEEPERS, 1);
+        const seen = Atomics.load(words, RELEASE);
+        if (((seen - number) | 0) < 0) this.#space.wait(RELEASE, seen, sleep);
+        Atomics.sub(words, SLEEPERS, 1);
+        if (released()) return;
+        sleep = Math.min(sleep * 2, SLEEP_LONGEST_MS);
+      }
+      const lost = owner.lostMember();
+      if (lost) throw lost;
+      // A turn of the event loop: messages, timers and the launcher's requests go on meanwhile.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (released()) return;
+    }
+  }
+}
+
+/** `elements` elements of `like`'s type at byte `start` of `bytes`. */
+function typed(like: TypedArray, bytes: Uint8Array, start: number, elements: number): TypedArray {
+  return new (elementClass(like))(bytes.buffer, bytes.byteOffset + start, elements);
+}
+
+/** The error of a region that some rank could not open: the communicator then uses messages. */
+export function arenaRefused(where: string, why: string): Error {
+  return mpiError(ErrorCode.ERR_INTERN, `${where}: shared memory refused: ${why}`);
+}

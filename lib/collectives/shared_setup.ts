@@ -1,0 +1,64 @@
+/**
+ * Setting up a communicator's shared-memory region (see `shared.ts`) inside its first collective call that
+ * can use one: rank 0 creates the region and broadcasts its name, every rank maps it and tells rank 0
+ * whether it could, rank 0 removes the name and broadcasts the verdict. Every rank learns the same verdict,
+ * so all use the region or none (then messages do the work, as before). Costs one broadcast, one gather and
+ * one broadcast of a few bytes, once per communicator; a communicator that spans hosts sends nothing.
+ *
+ * @module
+ */
+
+import { treeBcast } from "./bcast.ts";
+import type { Channel } from "./channel.ts";
+import { HostArena, type SharedMemory, type SharedSpace, slotBytes } from "./shared.ts";
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/**
+ * The region of the channel's communicator, or `undefined` when it has none: its members span hosts, it has
+ * one member, this host offers no shared memory, or some rank could not map it.
+ */
+export async function openArena(
+  channel: Channel,
+  shared: SharedMemory | undefined,
+  hosts: readonly string[],
+): Promise<HostArena | undefined> {
+  const { rank, size } = channel;
+  if (size < 2 || hosts.length !== size || hosts.some((host) => host !== hosts[0])) return undefined;
+  const length = HostArena.regionLength(size);
+  let space: SharedSpace | undefined;
+  let name = "";
+  if (rank === 0 && shared) {
+    try {
+      name = shared.uniqueName(`c${channel.tag}`);
+      space = shared.create(name, length);
+    } catch {
+      name = "";
+    }
+  }
+  const announced = await treeBcast(channel, 0, rank === 0 ? encoder.encode(name) : undefined, true);
+  if (rank !== 0) {
+    name = decoder.decode(announced);
+    if (name && shared) {
+      try {
+        space = shared.open(name, length);
+      } catch {
+        space = undefined;
+      }
+    }
+  }
+  let verdict: Uint8Array;
+  if (rank === 0) {
+    let everyone = space !== undefined;
+    for (let from = 1; from < size; from++) if ((await channel.receive(from))[0] !== 1) everyone = false;
+    space?.unlink();
+    verdict = await treeBcast(channel, 0, Uint8Array.of(everyone ? 1 : 0), true);
+  } else {
+    await channel.send(0, Uint8Array.of(space ? 1 : 0), true);
+    verdict = await treeBcast(channel, 0, undefined, true);
+  }
+  if (verdict[0] !== 1 || !space || !shared) return undefined;
+  channel.watchMembers();
+  return new HostArena(space, size, slotBytes(size), shared.crowded);
+}

@@ -1,0 +1,196 @@
+/**
+ * The shared-memory collectives of `lib/collectives/shared.ts` on a real mapped region, with every rank an
+ * arena of this one process over the same memory: the ranks' waits take turns on the event loop, so they
+ * interleave as separate processes would (only slower). Sizes span several slots, so that chunking, epochs
+ * and the reuse of areas are exercised.
+ */
+
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { ErrorCode, MPIError } from "../../lib/errors.ts";
+import { MAXLOC, Op, SUM } from "../../lib/collectives/ops.ts";
+import { type ArenaOwner, HostArena, slotBytes } from "../../lib/collectives/shared.ts";
+import { loadLibc } from "../../lib/runtime/libc.ts";
+import { HostSharedMemory } from "../../lib/transport/shared_memory.ts";
+
+const libc = loadLibc();
+const skip = libc ? false : "the C library cannot be bound here";
+
+/** `size` arenas over one fresh region, and an owner per rank. */
+function arenas(size: number, where = "Allreduce", raw = true) {
+  const shared = new HostSharedMemory(libc!, 1, false);
+  const name = shared.uniqueName("test");
+  const length = HostArena.regionLength(size);
+  const first = shared.create(name, length);
+  const spaces = [first, ...Array.from({ length: size - 1 }, () => shared.open(name, length))];
+  first.unlink();
+  const lost: (Error | undefined)[] = [];
+  const owners: ArenaOwner[] = spaces.map((_, rank) => ({
+    rank,
+    size,
+    where,
+    raw,
+    lostMember: () => lost.find((error) => error !== undefined),
+  }));
+  return { arenas: spaces.map((space) => new HostArena(space, size, slotBytes(size), false)), owners, lost };
+}
+
+test("the region's name is gone once set up: nothing is left under /dev/shm", { skip }, () => {
+  const shared = new HostSharedMemory(libc!, 1, false);
+  const name = shared.uniqueName("gone");
+  const region = shared.create(name, 4096);
+  assert.throws(() => shared.create(name, 4096), /cannot create \/dev\/shm\/mpirun-deno-1-gone-/);
+  region.unlink();
+  assert.throws(() => shared.open(name, 4096), /cannot open/);
+});
+
+test("barriers hold every rank until the last arrives, many times over", { skip }, async () => {
+  const { arenas: all, owners } = arenas(4);
+  const order: string[] = [];
+  await Promise.all(all.map(async (arena, rank) => {
+    for (let round = 0; round < 50; round++) {
+      order.push(`${round}`);
+      await arena.barrier(owners[rank]);
+    }
+  }));
+  // Nobody starts round r + 1 before everyone has started round r.
+  for (let i = 0; i < order.length; i++) assert.equal(Number(order[i]), Math.floor(i / 4), order.join(","));
+});
+
+for (const size of [2, 3, 5]) {
+  test(
+    `Allreduce and Reduce over ${size} ranks match a local fold, across several slots`,
+    { skip },
+    async () => {
+      const { arenas: all, owners } = arenas(size);
+      const count = Math.floor((slotBytes(size) * 2.5) / 8) + 3; // two full slots and a bit: three chunks
+      const inputs = all.map((_, rank) =>
+        Float64Array.from({ length: count }, (_, i) => (i % 97) * (rank + 1))
+      );
+      const expected = Float64Array.from({ length: count }, (_, i) => (i % 97) * (size * (size + 1)) / 2);
+      const outs = all.map(() => new Float64Array(count));
+      await Promise.all(
+        all.map((arena, rank) => arena.reduce(owners[rank], inputs[rank], outs[rank], SUM, -1)),
+      );
+      for (const out of outs) assert.deepEqual(out, expected);
+      const root = size - 1;
+      const rootOut = new Float64Array(count);
+      await Promise.all(
+        all.map((arena, rank) =>
+          arena.reduce(owners[rank], inputs[rank], rank === root ? rootOut : undefined, SUM, root)
+        ),
+      );
+      assert.deepEqual(rootOut, expected);
+    },
+  );
+}
+
+test("a non-commutative op is applied in rank order, and MAXLOC keeps its pairs", { skip }, async () => {
+  const { arenas: all, owners } = arenas(3);
+  // (a, b) -> 10 a + b in rank order makes a number whose digits are the ranks' values.
+  const digits = Op.Create((a: number, b: number) => 10 * a + b, false);
+  const outs = all.map(() => new Float64Array(5));
+  await Promise.all(
+    all.map((arena, rank) =>
+      arena.reduce(owners[rank], new Float64Array(5).fill(rank + 1), outs[rank], digits, -1)
+    ),
+  );
+  for (const out of outs) assert.deepEqual([...out], [123, 123, 123, 123, 123]);
+  const pairs = all.map(() => new Float64Array(4));
+  const values = [[5, 0, 1, 0], [9, 1, 0, 1], [2, 2, 7, 2]];
+  await Promise.all(
+    all.map((arena, rank) =>
+      arena.reduce(owners[rank], Float64Array.from(values[rank]), pairs[rank], MAXLOC, -1)
+    ),
+  );
+  for (const out of pairs) assert.deepEqual([...out], [9, 1, 7, 2]);
+});
+
+test("Bcast of a buffer and of a value, across several slots", { skip }, async () => {
+  const { arenas: all, owners } = arenas(3, "Bcast");
+  const length = slotBytes(3) * 2 + 5;
+  const data = all.map((_, rank) =>
+    rank === 1 ? Uint8Array.from({ length }, (_, i) => i % 251) : new Uint8Array(length)
+  );
+  await Promise.all(all.map((arena, rank) => arena.bcast(owners[rank], data[rank], 1)));
+  for (const bytes of data) assert.deepEqual(bytes, data[1]);
+  const valueOwners = owners.map((owner) => ({ ...owner, where: "bcast", raw: false }));
+  const got = await Promise.all(
+    all.map((arena, rank) =>
+      arena.bcast(valueOwners[rank], rank === 0 ? Uint8Array.of(1, 2, 3) : undefined, 0)
+    ),
+  );
+  for (const bytes of got) assert.deepEqual(bytes, Uint8Array.of(1, 2, 3));
+});
+
+test(
+  "buffers of different sizes fail on every rank alike, and the next call still works",
+  { skip },
+  async () => {
+    const { arenas: all, owners } = arenas(3);
+    const results = await Promise.allSettled(
+      all.map((arena, rank) =>
+        arena.reduce(
+          owners[rank],
+          new Float64Array(rank === 2 ? 3 : 4),
+          new Float64Array(rank === 2 ? 3 : 4),
+          SUM,
+          -1,
+        )
+      ),
+    );
+    for (const result of results) {
+      assert.equal(result.status, "rejected");
+      const error = (result as PromiseRejectedResult).reason;
+      assert.ok(error instanceof MPIError);
+      assert.ok(error.code === ErrorCode.ERR_COUNT || error.code === ErrorCode.ERR_TRUNCATE, error.message);
+      assert.match(error.message, /Allreduce: rank [02] sent \d+ bytes/);
+    }
+    const outs = all.map(() => new Int32Array(2));
+    await Promise.all(
+      all.map((arena, rank) => arena.reduce(owners[rank], Int32Array.of(rank, 1), outs[rank], SUM, -1)),
+    );
+    for (const out of outs) assert.deepEqual([...out], [3, 3]);
+  },
+);
+
+test("different calls on different ranks fail on every rank, naming the other call", { skip }, async () => {
+  const { arenas: all, owners } = arenas(2);
+  const results = await Promise.allSettled([
+    all[0].barrier({ ...owners[0], where: "barrier" }),
+    all[1].bcast({ ...owners[1], where: "bcast", raw: false }, undefined, 0),
+  ]);
+  const messages = results.map((result) => ((result as PromiseRejectedResult).reason as Error).message);
+  assert.match(
+    messages[0],
+    /barrier: rank 1 is in a value collective while this rank called a buffer collective/,
+  );
+  assert.match(
+    messages[1],
+    /bcast: rank 0 is in a buffer collective while this rank called a value collective/,
+  );
+});
+
+test("calls started together on one communicator run one after the other", { skip }, async () => {
+  const { arenas: all, owners } = arenas(3);
+  const outs = all.map(() => [new Int32Array(3), new Int32Array(3)]);
+  await Promise.all(all.map((arena, rank) =>
+    Promise.all([
+      arena.barrier(owners[rank]),
+      arena.reduce(owners[rank], Int32Array.of(rank, 1, 2), outs[rank][0], SUM, -1),
+      arena.barrier(owners[rank]),
+      arena.reduce(owners[rank], Int32Array.of(1, rank, 0), outs[rank][1], SUM, -1),
+    ])
+  ));
+  for (const [first, second] of outs) {
+    assert.deepEqual([...first], [3, 3, 6]);
+    assert.deepEqual([...second], [3, 3, 0]);
+  }
+});
+
+test("a wait fails with the error of a member that is gone, instead of hanging", { skip }, async () => {
+  const { arenas: all, owners, lost } = arenas(3);
+  const waiting = all[0].barrier(owners[0]);
+  lost[2] = new MPIError(ErrorCode.ERR_PEER_LOST, "rank 2 is gone (test)");
+  await assert.rejects(waiting, /rank 2 is gone/);
+});
