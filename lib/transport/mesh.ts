@@ -11,7 +11,7 @@ import type { SocketHandle } from "../runtime/runtime.ts";
 import type { FrameHeader } from "../wire/frame.ts";
 import { HEADER_SIZE } from "../wire/frame.ts";
 import { CONNECT_TIMEOUT_MS } from "../wire/limits.ts";
-import { Connection } from "./connection.ts";
+import { Connection, HandshakeError } from "./connection.ts";
 import { acceptHandshake, connectHandshake } from "./handshake.ts";
 
 /** Where a peer listens. */
@@ -41,6 +41,12 @@ export interface MeshOptions {
 }
 
 type Done = (error?: Error | null) => void;
+
+/**
+ * How many times a rank dials a peer that closes the connection during the handshake before it counts the
+ * peer as gone (a peer that is gone refuses the next dial at once).
+ */
+const HANDSHAKE_ATTEMPTS = 3;
 
 interface QueuedFrame {
   header: FrameHeader;
@@ -185,6 +191,28 @@ export class Mesh {
   async #dial(peer: number): Promise<void> {
     const endpoint = this.#peers?.[peer];
     if (!endpoint) throw new Error(`no address is known for rank ${peer}`);
+    let connection: Connection;
+    for (let attempt = 1;; attempt++) {
+      connection = new Connection(await this.#connect(endpoint));
+      try {
+        // No deadline: the connection proves the peer's process alive, and only its end (refused, reset,
+        // closed) proves it dead. A peer computing without yielding answers once it is done.
+        await connectHandshake(connection, this.#options.token, this.#options.rank, peer, false);
+        break;
+      } catch (error) {
+        // The peer dropped the connection before the handshake ended: it may have taken this rank, busy
+        // computing, for a stranger that never answered. Dialling again tells: a dead peer's port refuses.
+        if (!(error instanceof HandshakeError && error.closed) || attempt >= HANDSHAKE_ATTEMPTS) throw error;
+      }
+    }
+    const queued = this.#outgoing[peer] as QueuedFrame[];
+    this.#outgoing[peer] = connection;
+    this.#adopt(connection, peer, false);
+    for (const frame of queued) write(connection, frame.header, frame.payload, frame.headroom, frame.done);
+  }
+
+  /** Connects to `endpoint` (its Unix socket when it runs on this host), retrying what is not a refusal. */
+  async #connect(endpoint: PeerEndpoint): Promise<SocketHandle> {
     const deadline = Date.now() + CONNECT_TIMEOUT_MS;
     let socket: SocketHandle | undefined = await this.#dialUnix(endpoint);
     for (let delay = 10; !socket; delay = Math.min(delay * 2, 500)) {
@@ -199,12 +227,7 @@ export class Mesh {
       }
     }
     socket.unref();
-    const connection = new Connection(socket);
-    await connectHandshake(connection, this.#options.token, this.#options.rank, peer);
-    const queued = this.#outgoing[peer] as QueuedFrame[];
-    this.#outgoing[peer] = connection;
-    this.#adopt(connection, peer, false);
-    for (const frame of queued) write(connection, frame.header, frame.payload, frame.headroom, frame.done);
+    return socket;
   }
 
   /**
