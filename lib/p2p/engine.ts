@@ -391,7 +391,7 @@ export class Engine {
     const payload = order.headroom ? order.payload.subarray(HEADER_SIZE) : order.payload;
     const header = this.#header(FrameKind.RDATA, order, seq, payload.length);
     this.#sink.sendFrame(peer, header, payload, false, (error) => {
-      if (error) pending.reject(this.#lost[peer] ?? error);
+      if (error) pending.reject(this.#writeFailed(peer, error));
       else pending.resolve();
     });
   }
@@ -455,10 +455,21 @@ export class Engine {
   }
 
   #failSend(peer: number, seq: number, error: Error): void {
+    const lost = this.#writeFailed(peer, error);
     const pending = this.#pendingSends[peer].get(seq);
     if (!pending) return;
     this.#pendingSends[peer].delete(seq);
-    pending.reject(this.#lost[peer] ?? error);
+    pending.reject(lost);
+  }
+
+  /**
+   * A write to `peer` failed (its connection broke: reset, closed, refused): the peer is lost, as if its
+   * connection had reported it (see {@linkcode Engine.onPeerLost}). Returns the ERR_PEER_LOST naming the
+   * peer, which is what every operation with it fails with: never the socket's own error.
+   */
+  #writeFailed(peer: number, error: Error): MPIError {
+    this.onPeerLost(peer, `a write to it failed: ${error.message}`);
+    return this.#lost[peer]!;
   }
 
   #consumeEager(peer: number, size: number): void {
@@ -486,7 +497,7 @@ export class Engine {
     return new Promise<void>((resolve, reject) => {
       this.#sink.sendFrame(peer, header, payload, headroom, (error) => {
         this.#busy(-1);
-        if (error) reject(this.#lost[peer] ?? error);
+        if (error) reject(this.#writeFailed(peer, error));
         else resolve();
       });
     });
