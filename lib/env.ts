@@ -53,6 +53,11 @@ export const EnvName = {
    * runtime's own) or `node` (`node:net`).
    */
   SOCKETS: "MPIRUN_DENO_SOCKETS",
+  /**
+   * The pid of the process that started this rank (the launcher, or its agent on another host): the rank
+   * dies with it (see `runtime/parent_death.ts`). Unset where something else starts ranks (`srun`).
+   */
+  PARENT_PID: "MPIRUN_DENO_PARENT_PID",
   /** `tcp` makes ranks on one host talk over TCP instead of Unix domain sockets (the default, `auto`). */
   TRANSPORT: "MPIRUN_DENO_TRANSPORT",
 } as const;
