@@ -98,7 +98,7 @@ async function createWorld(): Promise<World> {
     size,
     token,
     onFrame: (peer, header, payload) => engine.onFrame(peer, header, payload),
-    onPeerLost: (peer, why) => engine.onPeerLost(peer, why),
+    onPeerLost: (peer, why, unreachable) => engine.onPeerLost(peer, why, unreachable),
     payloadTarget: (peer, header) => engine.payloadTarget(peer, header),
     log: (message) => writeStderr(`mpirun-deno: rank ${rank}: ${message}\n`),
   });

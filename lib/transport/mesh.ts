@@ -9,8 +9,8 @@
 import { connectPeer, connectUnix } from "../runtime/sockets.ts";
 import type { SocketHandle } from "../runtime/runtime.ts";
 import type { FrameHeader } from "../wire/frame.ts";
-import { HEADER_SIZE } from "../wire/frame.ts";
-import { CONNECT_TIMEOUT_MS } from "../wire/limits.ts";
+import { FrameKind, HEADER_SIZE } from "../wire/frame.ts";
+import { CONNECT_TIMEOUT_MS, HANDSHAKE_TIMEOUT_MS } from "../wire/limits.ts";
 import { Connection, HandshakeError } from "./connection.ts";
 import { acceptHandshake, connectHandshake } from "./handshake.ts";
 
@@ -33,7 +33,11 @@ export interface MeshOptions {
   /** Every rank's endpoint, indexed by rank (may be set later with `setPeers`). */
   peers?: PeerEndpoint[];
   onFrame(peer: number, header: FrameHeader, payload: Uint8Array): void;
-  onPeerLost(peer: number, why: string): void;
+  /**
+   * `peer` is gone. `unreachable` when it could not be reached at all: it may have ended normally before it
+   * was dialled, as well as failed.
+   */
+  onPeerLost(peer: number, why: string, unreachable?: boolean): void;
   /** Optional: where to assemble a frame's payload from `peer` (the receiver's buffer of a rendezvous). */
   payloadTarget?(peer: number, header: FrameHeader): Uint8Array | undefined;
   /** Diagnostics that must not disturb the job (refused strangers). */
@@ -43,8 +47,8 @@ export interface MeshOptions {
 type Done = (error?: Error | null) => void;
 
 /**
- * How many times a rank dials a peer that closes the connection during the handshake before it counts the
- * peer as gone (a peer that is gone refuses the next dial at once).
+ * How many times a rank dials a peer that closes the connection during the handshake, after the peer's
+ * deadline, before it counts the peer as gone (a peer that is gone refuses the next dial at once).
  */
 const HANDSHAKE_ATTEMPTS = 3;
 
@@ -140,6 +144,8 @@ export class Mesh {
    */
   shutdown(): Promise<void> {
     this.#closing = true;
+    // Every peer connected to this rank learns that its end is no failure (see FrameKind.BYE).
+    for (const connection of this.#connections) sendBye(connection);
     const closed: Promise<void>[] = [];
     for (const outgoing of this.#outgoing) {
       if (!(outgoing instanceof Connection) || outgoing.closed) continue;
@@ -175,6 +181,7 @@ export class Mesh {
   #adopt(connection: Connection, peer: number, incoming: boolean): void {
     this.#connections.add(connection);
     if (incoming) (this.#incoming[peer] ??= new Set()).add(connection);
+    if (this.#closing) sendBye(connection);
     connection.startFrames({
       onFrame: (header, payload) => this.#options.onFrame(peer, header, payload),
       payloadTarget: (header) => this.#options.payloadTarget?.(peer, header),
@@ -194,15 +201,18 @@ export class Mesh {
     let connection: Connection;
     for (let attempt = 1;; attempt++) {
       connection = new Connection(await this.#connect(endpoint));
+      const connectedAt = Date.now();
       try {
         // No deadline: the connection proves the peer's process alive, and only its end (refused, reset,
         // closed) proves it dead. A peer computing without yielding answers once it is done.
         await connectHandshake(connection, this.#options.token, this.#options.rank, peer, false);
         break;
       } catch (error) {
-        // The peer dropped the connection before the handshake ended: it may have taken this rank, busy
+        // The peer dropped the connection after its handshake deadline: it may have taken this rank, busy
         // computing, for a stranger that never answered. Dialling again tells: a dead peer's port refuses.
-        if (!(error instanceof HandshakeError && error.closed) || attempt >= HANDSHAKE_ATTEMPTS) throw error;
+        const late = Date.now() - connectedAt >= HANDSHAKE_TIMEOUT_MS;
+        const dropped = error instanceof HandshakeError && error.closed && late;
+        if (!dropped || attempt >= HANDSHAKE_ATTEMPTS) throw error;
       }
     }
     const queued = this.#outgoing[peer] as QueuedFrame[];
@@ -250,8 +260,8 @@ export class Mesh {
     this.#outgoing[peer] = undefined;
     const endpoint = this.#peers?.[peer];
     const why = `could not connect to ${endpoint?.host}:${endpoint?.port}: ${error.message}`;
+    this.#options.onPeerLost(peer, why, true);
     if (Array.isArray(queued)) { for (const frame of queued) frame.done(new Error(why)); }
-    this.#options.onPeerLost(peer, why);
   }
 
   #loopback(header: FrameHeader, payload: Uint8Array | undefined, headroom: boolean, done: Done): void {
@@ -264,6 +274,13 @@ export class Mesh {
       this.#options.onFrame(this.#options.rank, copy, body);
     });
   }
+}
+
+/** Tells the peer at the other end that this rank's script is done (see FrameKind.BYE). */
+function sendBye(connection: Connection): void {
+  if (connection.closed) return;
+  const header = { length: 0, kind: FrameKind.BYE, flags: 0, context: 0, source: 0, tag: 0, seq: 0, size: 0 };
+  connection.send(header, undefined, () => {});
 }
 
 function write(
