@@ -45,6 +45,7 @@ const suites: Suite[] = [
       "tests/collectives/examples_collectives_test.ts",
       "tests/comm/spmd_comm_test.ts",
       "tests/cluster/",
+      "tests/review_liveness_test.ts",
     ],
     env: { MPIRUN_DENO_TEST_LAUNCHER: "binary" },
   },
