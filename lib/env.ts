@@ -54,6 +54,11 @@ export const EnvName = {
    */
   SOCKETS: "MPIRUN_DENO_SOCKETS",
   /**
+   * The pid of the process that started this rank (the launcher, or its agent on another host): the rank
+   * dies with it (see `runtime/parent_death.ts`). Unset where something else starts ranks (`srun`).
+   */
+  PARENT_PID: "MPIRUN_DENO_PARENT_PID",
+  /**
    * How ranks of one host reach each other: `auto` (the default: shared memory for collectives where the C
    * library can map it, Unix domain sockets for messages), `shm` (the same, but an error where shared memory
    * is unavailable), `socket` (Unix domain sockets only) or `tcp` (TCP only, as between hosts).

@@ -46,6 +46,7 @@ const suites: Suite[] = [
       "tests/comm/spmd_comm_test.ts",
       "tests/cluster/",
       "tests/review_data_test.ts",
+      "tests/review_liveness_test.ts",
     ],
     env: { MPIRUN_DENO_TEST_LAUNCHER: "binary" },
   },

@@ -19,8 +19,8 @@ import { flavour, launcherCommand, REPO, runDirect } from "./_helpers/run_ranks.
 /** The bound on ending a job after its first failure. */
 const END_BOUND_MS = 2000;
 
-/** How long ranks may take to notice that their launcher was killed. */
-const ORPHAN_BOUND_MS = 5000;
+/** How long ranks may take to die once their launcher was killed (they die with it: see parent_death.ts). */
+const ORPHAN_BOUND_MS = 2000;
 
 /** A test fails (and cleans up) if a job runs longer than this. */
 const JOB_LIMIT_MS = 30_000;

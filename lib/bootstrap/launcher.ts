@@ -7,6 +7,7 @@
 
 import { EnvName, readEnv, readHostnameOverride, readIntEnv, writeEnv } from "../env.ts";
 import { interfaceIPv4, pid } from "../runtime/host.ts";
+import { dieWithParent } from "../runtime/parent_death.ts";
 import { connect, listenPeers } from "../runtime/sockets.ts";
 import type { SocketHandle } from "../runtime/runtime.ts";
 import { Connection } from "../transport/connection.ts";
@@ -71,6 +72,9 @@ export class LauncherBootstrap implements Bootstrap {
       );
     }
     if (rank >= size) throw new Error(`${EnvName.RANK}=${rank} is not below ${EnvName.SIZE}=${size}`);
+    // First, before anything can block: a rank computing when its launcher is killed must not outlive it.
+    const parent = readIntEnv(EnvName.PARENT_PID, 1, 2 ** 31 - 1);
+    if (parent !== undefined) dieWithParent(parent);
     this.#coordinator = parseEndpoint(readEnv(EnvName.COORDINATOR)!, EnvName.COORDINATOR);
     this.#bindAddress = readEnv(EnvName.BIND_ADDRESS) ?? interfaceAddress(readEnv(EnvName.BIND_INTERFACE));
     writeEnv(EnvName.RANK, String(rank));

@@ -371,7 +371,7 @@ export class HostArena {
         sleep = Math.min(sleep * 2, SLEEP_LONGEST_MS);
       }
       const lost = owner.lostMember();
-      if (lost) throw lost;
+      if (lost && !released()) throw lost;
       // A turn of the event loop: messages, timers and the launcher's requests go on meanwhile.
       await new Promise<void>((resolve) => setImmediate(resolve));
       if (released()) return;

@@ -1285,6 +1285,7 @@ export class Comm {
       source: checkedSource,
       tag: checkedTag,
       peer: checkedSource < 0 ? -1 : this.members[checkedSource],
+      members: checkedSource < 0 ? this.members : undefined,
     };
   }
 

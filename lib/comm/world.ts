@@ -100,7 +100,7 @@ async function createWorld(): Promise<World> {
     size,
     token,
     onFrame: (peer, header, payload) => engine.onFrame(peer, header, payload),
-    onPeerLost: (peer, why) => engine.onPeerLost(peer, why),
+    onPeerLost: (peer, why, unreachable) => engine.onPeerLost(peer, why, unreachable),
     payloadTarget: (peer, header) => engine.payloadTarget(peer, header),
     log: (message) => writeStderr(`mpirun-deno: rank ${rank}: ${message}\n`),
   });
@@ -131,6 +131,7 @@ async function createWorld(): Promise<World> {
   // taken yet while the process still can, and say what could not go out rather than lose it silently.
   onExit(() => {
     if (shuttingDown) return;
+    mesh.farewell();
     peerReactor?.drain(EXIT_DRAIN_MS);
     for (const { peer, frames, bytes } of mesh.unsent()) {
       const what = frames > 0 ? `${frames} messages (${bytes} bytes)` : `${bytes} bytes`;

@@ -317,6 +317,7 @@ export const RESERVED_ENV: readonly string[] = [
   EnvName.JOB_ID,
   EnvName.SCRIPT,
   EnvName.ROLE,
+  EnvName.PARENT_PID,
 ];
 
 function oneOf<T extends string>(raw: RawOptions, key: OptionKey, allowed: readonly T[]): T | undefined {

@@ -149,7 +149,9 @@ export function runAgent(): Promise<number> {
     try {
       child = spawn(order.command, order.args, {
         cwd: order.cwd,
-        env: { ...process.env, ...order.env },
+        // The rank dies with this agent (see runtime/parent_death.ts), as it would with a local launcher:
+        // EnvName.PARENT_PID, spelt out (this module imports nothing of lib/).
+        env: { ...process.env, ...order.env, MPIRUN_DENO_PARENT_PID: String(process.pid) },
         detached: true,
         stdio: [order.stdin ? "pipe" : "ignore", "pipe", "pipe"],
       });

@@ -8,6 +8,7 @@
 
 import { type ChildProcess, spawn } from "node:child_process";
 import process from "node:process";
+import { EnvName } from "../env.ts";
 import type { RankLaunch, RankSignal, RunningJob, Spawner, SpawnEvents } from "./spawner.ts";
 
 /** Sends `signal` to the process group led by `child`, or to `child` alone if it leads none. */
@@ -46,7 +47,8 @@ export class LocalSpawner implements Spawner {
       try {
         child = spawn(launch.command, [...launch.args], {
           cwd: launch.cwd,
-          env: launch.env,
+          // The rank dies with this process (see runtime/parent_death.ts), even if it is killed with SIGKILL.
+          env: { ...launch.env, [EnvName.PARENT_PID]: String(process.pid) },
           detached: true,
           stdio: [launch.stdin === "launcher" ? "inherit" : "ignore", "pipe", "pipe"],
         });

@@ -138,6 +138,10 @@ export class Engine {
   #lost: (MPIError | undefined)[];
   /** Peers the sink was asked to watch (once each). */
   #watched: Uint8Array;
+  /** Peers that said their script was done (a BYE frame): their end is no failure. */
+  #finished: Uint8Array;
+  /** Lost peers that failed (see {@linkcode Engine.onPeerLost}): they fail ANY_SOURCE receives too. */
+  #failed: Uint8Array;
   #direct: DirectCopy | undefined;
   /** Peers with whom a direct copy failed once (either way): their rendezvous go over the socket. */
   #directFailed: Uint8Array;
@@ -162,6 +166,8 @@ export class Engine {
     this.#awaitingData = Array.from({ length: size }, () => new Map());
     this.#lost = new Array(size);
     this.#watched = new Uint8Array(size);
+    this.#finished = new Uint8Array(size);
+    this.#failed = new Uint8Array(size);
   }
 
   /**
@@ -217,6 +223,7 @@ export class Engine {
         source: pattern.source,
         tag: pattern.tag,
         peer: pattern.peer,
+        members: pattern.members,
         into,
         resolve: (message) => {
           if (busy) this.#busy(-1);
@@ -235,13 +242,13 @@ export class Engine {
       this.#requestData(arrival, receive);
       return { promise: settled, cancel: () => false };
     }
-    const lost = pattern.peer >= 0 ? this.#lost[pattern.peer] : undefined;
+    const lost = this.#lostFor(pattern);
     if (lost) {
       receive.reject(lost);
       return { promise: settled, cancel: () => false };
     }
     this.#queues.post(receive);
-    if (pattern.peer >= 0) this.watch(pattern.peer);
+    this.#watch(pattern);
     return {
       promise: settled,
       cancel: () => {
@@ -270,8 +277,9 @@ export class Engine {
   probe(pattern: Pattern): Promise<Arrival> {
     const arrival = this.#queues.peekUnexpected(pattern);
     if (arrival) return Promise.resolve(arrival);
-    const lost = pattern.peer >= 0 ? this.#lost[pattern.peer] : undefined;
+    const lost = this.#lostFor(pattern);
     if (lost) return Promise.reject(lost);
+    this.#watch(pattern);
     this.#busy(1);
     return new Promise<Arrival>((resolve, reject) => {
       this.#probes.push({ ...pattern, resolve, reject });
@@ -310,26 +318,33 @@ export class Engine {
       case FrameKind.DONE:
         this.#onDirectDone(peer, header.seq);
         return;
+      case FrameKind.BYE:
+        this.#finished[peer] = 1;
+        return;
     }
   }
 
   /**
    * Marks world rank `peer` as gone: every operation that can only complete through it fails with
-   * ERR_PEER_LOST, and so does every later operation that names it.
+   * ERR_PEER_LOST, and so does every later operation that names it. A peer that failed (it did not say it
+   * was done, and was not just `unreachable`, which a peer that ended normally also is) fails, besides, the
+   * ANY_SOURCE receives and probes of the communicators it belongs to, now and later: they might wait for it.
    */
-  onPeerLost(peer: number, why: string): void {
+  onPeerLost(peer: number, why: string, unreachable = false): void {
     if (this.#lost[peer]) return;
     const error = mpiError(ErrorCode.ERR_PEER_LOST, `rank ${peer} is gone (${why})`);
     this.#lost[peer] = error;
+    if (!unreachable && !this.#finished[peer]) this.#failed[peer] = 1;
+    const failed = this.#failed[peer] === 1;
+    const waitsFor = (pattern: Pattern) =>
+      pattern.peer === peer || (failed && pattern.peer < 0 && pattern.members?.includes(peer) === true);
     for (const pending of this.#pendingSends[peer].values()) pending.reject(error);
     this.#pendingSends[peer].clear();
     for (const { receive } of this.#awaitingData[peer].values()) receive.reject(error);
     this.#awaitingData[peer].clear();
-    for (const receive of this.#queues.takePostedWhere((receive) => receive.peer === peer)) {
-      receive.reject(error);
-    }
-    const probes = this.#probes.filter((probe) => probe.peer === peer);
-    this.#probes = this.#probes.filter((probe) => probe.peer !== peer);
+    for (const receive of this.#queues.takePostedWhere(waitsFor)) receive.reject(error);
+    const probes = this.#probes.filter(waitsFor);
+    this.#probes = this.#probes.filter((probe) => !waitsFor(probe));
     for (const probe of probes) probe.reject(error);
   }
 
@@ -358,6 +373,24 @@ export class Engine {
       for (const { receive } of this.#awaitingData[peer].values()) receive.reject(error);
       this.#awaitingData[peer].clear();
     }
+  }
+
+  /**
+   * The error of a lost peer that `pattern` could wait for: its `peer`, or for ANY_SOURCE the first member of
+   * its communicator that failed (see {@linkcode Engine.onPeerLost}). Undefined while none is lost.
+   */
+  #lostFor(pattern: Pattern): MPIError | undefined {
+    if (pattern.peer >= 0) return this.#lost[pattern.peer];
+    for (const member of pattern.members ?? []) if (this.#failed[member]) return this.#lost[member];
+    return undefined;
+  }
+
+  /**
+   * Makes sure the loss of every peer `pattern` could wait for is noticed (see {@linkcode FrameSink.watch}):
+   * its `peer`, or every other member of its communicator for ANY_SOURCE.
+   */
+  #watch(pattern: Pattern): void {
+    for (const peer of pattern.peer >= 0 ? [pattern.peer] : pattern.members ?? []) this.watch(peer);
   }
 
   #onArrival(arrival: Arrival): void {
@@ -402,7 +435,7 @@ export class Engine {
     const payload = order.headroom ? order.payload.subarray(HEADER_SIZE) : order.payload;
     const header = this.#header(FrameKind.RDATA, order, seq, payload.length);
     this.#sink.sendFrame(peer, header, payload, false, (error) => {
-      if (error) pending.reject(this.#lost[peer] ?? error);
+      if (error) pending.reject(this.#writeFailed(peer, error));
       else pending.resolve();
     });
   }
@@ -466,10 +499,21 @@ export class Engine {
   }
 
   #failSend(peer: number, seq: number, error: Error): void {
+    const lost = this.#writeFailed(peer, error);
     const pending = this.#pendingSends[peer].get(seq);
     if (!pending) return;
     this.#pendingSends[peer].delete(seq);
-    pending.reject(this.#lost[peer] ?? error);
+    pending.reject(lost);
+  }
+
+  /**
+   * A write to `peer` failed (its connection broke: reset, closed, refused): the peer is lost, as if its
+   * connection had reported it (see {@linkcode Engine.onPeerLost}). Returns the ERR_PEER_LOST naming the
+   * peer, which is what every operation with it fails with: never the socket's own error.
+   */
+  #writeFailed(peer: number, error: Error): MPIError {
+    this.onPeerLost(peer, `its connection failed: ${error.message}`);
+    return this.#lost[peer]!;
   }
 
   #consumeEager(peer: number, size: number): void {
@@ -497,7 +541,7 @@ export class Engine {
     return new Promise<void>((resolve, reject) => {
       this.#sink.sendFrame(peer, header, payload, headroom, (error) => {
         this.#busy(-1);
-        if (error) reject(this.#lost[peer] ?? error);
+        if (error) reject(this.#writeFailed(peer, error));
         else resolve();
       });
     });

@@ -35,6 +35,11 @@ export interface Arrival extends Envelope {
 export interface Pattern extends Envelope {
   /** World rank of `source`, or -1 for ANY_SOURCE: lets a lost peer fail the receives that wait for it. */
   peer: number;
+  /**
+   * For ANY_SOURCE: the world ranks of the communicator, any of which could send the message; the failure of
+   * one fails the receive (MPI-4's MPI_ERR_PROC_FAILED for ANY_SOURCE). Without it, only `peer` counts.
+   */
+  members?: readonly number[];
 }
 
 /** Does `arrival` match `pattern`? */

@@ -24,9 +24,13 @@ export interface ConnectionEvents {
 
 /** Raised when the handshake phase gets fewer bytes than it needs, or too many. */
 export class HandshakeError extends Error {
-  constructor(message: string) {
+  /** Did the other end close the connection before the handshake ended (rather than answer it wrongly)? */
+  readonly closed: boolean;
+
+  constructor(message: string, closed = false) {
     super(message);
     this.name = "HandshakeError";
+    this.closed = closed;
   }
 }
 
@@ -185,7 +189,9 @@ export class Connection {
     if (this.#rawBytes < waiter.need) {
       if (this.#closed) {
         this.#rawWaiter = undefined;
-        waiter.reject(new HandshakeError(`closed after ${this.#rawBytes} of ${waiter.need} handshake bytes`));
+        waiter.reject(
+          new HandshakeError(`closed after ${this.#rawBytes} of ${waiter.need} handshake bytes`, true),
+        );
       }
       return;
     }

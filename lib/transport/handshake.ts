@@ -64,15 +64,33 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return difference === 0;
 }
 
-function withTimeout<T>(promise: Promise<T>, connection: Connection, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
+/** How often the handshake deadline counts a second of the event loop's time. */
+const DEADLINE_TICK_MS = 1000;
+
+/**
+ * Races `promise` against a deadline of `timeoutMs` (none when undefined) that counts only time the event loop
+ * was free to serve the connection: a tick of {@linkcode DEADLINE_TICK_MS} that comes late (the process was
+ * computing) counts as one tick, however late. A rank busy in a long synchronous computation thus gives a
+ * peer's handshake the same 10 s of its own time as an idle rank would, instead of dropping it the moment
+ * its computation ends, before it could even read the bytes that came in the meantime.
+ */
+function withTimeout<T>(
+  promise: Promise<T>,
+  connection: Connection,
+  what: string,
+  timeoutMs: number | undefined,
+): Promise<T> {
+  if (timeoutMs === undefined) return promise;
+  let timer: ReturnType<typeof setInterval> | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
+    let ticks = 0;
+    timer = setInterval(() => {
+      if (++ticks * DEADLINE_TICK_MS < timeoutMs) return;
       connection.destroy();
-      reject(new HandshakeError(`${what} took longer than ${HANDSHAKE_TIMEOUT_MS} ms`));
-    }, HANDSHAKE_TIMEOUT_MS);
+      reject(new HandshakeError(`${what} took longer than ${timeoutMs} ms`));
+    }, DEADLINE_TICK_MS);
   });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+  return Promise.race([promise, timeout]).finally(() => clearInterval(timer));
 }
 
 /**
@@ -114,18 +132,30 @@ export function acceptHandshake(
     })(),
     connection,
     "the handshake",
+    HANDSHAKE_TIMEOUT_MS,
   );
 }
 
 /**
  * Connector side: answers the acceptor's challenge and checks that the acceptor knows the token and is
- * `expectedId`. Rejects with {@linkcode HandshakeError} otherwise.
+ * `expectedId`. Rejects with {@linkcode HandshakeError} otherwise, or when the connection closes first.
+ *
+ * `deadline` false waits for the acceptor as long as the connection stays open: a rank dialling a peer whose
+ * address the launcher gave knows the peer's process is alive once the connection is made (a dead one's port
+ * refuses or resets it), and a peer busy in a long computation answers only when it is done. The acceptor's
+ * own deadline still drops connectors that never prove themselves.
+ *
+ * @example
+ * ```ts ignore
+ * await connectHandshake(connection, token, myRank, peerRank, false);
+ * ```
  */
 export function connectHandshake(
   connection: Connection,
   token: Uint8Array,
   ownId: number,
   expectedId: number,
+  deadline = true,
 ): Promise<void> {
   return withTimeout(
     (async () => {
@@ -148,6 +178,7 @@ export function connectHandshake(
     })(),
     connection,
     "the handshake",
+    deadline ? HANDSHAKE_TIMEOUT_MS : undefined,
   );
 }
 

@@ -9,9 +9,9 @@
 import { connectPeer, connectUnix } from "../runtime/sockets.ts";
 import type { SocketHandle } from "../runtime/runtime.ts";
 import type { FrameHeader } from "../wire/frame.ts";
-import { HEADER_SIZE } from "../wire/frame.ts";
-import { CONNECT_TIMEOUT_MS } from "../wire/limits.ts";
-import { Connection } from "./connection.ts";
+import { FrameKind, HEADER_SIZE } from "../wire/frame.ts";
+import { CONNECT_TIMEOUT_MS, HANDSHAKE_TIMEOUT_MS } from "../wire/limits.ts";
+import { Connection, HandshakeError } from "./connection.ts";
 import { acceptHandshake, connectHandshake } from "./handshake.ts";
 
 /** Where a peer listens. */
@@ -33,7 +33,11 @@ export interface MeshOptions {
   /** Every rank's endpoint, indexed by rank (may be set later with `setPeers`). */
   peers?: PeerEndpoint[];
   onFrame(peer: number, header: FrameHeader, payload: Uint8Array): void;
-  onPeerLost(peer: number, why: string): void;
+  /**
+   * `peer` is gone. `unreachable` when it could not be reached at all: it may have ended normally before it
+   * was dialled, as well as failed.
+   */
+  onPeerLost(peer: number, why: string, unreachable?: boolean): void;
   /** Optional: where to assemble a frame's payload from `peer` (the receiver's buffer of a rendezvous). */
   payloadTarget?(peer: number, header: FrameHeader): Uint8Array | undefined;
   /** Diagnostics that must not disturb the job (refused strangers). */
@@ -41,6 +45,12 @@ export interface MeshOptions {
 }
 
 type Done = (error?: Error | null) => void;
+
+/**
+ * How many times a rank dials a peer that closes the connection during the handshake, after the peer's
+ * deadline, before it counts the peer as gone (a peer that is gone refuses the next dial at once).
+ */
+const HANDSHAKE_ATTEMPTS = 3;
 
 interface QueuedFrame {
   header: FrameHeader;
@@ -133,7 +143,7 @@ export class Mesh {
    * its bytes, and would drop them if the process exited first.
    */
   shutdown(): Promise<void> {
-    this.#closing = true;
+    this.farewell();
     const closed: Promise<void>[] = [];
     for (const outgoing of this.#outgoing) {
       if (!(outgoing instanceof Connection) || outgoing.closed) continue;
@@ -141,6 +151,16 @@ export class Mesh {
       outgoing.close();
     }
     return Promise.all(closed).then(() => {});
+  }
+
+  /**
+   * Tells every peer connected to this rank that its end is no failure (see `FrameKind.BYE`), once: when the
+   * script is done, or as the process exits by itself (`process.exit`).
+   */
+  farewell(): void {
+    if (this.#closing) return;
+    this.#closing = true;
+    for (const connection of this.#connections) sendBye(connection);
   }
 
   /**
@@ -186,6 +206,7 @@ export class Mesh {
   #adopt(connection: Connection, peer: number, incoming: boolean): void {
     this.#connections.add(connection);
     if (incoming) (this.#incoming[peer] ??= new Set()).add(connection);
+    if (this.#closing) sendBye(connection);
     connection.startFrames({
       onFrame: (header, payload) => this.#options.onFrame(peer, header, payload),
       payloadTarget: (header) => this.#options.payloadTarget?.(peer, header),
@@ -202,6 +223,31 @@ export class Mesh {
   async #dial(peer: number): Promise<void> {
     const endpoint = this.#peers?.[peer];
     if (!endpoint) throw new Error(`no address is known for rank ${peer}`);
+    let connection: Connection;
+    for (let attempt = 1;; attempt++) {
+      connection = new Connection(await this.#connect(endpoint));
+      const connectedAt = Date.now();
+      try {
+        // No deadline: the connection proves the peer's process alive, and only its end (refused, reset,
+        // closed) proves it dead. A peer computing without yielding answers once it is done.
+        await connectHandshake(connection, this.#options.token, this.#options.rank, peer, false);
+        break;
+      } catch (error) {
+        // The peer dropped the connection after its handshake deadline: it may have taken this rank, busy
+        // computing, for a stranger that never answered. Dialling again tells: a dead peer's port refuses.
+        const late = Date.now() - connectedAt >= HANDSHAKE_TIMEOUT_MS;
+        const dropped = error instanceof HandshakeError && error.closed && late;
+        if (!dropped || attempt >= HANDSHAKE_ATTEMPTS) throw error;
+      }
+    }
+    const queued = this.#outgoing[peer] as QueuedFrame[];
+    this.#outgoing[peer] = connection;
+    this.#adopt(connection, peer, false);
+    for (const frame of queued) write(connection, frame.header, frame.payload, frame.headroom, frame.done);
+  }
+
+  /** Connects to `endpoint` (its Unix socket when it runs on this host), retrying what is not a refusal. */
+  async #connect(endpoint: PeerEndpoint): Promise<SocketHandle> {
     const deadline = Date.now() + CONNECT_TIMEOUT_MS;
     let socket: SocketHandle | undefined = await this.#dialUnix(endpoint);
     for (let delay = 10; !socket; delay = Math.min(delay * 2, 500)) {
@@ -216,12 +262,7 @@ export class Mesh {
       }
     }
     socket.unref();
-    const connection = new Connection(socket);
-    await connectHandshake(connection, this.#options.token, this.#options.rank, peer);
-    const queued = this.#outgoing[peer] as QueuedFrame[];
-    this.#outgoing[peer] = connection;
-    this.#adopt(connection, peer, false);
-    for (const frame of queued) write(connection, frame.header, frame.payload, frame.headroom, frame.done);
+    return socket;
   }
 
   /**
@@ -251,7 +292,7 @@ export class Mesh {
     const why = `could not connect to ${endpoint?.host}:${endpoint?.port}: ${error.message}`;
     if (Array.isArray(queued)) { for (const frame of queued) frame.done(new Error(why)); }
     if ((this.#incoming[peer]?.size ?? 0) > 0) return;
-    this.#options.onPeerLost(peer, why);
+    this.#options.onPeerLost(peer, why, true);
   }
 
   #loopback(header: FrameHeader, payload: Uint8Array | undefined, headroom: boolean, done: Done): void {
@@ -264,6 +305,13 @@ export class Mesh {
       this.#options.onFrame(this.#options.rank, copy, body);
     });
   }
+}
+
+/** Tells the peer at the other end that this rank's script is done (see FrameKind.BYE). */
+function sendBye(connection: Connection): void {
+  if (connection.closed) return;
+  const header = { length: 0, kind: FrameKind.BYE, flags: 0, context: 0, source: 0, tag: 0, seq: 0, size: 0 };
+  connection.send(header, undefined, () => {});
 }
 
 function write(

@@ -41,6 +41,11 @@ export const FrameKind = {
   CONTROL: 6,
   /** The receiver read the rendezvous `seq` from the sender's memory: the send is complete. */
   DONE: 7,
+  /**
+   * The sender's script is done: it closes its connections and exits. Its end is then no failure: it fails
+   * the operations that name it, not the ANY_SOURCE receives of its communicators.
+   */
+  BYE: 8,
 } as const;
 
 /** One of the values of {@linkcode FrameKind}. */
@@ -132,5 +137,5 @@ export function getUint32(source: Uint8Array, at: number): number {
 
 /** Is `kind` a frame kind this version understands? */
 export function isKnownKind(kind: number): boolean {
-  return kind >= FrameKind.EAGER && kind <= FrameKind.DONE;
+  return kind >= FrameKind.EAGER && kind <= FrameKind.BYE;
 }

@@ -24,7 +24,11 @@ export const MAX_MESSAGE_BYTES = MAX_FRAME_PAYLOAD;
 /** Largest payload accepted before the handshake has proven the job token: strangers get nothing big. */
 export const MAX_HANDSHAKE_BYTES = 256;
 
-/** How long a connection may take to prove the job token before it is dropped. */
+/**
+ * How long an accepted connection may take to prove the job token before the accepting side drops it (a
+ * stranger, a slow-loris). Counted in the acceptor's event-loop time, so that a rank that computed for longer
+ * does not drop a peer that was waiting for it; the dialling rank sets no deadline on a peer it reached.
+ */
 export const HANDSHAKE_TIMEOUT_MS = 10_000;
 
 /**
