@@ -33,8 +33,15 @@ export const POLLER_POLL_MICROS = 1000;
 
 /** Longest stretch of one synchronous polling loop before the event loop gets a turn. */
 const SPIN_SLICE_MS = 0.05;
-/** Longest sleep in the poller before the event loop gets a turn (timers, the runtime's own sockets). */
-const SLEEP_SLICE_MS = 1;
+/**
+ * Sleeps in the poller before the event loop gets a turn (timers, the runtime's own sockets): the first
+ * lasts this long, and each one that ends with nothing delivered doubles, up to the longest. A socket that
+ * becomes readable ends a sleep at once, so only timers wait longer; an idle rank wakes about 60 times a
+ * second instead of 1000 (measured on 2 cores: a rank waiting 1 s in recv burnt 3-4 % of a core with 1 ms
+ * slices).
+ */
+const SLEEP_FIRST_MS = 1;
+const SLEEP_LONGEST_MS = 16;
 
 /**
  * The polling budget of a rank that shares its host with `localSize` ranks (itself included). With a poller:
@@ -81,6 +88,7 @@ export class Progress {
   #poller: Poller | undefined;
   #yieldProcessor = false;
   #tick = () => this.#poll();
+  #sleepMs = SLEEP_FIRST_MS;
 
   constructor(pollMicros = 0) {
     this.#pollMs = pollMicros / 1000;
@@ -115,6 +123,7 @@ export class Progress {
   adjust(delta: number): void {
     this.#keepAlive.adjust(delta);
     if (delta > 0) {
+      this.#sleepMs = SLEEP_FIRST_MS;
       if (this.#pollMs > 0) this.#deadline = performance.now() + this.#pollMs;
       if (this.#pollMs > 0 || this.#poller) this.#start();
     }
@@ -152,8 +161,10 @@ export class Progress {
         if (this.#yieldProcessor) poller.yieldProcessor();
         if (performance.now() >= until) break;
       }
+    } else if (poller.sleep(this.#sleepMs)) {
+      this.#sleepMs = SLEEP_FIRST_MS;
     } else {
-      poller.sleep(SLEEP_SLICE_MS);
+      this.#sleepMs = Math.min(this.#sleepMs * 2, SLEEP_LONGEST_MS);
     }
     setImmediate(this.#tick);
   }
