@@ -76,6 +76,7 @@ function startJob(size: number, fixture: string, options: JobOptions = {}): Job 
   const { command, args } = launcherCommand([
     "-n",
     String(size),
+    "--oversubscribe",
     "--tag-output",
     ...(options.launcherArgs ?? []),
     path.join(REPO, "tests", "faults", `${fixture}.ts`),

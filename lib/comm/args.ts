@@ -30,7 +30,11 @@ export function describeValue(value: unknown): string {
 export function notAnInteger(value: unknown): string | undefined {
   if (typeof value === "number") return Number.isInteger(value) ? undefined : `${value} is not an integer`;
   if (value === undefined || value === null) return `${value} is not an integer`;
-  const kind = Array.isArray(value) ? "an array" : typeof value === "object" ? "an object" : `a ${typeof value}`;
+  const kind = Array.isArray(value)
+    ? "an array"
+    : typeof value === "object"
+    ? "an object"
+    : `a ${typeof value}`;
   return `${describeValue(value)} is ${kind}, not an integer`;
 }
 

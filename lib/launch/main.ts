@@ -129,12 +129,13 @@ export async function main(options: LaunchOptions, io: Partial<LaunchIo> = {}): 
     throw new UsageError("--launcher slurm runs ranks on the allocation's nodes; drop --host/--hostfile");
   }
   const localOnly = options.hosts === undefined && !slurm;
+  // As in Open MPI, this machine alone has one slot per CPU, and more ranks than slots need --oversubscribe.
   const placements = placeRanks({
     np: options.np ?? (slurm ? allocationTasks(env) : undefined),
-    hosts: options.hosts ??
-      (slurm ? allocationHosts(env) : [{ host: hostname(), slots: options.np ?? cpuCount() }]),
+    hosts: options.hosts ?? (slurm ? allocationHosts(env) : [{ host: hostname(), slots: cpuCount() }]),
     mapBy: options.mapBy,
-    oversubscribe: options.oversubscribe || localOnly,
+    oversubscribe: options.oversubscribe,
+    where: localOnly ? "this machine (one per CPU)" : undefined,
   });
   const size = placements.length;
   const spawner = chooseSpawner(options, placements, env);

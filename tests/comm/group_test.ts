@@ -96,7 +96,11 @@ test("a rank outside the group is ERR_RANK, naming the call, the rank and the si
   );
   throwsMpi(() => g.Incl([-1]), ErrorCode.ERR_RANK, /Group\.Incl: rank -1 is out of range/);
   throwsMpi(() => g.Incl([0.5]), ErrorCode.ERR_RANK, /Group\.Incl: rank 0\.5 is not an integer$/);
-  throwsMpi(() => g.Incl(["1" as never]), ErrorCode.ERR_RANK, /Group\.Incl: rank "1" is a string, not an integer$/);
+  throwsMpi(
+    () => g.Incl(["1" as never]),
+    ErrorCode.ERR_RANK,
+    /Group\.Incl: rank "1" is a string, not an integer$/,
+  );
   throwsMpi(
     () => g.Excl([7]),
     ErrorCode.ERR_RANK,
