@@ -33,15 +33,64 @@ function firstLine(error: unknown): string {
   return String(error).split("\n")[0];
 }
 
+/** Where Bun's `BuildMessage`/`ResolveMessage` (a script that does not parse or resolve) points. */
+interface SourcePosition {
+  file?: string;
+  line?: number;
+  column?: number;
+  lineText?: string;
+}
+
+/** The build errors in `error`: itself, or those of an `AggregateError`, when they carry a `position`. */
+function buildErrors(error: unknown): { message: string; position: SourcePosition }[] {
+  const candidates = Array.isArray((error as { errors?: unknown } | null)?.errors)
+    ? (error as { errors: unknown[] }).errors
+    : [error];
+  return candidates.flatMap((candidate) => {
+    const position = (candidate as { position?: unknown } | null)?.position;
+    if (typeof position !== "object" || position === null) return [];
+    return [{ message: firstLine(candidate), position: position as SourcePosition }];
+  });
+}
+
+/** `file:line:column`, where Bun said only `BuildMessage: Unexpected ;`. */
+function where(position: SourcePosition): string {
+  return `${position.file ?? "<unknown file>"}:${position.line ?? "?"}:${position.column ?? "?"}`;
+}
+
+/**
+ * What a rank prints about `error`: its stack, or, for a script that does not build (Bun gives a
+ * `BuildMessage` with no stack), each error's file, line and column with the line it points at.
+ */
+function describeFailure(error: unknown): string {
+  const located = buildErrors(error);
+  if (located.length === 0) return error instanceof Error && error.stack ? error.stack : String(error);
+  return located.map(({ message, position }) => {
+    const lines = [`${message}\n    at ${where(position)}`];
+    if (position.lineText !== undefined) {
+      lines.push(`${position.lineText}\n${" ".repeat(Math.max(0, (position.column ?? 1) - 1))}^`);
+    }
+    return lines.join("\n");
+  }).join("\n");
+}
+
+/** The one-line reason the launcher prints: the first line, plus where a build error points. */
+function reasonOf(error: unknown): string {
+  const located = buildErrors(error);
+  const line = located.length === 0
+    ? firstLine(error)
+    : `${located[0].message} at ${where(located[0].position)}`;
+  return located.length > 1 ? `${line} (and ${located.length - 1} more)` : line;
+}
+
 let failed = false;
 
 function fail(kind: string, error: unknown): void {
   // The first failure ends the job; later ones (often the same cause, or a broken stderr) add nothing.
   if (failed) return;
   failed = true;
-  const detail = error instanceof Error && error.stack ? error.stack : String(error);
-  writeStderr(`${detail}\n`); // a broken pipe (the launcher is gone) must not keep the job from ending
-  abortJob(world.rank, UNCAUGHT_EXIT_CODE, `${kind}: ${firstLine(error)}`);
+  writeStderr(`${describeFailure(error)}\n`); // a broken pipe (the launcher is gone) must not keep the job from ending
+  abortJob(world.rank, UNCAUGHT_EXIT_CODE, `${kind}: ${reasonOf(error)}`);
 }
 
 /** This checkout's `mod.ts`, found next to this file at run time (a compiled binary passes its own). */

@@ -52,7 +52,15 @@ async function runIsolated(executable: string, args: string[], cwd = work): Prom
 /** Runs the Bun-built binary on `size` ranks of `script` (relative to `cwd`), every line tagged. */
 function runBinary(size: number, script: string, cwd = work): Promise<Run> {
   assert.ok(bunBuild.ok, `building ${BINARY} failed:\n${bunBuild.log}`);
-  return runIsolated(BINARY, ["-n", String(size), "--tag-output", "--timeout", "100", script], cwd);
+  return runIsolated(BINARY, [
+    "-n",
+    String(size),
+    "--oversubscribe",
+    "--tag-output",
+    "--timeout",
+    "100",
+    script,
+  ], cwd);
 }
 
 test("no deno, bun or node is on the PATH the binary and its ranks get", () => {

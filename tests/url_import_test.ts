@@ -106,6 +106,7 @@ test(
           path.join(REPO, "cli.ts"),
           "-n",
           "3",
+          "--oversubscribe",
           "--tag-output",
           "--timeout",
           "100",

@@ -13,6 +13,7 @@ import { connect, listen, listenPeers } from "../runtime/sockets.ts";
 import type { SocketHandle } from "../runtime/runtime.ts";
 import { Connection } from "../transport/connection.ts";
 import { acceptHandshake, connectHandshake, COORDINATOR_ID } from "../transport/handshake.ts";
+import { RefusalLog } from "../transport/refusals.ts";
 import { FrameKind } from "../wire/frame.ts";
 import { CONNECT_TIMEOUT_MS } from "../wire/limits.ts";
 import { type Bootstrap, type Identity, listenLocal, type Rendezvous } from "./bootstrap.ts";
@@ -166,6 +167,9 @@ export class SlurmBootstrap implements Bootstrap {
     let resolveAll!: () => void;
     const all = new Promise<void>((resolve) => resolveAll = resolve);
     let missing = size - 1;
+    const refusals = new RefusalLog((line) => writeStderr(`mpirun-deno: rank 0: ${line}\n`), {
+      what: "rendezvous connection",
+    });
     const onSocket = (socket: SocketHandle) => {
       const connection = new Connection(socket);
       acceptHandshake(connection, token, COORDINATOR_ID, (id) => id > 0 && id < size).then(
@@ -183,7 +187,7 @@ export class SlurmBootstrap implements Bootstrap {
             onClose: () => {},
           });
         },
-        (error) => writeStderr(`mpirun-deno: rank 0: refused a rendezvous connection: ${error.message}\n`),
+        (error) => refusals.refused(socket.remoteAddress, error.message),
       );
     };
     let server;

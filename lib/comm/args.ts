@@ -7,16 +7,49 @@
 import { ANY_SOURCE, ANY_TAG, PROC_NULL, TAG_UB } from "../constants.ts";
 import { ErrorCode, mpiError } from "../errors.ts";
 
+/** How a value shows in an error: strings quoted, objects by kind. */
+export function describeValue(value: unknown): string {
+  if (typeof value === "string") return JSON.stringify(value);
+  if (typeof value === "bigint") return `${value}n`;
+  if (value === null || typeof value !== "object") return String(value);
+  return Array.isArray(value) ? "an array" : `an instance of ${value.constructor?.name ?? "Object"}`;
+}
+
+/**
+ * Why `value` is not a whole number, or `undefined` when it is one: `"1" is a string, not an integer`, so
+ * that a rank or tag given as a string is not reported as "out of range".
+ *
+ * @example
+ * ```ts
+ * import { notAnInteger } from "./args.ts";
+ * console.log(notAnInteger("1")); // '"1" is a string, not an integer'
+ * console.log(notAnInteger(2.5)); // "2.5 is not an integer"
+ * console.log(notAnInteger(3)); // undefined
+ * ```
+ */
+export function notAnInteger(value: unknown): string | undefined {
+  if (typeof value === "number") return Number.isInteger(value) ? undefined : `${value} is not an integer`;
+  if (value === undefined || value === null) return `${value} is not an integer`;
+  const kind = Array.isArray(value)
+    ? "an array"
+    : typeof value === "object"
+    ? "an object"
+    : `a ${typeof value}`;
+  return `${describeValue(value)} is ${kind}, not an integer`;
+}
+
 /** Checks a destination rank: 0..size-1 or PROC_NULL. */
 export function checkDest(where: string, dest: unknown, size: number, argument = "dest"): number {
   if (dest === PROC_NULL) return PROC_NULL;
-  if (typeof dest !== "number" || !Number.isInteger(dest) || dest < 0 || dest >= size) {
+  const wrongType = notAnInteger(dest);
+  if (wrongType !== undefined) throw mpiError(ErrorCode.ERR_RANK, `${where}: ${argument} ${wrongType}`);
+  if ((dest as number) < 0 || (dest as number) >= size) {
     throw mpiError(
       ErrorCode.ERR_RANK,
-      `${where}: ${argument} ${String(dest)} is out of range for a communicator of size ${size}`,
+      `${where}: ${argument} ${dest} is out of range for a communicator of size ${size}`,
     );
   }
-  return dest;
+  return dest as number;
 }
 
 /** Checks a source rank: 0..size-1, ANY_SOURCE or PROC_NULL. */
@@ -27,33 +60,36 @@ export function checkSource(where: string, source: unknown, size: number, argume
 
 /** Checks a send tag: 0..TAG_UB. */
 export function checkSendTag(where: string, tag: unknown, argument = "tag"): number {
-  if (typeof tag !== "number" || !Number.isInteger(tag) || tag < 0 || tag > TAG_UB) {
-    throw mpiError(ErrorCode.ERR_TAG, `${where}: ${argument} ${String(tag)} is not in 0..${TAG_UB}`);
+  const wrongType = notAnInteger(tag);
+  if (wrongType !== undefined) throw mpiError(ErrorCode.ERR_TAG, `${where}: ${argument} ${wrongType}`);
+  if ((tag as number) < 0 || (tag as number) > TAG_UB) {
+    throw mpiError(ErrorCode.ERR_TAG, `${where}: ${argument} ${tag} is not in 0..${TAG_UB}`);
   }
-  return tag;
+  return tag as number;
 }
 
 /** Checks a receive tag: 0..TAG_UB or ANY_TAG. */
 export function checkRecvTag(where: string, tag: unknown, argument = "tag"): number {
   if (tag === ANY_TAG) return ANY_TAG;
-  if (typeof tag !== "number" || !Number.isInteger(tag) || tag < 0 || tag > TAG_UB) {
-    throw mpiError(
-      ErrorCode.ERR_TAG,
-      `${where}: ${argument} ${String(tag)} is not in 0..${TAG_UB} nor ANY_TAG`,
-    );
+  const wrongType = notAnInteger(tag);
+  if (wrongType !== undefined) throw mpiError(ErrorCode.ERR_TAG, `${where}: ${argument} ${wrongType}`);
+  if ((tag as number) < 0 || (tag as number) > TAG_UB) {
+    throw mpiError(ErrorCode.ERR_TAG, `${where}: ${argument} ${tag} is not in 0..${TAG_UB} nor ANY_TAG`);
   }
-  return tag;
+  return tag as number;
 }
 
 /** Checks a root rank: 0..size-1. */
 export function checkRoot(where: string, root: unknown, size: number): number {
-  if (typeof root !== "number" || !Number.isInteger(root) || root < 0 || root >= size) {
+  const wrongType = notAnInteger(root);
+  if (wrongType !== undefined) throw mpiError(ErrorCode.ERR_ROOT, `${where}: root ${wrongType}`);
+  if ((root as number) < 0 || (root as number) >= size) {
     throw mpiError(
       ErrorCode.ERR_ROOT,
-      `${where}: root ${String(root)} is out of range for a communicator of size ${size}`,
+      `${where}: root ${root} is out of range for a communicator of size ${size}`,
     );
   }
-  return root;
+  return root as number;
 }
 
 /** Is `value` a plain options object (not an array, a typed array or a class instance)? */

@@ -7,6 +7,7 @@
 
 import { IDENT, PROC_NULL, SIMILAR, UNDEFINED, UNEQUAL } from "../constants.ts";
 import { ErrorCode, mpiError } from "../errors.ts";
+import { notAnInteger } from "./args.ts";
 
 /** This process's world rank is unknown to a group built without one (only `GROUP_EMPTY`). */
 const NO_SELF = -1;
@@ -238,7 +239,9 @@ export class Group {
     const seen = new Set<number>();
     for (const rank of ranks) {
       if (allow.procNull && rank === PROC_NULL) continue;
-      if (typeof rank !== "number" || !Number.isInteger(rank) || rank < 0 || rank >= this.size) {
+      const wrongType = notAnInteger(rank);
+      if (wrongType !== undefined) throw mpiError(ErrorCode.ERR_RANK, `Group.${where}: rank ${wrongType}`);
+      if (rank < 0 || rank >= this.size) {
         throw mpiError(
           ErrorCode.ERR_RANK,
           `Group.${where}: rank ${describe(rank)} is out of range for a group of size ${this.size}`,

@@ -13,6 +13,7 @@ import { listen } from "../runtime/net.ts";
 import type { ListenerHandle, SocketHandle } from "../runtime/runtime.ts";
 import { Connection } from "../transport/connection.ts";
 import { acceptHandshake, COORDINATOR_ID } from "../transport/handshake.ts";
+import { RefusalLog } from "../transport/refusals.ts";
 import { FrameKind } from "../wire/frame.ts";
 import type { FrameHeader } from "../wire/frame.ts";
 
@@ -68,10 +69,12 @@ export class Coordinator {
   #worldSent = false;
   #closed = false;
   #listening = true;
+  #refusals: RefusalLog;
   #reportRound: { lines: Map<number, string[]>; waiting: Set<number>; done: () => void } | undefined;
 
   private constructor(options: CoordinatorOptions) {
     this.#options = options;
+    this.#refusals = new RefusalLog(options.log);
     this.#hellos = new Array(options.size).fill(undefined);
   }
 
@@ -148,6 +151,7 @@ export class Coordinator {
     for (const connection of [...this.#pending, ...this.#ranks.values()]) connection.destroy();
     this.#pending.clear();
     this.#reportRound?.done();
+    this.#refusals.close();
   }
 
   #stopListening(): void {
@@ -171,7 +175,7 @@ export class Coordinator {
         if (this.#closed) return connection.destroy();
         if (this.#ranks.has(rank)) {
           connection.destroy();
-          return this.#options.log(`refused a second connection from rank ${rank} (${socket.remoteAddress})`);
+          return this.#refusals.refused(socket.remoteAddress, `a second connection from rank ${rank}`);
         }
         this.#ranks.set(rank, connection);
         connection.startFrames({
@@ -183,7 +187,7 @@ export class Coordinator {
         this.#pending.delete(connection);
         connection.destroy();
         if (!this.#closed) {
-          this.#options.log(`refused a connection from ${socket.remoteAddress}: ${error.message}`);
+          this.#refusals.refused(socket.remoteAddress, error.message);
         }
       });
   }

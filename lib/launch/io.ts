@@ -1,7 +1,13 @@
 /**
  * Rank output on the launcher's side: each rank's stdout and stderr are forwarded line by line to the
  * launcher's own (so lines of different ranks never mix within a line), optionally prefixed with the time and
- * the rank, and optionally copied raw into `DIR/rank.N/stdout` and `DIR/rank.N/stderr`.
+ * the rank, and optionally copied raw into `DIR/rank.N/stdout` and `DIR/rank.N/stderr`. Only whole lines are
+ * forwarded, except a line longer than {@linkcode MAX_LINE_BYTES} (forwarded in pieces, said once on stderr),
+ * a rank's last line at its end, and, when there is one rank only, a prompt left unfinished for a moment.
+ *
+ * Memory stays bounded whatever the reader's speed: when more than {@linkcode OUTPUT_HIGH_WATER} bytes wait
+ * to be written to the launcher's stdout or stderr, {@linkcode OutputForwarder.write} says so, and the
+ * launcher stops reading the ranks' pipes until they drain (the ranks then wait in their writes).
  *
  * Standard input needs no code here: every backend hands the launcher's stdin to rank 0 itself (the local one
  * by inheritance), see `RankLaunch.stdin`.
@@ -20,7 +26,18 @@ export interface Sink {
   write(bytes: Uint8Array): void;
   /** Resolves once every write so far has been handed to the operating system (or failed). */
   drain(): Promise<void>;
+  /** Bytes written but not yet handed to the operating system (a sink without it never holds output back). */
+  backlog?(): number;
 }
+
+/** Bytes waiting for the launcher's stdout or stderr above which the ranks' pipes are no longer read. */
+export const OUTPUT_HIGH_WATER = 4 * 1024 * 1024;
+
+/**
+ * The longest line kept back until its newline: a longer one is forwarded in pieces (other ranks' lines may
+ * then come between them), so that one endless line cannot take the launcher's memory.
+ */
+export const MAX_LINE_BYTES = 1024 * 1024;
 
 /**
  * A {@linkcode Sink} over a writable stream such as `process.stdout`. Write errors (a closed pipe) are
@@ -37,10 +54,12 @@ export interface Sink {
  */
 export function writableSink(stream: Writable): Sink {
   let pending = 0;
+  let pendingBytes = 0;
   let waiters: (() => void)[] = [];
   stream.on("error", () => {});
-  const settle = () => {
+  const settle = (length: number) => {
     pending--;
+    pendingBytes -= length;
     if (pending > 0) return;
     const ready = waiters;
     waiters = [];
@@ -49,13 +68,15 @@ export function writableSink(stream: Writable): Sink {
   return {
     write(bytes) {
       pending++;
+      pendingBytes += bytes.length;
       try {
-        stream.write(bytes, settle);
+        stream.write(bytes, () => settle(bytes.length));
       } catch {
-        settle();
+        settle(bytes.length);
       }
     },
     drain: () => pending === 0 ? Promise.resolve() : new Promise((resolve) => waiters.push(resolve)),
+    backlog: () => Math.max(pendingBytes, stream.writableLength ?? 0),
   };
 }
 
@@ -76,10 +97,13 @@ export interface OutputOptions {
   /** The clock of `timestamp` (tests fix it). */
   now?: () => Date;
   /**
-   * A line still unfinished after this long is forwarded as it is, so that a prompt shows before the rank
-   * waits for input; the rest of the line follows without a second prefix.
+   * With one rank only (no other rank's line can come between), a line still unfinished after this long is
+   * forwarded as it is, so that a prompt shows before the rank waits for input; the rest of the line follows
+   * without a second prefix. With more ranks, lines are forwarded whole.
    */
   idleFlushMs?: number;
+  /** {@linkcode MAX_LINE_BYTES} by default (tests lower it). */
+  maxLineBytes?: number;
 }
 
 const NEWLINE = 0x0a;
@@ -88,6 +112,8 @@ const encoder = new TextEncoder();
 /** One rank's stream: its unfinished line and whether the last forwarded byte ended a line. */
 interface StreamState {
   partial: Uint8Array[];
+  /** Bytes in `partial`. */
+  partialBytes: number;
   atLineStart: boolean;
   ended: boolean;
   timer: ReturnType<typeof setTimeout> | undefined;
@@ -122,11 +148,13 @@ export class OutputForwarder {
   #open = 0;
   #ended: Promise<void>;
   #resolveEnded!: () => void;
+  #toldLongLines = false;
 
   constructor(options: OutputOptions) {
     this.#options = options;
     const state = (): StreamState => ({
       partial: [],
+      partialBytes: 0,
       atLineStart: true,
       ended: false,
       timer: undefined,
@@ -156,24 +184,52 @@ export class OutputForwarder {
     return this.#ended;
   }
 
-  /** Forwards a chunk of `rank`'s `stream`. */
-  write(rank: number, stream: OutputStream, chunk: Uint8Array): void {
+  /**
+   * Forwards a chunk of `rank`'s `stream`. Returns false when the launcher's stdout or stderr has more than
+   * {@linkcode OUTPUT_HIGH_WATER} bytes waiting: the caller should stop reading the ranks' output until
+   * {@linkcode OutputForwarder.drained} resolves.
+   */
+  write(rank: number, stream: OutputStream, chunk: Uint8Array): boolean {
     const state = this.#states[rank][stream];
-    if (state.ended) return;
+    if (state.ended) return true;
     if (state.file !== undefined) writeFully(state.file, chunk);
-    if (!this.#options.copy || chunk.length === 0) return;
+    if (!this.#options.copy || chunk.length === 0) return true;
     const out: Uint8Array[] = [];
     let start = 0;
     for (let newline = chunk.indexOf(NEWLINE); newline >= 0; newline = chunk.indexOf(NEWLINE, start)) {
       this.#line(state, rank, out);
       out.push(...state.partial, chunk.subarray(start, newline + 1));
       state.partial = [];
+      state.partialBytes = 0;
       state.atLineStart = true;
       start = newline + 1;
     }
-    if (start < chunk.length) state.partial.push(chunk.slice(start));
+    if (start < chunk.length) {
+      state.partial.push(chunk.slice(start));
+      state.partialBytes += chunk.length - start;
+    }
+    if (state.partialBytes > (this.#options.maxLineBytes ?? MAX_LINE_BYTES)) {
+      // An endless line: forward what there is, the rest follows without a second prefix.
+      this.#line(state, rank, out);
+      out.push(...state.partial);
+      state.partial = [];
+      state.partialBytes = 0;
+      state.atLineStart = false;
+      this.#tellLongLine(rank, stream);
+    }
     if (out.length > 0) this.#sink(stream).write(concatBytes(out));
-    this.#armIdleFlush(state, rank, stream);
+    if (this.#options.size === 1) this.#armIdleFlush(state, rank, stream);
+    return this.backlog() <= OUTPUT_HIGH_WATER;
+  }
+
+  /** Bytes waiting for the launcher's stdout and stderr. */
+  backlog(): number {
+    return Math.max(this.#options.stdout.backlog?.() ?? 0, this.#options.stderr.backlog?.() ?? 0);
+  }
+
+  /** Resolves once everything written so far to the launcher's stdout and stderr has been handed on. */
+  async drained(): Promise<void> {
+    await Promise.all([this.#options.stdout.drain(), this.#options.stderr.drain()]);
   }
 
   /** `rank`'s `stream` has ended: its unfinished line is delivered. */
@@ -189,6 +245,7 @@ export class OutputForwarder {
       const decorated = this.#options.tag || this.#options.timestamp || this.#options.size > 1;
       if (decorated) out.push(encoder.encode("\n"));
       state.partial = [];
+      state.partialBytes = 0;
       state.atLineStart = true;
       this.#sink(stream).write(concatBytes(out));
     }
@@ -206,6 +263,17 @@ export class OutputForwarder {
       this.end(rank, "stderr");
     }
     await Promise.all([this.#options.stdout.drain(), this.#options.stderr.drain()]);
+  }
+
+  /** Says once per job that long lines are forwarded in pieces. */
+  #tellLongLine(rank: number, stream: OutputStream): void {
+    if (this.#toldLongLines) return;
+    this.#toldLongLines = true;
+    const limit = this.#options.maxLineBytes ?? MAX_LINE_BYTES;
+    this.#options.stderr.write(encoder.encode(
+      `mpirun-deno: rank ${rank} wrote a line of more than ${limit} bytes on ${stream}: ` +
+        `such lines are forwarded in pieces, which lines of other ranks may come between\n`,
+    ));
   }
 
   #sink(stream: OutputStream): Sink {
@@ -232,6 +300,7 @@ export class OutputForwarder {
       this.#line(state, rank, out);
       out.push(...state.partial);
       state.partial = [];
+      state.partialBytes = 0;
       state.atLineStart = false;
       this.#sink(stream).write(concatBytes(out));
     }, this.#options.idleFlushMs ?? 100);

@@ -129,12 +129,13 @@ export async function main(options: LaunchOptions, io: Partial<LaunchIo> = {}): 
     throw new UsageError("--launcher slurm runs ranks on the allocation's nodes; drop --host/--hostfile");
   }
   const localOnly = options.hosts === undefined && !slurm;
+  // As in Open MPI, this machine alone has one slot per CPU, and more ranks than slots need --oversubscribe.
   const placements = placeRanks({
     np: options.np ?? (slurm ? allocationTasks(env) : undefined),
-    hosts: options.hosts ??
-      (slurm ? allocationHosts(env) : [{ host: hostname(), slots: options.np ?? cpuCount() }]),
+    hosts: options.hosts ?? (slurm ? allocationHosts(env) : [{ host: hostname(), slots: cpuCount() }]),
     mapBy: options.mapBy,
-    oversubscribe: options.oversubscribe || localOnly,
+    oversubscribe: options.oversubscribe,
+    where: localOnly ? "this machine (one per CPU)" : undefined,
   });
   const size = placements.length;
   const spawner = chooseSpawner(options, placements, env);
@@ -197,6 +198,8 @@ export async function main(options: LaunchOptions, io: Partial<LaunchIo> = {}): 
     stdout,
     stderr,
   });
+  /** Counts output events, so that the end of the job can tell flowing output from a silent pipe. */
+  let activity = 0;
   const signalHandlers = new Map<RankSignal, () => void>();
   const killOnExit = () => job?.killAll();
   let timeout: ReturnType<typeof setTimeout> | undefined;
@@ -244,8 +247,20 @@ export async function main(options: LaunchOptions, io: Partial<LaunchIo> = {}): 
       cwd: options.wdir,
       stdin: placement.rank === 0 ? "launcher" : "none",
     }));
+    // Back-pressure: while the launcher's own stdout or stderr is backed up, the ranks' pipes are not read.
+    let paused = false;
     job = spawner.start(launches, {
-      onOutput: (rank, stream, chunk) => output.write(rank, stream, chunk),
+      onOutput: (rank, stream, chunk) => {
+        activity++;
+        if (output.write(rank, stream, chunk) || paused || job?.pauseOutput === undefined) return;
+        paused = true;
+        job.pauseOutput();
+        output.drained().then(() => {
+          paused = false;
+          activity++;
+          job?.resumeOutput?.();
+        });
+      },
       onOutputEnd: (rank, stream) => output.end(rank, stream),
       onExit: (rank, status) => supervisor.exited(rank, status),
       onSpawnError: (rank, error) => supervisor.spawnFailed(rank, error),
@@ -268,9 +283,14 @@ export async function main(options: LaunchOptions, io: Partial<LaunchIo> = {}): 
     clearTimeout(timeout);
     // Whatever the ranks left running goes with them; their pipes then end.
     job.killAll();
-    const grace = delay(OUTPUT_GRACE_MS);
-    await Promise.race([output.ended, grace.promise]);
-    grace.cancel();
+    // Output still flowing (a slow reader holds it back) is waited for; a silent pipe only for the grace time.
+    for (;;) {
+      const seen = activity;
+      const grace = delay(OUTPUT_GRACE_MS);
+      const ended = await Promise.race([output.ended.then(() => true), grace.promise.then(() => false)]);
+      grace.cancel();
+      if (ended || (activity === seen && !paused)) break;
+    }
   } finally {
     clearTimeout(timeout);
     job?.killAll();

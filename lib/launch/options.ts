@@ -108,7 +108,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   {
     key: "oversubscribe",
     names: ["--oversubscribe"],
-    help: "Allow more ranks than the hosts have slots",
+    help: "Allow more ranks than the hosts have slots (this machine: one slot per CPU)",
   },
   {
     key: "runtime",
@@ -329,6 +329,13 @@ function oneOf<T extends string>(raw: RawOptions, key: OptionKey, allowed: reado
   return value as T;
 }
 
+/**
+ * The most ranks one job may have, even with `--oversubscribe`: far past what a full mesh of runtime processes
+ * can run, and low enough that a typo such as `-n 99999999` is an error at once, not a launcher that grows
+ * for minutes.
+ */
+export const MAX_RANKS = 65536;
+
 function parseNp(raw: RawOptions): number | undefined {
   if (raw.np === undefined) return undefined;
   const value = Number(raw.np);
@@ -336,6 +343,9 @@ function parseNp(raw: RawOptions): number | undefined {
     throw new UsageError(
       `${raw.spelled.np}: ${JSON.stringify(raw.np)} is not a whole number of ranks of at least 1`,
     );
+  }
+  if (value > MAX_RANKS) {
+    throw new UsageError(`${raw.spelled.np}: ${value} ranks are more than the ${MAX_RANKS} a job may have`);
   }
   return value;
 }

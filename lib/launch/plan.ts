@@ -25,6 +25,8 @@ export interface PlacementRequest {
   mapBy: MapBy;
   /** Allow more ranks than slots (the hosts are then filled again in the same order). */
   oversubscribe: boolean;
+  /** Whose slots, for the error: `the hosts` by default. */
+  where?: string;
 }
 
 /**
@@ -46,7 +48,8 @@ export function placeRanks(request: PlacementRequest): RankPlacement[] {
   const np = request.np ?? total;
   if (np > total && !request.oversubscribe) {
     throw new UsageError(
-      `-n: ${np} ranks do not fit the ${total} slots of the hosts; add slots or --oversubscribe`,
+      `-n: ${np} ranks do not fit the ${total} slots of ${request.where ?? "the hosts"}; ` +
+        `${request.where === undefined ? "add slots or " : "add "}--oversubscribe`,
     );
   }
   const order: number[] = [];

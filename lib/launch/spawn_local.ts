@@ -86,6 +86,18 @@ export class LocalSpawner implements Spawner {
       killAll: () => {
         for (const child of children.values()) signalGroup(child, "SIGKILL");
       },
+      pauseOutput: () => {
+        for (const child of children.values()) {
+          child.stdout?.pause();
+          child.stderr?.pause();
+        }
+      },
+      resumeOutput: () => {
+        for (const child of children.values()) {
+          child.stdout?.resume();
+          child.stderr?.resume();
+        }
+      },
     };
   }
 }

@@ -427,6 +427,14 @@ export class SlurmSpawner implements Spawner {
         signalSrun(killed ? "SIGKILL" : "SIGTERM");
         killed = true;
       },
+      pauseOutput: () => {
+        child.stdout?.pause();
+        child.stderr?.pause();
+      },
+      resumeOutput: () => {
+        child.stdout?.resume();
+        child.stderr?.resume();
+      },
     };
   }
 }

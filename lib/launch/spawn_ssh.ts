@@ -458,6 +458,15 @@ export class SshSpawner implements Spawner {
         localJob?.killAll();
         for (const session of sessions) session.killAll();
       },
+      // The agents' streams carry their ranks' output (and their exits, which then wait with it).
+      pauseOutput: () => {
+        localJob?.pauseOutput?.();
+        for (const session of sessions) session.child.stdout?.pause();
+      },
+      resumeOutput: () => {
+        localJob?.resumeOutput?.();
+        for (const session of sessions) session.child.stdout?.resume();
+      },
     };
   }
 }

@@ -56,6 +56,13 @@ export interface RunningJob {
    * `exit` handler. Safe to call more than once, and after the ranks have exited.
    */
   killAll(): void;
+  /**
+   * Stops reading the ranks' output for now (the launcher's own output is backed up); their writes then wait.
+   * Backends that cannot omit it.
+   */
+  pauseOutput?(): void;
+  /** Reads the ranks' output again after {@linkcode RunningJob.pauseOutput}. */
+  resumeOutput?(): void;
 }
 
 /**

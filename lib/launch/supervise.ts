@@ -95,13 +95,15 @@ export class Supervisor {
   #gone = new Set<number>();
   #joined = new Set<number>();
   #leftEarly: number[] = [];
+  /** Ranks that exited 0 while others still ran, in order: a peer-lost abort is their doing. */
+  #exitedZero: number[] = [];
   #worldReady = false;
   #failure: Failure | undefined;
   #terminating = false;
   #killTimer: ReturnType<typeof setTimeout> | undefined;
   #interrupts = 0;
   /** Aborts of ranks that lost a peer, held back while the peer's own failure may still come. */
-  #consequences = new Map<number, Omit<Failure, "details">>();
+  #consequences = new Map<number, Omit<Failure, "details"> & { reason: string }>();
   #consequenceTimer: ReturnType<typeof setTimeout> | undefined;
   #resolveFinished!: () => void;
 
@@ -164,6 +166,10 @@ export class Supervisor {
     } else if (!this.#joined.has(rank) && !this.#worldReady) {
       this.#leftEarly.push(rank);
       this.#checkDeserted();
+    } else if (this.#failure === undefined) {
+      this.#exitedZero.push(rank);
+      const blamed = this.#blameEarlyExit();
+      if (blamed !== undefined) this.fail(blamed);
     }
     this.#gone.add(rank);
     this.#checkFinished();
@@ -194,7 +200,9 @@ export class Supervisor {
     };
     if (!firstLine.includes("[ERR_PEER_LOST]")) return this.fail(failure);
     if (this.#failure !== undefined || this.#consequences.has(rank)) return;
-    this.#consequences.set(rank, failure);
+    this.#consequences.set(rank, { ...failure, reason: firstLine });
+    const blamed = this.#blameEarlyExit();
+    if (blamed !== undefined) return this.fail(blamed);
     this.#consequenceTimer ??= setTimeout(() => this.#failConsequence(), CONSEQUENCE_WAIT_MS);
   }
 
@@ -267,7 +275,31 @@ export class Supervisor {
   /** No other failure came: the first rank that lost a peer stands for the job's end. */
   #failConsequence(): void {
     const first = this.#consequences.values().next();
-    if (!first.done) this.fail(first.value);
+    if (!first.done) {
+      this.fail(this.#blameEarlyExit() ?? { code: first.value.code, message: first.value.message });
+    }
+  }
+
+  /**
+   * A rank that lost a peer which had exited 0 (its script ended while the others still needed it) names that
+   * peer as the failure, not itself: `rank 1 (...) exited with code 0 while rank 0 still waited on it`.
+   */
+  #blameEarlyExit(): Omit<Failure, "details"> | undefined {
+    for (const [rank, consequence] of this.#consequences) {
+      const lost = Number(/\brank (\d+) is gone\b/.exec(consequence.reason)?.[1] ?? NaN);
+      const early = this.#exitedZero.includes(lost)
+        ? lost
+        : Number.isNaN(lost)
+        ? this.#exitedZero.find((zero) => zero !== rank)
+        : undefined;
+      if (early === undefined) continue;
+      return {
+        code: consequence.code,
+        message: `${this.#options.describe(early)} exited with code 0 while rank ${rank} still needed it ` +
+          `(rank ${rank}: ${consequence.reason})`,
+      };
+    }
+    return undefined;
   }
 
   #checkFinished(): void {

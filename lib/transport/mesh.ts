@@ -13,6 +13,7 @@ import { FrameKind, HEADER_SIZE } from "../wire/frame.ts";
 import { CONNECT_TIMEOUT_MS, HANDSHAKE_TIMEOUT_MS } from "../wire/limits.ts";
 import { Connection, HandshakeError } from "./connection.ts";
 import { acceptHandshake, connectHandshake } from "./handshake.ts";
+import { logRefusal } from "./refusals.ts";
 
 /** Where a peer listens. */
 export interface PeerEndpoint {
@@ -97,7 +98,7 @@ export class Mesh {
       (peer) => this.#adopt(connection, peer, true),
       (error) => {
         connection.destroy();
-        this.#options.log(`refused a connection from ${socket.remoteAddress}: ${error.message}`);
+        logRefusal(this.#options.log, socket.remoteAddress, error.message);
       },
     );
   }

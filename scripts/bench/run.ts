@@ -70,19 +70,32 @@ function ourLaunchers(): Launcher[] {
       runtime: "deno",
       command: (n, program, args) => ({
         command: path.join(BIN, "deno"),
-        args: ["run", "-A", "--no-check", path.join(REPO, "cli.ts"), "-n", String(n), program, ...args],
+        args: [
+          "run",
+          "-A",
+          "--no-check",
+          path.join(REPO, "cli.ts"),
+          "-n",
+          String(n),
+          "--oversubscribe",
+          program,
+          ...args,
+        ],
       }),
     },
     bun: {
       runtime: "bun",
       command: (n, program, args) => ({
         command: path.join(BIN, "bun"),
-        args: [path.join(REPO, "cli.ts"), "-n", String(n), program, ...args],
+        args: [path.join(REPO, "cli.ts"), "-n", String(n), "--oversubscribe", program, ...args],
       }),
     },
     binary: {
       runtime: "binary",
-      command: (n, program, args) => ({ command: binary, args: ["-n", String(n), program, ...args] }),
+      command: (n, program, args) => ({
+        command: binary,
+        args: ["-n", String(n), "--oversubscribe", program, ...args],
+      }),
     },
   };
   const wanted = values.runtime?.split(",") ?? ["deno", "bun", ...(fs.existsSync(binary) ? ["binary"] : [])];

@@ -64,7 +64,7 @@ export function linesByRank(stdout: string, size: number): string[][] {
   return ranks;
 }
 
-/** Options of {@linkcode runRanks}. */
+/** Options of {@linkcode runRanks} (which passes `--oversubscribe`: a test may have more ranks than CPUs). */
 export interface RunOptions {
   /** Launcher options placed before the script (besides `-n` and `--tag-output`). */
   launcherArgs?: string[];
@@ -91,6 +91,8 @@ export async function runRanks(size: number, script: string, options: RunOptions
   const args = [
     "-n",
     String(size),
+    // Test machines may have fewer CPUs than a test has ranks.
+    "--oversubscribe",
     "--tag-output",
     "--timeout",
     String(Math.max(1, Math.floor(timeoutMs / 1000) - 5)),

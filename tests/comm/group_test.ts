@@ -95,8 +95,12 @@ test("a rank outside the group is ERR_RANK, naming the call, the rank and the si
     /^Group\.Incl: rank 3 is out of range for a group of size 3$/,
   );
   throwsMpi(() => g.Incl([-1]), ErrorCode.ERR_RANK, /Group\.Incl: rank -1 is out of range/);
-  throwsMpi(() => g.Incl([0.5]), ErrorCode.ERR_RANK, /Group\.Incl: rank 0\.5 is out of range/);
-  throwsMpi(() => g.Incl(["1" as never]), ErrorCode.ERR_RANK, /Group\.Incl: rank "1" is out of range/);
+  throwsMpi(() => g.Incl([0.5]), ErrorCode.ERR_RANK, /Group\.Incl: rank 0\.5 is not an integer$/);
+  throwsMpi(
+    () => g.Incl(["1" as never]),
+    ErrorCode.ERR_RANK,
+    /Group\.Incl: rank "1" is a string, not an integer$/,
+  );
   throwsMpi(
     () => g.Excl([7]),
     ErrorCode.ERR_RANK,

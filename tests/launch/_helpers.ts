@@ -103,7 +103,8 @@ export function startDriver(
   input = "",
 ): Driver {
   const driver = path.join(REPO, "tests", "launch", "fixtures", "launch_driver.ts");
-  const { command, args } = scriptCommand(driver, [...options, FAKE_RANK, ...actions]);
+  // Test machines may have fewer CPUs than a test has ranks.
+  const { command, args } = scriptCommand(driver, ["--oversubscribe", ...options, FAKE_RANK, ...actions]);
   const child = spawn(command, args, { cwd: REPO, stdio: ["pipe", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";

@@ -89,7 +89,7 @@ test("end to end: plain scripts run as N ranks with their args and rank 0's stdi
   skip: !HAS_RANK_MAIN && "lib/rank_main.ts does not exist yet",
 }, async () => {
   const { code, stdout, stderr } = await runCli(
-    ["-n", "3", "--tag-output", path.join(FIXTURES, "plain_rank.ts"), "stdin", "-n", "7"],
+    ["-n", "3", "--oversubscribe", "--tag-output", path.join(FIXTURES, "plain_rank.ts"), "stdin", "-n", "7"],
     { input: "to rank 0\n" },
   );
   assert.equal(code, 0, stderr);
@@ -122,7 +122,15 @@ for (const runtime of ["deno", "bun"]) {
     skip: !HAS_MODULE && "lib/rank_main.ts or mod.ts does not exist yet",
   }, async () => {
     const { code, stdout, stderr } = await runCli(
-      ["-n", "4", "--runtime", runtime, "--tag-output", path.join(FIXTURES, "mpi_hello.ts")],
+      [
+        "-n",
+        "4",
+        "--oversubscribe",
+        "--runtime",
+        runtime,
+        "--tag-output",
+        path.join(FIXTURES, "mpi_hello.ts"),
+      ],
     );
     assert.equal(code, 0, stderr);
     for (const rank of [0, 1, 2, 3]) {

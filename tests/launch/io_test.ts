@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { test } from "node:test";
-import { OutputForwarder, type Sink } from "../../lib/launch/io.ts";
+import { OUTPUT_HIGH_WATER, OutputForwarder, type Sink } from "../../lib/launch/io.ts";
 import { memorySink, tempDir } from "./_helpers.ts";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
@@ -112,6 +112,46 @@ test("an unfinished line (a prompt) is forwarded after a short idle time, contin
   endAll();
   await output.close();
   assert.equal(stdout.writes.join(""), "[0] Name? Ada\n[0] next\n");
+});
+
+test("with several ranks an unfinished line waits for its newline, however long the rank stalls", async () => {
+  const { output, stdout, endAll } = forwarder(2, { tag: true, idleFlushMs: 20 });
+  output.write(0, "stdout", bytes("half"));
+  await new Promise((resolve) => setTimeout(resolve, 60));
+  output.write(1, "stdout", bytes("other\n"));
+  output.write(0, "stdout", bytes(" line\n"));
+  endAll();
+  await output.close();
+  assert.deepEqual(stdout.writes, ["[1] other\n", "[0] half line\n"]);
+});
+
+test("a line longer than the bound goes in pieces, said once on stderr", async () => {
+  const { output, stdout, stderr, endAll } = forwarder(2, { tag: true, maxLineBytes: 8 });
+  output.write(0, "stdout", bytes("0123456789"));
+  output.write(0, "stdout", bytes("abcdefghij\n"));
+  endAll();
+  await output.close();
+  assert.equal(stdout.writes.join(""), "[0] 0123456789abcdefghij\n");
+  assert.deepEqual(stderr.writes, [
+    "mpirun-deno: rank 0 wrote a line of more than 8 bytes on stdout: such lines are forwarded in pieces, " +
+    "which lines of other ranks may come between\n",
+  ]);
+});
+
+test("write() asks to stop reading while a sink has too much waiting", () => {
+  let backlog = 0;
+  const sink: Sink = { write: () => {}, drain: async () => {}, backlog: () => backlog };
+  const output = new OutputForwarder({
+    size: 1,
+    tag: false,
+    timestamp: false,
+    copy: true,
+    stdout: sink,
+    stderr: sink,
+  });
+  assert.equal(output.write(0, "stdout", bytes("a\n")), true);
+  backlog = OUTPUT_HIGH_WATER + 1;
+  assert.equal(output.write(0, "stdout", bytes("b\n")), false);
 });
 
 test("--timestamp-output prefixes the ISO time, before the tag", async () => {
