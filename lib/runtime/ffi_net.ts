@@ -64,6 +64,24 @@ interface Pumped {
 }
 
 /**
+ * Something the reactor checks on every pass without a system call (a ring in shared memory), and tells
+ * before and after it sleeps in `poll(2)`, so that a producer knows to wake it through a socket.
+ */
+export interface PolledSource {
+  /** Moves what can be moved; true if anything was delivered. */
+  pump(): boolean;
+  /** The reactor is about to sleep: true if there is something to read already (then it does not). */
+  beforeSleep(): boolean;
+  /** The reactor woke up. */
+  afterSleep(): void;
+  /** Bytes waiting to be written (they keep a waiting rank pumping). */
+  readonly queued: number;
+}
+
+/** With sources, only every this-many-th pass also polls the sockets (a system call). */
+const POLL_EVERY = 16;
+
+/**
  * Every FFI socket of this process and the loop that moves their bytes.
  *
  * @example
@@ -78,6 +96,8 @@ interface Pumped {
 export class FfiReactor {
   readonly libc: Libc;
   #members: Pumped[] = [];
+  #sources: PolledSource[] = [];
+  #passes = 0;
   #pollfds = new Uint8Array(0);
   #pollfdsOf: Pumped[] | undefined;
   #idle: TimerHandle | undefined;
@@ -88,18 +108,38 @@ export class FfiReactor {
     this.libc = libc;
   }
 
-  /** Sockets with bytes the kernel has not taken yet, and connections still being made. */
+  /** Sockets (and sources) with bytes not taken yet, and connections still being made. */
   get backlog(): number {
     let count = 0;
     for (const member of this.#members) {
       if ((member instanceof FfiSocket && member.queued > 0) || member instanceof FfiConnecting) count++;
     }
+    for (const source of this.#sources) if (source.queued > 0) count++;
     return count;
   }
 
-  /** One pass over every socket without blocking: accepts, writes, reads. True if anything was delivered. */
+  /**
+   * One pass over every source and socket without blocking: accepts, writes, reads. True if anything was
+   * delivered. With sources, the sockets are polled only every {@linkcode POLL_EVERY}-th pass.
+   */
   pump(): boolean {
-    return this.#poll(0);
+    const sources = this.#sources;
+    if (sources.length === 0) return this.#poll(0);
+    let delivered = false;
+    for (const source of sources) if (source.pump()) delivered = true;
+    if (++this.#passes % POLL_EVERY !== 0) return delivered;
+    return this.#poll(0) || delivered;
+  }
+
+  /** Adds a source to check on every pass (see {@linkcode PolledSource}). */
+  addSource(source: PolledSource): void {
+    this.#sources = [...this.#sources, source];
+    this.#idle ??= startIdlePump(this);
+  }
+
+  /** Removes a source. */
+  removeSource(source: PolledSource): void {
+    this.#sources = this.#sources.filter((other) => other !== source);
   }
 
   /**
@@ -109,16 +149,28 @@ export class FfiReactor {
   drain(timeoutMs: number): boolean {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      if (!this.#members.some((member) => member instanceof FfiSocket && member.queued > 0)) return true;
+      const queued = this.#members.some((member) => member instanceof FfiSocket && member.queued > 0) ||
+        this.#sources.some((source) => source.queued > 0);
+      if (!queued) return true;
       const left = deadline - Date.now();
       if (left <= 0) return false;
-      this.sleep(Math.min(left, 50));
+      this.sleep(Math.min(left, 5));
     }
   }
 
-  /** Sleeps in `poll(2)` for up to `timeoutMs` until a socket is ready, then pumps. */
+  /**
+   * Sleeps in `poll(2)` for up to `timeoutMs` until a socket is ready (a source's producer writes to one to
+   * wake this process), then pumps.
+   */
   sleep(timeoutMs: number): boolean {
-    return this.#poll(timeoutMs);
+    const sources = this.#sources;
+    if (sources.length === 0) return this.#poll(timeoutMs);
+    let ready = false;
+    for (const source of sources) if (source.beforeSleep()) ready = true;
+    let delivered = this.#poll(ready ? 0 : timeoutMs);
+    for (const source of sources) source.afterSleep();
+    for (const source of sources) if (source.pump()) delivered = true;
+    return delivered;
   }
 
   /**
@@ -273,7 +325,7 @@ export class FfiReactor {
   /** @internal */
   remove(member: Pumped): void {
     this.#members = this.#members.filter((other) => other !== member);
-    if (this.#members.length === 0 && this.#idle) {
+    if (this.#members.length === 0 && this.#sources.length === 0 && this.#idle) {
       clearInterval(this.#idle);
       this.#idle = undefined;
     }
