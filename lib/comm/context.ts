@@ -27,6 +27,13 @@ export interface Contexts {
   collective: number;
 }
 
+/** Context ids of the predefined communicators; new communicators take ids from `FIRST_FREE_CONTEXT` on. */
+export const WORLD_CONTEXTS = { p2p: 0, collective: 1 } as const;
+/** See {@linkcode WORLD_CONTEXTS}. */
+export const SELF_CONTEXTS = { p2p: 2, collective: 3 } as const;
+/** The first context id that `Dup`/`Split`/`Create` may hand out. */
+export const FIRST_FREE_CONTEXT = 4;
+
 /** Ids each communicator takes: `p2p` is the agreed id, `collective` the next. */
 const IDS_PER_COMMUNICATOR = 2;
 
