@@ -21,8 +21,38 @@ export type TypedArray =
   | BigInt64Array
   | BigUint64Array;
 
-/** What a buffer argument may be: the array itself, or `[array, count]` for its first `count` elements. */
-export type BufferSpec = TypedArray | ArrayBuffer | DataView | readonly [TypedArray | ArrayBuffer, number];
+/** Memory whose bytes travel as they are: a typed array, an ArrayBuffer (or SharedArrayBuffer) or a DataView. */
+export type BufferMemory = TypedArray | ArrayBufferLike | DataView;
+
+/**
+ * A buffer argument of the capitalised calls (`Send`, `Recv`, `Bcast`, `Allreduce`...): the memory itself,
+ * or `[buf, count]` for its first `count` elements. Reductions need a typed array: its element type picks
+ * the arithmetic.
+ *
+ * @example
+ * ```ts
+ * import type { BufferArg } from "mpirun-deno";
+ * const whole: BufferArg = new Float64Array(8);
+ * const firstThree: BufferArg = [new Float64Array(8), 3];
+ * ```
+ */
+export type BufferArg = BufferMemory | readonly [buf: BufferMemory, count: number];
+
+/**
+ * A v-buffer argument of the v-collectives (`Scatterv`, `Gatherv`, `Allgatherv`, `Alltoallv`): a buffer with
+ * a block per rank, `counts[i]` elements at displacement `displs[i]` (in elements; without `displs` the
+ * blocks are back to back).
+ *
+ * @example
+ * ```ts
+ * import type { VBufferArg } from "mpirun-deno";
+ * const packed: VBufferArg = [new Int32Array(6), [1, 2, 3]];
+ * const spaced: VBufferArg = [new Int32Array(9), [1, 2, 3], [0, 3, 6]];
+ * ```
+ */
+export type VBufferArg =
+  | readonly [buf: BufferArg, counts: readonly number[]]
+  | readonly [buf: BufferArg, counts: readonly number[], displs: ArrayLike<number> | null | undefined];
 
 /** A buffer argument resolved to bytes, with its element size for counts and element-wise work. */
 export interface ByteView {
