@@ -5,27 +5,10 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { flavour, runDirect, runRanks } from "./_helpers/run_ranks.ts";
-
-const SIZES = [1, 2, 3, 4, 5];
+import { flavour, runDirect, runRanks, spmdSuite } from "./_helpers/run_ranks.ts";
 
 /** Every self-checking script: it prints `<name> ok on rank R of N` on every rank. */
-const SCRIPTS = ["p2p_obj", "p2p_buf", "errors_p2p"];
-
-for (const script of SCRIPTS) {
-  for (const size of SIZES) {
-    test(`${script} passes on ${size} ranks (${flavour})`, async () => {
-      const job = await runRanks(size, `tests/spmd/${script}.ts`);
-      assert.equal(job.code, 0, job.stderr);
-      for (let rank = 0; rank < size; rank++) {
-        assert.ok(
-          job.ranks[rank].includes(`${script} ok on rank ${rank} of ${size}`),
-          `rank ${rank} did not finish ${script}: ${job.stdout}\n${job.stderr}`,
-        );
-      }
-    });
-  }
-}
+spmdSuite(["p2p_obj", "p2p_buf", "errors_p2p"]);
 
 test(`a sender far ahead of its receiver does not grow the receiver's memory (${flavour})`, async () => {
   const job = await runRanks(2, "tests/spmd/flow_control.ts");

@@ -6,8 +6,10 @@
  * @module
  */
 
+import assert from "node:assert/strict";
 import * as path from "node:path";
 import process from "node:process";
+import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { execPath, runtimeName } from "../../lib/runtime/detect.ts";
 import { type Finished, runProcess } from "./process.ts";
@@ -109,6 +111,55 @@ export async function runRanks(size: number, script: string, options: RunOptions
   return { code: finished.code, stdout: finished.stdout, stderr: finished.stderr, ranks };
 }
 
+/** The job sizes every SPMD script runs on. */
+export const SPMD_SIZES: readonly number[] = [1, 2, 3, 4, 5];
+
+/** Asserts that `job` succeeded and that every rank printed `<script> ok on rank R of N`. */
+export function assertAllOk(job: JobResult, script: string, size: number): void {
+  assert.equal(job.code, 0, job.stderr);
+  for (let rank = 0; rank < size; rank++) {
+    assert.ok(
+      job.ranks[rank].includes(`${script} ok on rank ${rank} of ${size}`),
+      `rank ${rank} did not finish ${script}: ${job.stdout}\n${job.stderr}`,
+    );
+  }
+}
+
+/**
+ * Registers a test per self-checking script of tests/spmd and size in {@linkcode SPMD_SIZES}: the script
+ * runs through the launcher and must print `<script> ok on rank R of N` on every rank. `check`, if given,
+ * looks further at a job that passed.
+ *
+ * @example
+ * ```ts ignore
+ * spmdSuite(["p2p_obj", "p2p_buf"]);
+ * ```
+ */
+export function spmdSuite(
+  scripts: readonly string[],
+  check?: (script: string, size: number, job: JobResult) => void,
+): void {
+  for (const script of scripts) {
+    for (const size of SPMD_SIZES) {
+      test(`${script} passes on ${size} ranks (${flavour})`, async () => {
+        const job = await runRanks(size, `tests/spmd/${script}.ts`);
+        assertAllOk(job, script, size);
+        check?.(script, size, job);
+      });
+    }
+  }
+}
+
+/** The command that runs `file` with `args` on the runtime running the tests. */
+export function scriptCommand(
+  file: string,
+  args: readonly string[] = [],
+): { command: string; args: string[] } {
+  return runtimeName === "deno"
+    ? { command: execPath(), args: ["run", "-A", "--no-check", file, ...args] }
+    : { command: execPath(), args: [file, ...args] };
+}
+
 /** What one directly started rank left. */
 export type RankResult = Finished;
 
@@ -121,9 +172,7 @@ let directJobs = 0;
  */
 export function runDirect(size: number, script: string, timeoutMs = 30_000): Promise<RankResult[]> {
   const jobId = String(process.pid * 100 + directJobs++);
-  const command = runtimeName === "deno"
-    ? { command: execPath(), args: ["run", "-A", "--no-check", path.resolve(REPO, script)] }
-    : { command: execPath(), args: [path.resolve(REPO, script)] };
+  const command = scriptCommand(path.resolve(REPO, script));
   return Promise.all(Array.from({ length: size }, (_, rank) =>
     runProcess(command.command, command.args, {
       cwd: REPO,
