@@ -98,10 +98,11 @@ export function readIntEnv(name: string, min: number, max: number): number | und
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import process from "node:process";
  * import { readHostnameOverride } from "./env.ts";
  * process.env.MPIRUN_DENO_HOSTNAME = "a,a,b";
- * console.log([0, 1, 2, 3].map(readHostnameOverride)); // ["a", "a", "b", "a"]
+ * assert.deepEqual([0, 1, 2, 3].map(readHostnameOverride), ["a", "a", "b", "a"]);
  * ```
  */
 export function readHostnameOverride(rank: number): string | undefined {

@@ -45,8 +45,9 @@ export function isInPlace(value: unknown): boolean {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { bufferArg } from "./buffer_args.ts";
- * console.log(bufferArg("Bcast", [new Int32Array(8), 3], "buf").bytes.length); // 12
+ * assert.equal(bufferArg("Bcast", [new Int32Array(8), 3], "buf").bytes.length, 12);
  * ```
  */
 export function bufferArg(where: string, spec: unknown, argument: string): ResolvedBuffer {
@@ -75,9 +76,11 @@ export function vectorArg(where: string, spec: unknown, argument: string): Resol
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { vBufferArg } from "./buffer_args.ts";
  * const arg = vBufferArg("Scatterv", [new Float64Array(15), [4, 4, 4, 3]], "sendbuf", 4);
- * console.log(arg.starts, arg.lengths); // [0, 32, 64, 96] [32, 32, 32, 24]
+ * assert.deepEqual(arg.starts, [0, 32, 64, 96]);
+ * assert.deepEqual(arg.lengths, [32, 32, 32, 24]);
  * ```
  */
 export function vBufferArg(where: string, spec: unknown, argument: string, size: number): ResolvedVBuffer {
@@ -125,8 +128,9 @@ export function vBufferArg(where: string, spec: unknown, argument: string, size:
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { countsArg } from "./buffer_args.ts";
- * console.log(countsArg("Reduce_scatter", [2, 0, 1], "recvcounts", 3)); // [2, 0, 1]
+ * assert.deepEqual(countsArg("Reduce_scatter", [2, 0, 1], "recvcounts", 3), [2, 0, 1]);
  * ```
  */
 export function countsArg(where: string, list: unknown, argument: string, size: number): number[] {

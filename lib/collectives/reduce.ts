@@ -22,9 +22,9 @@ import {
   checkSameType,
   copyVector,
   isInPlace,
+  type ResolvedVector,
   setVector,
   sizeMismatch,
-  type ResolvedVector,
   vectorArg,
 } from "./buffer_args.ts";
 import type { Channel, Run, Shape } from "./channel.ts";

@@ -25,9 +25,9 @@ import {
   countsArg,
   equalBlocks,
   isInPlace,
+  type ResolvedVector,
   setVector,
   sizeMismatch,
-  type ResolvedVector,
   vectorArg,
 } from "./buffer_args.ts";
 import type { Channel, Run, Shape } from "./channel.ts";

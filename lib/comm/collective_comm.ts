@@ -80,10 +80,11 @@ export class CollectiveComm {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { MPI } from "mpirun-deno";
    * const comm = MPI.COMM_WORLD;
    * const items = comm.rank === 0 ? Array.from({ length: comm.size }, (_, i) => (i + 1) ** 2) : null;
-   * console.log(await comm.scatter(items, 0)); // (rank + 1) ** 2
+   * assert.equal(await comm.scatter(items, 0), (comm.rank + 1) ** 2);
    * ```
    */
   scatter<T = unknown>(sendobj: unknown, root?: number | { root?: number }): Promise<T> {
@@ -100,10 +101,11 @@ export class CollectiveComm {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { MPI } from "mpirun-deno";
    * const comm = MPI.COMM_WORLD;
    * const all = await comm.gather((comm.rank + 1) ** 2, 0);
-   * if (comm.rank === 0) console.log(all); // [1, 4, 9, ...]
+   * if (comm.rank === 0) assert.deepEqual(all, Array.from({ length: comm.size }, (_, i) => (i + 1) ** 2));
    * ```
    */
   gather<T>(sendobj: T, root?: number | { root?: number }): Promise<T[] | null> {
@@ -120,8 +122,10 @@ export class CollectiveComm {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { MPI } from "mpirun-deno";
-   * console.log(await MPI.COMM_WORLD.allgather(MPI.COMM_WORLD.rank)); // [0, 1, ..., size - 1]
+   * const ranks = Array.from({ length: MPI.COMM_WORLD.size }, (_, i) => i);
+   * assert.deepEqual(await MPI.COMM_WORLD.allgather(MPI.COMM_WORLD.rank), ranks);
    * ```
    */
   allgather<T>(sendobj: T): Promise<T[]> {
@@ -138,10 +142,11 @@ export class CollectiveComm {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { MPI } from "mpirun-deno";
    * const comm = MPI.COMM_WORLD;
    * const got = await comm.alltoall(Array.from({ length: comm.size }, (_, i) => `${comm.rank}->${i}`));
-   * console.log(got[0]); // "0->rank"
+   * assert.equal(got[0], `0->${comm.rank}`);
    * ```
    */
   alltoall<T = unknown>(sendobj: readonly unknown[]): Promise<T[]> {
@@ -159,10 +164,11 @@ export class CollectiveComm {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { MPI } from "mpirun-deno";
    * const comm = MPI.COMM_WORLD;
    * const total = await comm.reduce(comm.rank, MPI.SUM, 0);
-   * if (comm.rank === 0) console.log(total); // size * (size - 1) / 2
+   * if (comm.rank === 0) assert.equal(total, (comm.size * (comm.size - 1)) / 2);
    * ```
    */
   reduce<T>(sendobj: T, op?: OpLike | { op?: OpLike; root?: number }, root?: number): Promise<T | null> {
@@ -185,9 +191,10 @@ export class CollectiveComm {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { MPI } from "mpirun-deno";
    * const comm = MPI.COMM_WORLD;
-   * console.log(await comm.allreduce([comm.rank, 1], MPI.SUM)); // [size * (size - 1) / 2, size]
+   * assert.deepEqual(await comm.allreduce([comm.rank, 1], MPI.SUM), [(comm.size * (comm.size - 1)) / 2, comm.size]);
    * ```
    */
   allreduce<T>(sendobj: T, op?: OpLike | { op?: OpLike }): Promise<T> {
@@ -204,8 +211,9 @@ export class CollectiveComm {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { MPI } from "mpirun-deno";
-   * console.log(await MPI.COMM_WORLD.scan(1)); // rank + 1
+   * assert.equal(await MPI.COMM_WORLD.scan(1), MPI.COMM_WORLD.rank + 1);
    * ```
    */
   scan<T>(sendobj: T, op?: OpLike | { op?: OpLike }): Promise<T> {
@@ -217,8 +225,10 @@ export class CollectiveComm {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { MPI } from "mpirun-deno";
-   * console.log(await MPI.COMM_WORLD.exscan(1)); // rank (null on rank 0)
+   * const rank = MPI.COMM_WORLD.rank;
+   * assert.equal(await MPI.COMM_WORLD.exscan(1), rank === 0 ? null : rank);
    * ```
    */
   exscan<T>(sendobj: T, op?: OpLike | { op?: OpLike }): Promise<T | null> {
@@ -267,11 +277,13 @@ export class CollectiveComm {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { MPI } from "mpirun-deno";
    * const comm = MPI.COMM_WORLD;
    * const all = comm.rank === 0 ? Int32Array.from({ length: 2 * comm.size }, (_, i) => i) : null;
    * const mine = new Int32Array(2);
-   * await comm.Scatter(all, mine, 0); // [2 * rank, 2 * rank + 1]
+   * await comm.Scatter(all, mine, 0);
+   * assert.deepEqual(mine, Int32Array.of(2 * comm.rank, 2 * comm.rank + 1));
    * ```
    */
   Scatter(
@@ -293,11 +305,13 @@ export class CollectiveComm {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { MPI } from "mpirun-deno";
    * const comm = MPI.COMM_WORLD;
    * const all = comm.rank === 0 ? Int32Array.from({ length: comm.size }, (_, i) => 10 * i) : null;
    * const mine = new Int32Array(1);
-   * await comm.Iscatter(all, mine, 0).wait(); // [10 * rank]
+   * await comm.Iscatter(all, mine, 0).wait();
+   * assert.deepEqual(mine, Int32Array.of(10 * comm.rank));
    * ```
    */
   Iscatter(
@@ -342,10 +356,12 @@ export class CollectiveComm {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { MPI } from "mpirun-deno";
    * const comm = MPI.COMM_WORLD;
    * const all = comm.rank === 0 ? new Int32Array(comm.size) : null;
-   * await comm.Gather(Int32Array.of(comm.rank * 10), all, 0); // [0, 10, 20, ...] at the root
+   * await comm.Gather(Int32Array.of(comm.rank * 10), all, 0);
+   * if (all) assert.deepEqual(all, Int32Array.from({ length: comm.size }, (_, i) => 10 * i));
    * ```
    */
   Gather(
@@ -367,10 +383,12 @@ export class CollectiveComm {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { MPI } from "mpirun-deno";
    * const comm = MPI.COMM_WORLD;
    * const all = comm.rank === 0 ? new Int32Array(comm.size) : null;
-   * await comm.Igather(Int32Array.of(comm.rank), all, 0).wait(); // [0, 1, 2, ...] at the root
+   * await comm.Igather(Int32Array.of(comm.rank), all, 0).wait();
+   * if (all) assert.deepEqual(all, Int32Array.from({ length: comm.size }, (_, i) => i));
    * ```
    */
   Igather(
@@ -402,10 +420,12 @@ export class CollectiveComm {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { MPI } from "mpirun-deno";
    * const comm = MPI.COMM_WORLD;
    * const all = new Float64Array(comm.size);
-   * await comm.Allgather(Float64Array.of(comm.rank), all); // [0, 1, ..., size - 1]
+   * await comm.Allgather(Float64Array.of(comm.rank), all);
+   * assert.deepEqual(all, Float64Array.from({ length: comm.size }, (_, i) => i));
    * ```
    */
   Allgather(sendbuf: BufferArg | InPlace, recvbuf: BufferArg): Promise<void> {
@@ -427,11 +447,13 @@ export class CollectiveComm {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { MPI } from "mpirun-deno";
    * const comm = MPI.COMM_WORLD;
    * const out = Int32Array.from({ length: comm.size }, (_, i) => 100 * comm.rank + i);
    * const got = new Int32Array(comm.size);
-   * await comm.Alltoall(out, got); // got[i] = 100 * i + rank
+   * await comm.Alltoall(out, got);
+   * assert.deepEqual(got, Int32Array.from({ length: comm.size }, (_, i) => 100 * i + comm.rank));
    * ```
    */
   Alltoall(sendbuf: BufferArg | InPlace, recvbuf: BufferArg): Promise<void> {
@@ -528,10 +550,12 @@ export class CollectiveComm {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { MPI } from "mpirun-deno";
    * const comm = MPI.COMM_WORLD;
    * const mine = new Int32Array(1);
-   * await comm.Reduce_scatter_block(new Int32Array(comm.size).fill(1), mine, MPI.SUM); // [size]
+   * await comm.Reduce_scatter_block(new Int32Array(comm.size).fill(1), mine, MPI.SUM);
+   * assert.deepEqual(mine, Int32Array.of(comm.size));
    * ```
    */
   Reduce_scatter_block(
@@ -554,10 +578,12 @@ export class CollectiveComm {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { MPI } from "mpirun-deno";
    * const comm = MPI.COMM_WORLD;
    * const mine = new Int32Array(1);
-   * await comm.Ireduce_scatter_block(new Int32Array(comm.size).fill(2), mine, MPI.SUM); // [2 * size]
+   * await comm.Ireduce_scatter_block(new Int32Array(comm.size).fill(2), mine, MPI.SUM);
+   * assert.deepEqual(mine, Int32Array.of(2 * comm.size));
    * ```
    */
   Ireduce_scatter_block(
@@ -578,13 +604,16 @@ export class CollectiveComm {
    *
    * @example Rank i gets i + 1 elements of the sum
    * ```ts
+   * import assert from "node:assert/strict";
    * import { MPI } from "mpirun-deno";
    * const comm = MPI.COMM_WORLD;
    * const counts = Array.from({ length: comm.size }, (_, i) => i + 1);
    * const all = new Float64Array(counts.reduce((a, b) => a + b, 0)).fill(1);
    * const mine = new Float64Array(comm.rank + 1);
-   * await comm.Reduce_scatter(all, mine, counts, MPI.SUM); // every element is size
+   * await comm.Reduce_scatter(all, mine, counts, MPI.SUM);
+   * assert.deepEqual(mine, new Float64Array(comm.rank + 1).fill(comm.size));
    * await comm.Reduce_scatter(all, mine); // the same, the counts taken from each rank's recvbuf
+   * assert.deepEqual(mine, new Float64Array(comm.rank + 1).fill(comm.size));
    * ```
    */
   Reduce_scatter(
@@ -614,9 +643,11 @@ export class CollectiveComm {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { MPI } from "mpirun-deno";
    * const prefix = new Int32Array(1);
-   * await MPI.COMM_WORLD.Iscan(Int32Array.of(1), prefix, MPI.SUM).wait(); // [rank + 1]
+   * await MPI.COMM_WORLD.Iscan(Int32Array.of(1), prefix, MPI.SUM).wait();
+   * assert.deepEqual(prefix, Int32Array.of(MPI.COMM_WORLD.rank + 1));
    * ```
    */
   Iscan(sendbuf: BufferArg | InPlace, recvbuf: BufferArg, op?: OpLike | { op?: OpLike }): Request<void> {
@@ -639,9 +670,11 @@ export class CollectiveComm {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { MPI } from "mpirun-deno";
    * const before = new Int32Array(1);
-   * await MPI.COMM_WORLD.Iexscan(Int32Array.of(1), before, MPI.SUM).wait(); // [rank] (untouched on rank 0)
+   * await MPI.COMM_WORLD.Iexscan(Int32Array.of(1), before, MPI.SUM).wait(); // untouched on rank 0
+   * assert.deepEqual(before, Int32Array.of(MPI.COMM_WORLD.rank));
    * ```
    */
   Iexscan(sendbuf: BufferArg | InPlace, recvbuf: BufferArg, op?: OpLike | { op?: OpLike }): Request<void> {

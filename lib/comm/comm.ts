@@ -26,11 +26,12 @@ export type { Contexts } from "./context.ts";
  *
  * @example Point to point on values
  * ```ts
+ * import assert from "node:assert/strict";
  * import { MPI } from "mpirun-deno";
  * const comm = MPI.COMM_WORLD;
  * if (comm.size >= 2) {
  *   if (comm.rank === 0) await comm.send({ x: 1, y: 2.0 }, 1, 7);
- *   if (comm.rank === 1) console.log(await comm.recv(0, 7)); // { x: 1, y: 2 }
+ *   if (comm.rank === 1) assert.deepEqual(await comm.recv(0, 7), { x: 1, y: 2 });
  * }
  * ```
  */
@@ -127,10 +128,11 @@ export class Comm extends CollectiveComm {
    *
    * @example Rows of a grid of 2 columns
    * ```ts
+   * import assert from "node:assert/strict";
    * import { MPI } from "mpirun-deno";
    * const world = MPI.COMM_WORLD;
    * const row = await world.Split(Math.floor(world.rank / 2), world.rank);
-   * console.log(`world rank ${world.rank} is rank ${row.rank} of its row`);
+   * assert.equal(row.rank, world.rank % 2);
    * ```
    */
   Split(color?: number | { color?: number; key?: number }, key?: number): Promise<Comm> {
@@ -158,10 +160,11 @@ export class Comm extends CollectiveComm {
    *
    * @example Everyone but rank 0
    * ```ts
+   * import assert from "node:assert/strict";
    * import { MPI } from "mpirun-deno";
    * const world = MPI.COMM_WORLD;
    * const workers = await world.Create(world.Get_group().Excl([0]));
-   * if (world.rank === 0) console.log(workers === MPI.COMM_NULL); // true
+   * if (world.rank === 0) assert.equal(workers, MPI.COMM_NULL);
    * ```
    */
   Create(group: Group): Promise<Comm> {
@@ -187,12 +190,13 @@ export class Comm extends CollectiveComm {
    *
    * @example The first half of the ranks, without the second half taking part
    * ```ts
+   * import assert from "node:assert/strict";
    * import { MPI } from "mpirun-deno";
    * const world = MPI.COMM_WORLD;
    * const half = Math.ceil(world.size / 2);
    * if (world.rank < half) {
    *   const first = await world.Create_group(world.Get_group().Range_incl([[0, half - 1, 1]]), 7);
-   *   console.log(`rank ${first.rank} of ${first.size}`); // rank world.rank of half
+   *   assert.deepEqual([first.rank, first.size], [world.rank, half]);
    * }
    * ```
    */
@@ -205,9 +209,11 @@ export class Comm extends CollectiveComm {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { MPI } from "mpirun-deno";
    * const group = MPI.COMM_WORLD.Get_group();
-   * console.log(group.size === MPI.COMM_WORLD.size, group.rank === MPI.COMM_WORLD.rank); // true true
+   * assert.equal(group.size, MPI.COMM_WORLD.size);
+   * assert.equal(group.rank, MPI.COMM_WORLD.rank);
    * ```
    */
   Get_group(): Group {
@@ -450,9 +456,10 @@ const COMM_NULL_KEY = Symbol.for("mpirun-deno.COMM_NULL.v1");
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { MPI, UNDEFINED } from "mpirun-deno";
  * const none = await MPI.COMM_WORLD.Split(UNDEFINED);
- * console.log(none === MPI.COMM_NULL); // true
+ * assert.equal(none, MPI.COMM_NULL);
  * ```
  */
 export const COMM_NULL: Comm =

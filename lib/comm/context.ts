@@ -46,11 +46,12 @@ const LAST_CONTEXT = 2 ** 32 - 1;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ContextIds } from "./context.ts";
  * const ids = new ContextIds(4);
  * // A one-member "allreduce MAX": the proposal wins.
  * const { contexts } = await ids.agree(async (proposal) => proposal, (highest) => highest);
- * console.log(contexts); // { p2p: 4, collective: 5 }
+ * assert.deepEqual(contexts, { p2p: 4, collective: 5 });
  * ```
  */
 export class ContextIds {

@@ -69,9 +69,10 @@ export interface ByteView {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { toByteView } from "./buffers.ts";
  * const view = toByteView([new Float64Array(4), 2], "Send", "buf");
- * console.log(view.bytes.length); // 16
+ * assert.equal(view.bytes.length, 16);
  * ```
  */
 export function toByteView(spec: unknown, where: string, argument: string): ByteView {
@@ -128,8 +129,9 @@ export function describe(value: unknown): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { concatBytes } from "./buffers.ts";
- * console.log(concatBytes([Uint8Array.of(1), Uint8Array.of(2, 3)])); // Uint8Array [1, 2, 3]
+ * assert.deepEqual(concatBytes([Uint8Array.of(1), Uint8Array.of(2, 3)]), Uint8Array.of(1, 2, 3));
  * ```
  */
 export function concatBytes(chunks: readonly Uint8Array[]): Uint8Array {

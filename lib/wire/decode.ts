@@ -44,9 +44,10 @@ let srcView: DataView | undefined;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { decodeValue, encodeValue } from "./codec.ts";
  * const map = decodeValue(encodeValue(new Map([[1, "one"]]))) as Map<number, string>;
- * console.log(map.get(1)); // "one"
+ * assert.equal(map.get(1), "one");
  * ```
  */
 export function decodeValue(bytes: Uint8Array): unknown {

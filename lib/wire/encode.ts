@@ -74,20 +74,21 @@ const TOO_DEEP = {};
  *
  * @example Round trip
  * ```ts
+ * import assert from "node:assert/strict";
  * import { decodeValue, encodeValue } from "./codec.ts";
  * const bytes = encodeValue({ step: 3, grid: new Float64Array([0.5, 1.5]) }, { headroom: 32 });
  * const value = decodeValue(bytes.subarray(32)) as { step: number; grid: Float64Array };
- * console.log(value.grid[1]); // 1.5
+ * assert.equal(value.grid[1], 1.5);
  * ```
  *
  * @example Refusal
  * ```ts
+ * import assert from "node:assert/strict";
  * import { encodeValue } from "./codec.ts";
- * try {
- *   encodeValue({ a: [0, 1, 2, () => 3] }, { where: "send" });
- * } catch (err) {
- *   console.log((err as Error).message); // "send: value.a[3] is a function, which cannot be sent"
- * }
+ * assert.throws(
+ *   () => encodeValue({ a: [0, 1, 2, () => 3] }, { where: "send" }),
+ *   { message: "send: value.a[3] is a function, which cannot be sent" },
+ * );
  * ```
  */
 export function encodeValue(value: unknown, options?: EncodeOptions): Uint8Array {
