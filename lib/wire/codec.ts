@@ -23,6 +23,14 @@
  *
  * The encoder is in encode.ts, the decoder in decode.ts, what they share in codec_types.ts.
  *
+ * @example Round trip
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { decodeValue, encodeValue } from "./codec.ts";
+ * const value = { step: 3, at: new Date(0), grid: new Float64Array([0.5, 1.5]), tags: new Set(["a"]) };
+ * assert.deepEqual(decodeValue(encodeValue(value)), value);
+ * ```
+ *
  * @module
  */
 
