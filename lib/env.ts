@@ -139,10 +139,11 @@ export function readTransport(): TransportChoice {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import process from "node:process";
  * import { readHostnameOverride } from "./env.ts";
  * process.env.MPIRUN_DENO_HOSTNAME = "a,a,b";
- * console.log([0, 1, 2, 3].map(readHostnameOverride)); // ["a", "a", "b", "a"]
+ * assert.deepEqual([0, 1, 2, 3].map(readHostnameOverride), ["a", "a", "b", "a"]);
  * ```
  */
 export function readHostnameOverride(rank: number): string | undefined {

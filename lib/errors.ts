@@ -9,9 +9,10 @@
  *
  * @example Telling a truncation from other failures
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ErrorCode, MPIError } from "mpirun-deno";
  * const err = new MPIError(ErrorCode.ERR_TRUNCATE, "Recv: message of 16 bytes does not fit 8");
- * console.log(err.code === ErrorCode.ERR_TRUNCATE); // true
+ * assert.equal(err.code, ErrorCode.ERR_TRUNCATE);
  * ```
  */
 export const ErrorCode = {
@@ -43,8 +44,9 @@ const codeNames = new Map<number, string>(Object.entries(ErrorCode).map(([name, 
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { errorCodeName, ErrorCode } from "mpirun-deno";
- * console.log(errorCodeName(ErrorCode.ERR_RANK)); // "ERR_RANK"
+ * assert.equal(errorCodeName(ErrorCode.ERR_RANK), "ERR_RANK");
  * ```
  */
 export function errorCodeName(code: number): string {
@@ -57,12 +59,12 @@ export function errorCodeName(code: number): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { MPI, MPIError } from "mpirun-deno";
- * try {
- *   await MPI.COMM_WORLD.send("x", 99);
- * } catch (err) {
- *   if (err instanceof MPIError) console.log(err.codeName); // "ERR_RANK"
- * }
+ * await assert.rejects(
+ *   MPI.COMM_WORLD.send("x", 99),
+ *   (err) => err instanceof MPIError && err.codeName === "ERR_RANK",
+ * );
  * ```
  */
 export class MPIError extends Error {

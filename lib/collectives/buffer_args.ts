@@ -14,7 +14,7 @@ import { describe, toByteView, type TypedArray } from "../wire/buffers.ts";
 export const EMPTY: Uint8Array = new Uint8Array(0);
 
 /** A buffer argument: its bytes, and the same memory as elements when the caller passed a typed array. */
-export interface BufferArg {
+export interface ResolvedBuffer {
   bytes: Uint8Array;
   /** Bytes per element (1 for an ArrayBuffer or DataView). */
   elementSize: number;
@@ -23,12 +23,12 @@ export interface BufferArg {
 }
 
 /** A buffer argument whose elements can be reduced. */
-export interface VectorArg extends BufferArg {
+export interface ResolvedVector extends ResolvedBuffer {
   vector: TypedArray;
 }
 
 /** A v-buffer argument: a buffer with a block per rank, given as element counts and displacements. */
-export interface VBufferArg extends BufferArg {
+export interface ResolvedVBuffer extends ResolvedBuffer {
   /** Byte offset of each rank's block. */
   starts: number[];
   /** Byte length of each rank's block. */
@@ -45,18 +45,19 @@ export function isInPlace(value: unknown): boolean {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { bufferArg } from "./buffer_args.ts";
- * console.log(bufferArg("Bcast", [new Int32Array(8), 3], "buf").bytes.length); // 12
+ * assert.equal(bufferArg("Bcast", [new Int32Array(8), 3], "buf").bytes.length, 12);
  * ```
  */
-export function bufferArg(where: string, spec: unknown, argument: string): BufferArg {
+export function bufferArg(where: string, spec: unknown, argument: string): ResolvedBuffer {
   const view = toByteView(spec, where, argument);
   const vector = view.array === undefined ? undefined : typedOver(view.bytes, view.array);
   return { bytes: view.bytes, elementSize: view.elementSize, vector };
 }
 
 /** Resolves a buffer argument that a reduction combines: it must be a typed array (or `[array, count]`). */
-export function vectorArg(where: string, spec: unknown, argument: string): VectorArg {
+export function vectorArg(where: string, spec: unknown, argument: string): ResolvedVector {
   const arg = bufferArg(where, spec, argument);
   if (arg.vector === undefined) {
     throw mpiError(
@@ -66,7 +67,7 @@ export function vectorArg(where: string, spec: unknown, argument: string): Vecto
       }`,
     );
   }
-  return arg as VectorArg;
+  return arg as ResolvedVector;
 }
 
 /**
@@ -75,12 +76,14 @@ export function vectorArg(where: string, spec: unknown, argument: string): Vecto
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { vBufferArg } from "./buffer_args.ts";
  * const arg = vBufferArg("Scatterv", [new Float64Array(15), [4, 4, 4, 3]], "sendbuf", 4);
- * console.log(arg.starts, arg.lengths); // [0, 32, 64, 96] [32, 32, 32, 24]
+ * assert.deepEqual(arg.starts, [0, 32, 64, 96]);
+ * assert.deepEqual(arg.lengths, [32, 32, 32, 24]);
  * ```
  */
-export function vBufferArg(where: string, spec: unknown, argument: string, size: number): VBufferArg {
+export function vBufferArg(where: string, spec: unknown, argument: string, size: number): ResolvedVBuffer {
   if (!Array.isArray(spec) || (spec.length !== 2 && spec.length !== 3) || !Array.isArray(spec[1])) {
     throw mpiError(
       ErrorCode.ERR_ARG,
@@ -125,8 +128,9 @@ export function vBufferArg(where: string, spec: unknown, argument: string, size:
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { countsArg } from "./buffer_args.ts";
- * console.log(countsArg("Reduce_scatter", [2, 0, 1], "recvcounts", 3)); // [2, 0, 1]
+ * assert.deepEqual(countsArg("Reduce_scatter", [2, 0, 1], "recvcounts", 3), [2, 0, 1]);
  * ```
  */
 export function countsArg(where: string, list: unknown, argument: string, size: number): number[] {
@@ -152,7 +156,7 @@ export function countsArg(where: string, list: unknown, argument: string, size: 
 }
 
 /** Splits `arg` into `size` equal blocks; ERR_COUNT naming the sizes if it does not divide. */
-export function equalBlocks(where: string, arg: BufferArg, argument: string, size: number): number {
+export function equalBlocks(where: string, arg: ResolvedBuffer, argument: string, size: number): number {
   const elements = arg.bytes.length / arg.elementSize;
   if (elements % size !== 0) {
     throw mpiError(

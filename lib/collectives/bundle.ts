@@ -18,9 +18,10 @@ import { ErrorCode, mpiError } from "../errors.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { pack, unpack } from "./bundle.ts";
  * const bundle = pack([new Uint8Array([1, 2]), new Uint8Array([3])]);
- * console.log(unpack(bundle, "gather").map((block) => [...block])); // [[1, 2], [3]]
+ * assert.deepEqual(unpack(bundle, "gather").map((block) => [...block]), [[1, 2], [3]]);
  * ```
  */
 export function pack(blocks: readonly Uint8Array[]): Uint8Array {

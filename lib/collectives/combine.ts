@@ -14,8 +14,9 @@ import type { Op } from "./ops.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { bytesOf } from "./combine.ts";
- * console.log(bytesOf(new Float64Array(2)).length); // 16
+ * assert.equal(bytesOf(new Float64Array(2)).length, 16);
  * ```
  */
 export function bytesOf(vector: TypedArray): Uint8Array {

@@ -37,11 +37,12 @@ export type OpLike = Op | ((a: any, b: any) => any);
  *
  * @example A built-in and a user-defined op
  * ```ts
+ * import assert from "node:assert/strict";
  * import { MPI } from "mpirun-deno";
  * const comm = MPI.COMM_WORLD;
- * console.log(await comm.allreduce(comm.rank, MPI.SUM)); // 0 + 1 + ... + (size - 1)
+ * assert.equal(await comm.allreduce(comm.rank, MPI.SUM), (comm.size * (comm.size - 1)) / 2);
  * const longest = MPI.Op.Create((a: string, b: string) => (b.length > a.length ? b : a));
- * console.log(await comm.allreduce("x".repeat(comm.rank + 1), longest)); // "x" repeated size times
+ * assert.equal(await comm.allreduce("x".repeat(comm.rank + 1), longest), "x".repeat(comm.size));
  * ```
  */
 export class Op {
@@ -77,9 +78,11 @@ export class Op {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { MPI } from "mpirun-deno";
    * const concat = MPI.Op.Create((a: string, b: string) => a + b, false);
-   * console.log(await MPI.COMM_WORLD.allreduce(String(MPI.COMM_WORLD.rank), concat)); // "0123" on 4 ranks
+   * const ranks = Array.from({ length: MPI.COMM_WORLD.size }, (_, rank) => rank).join("");
+   * assert.equal(await MPI.COMM_WORLD.allreduce(String(MPI.COMM_WORLD.rank), concat), ranks); // "0123" on 4 ranks
    * ```
    */
   // deno-lint-ignore no-explicit-any
@@ -108,9 +111,10 @@ export class Op {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { MAX, SUM } from "mpirun-deno";
-   * console.log(SUM.combine([1, 2], [10, 20])); // [11, 22]
-   * console.log(MAX.combine(3n, 7n)); // 7n
+   * assert.deepEqual(SUM.combine([1, 2], [10, 20]), [11, 22]);
+   * assert.equal(MAX.combine(3n, 7n), 7n);
    * ```
    */
   combine<T>(lower: T, higher: T): T;
@@ -126,10 +130,11 @@ export class Op {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { PROD } from "mpirun-deno";
    * const acc = new Int32Array([2, 3]);
    * PROD.Reduce_local(new Int32Array([5, 7]), acc);
-   * console.log(acc); // Int32Array(2) [ 10, 21 ]
+   * assert.deepEqual(acc, Int32Array.of(10, 21));
    * ```
    */
   Reduce_local(inbuf: TypedArray, inoutbuf: TypedArray): void {
@@ -376,8 +381,10 @@ function cannotCombine(where: string, name: string, a: unknown, b: unknown) {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { MPI } from "mpirun-deno";
- * console.log(await MPI.COMM_WORLD.allreduce([1, MPI.COMM_WORLD.rank], MPI.SUM)); // [size, 0 + 1 + ...]
+ * const { size } = MPI.COMM_WORLD;
+ * assert.deepEqual(await MPI.COMM_WORLD.allreduce([1, MPI.COMM_WORLD.rank], MPI.SUM), [size, (size * (size - 1)) / 2]);
  * ```
  */
 export const SUM: Op = lift("SUM", sumScalar, SUM_KERNELS, false, false);
@@ -433,10 +440,11 @@ export const BXOR: Op = lift(
  *
  * @example Which rank holds the largest value
  * ```ts
+ * import assert from "node:assert/strict";
  * import { MPI } from "mpirun-deno";
  * const comm = MPI.COMM_WORLD;
  * const [value, where] = await comm.allreduce([(comm.rank * 7) % 5, comm.rank], MPI.MAXLOC);
- * console.log(value, where);
+ * assert.equal(value, (where * 7) % 5);
  * ```
  */
 export const MAXLOC: Op = lift("MAXLOC", locScalar((x, y) => x > y), locKernels(">"), false, true);

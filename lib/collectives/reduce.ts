@@ -22,9 +22,9 @@ import {
   checkSameType,
   copyVector,
   isInPlace,
+  type ResolvedVector,
   setVector,
   sizeMismatch,
-  type VectorArg,
   vectorArg,
 } from "./buffer_args.ts";
 import type { Channel, Run, Shape } from "./channel.ts";
@@ -152,7 +152,7 @@ export function reduceBuffer(
 }
 
 /** Checks that a reduction's send and receive buffers have one element type and one size. */
-export function checkPair(where: string, send: VectorArg, recv: VectorArg): void {
+export function checkPair(where: string, send: ResolvedVector, recv: ResolvedVector): void {
   checkSameType(where, send.vector, recv.vector, "sendbuf and recvbuf");
   checkLocalSize(where, "sendbuf", send.bytes.length, recv.bytes.length, "recvbuf");
 }

@@ -25,9 +25,9 @@ import {
   countsArg,
   equalBlocks,
   isInPlace,
+  type ResolvedVector,
   setVector,
   sizeMismatch,
-  type VectorArg,
   vectorArg,
 } from "./buffer_args.ts";
 import type { Channel, Run, Shape } from "./channel.ts";
@@ -132,7 +132,7 @@ function reductionArgs(
   sendbuf: unknown,
   recvbuf: unknown,
   op: Op,
-): { send: VectorArg; recv: VectorArg; inPlace: boolean } {
+): { send: ResolvedVector; recv: ResolvedVector; inPlace: boolean } {
   const recv = vectorArg(where, recvbuf, "recvbuf");
   const inPlace = isInPlace(sendbuf);
   const send = inPlace ? recv : vectorArg(where, sendbuf, "sendbuf");

@@ -29,9 +29,10 @@ export type BcastAlgorithm = "binomial" | "scatter-allgather";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { bcastAlgorithm } from "./select.ts";
- * console.log(bcastAlgorithm(8, 1024)); // "binomial"
- * console.log(bcastAlgorithm(8, 8 << 20)); // "scatter-allgather"
+ * assert.equal(bcastAlgorithm(8, 1024), "binomial");
+ * assert.equal(bcastAlgorithm(8, 8 << 20), "scatter-allgather");
  * ```
  */
 export function bcastAlgorithm(size: number, bytes: number): BcastAlgorithm {
@@ -48,9 +49,10 @@ export type ReduceAlgorithm = "tree" | "ring";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { reduceAlgorithm } from "./select.ts";
- * console.log(reduceAlgorithm(4, 8 << 20, 1 << 20, true)); // "ring"
- * console.log(reduceAlgorithm(4, 8 << 20, 1 << 20, false)); // "tree"
+ * assert.equal(reduceAlgorithm(4, 8 << 20, 1 << 20, true), "ring");
+ * assert.equal(reduceAlgorithm(4, 8 << 20, 1 << 20, false), "tree");
  * ```
  */
 export function reduceAlgorithm(
@@ -71,8 +73,9 @@ export type AllgatherAlgorithm = "bruck" | "ring";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { allgatherAlgorithm } from "./select.ts";
- * console.log(allgatherAlgorithm(64)); // "bruck"
+ * assert.equal(allgatherAlgorithm(64), "bruck");
  * ```
  */
 export function allgatherAlgorithm(totalBytes: number): AllgatherAlgorithm {

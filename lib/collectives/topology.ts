@@ -42,10 +42,11 @@ export interface TreeNode {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { binomialTree } from "./topology.ts";
  * const root = binomialTree(0, 5, 0);
- * console.log(root.children.map((child) => child.rank)); // [1, 2, 4]
- * console.log(binomialTree(3, 5, 0).parent); // 2
+ * assert.deepEqual(root.children.map((child) => child.rank), [1, 2, 4]);
+ * assert.equal(binomialTree(3, 5, 0).parent, 2);
  * ```
  */
 export function binomialTree(rank: number, size: number, root: number): TreeNode {
@@ -88,8 +89,9 @@ export interface RingNeighbours {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ring } from "./topology.ts";
- * console.log(ring(0, 4)); // { left: 3, right: 1 }
+ * assert.deepEqual(ring(0, 4), { left: 3, right: 1 });
  * ```
  */
 export function ring(rank: number, size: number): RingNeighbours {
@@ -113,9 +115,10 @@ export interface Fold {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { fold } from "./topology.ts";
- * console.log(fold(0, 5)); // { pof2: 4, rem: 1, newRank: -1 }
- * console.log(fold(1, 5)); // { pof2: 4, rem: 1, newRank: 0 }
+ * assert.deepEqual(fold(0, 5), { pof2: 4, rem: 1, newRank: -1 });
+ * assert.deepEqual(fold(1, 5), { pof2: 4, rem: 1, newRank: 0 });
  * ```
  */
 export function fold(rank: number, size: number): Fold {
@@ -137,9 +140,10 @@ export function unfold(newRank: number, rem: number): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { doublingPartners } from "./topology.ts";
- * console.log(doublingPartners(0, 4)); // [1, 2]
- * console.log(doublingPartners(4, 5)); // [3, 2]
+ * assert.deepEqual(doublingPartners(0, 4), [1, 2]);
+ * assert.deepEqual(doublingPartners(4, 5), [3, 2]);
  * ```
  */
 export function doublingPartners(rank: number, size: number): number[] {
@@ -164,8 +168,9 @@ export interface Round {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { disseminationRounds } from "./topology.ts";
- * console.log(disseminationRounds(0, 3).map((round) => round.to)); // [1, 2]
+ * assert.deepEqual(disseminationRounds(0, 3).map((round) => round.to), [1, 2]);
  * ```
  */
 export function disseminationRounds(rank: number, size: number): Round[] {
@@ -183,8 +188,9 @@ export function disseminationRounds(rank: number, size: number): Round[] {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { bruckRounds } from "./topology.ts";
- * console.log(bruckRounds(0, 5).map((round) => round.from)); // [1, 2, 4]
+ * assert.deepEqual(bruckRounds(0, 5).map((round) => round.from), [1, 2, 4]);
  * ```
  */
 export function bruckRounds(rank: number, size: number): Round[] {
@@ -202,8 +208,9 @@ export function bruckRounds(rank: number, size: number): Round[] {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { blockOffsets } from "./topology.ts";
- * console.log(blockOffsets(10, 4)); // [0, 3, 6, 8, 10]
+ * assert.deepEqual(blockOffsets(10, 4), [0, 3, 6, 8, 10]);
  * ```
  */
 export function blockOffsets(count: number, parts: number): number[] {

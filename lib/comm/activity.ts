@@ -22,11 +22,12 @@ export interface Activity {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Activities } from "./activity.ts";
  * const activities = new Activities();
  * await activities.track("barrier() on COMM_WORLD", Promise.resolve());
  * const pending = activities.begin(() => "recv(source=1, tag=5) on COMM_WORLD");
- * console.log(activities.report(Date.now())); // ["recv(source=1, tag=5) on COMM_WORLD for 0.0 s"]
+ * assert.deepEqual(activities.report(Date.now()), ["recv(source=1, tag=5) on COMM_WORLD for 0.0 s"]);
  * activities.end(pending);
  * ```
  */

@@ -19,6 +19,7 @@ export {
   UNEQUAL,
   VERSION,
 } from "../constants.ts";
+export type { InPlace } from "../constants.ts";
 import { ErrorCode } from "../errors.ts";
 export { ErrorCode, errorCodeName, MPIError } from "../errors.ts";
 /** `ErrorCode.SUCCESS`, as mpi4py's `MPI.SUCCESS`. */
@@ -70,7 +71,7 @@ export {
   SUM,
 } from "../collectives/ops.ts";
 export { Request } from "../p2p/request.ts";
-export type { TypedArray } from "../wire/buffers.ts";
+export type { BufferArg, BufferMemory, TypedArray, VBufferArg } from "../wire/buffers.ts";
 export { Status } from "../p2p/status.ts";
 export { Comm, COMM_NULL } from "./comm.ts";
 export { Group, GROUP_EMPTY } from "./group.ts";

@@ -107,9 +107,10 @@ export function isOptions(value: unknown): value is Record<string, unknown> {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { namedArgs } from "./args.ts";
- * console.log(namedArgs("send", ["dest", "tag"], [{ dest: 1, tag: 7 }])); // { dest: 1, tag: 7 }
- * console.log(namedArgs("send", ["dest", "tag"], [1])); // { dest: 1, tag: undefined }
+ * assert.deepEqual(namedArgs("send", ["dest", "tag"], [{ dest: 1, tag: 7 }]), { dest: 1, tag: 7 });
+ * assert.deepEqual(namedArgs("send", ["dest", "tag"], [1]), { dest: 1, tag: undefined });
  * ```
  */
 export function namedArgs(

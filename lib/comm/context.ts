@@ -27,6 +27,13 @@ export interface Contexts {
   collective: number;
 }
 
+/** Context ids of the predefined communicators; new communicators take ids from `FIRST_FREE_CONTEXT` on. */
+export const WORLD_CONTEXTS = { p2p: 0, collective: 1 } as const;
+/** See {@linkcode WORLD_CONTEXTS}. */
+export const SELF_CONTEXTS = { p2p: 2, collective: 3 } as const;
+/** The first context id that `Dup`/`Split`/`Create` may hand out. */
+export const FIRST_FREE_CONTEXT = 4;
+
 /** Ids each communicator takes: `p2p` is the agreed id, `collective` the next. */
 const IDS_PER_COMMUNICATOR = 2;
 
@@ -39,11 +46,12 @@ const LAST_CONTEXT = 2 ** 32 - 1;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ContextIds } from "./context.ts";
  * const ids = new ContextIds(4);
  * // A one-member "allreduce MAX": the proposal wins.
  * const { contexts } = await ids.agree(async (proposal) => proposal, (highest) => highest);
- * console.log(contexts); // { p2p: 4, collective: 5 }
+ * assert.deepEqual(contexts, { p2p: 4, collective: 5 });
  * ```
  */
 export class ContextIds {

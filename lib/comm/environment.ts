@@ -5,7 +5,6 @@
  * @module
  */
 
-import { performance } from "node:perf_hooks";
 import { MPI_VERSION, VERSION } from "../constants.ts";
 import { runtimeName, runtimeVersion } from "../runtime/detect.ts";
 import type { Comm } from "./comm.ts";
@@ -25,7 +24,7 @@ export const COMM_WORLD: Comm = world.commWorld;
 /** A communicator of this rank alone. */
 export const COMM_SELF: Comm = world.commSelf;
 
-const origin = performance.timeOrigin;
+const origin = globalThis.performance.timeOrigin;
 
 /**
  * Seconds since an arbitrary point in the past, with sub-microsecond resolution where the runtime gives it.
@@ -38,7 +37,7 @@ const origin = performance.timeOrigin;
  * ```
  */
 export function Wtime(): number {
-  return (origin + performance.now()) / 1000;
+  return (origin + globalThis.performance.now()) / 1000;
 }
 
 /** The resolution of {@linkcode Wtime}, in seconds. */

@@ -62,9 +62,10 @@ export class Group {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { MPI } from "mpirun-deno";
    * const group = MPI.COMM_WORLD.Get_group().Incl([0]); // rank 0 alone
-   * console.log(group.size); // 1
+   * assert.equal(group.size, 1);
    * ```
    */
   Incl(ranks: readonly number[]): Group {
@@ -85,11 +86,13 @@ export class Group {
    *
    * @example Every other rank, and the same counted down from the last
    * ```ts
+   * import assert from "node:assert/strict";
    * import { MPI } from "mpirun-deno";
    * const world = MPI.COMM_WORLD.Get_group();
    * const evens = world.Range_incl([[0, world.size - 1, 2]]); // ranks 0, 2, 4, ...
    * const backwards = world.Range_incl([[world.size - 1, 0, -1]]); // ranks size - 1, ..., 1, 0
-   * console.log(evens.size === Math.ceil(world.size / 2), backwards.size === world.size); // true true
+   * assert.equal(evens.size, Math.ceil(world.size / 2));
+   * assert.equal(backwards.size, world.size);
    * ```
    */
   Range_incl(ranges: readonly (readonly [first: number, last: number, stride: number])[]): Group {
@@ -102,10 +105,11 @@ export class Group {
    *
    * @example Drop the even ranks
    * ```ts
+   * import assert from "node:assert/strict";
    * import { MPI } from "mpirun-deno";
    * const world = MPI.COMM_WORLD.Get_group();
    * const odds = world.Range_excl([[0, world.size - 1, 2]]); // ranks 1, 3, 5, ...
-   * console.log(odds.size === Math.floor(world.size / 2)); // true
+   * assert.equal(odds.size, Math.floor(world.size / 2));
    * ```
    */
   Range_excl(ranges: readonly (readonly [first: number, last: number, stride: number])[]): Group {
@@ -137,10 +141,11 @@ export class Group {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { MPI } from "mpirun-deno";
    * const world = MPI.COMM_WORLD.Get_group();
    * const reversed = world.Incl(Array.from({ length: world.size }, (_, i) => world.size - 1 - i));
-   * console.log(world.Translate_ranks([0], reversed)); // [size - 1]
+   * assert.deepEqual(world.Translate_ranks([0], reversed), [world.size - 1]);
    * ```
    */
   Translate_ranks(ranks: readonly number[], other: Group): number[] {

@@ -24,14 +24,7 @@ import { Mesh } from "../transport/mesh.ts";
 import { HostSharedMemory } from "../transport/shared_memory.ts";
 import { Activities } from "./activity.ts";
 import { Comm, type Job } from "./comm.ts";
-import { ContextIds } from "./context.ts";
-
-/** Context ids of the predefined communicators; new communicators take ids from `FIRST_FREE_CONTEXT` on. */
-export const WORLD_CONTEXTS = { p2p: 0, collective: 1 } as const;
-/** See {@linkcode WORLD_CONTEXTS}. */
-export const SELF_CONTEXTS = { p2p: 2, collective: 3 } as const;
-/** The first context id that `Dup`/`Split`/`Create` may hand out. */
-export const FIRST_FREE_CONTEXT = 4;
+import { ContextIds, FIRST_FREE_CONTEXT, SELF_CONTEXTS, WORLD_CONTEXTS } from "./context.ts";
 
 /** Everything one process's MPI state holds. */
 export interface World {

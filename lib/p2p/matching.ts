@@ -56,11 +56,12 @@ export function matches(pattern: Envelope, arrival: Envelope): boolean {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { MatchQueues } from "./matching.ts";
  * const queues = new MatchQueues<{ context: number; source: number; tag: number; peer: number }>();
  * queues.post({ context: 0, source: -1, tag: 7, peer: -1 });
  * const arrival = { context: 0, source: 2, tag: 7, peer: 2, raw: false, payload: new Uint8Array(1), size: 1, seq: 0 };
- * console.log(queues.takePosted(arrival) !== undefined); // true
+ * assert.notEqual(queues.takePosted(arrival), undefined);
  * ```
  */
 export class MatchQueues<R extends Pattern> {

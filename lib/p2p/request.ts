@@ -18,11 +18,12 @@ export function nextTurn(): Promise<void> {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { MPI, Request } from "mpirun-deno";
  * const comm = MPI.COMM_WORLD;
  * const right = (comm.rank + 1) % comm.size, left = (comm.rank - 1 + comm.size) % comm.size;
  * const [, fromLeft] = await Request.waitall([comm.isend(comm.rank, right), comm.irecv(left)]);
- * console.log(fromLeft === left); // true
+ * assert.equal(fromLeft, left);
  * ```
  */
 export class Request<T = unknown> implements PromiseLike<T> {

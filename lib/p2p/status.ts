@@ -11,13 +11,14 @@ import { ANY_SOURCE, ANY_TAG } from "../constants.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { MPI, Status } from "mpirun-deno";
  * const comm = MPI.COMM_WORLD;
  * if (comm.size > 1 && comm.rank === 1) await comm.send([1, 2, 3], 0, 4);
  * if (comm.size > 1 && comm.rank === 0) {
  *   const status = new Status();
  *   await comm.recv(MPI.ANY_SOURCE, MPI.ANY_TAG, status);
- *   console.log(status.Get_source(), status.Get_tag(), status.Get_count()); // 1 4 <bytes>
+ *   assert.deepEqual([status.Get_source(), status.Get_tag()], [1, 4]);
  * }
  * ```
  */

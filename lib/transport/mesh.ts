@@ -13,7 +13,7 @@ import { FrameKind, HEADER_SIZE } from "../wire/frame.ts";
 import { CONNECT_TIMEOUT_MS, HANDSHAKE_TIMEOUT_MS } from "../wire/limits.ts";
 import { Connection, HandshakeError } from "./connection.ts";
 import { acceptHandshake, connectHandshake } from "./handshake.ts";
-import { logRefusal } from "./refusals.ts";
+import { RefusalLog } from "./refusals.ts";
 
 /** Where a peer listens. */
 export interface PeerEndpoint {
@@ -77,11 +77,14 @@ export class Mesh {
   /** Open connections each peer dialled to this rank, by world rank. */
   #incoming: (Set<Connection> | undefined)[] = [];
   #closing = false;
+  /** Strangers refused: the first in full, then a summary at most every 2 s and when this rank is done. */
+  #refusals: RefusalLog;
 
   constructor(options: MeshOptions) {
     this.#options = options;
     this.#peers = options.peers;
     this.#outgoing = new Array(options.size);
+    this.#refusals = new RefusalLog(options.log);
   }
 
   /** Sets every rank's endpoint once the rendezvous has given them. */
@@ -98,7 +101,7 @@ export class Mesh {
       (peer) => this.#adopt(connection, peer, true),
       (error) => {
         connection.destroy();
-        logRefusal(this.#options.log, socket.remoteAddress, error.message);
+        this.#refusals.refused(socket.remoteAddress, error.message);
       },
     );
   }
@@ -161,6 +164,7 @@ export class Mesh {
   farewell(): void {
     if (this.#closing) return;
     this.#closing = true;
+    this.#refusals.close();
     for (const connection of this.#connections) sendBye(connection);
   }
 

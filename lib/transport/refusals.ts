@@ -115,23 +115,3 @@ export class RefusalLog {
     unrefTimer(this.#timer);
   }
 }
-
-const byWriter = new WeakMap<(line: string) => void, RefusalLog>();
-
-/**
- * Logs a refused connection through the {@linkcode RefusalLog} of `write` (one per writer, made on first use),
- * for callers that hold only a log function.
- *
- * @example
- * ```ts
- * import { logRefusal } from "./refusals.ts";
- * const log = (line: string) => console.error(line);
- * logRefusal(log, "127.0.0.1:40000", "it does not speak the mpirun-deno protocol"); // printed at once
- * logRefusal(log, "127.0.0.1:40001", "it does not speak the mpirun-deno protocol"); // summarised later
- * ```
- */
-export function logRefusal(write: (line: string) => void, address: string | undefined, reason: string): void {
-  let log = byWriter.get(write);
-  if (log === undefined) byWriter.set(write, log = new RefusalLog(write));
-  log.refused(address, reason);
-}

@@ -21,8 +21,38 @@ export type TypedArray =
   | BigInt64Array
   | BigUint64Array;
 
-/** What a buffer argument may be: the array itself, or `[array, count]` for its first `count` elements. */
-export type BufferSpec = TypedArray | ArrayBuffer | DataView | readonly [TypedArray | ArrayBuffer, number];
+/** Memory whose bytes travel as they are: a typed array, an ArrayBuffer (or SharedArrayBuffer) or a DataView. */
+export type BufferMemory = TypedArray | ArrayBufferLike | DataView;
+
+/**
+ * A buffer argument of the capitalised calls (`Send`, `Recv`, `Bcast`, `Allreduce`...): the memory itself,
+ * or `[buf, count]` for its first `count` elements. Reductions need a typed array: its element type picks
+ * the arithmetic.
+ *
+ * @example
+ * ```ts
+ * import type { BufferArg } from "mpirun-deno";
+ * const whole: BufferArg = new Float64Array(8);
+ * const firstThree: BufferArg = [new Float64Array(8), 3];
+ * ```
+ */
+export type BufferArg = BufferMemory | readonly [buf: BufferMemory, count: number];
+
+/**
+ * A v-buffer argument of the v-collectives (`Scatterv`, `Gatherv`, `Allgatherv`, `Alltoallv`): a buffer with
+ * a block per rank, `counts[i]` elements at displacement `displs[i]` (in elements; without `displs` the
+ * blocks are back to back).
+ *
+ * @example
+ * ```ts
+ * import type { VBufferArg } from "mpirun-deno";
+ * const packed: VBufferArg = [new Int32Array(6), [1, 2, 3]];
+ * const spaced: VBufferArg = [new Int32Array(9), [1, 2, 3], [0, 3, 6]];
+ * ```
+ */
+export type VBufferArg =
+  | readonly [buf: BufferArg, counts: readonly number[]]
+  | readonly [buf: BufferArg, counts: readonly number[], displs: ArrayLike<number> | null | undefined];
 
 /** A buffer argument resolved to bytes, with its element size for counts and element-wise work. */
 export interface ByteView {
@@ -39,9 +69,10 @@ export interface ByteView {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { toByteView } from "./buffers.ts";
  * const view = toByteView([new Float64Array(4), 2], "Send", "buf");
- * console.log(view.bytes.length); // 16
+ * assert.equal(view.bytes.length, 16);
  * ```
  */
 export function toByteView(spec: unknown, where: string, argument: string): ByteView {
@@ -98,8 +129,9 @@ export function describe(value: unknown): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { concatBytes } from "./buffers.ts";
- * console.log(concatBytes([Uint8Array.of(1), Uint8Array.of(2, 3)])); // Uint8Array [1, 2, 3]
+ * assert.deepEqual(concatBytes([Uint8Array.of(1), Uint8Array.of(2, 3)]), Uint8Array.of(1, 2, 3));
  * ```
  */
 export function concatBytes(chunks: readonly Uint8Array[]): Uint8Array {

@@ -28,32 +28,49 @@ export interface ProcessOptions {
   timeoutMs?: number;
 }
 
+/** A process started by {@linkcode startProcess}. */
+export interface Started {
+  /** Resolves once the process has exited and its output has closed; rejects if it outlives the timeout. */
+  finished: Promise<Finished>;
+  /** Its process id. */
+  pid: number | undefined;
+  /** What it has written to stdout so far. */
+  stdout(): string;
+  /** Calls `listener` after each chunk of stdout and once at the end. */
+  onProgress(listener: () => void): void;
+}
+
 /**
- * Runs `command` with `args` and resolves once it has exited and its output has closed.
+ * Starts `command` with `args`, collecting its output; standard input gets `options.input` and is closed.
  *
  * @example
  * ```ts ignore
- * const { code, stdout } = await runProcess("echo", ["hi"]);
+ * const started = startProcess("sh", ["-c", "echo ready; sleep 1"]);
+ * const { code } = await started.finished;
  * ```
  */
-export function runProcess(
+export function startProcess(
   command: string,
   args: readonly string[],
   options: ProcessOptions = {},
-): Promise<Finished> {
+): Started {
   const timeoutMs = options.timeoutMs ?? 60_000;
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, {
-      cwd: options.cwd,
-      env: options.onlyEnv ? { ...options.env } : { ...process.env, ...options.env },
-      stdio: ["pipe", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (chunk) => stdout += chunk);
-    child.stderr.setEncoding("utf8").on("data", (chunk) => stderr += chunk);
-    child.stdin.on("error", () => {});
-    child.stdin.end(options.input ?? "");
+  const child = spawn(command, args, {
+    cwd: options.cwd,
+    env: options.onlyEnv ? { ...options.env } : { ...process.env, ...options.env },
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  let progress = () => {};
+  child.stdout.setEncoding("utf8").on("data", (chunk) => {
+    stdout += chunk;
+    progress();
+  });
+  child.stderr.setEncoding("utf8").on("data", (chunk) => stderr += chunk);
+  child.stdin.on("error", () => {});
+  child.stdin.end(options.input ?? "");
+  const finished = new Promise<Finished>((resolve, reject) => {
     const timer = setTimeout(() => {
       // process.kill, not child.kill: Deno reports a child killed through child.kill as killed even when it
       // handled the signal.
@@ -67,6 +84,29 @@ export function runProcess(
     child.on("close", (code, signal) => {
       clearTimeout(timer);
       resolve({ code, signal, stdout, stderr });
+      progress();
     });
   });
+  return {
+    finished,
+    pid: child.pid,
+    stdout: () => stdout,
+    onProgress: (listener) => progress = listener,
+  };
+}
+
+/**
+ * Runs `command` with `args` and resolves once it has exited and its output has closed.
+ *
+ * @example
+ * ```ts ignore
+ * const { code, stdout } = await runProcess("echo", ["hi"]);
+ * ```
+ */
+export function runProcess(
+  command: string,
+  args: readonly string[],
+  options: ProcessOptions = {},
+): Promise<Finished> {
+  return startProcess(command, args, options).finished;
 }

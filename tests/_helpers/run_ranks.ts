@@ -6,8 +6,10 @@
  * @module
  */
 
+import assert from "node:assert/strict";
 import * as path from "node:path";
 import process from "node:process";
+import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { execPath, runtimeName } from "../../lib/runtime/detect.ts";
 import { type Finished, runProcess } from "./process.ts";
@@ -111,6 +113,58 @@ export async function runRanks(size: number, script: string, options: RunOptions
   return { code: finished.code, stdout: finished.stdout, stderr: finished.stderr, ranks };
 }
 
+/** The job sizes every SPMD script runs on. */
+export const SPMD_SIZES: readonly number[] = [1, 2, 3, 4, 5];
+
+/** Asserts that `job` succeeded and that every rank printed `<script> ok on rank R of N`. */
+export function assertAllOk(job: JobResult, script: string, size: number): void {
+  assert.equal(job.code, 0, job.stderr);
+  for (let rank = 0; rank < size; rank++) {
+    assert.ok(
+      job.ranks[rank].includes(`${script} ok on rank ${rank} of ${size}`),
+      `rank ${rank} did not finish ${script}: ${job.stdout}\n${job.stderr}`,
+    );
+  }
+}
+
+/**
+ * Registers a test per self-checking script of tests/spmd and size in {@linkcode SPMD_SIZES}: the script
+ * runs through the launcher and must print `<script> ok on rank R of N` on every rank. `check`, if given,
+ * looks further at a job that passed. A `variant` runs the scripts again with its environment (and sizes),
+ * its label in the test names.
+ *
+ * @example
+ * ```ts ignore
+ * spmdSuite(["p2p_obj", "p2p_buf"]);
+ * ```
+ */
+export function spmdSuite(
+  scripts: readonly string[],
+  check?: (script: string, size: number, job: JobResult) => void,
+  variant?: { label: string; env: Record<string, string>; sizes?: readonly number[] },
+): void {
+  const label = variant ? `, ${variant.label}` : "";
+  for (const script of scripts) {
+    for (const size of variant?.sizes ?? SPMD_SIZES) {
+      test(`${script} passes on ${size} ranks (${flavour}${label})`, async () => {
+        const job = await runRanks(size, `tests/spmd/${script}.ts`, { env: variant?.env });
+        assertAllOk(job, script, size);
+        check?.(script, size, job);
+      });
+    }
+  }
+}
+
+/** The command that runs `file` with `args` on the runtime running the tests. */
+export function scriptCommand(
+  file: string,
+  args: readonly string[] = [],
+): { command: string; args: string[] } {
+  return runtimeName === "deno"
+    ? { command: execPath(), args: ["run", "-A", "--no-check", file, ...args] }
+    : { command: execPath(), args: [file, ...args] };
+}
+
 /** What one directly started rank left. */
 export type RankResult = Finished;
 
@@ -123,9 +177,7 @@ let directJobs = 0;
  */
 export function runDirect(size: number, script: string, timeoutMs = 30_000): Promise<RankResult[]> {
   const jobId = String(process.pid * 100 + directJobs++);
-  const command = runtimeName === "deno"
-    ? { command: execPath(), args: ["run", "-A", "--no-check", path.resolve(REPO, script)] }
-    : { command: execPath(), args: [path.resolve(REPO, script)] };
+  const command = scriptCommand(path.resolve(REPO, script));
   return Promise.all(Array.from({ length: size }, (_, rank) =>
     runProcess(command.command, command.args, {
       cwd: REPO,

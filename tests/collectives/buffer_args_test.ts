@@ -12,16 +12,8 @@ import {
   vBufferArg,
   vectorArg,
 } from "../../lib/collectives/buffer_args.ts";
-import { ErrorCode, MPIError } from "../../lib/errors.ts";
-
-function failsWith(run: () => unknown, code: number, message: RegExp): void {
-  assert.throws(run, (error: unknown) => {
-    assert.ok(error instanceof MPIError, `expected MPIError, got ${error}`);
-    assert.equal(error.code, code, error.message);
-    assert.match(error.message, message);
-    return true;
-  });
-}
+import { ErrorCode } from "../../lib/errors.ts";
+import { assertThrowsMpiError } from "../_helpers/assert_mpi_error.ts";
 
 test("bufferArg sees typed arrays, ArrayBuffers and [buf, count] as bytes and elements", () => {
   const floats = new Float64Array(6);
@@ -34,12 +26,16 @@ test("bufferArg sees typed arrays, ArrayBuffers and [buf, count] as bytes and el
   const raw = bufferArg("Bcast", new ArrayBuffer(5), "buf");
   assert.equal(raw.bytes.length, 5);
   assert.equal(raw.vector, undefined);
-  failsWith(
+  assertThrowsMpiError(
     () => vectorArg("Allreduce", new ArrayBuffer(8), "sendbuf"),
     ErrorCode.ERR_TYPE,
     /Allreduce: sendbuf must be a typed array for a reduction/,
   );
-  failsWith(() => bufferArg("Bcast", "text", "buf"), ErrorCode.ERR_TYPE, /Bcast: buf must be a TypedArray/);
+  assertThrowsMpiError(
+    () => bufferArg("Bcast", "text", "buf"),
+    ErrorCode.ERR_TYPE,
+    /Bcast: buf must be a TypedArray/,
+  );
 });
 
 test("vBufferArg turns counts and displacements in elements into byte ranges, checked against the buffer", () => {
@@ -49,22 +45,22 @@ test("vBufferArg turns counts and displacements in elements into byte ranges, ch
   const gaps = vBufferArg("Gatherv", [new Int16Array(10), [1, 2], [8, 0]], "recvbuf", 2);
   assert.deepStrictEqual(gaps.starts, [16, 0]);
   assert.deepStrictEqual(gaps.lengths, [2, 4]);
-  failsWith(
+  assertThrowsMpiError(
     () => vBufferArg("Scatterv", [new Float64Array(4), [1, 2]], "sendbuf", 3),
     ErrorCode.ERR_COUNT,
     /sendbuf counts has 2 entries, expected one per rank \(3\)/,
   );
-  failsWith(
+  assertThrowsMpiError(
     () => vBufferArg("Scatterv", [new Float64Array(4), [2, 3]], "sendbuf", 2),
     ErrorCode.ERR_COUNT,
     /the block of rank 1 in sendbuf \(displacement 2, count 3\) ends past the 4 elements of the buffer/,
   );
-  failsWith(
+  assertThrowsMpiError(
     () => vBufferArg("Gatherv", [new Float64Array(4), [1, -1]], "recvbuf", 2),
     ErrorCode.ERR_COUNT,
     /recvbuf counts\[1\] is -1/,
   );
-  failsWith(
+  assertThrowsMpiError(
     () => vBufferArg("Gatherv", new Float64Array(4), "recvbuf", 2),
     ErrorCode.ERR_ARG,
     /recvbuf must be \[buf, counts\] or \[buf, counts, displs\]/,
@@ -73,7 +69,7 @@ test("vBufferArg turns counts and displacements in elements into byte ranges, ch
 
 test("equalBlocks splits a buffer per rank or names the sizes", () => {
   assert.equal(equalBlocks("Gather", bufferArg("Gather", new Int32Array(12), "recvbuf"), "recvbuf", 4), 12);
-  failsWith(
+  assertThrowsMpiError(
     () => equalBlocks("Gather", bufferArg("Gather", new Int32Array(10), "recvbuf"), "recvbuf", 4),
     ErrorCode.ERR_COUNT,
     /Gather: recvbuf has 10 elements, not a multiple of the communicator size 4/,
@@ -88,12 +84,12 @@ test("size errors: ERR_TRUNCATE when more arrives than fits, ERR_COUNT when less
   assert.equal(shorter.code, ErrorCode.ERR_COUNT);
   assert.match(shorter.message, /Bcast: root 0 sent 8 bytes, but buf holds 16 bytes/);
   checkLocalSize("Allreduce", "sendbuf", 8, 8, "recvbuf");
-  failsWith(
+  assertThrowsMpiError(
     () => checkLocalSize("Allreduce", "sendbuf", 24, 16, "recvbuf"),
     ErrorCode.ERR_TRUNCATE,
     /sendbuf has 24 bytes, but recvbuf holds 16 bytes/,
   );
-  failsWith(
+  assertThrowsMpiError(
     () => checkLocalSize("Allreduce", "sendbuf", 8, 16, "recvbuf"),
     ErrorCode.ERR_COUNT,
     /sendbuf has 8 bytes, but recvbuf holds 16 bytes/,

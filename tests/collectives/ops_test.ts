@@ -1,7 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
-import { ErrorCode, MPIError } from "../../lib/errors.ts";
+import { ErrorCode } from "../../lib/errors.ts";
+import { assertThrowsMpiError } from "../_helpers/assert_mpi_error.ts";
 import {
   BAND,
   BOR,
@@ -19,15 +20,6 @@ import {
   toOp,
 } from "../../lib/collectives/ops.ts";
 import type { TypedArray } from "../../lib/wire/buffers.ts";
-
-function failsWith(run: () => unknown, code: number, message: RegExp): void {
-  assert.throws(run, (error: unknown) => {
-    assert.ok(error instanceof MPIError, `expected MPIError, got ${error}`);
-    assert.equal(error.code, code, error.message);
-    assert.match(error.message, message);
-    return true;
-  });
-}
 
 type Scalar = number | bigint;
 const CLASSES = [
@@ -74,7 +66,7 @@ test("built-in kernels match a plain loop on every typed array type, in place on
     for (const [op, element, integerOnly] of ELEMENT) {
       const a = sample(Class, 1), b = sample(Class, 2);
       if (integerOnly && float) {
-        failsWith(
+        assertThrowsMpiError(
           () => op.Reduce_local(a, b),
           ErrorCode.ERR_OP,
           new RegExp(`${op.name} is not defined on ${Class.name}`),
@@ -156,8 +148,12 @@ test("bitwise ops keep every bit of integers of any safe size", () => {
   assert.equal(BAND.combine(0xffff_ffff, 0xf0f0_f0f0), 0xf0f0_f0f0);
   assert.equal(BXOR.combine(1n << 100n, 1n), (1n << 100n) + 1n);
   assert.equal(BAND.combine(true, false), false);
-  failsWith(() => BAND.combine(1.5, 1), ErrorCode.ERR_OP, /BAND cannot combine a number and a number/);
-  failsWith(
+  assertThrowsMpiError(
+    () => BAND.combine(1.5, 1),
+    ErrorCode.ERR_OP,
+    /BAND cannot combine a number and a number/,
+  );
+  assertThrowsMpiError(
     () => BOR.combine(Float64Array.of(1), Float64Array.of(2)),
     ErrorCode.ERR_OP,
     /BOR is not defined on Float64Array/,
@@ -183,29 +179,45 @@ test("MAXLOC and MINLOC pick the value and its index, the smaller index on ties"
     MINLOC.combine(Int32Array.of(5, 3, 5, 9), Int32Array.of(5, 2, 6, 1)),
     Int32Array.of(5, 2, 5, 9),
   );
-  failsWith(() => MAXLOC.combine(3, 4), ErrorCode.ERR_OP, /MAXLOC cannot combine a number and a number/);
+  assertThrowsMpiError(
+    () => MAXLOC.combine(3, 4),
+    ErrorCode.ERR_OP,
+    /MAXLOC cannot combine a number and a number/,
+  );
 });
 
 test("operands that do not fit together are errors naming the op and the operands", () => {
-  failsWith(() => SUM.combine("a", 1), ErrorCode.ERR_OP, /combine: SUM cannot combine a string and a number/);
-  failsWith(() => SUM.combine(1, 1n), ErrorCode.ERR_OP, /SUM cannot combine a number and a bigint/);
-  failsWith(
+  assertThrowsMpiError(
+    () => SUM.combine("a", 1),
+    ErrorCode.ERR_OP,
+    /combine: SUM cannot combine a string and a number/,
+  );
+  assertThrowsMpiError(
+    () => SUM.combine(1, 1n),
+    ErrorCode.ERR_OP,
+    /SUM cannot combine a number and a bigint/,
+  );
+  assertThrowsMpiError(
     () => PROD.combine({}, {}),
     ErrorCode.ERR_OP,
     /PROD cannot combine an instance of Object and an instance of Object/,
   );
-  failsWith(() => SUM.combine([1, 2], [1]), ErrorCode.ERR_COUNT, /SUM got arrays of 2 and 1 items/);
-  failsWith(
+  assertThrowsMpiError(
+    () => SUM.combine([1, 2], [1]),
+    ErrorCode.ERR_COUNT,
+    /SUM got arrays of 2 and 1 items/,
+  );
+  assertThrowsMpiError(
     () => SUM.combine(Float64Array.of(1), Float32Array.of(1)),
     ErrorCode.ERR_TYPE,
     /SUM cannot combine a Float64Array and a Float32Array/,
   );
-  failsWith(
+  assertThrowsMpiError(
     () => SUM.combine(Int8Array.of(1), Int8Array.of(1, 2)),
     ErrorCode.ERR_COUNT,
     /SUM got operands of 1 and 2 elements/,
   );
-  failsWith(
+  assertThrowsMpiError(
     () => SUM.reduceValues("allreduce", [1], 5),
     ErrorCode.ERR_OP,
     /^allreduce: SUM cannot combine an array and a number/,
@@ -223,7 +235,11 @@ test("Op.Create makes an op from a function: whole values, element by element on
   const inout = Float64Array.of(4, 12);
   hypot.Reduce_local(Float64Array.of(3, 5), inout);
   assert.deepStrictEqual(inout, Float64Array.of(5, 13));
-  failsWith(() => Op.Create(42 as never), ErrorCode.ERR_OP, /Op.Create: fn must be a function, not a number/);
+  assertThrowsMpiError(
+    () => Op.Create(42 as never),
+    ErrorCode.ERR_OP,
+    /Op.Create: fn must be a function, not a number/,
+  );
 });
 
 test("toOp takes an Op or a plain function (made once), and names the call otherwise", () => {
@@ -232,7 +248,7 @@ test("toOp takes an Op or a plain function (made once), and names the call other
   const op = toOp("reduce", fn);
   assert.equal(toOp("reduce", fn), op);
   assert.equal(op.combine(5, 3), 2);
-  failsWith(
+  assertThrowsMpiError(
     () => toOp("reduce", "SUM"),
     ErrorCode.ERR_OP,
     /^reduce: op must be an Op \(such as SUM\) or a function, not a string/,

@@ -6,47 +6,23 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { flavour, runRanks } from "../_helpers/run_ranks.ts";
-
-const SIZES = [1, 2, 3, 4, 5];
+import { flavour, runRanks, spmdSuite } from "../_helpers/run_ranks.ts";
 
 /** Self-checking scripts: each rank prints `<name> ok on rank R of N` once every check has passed. */
 const SCRIPTS = ["cco_obj", "cco_buf", "cco_nb", "cco_errors", "cco_reduce_scatter"];
 
-/**
- * Each script runs as ranks of one host run by default (collectives in shared memory, where they can be) and
- * with messages only (`MPIRUN_DENO_TRANSPORT=socket`).
- */
-const TRANSPORTS = ["auto", "socket"] as const;
+// As ranks of one host run by default: collectives in shared memory where they can be.
+spmdSuite(SCRIPTS);
 
-for (const script of SCRIPTS) {
-  for (const size of SIZES) {
-    for (const transport of TRANSPORTS) {
-      if (transport === "socket" && size === 1) continue;
-      const label = transport === "auto" ? "" : `, ${transport}`;
-      test(`${script} passes on ${size} ranks (${flavour}${label})`, async () => {
-        const job = await runRanks(size, `tests/spmd/${script}.ts`, {
-          env: { MPIRUN_DENO_TRANSPORT: transport },
-        });
-        assert.equal(job.code, 0, job.stderr);
-        for (let rank = 0; rank < size; rank++) {
-          assert.ok(
-            job.ranks[rank].includes(`${script} ok on rank ${rank} of ${size}`),
-            `rank ${rank} did not finish ${script}: ${job.stdout}\n${job.stderr}`,
-          );
-        }
-        if (script === "cco_obj" && transport === "socket") {
-          // The broadcast's shape, counted by each rank around engine.send: a binomial tree.
-          const rounds = Math.ceil(Math.log2(size));
-          assert.ok(
-            job.ranks[0].includes(`bcast tree: ${size - 1} messages, root sends ${rounds}, ${rounds} rounds`),
-            job.stdout,
-          );
-        }
-      });
-    }
-  }
-}
+// With messages only: the broadcast's shape, counted by each rank around engine.send, is a binomial tree.
+spmdSuite(SCRIPTS, (script, size, job) => {
+  if (script !== "cco_obj") return;
+  const rounds = Math.ceil(Math.log2(size));
+  assert.ok(
+    job.ranks[0].includes(`bcast tree: ${size - 1} messages, root sends ${rounds}, ${rounds} rounds`),
+    job.stdout,
+  );
+}, { label: "socket", env: { MPIRUN_DENO_TRANSPORT: "socket" }, sizes: [2, 3, 4, 5] });
 
 test(`a scatter of the wrong count ends the job, naming the root and the count (${flavour})`, async () => {
   const job = await runRanks(3, "tests/spmd/cco_fail.ts");

@@ -6,12 +6,8 @@
 
 import { Activities } from "../../lib/comm/activity.ts";
 import { Comm, type Job } from "../../lib/comm/comm.ts";
-import { ContextIds } from "../../lib/comm/context.ts";
+import { ContextIds, FIRST_FREE_CONTEXT, WORLD_CONTEXTS } from "../../lib/comm/context.ts";
 import { memoryEngines } from "../_helpers/memory_mesh.ts";
-
-/** The ids world.ts gives COMM_WORLD, and the first one agreement hands out. */
-const WORLD_CONTEXTS = { p2p: 0, collective: 1 };
-const FIRST_FREE_CONTEXT = 4;
 
 /** One COMM_WORLD per rank; `hostnames` (by world rank) defaults to one host for all. */
 export function memoryWorld(size: number, hostnames?: readonly string[]): Comm[] {

@@ -16,7 +16,8 @@ import {
   UNDEFINED,
   UNEQUAL,
 } from "../../lib/constants.ts";
-import { ErrorCode, MPIError } from "../../lib/errors.ts";
+import { ErrorCode } from "../../lib/errors.ts";
+import { assertRejectsMpiError } from "../_helpers/assert_mpi_error.ts";
 import { type Comm, COMM_NULL } from "../../lib/comm/comm.ts";
 import { everyRank, memoryWorld } from "./_memory_comms.ts";
 
@@ -194,16 +195,6 @@ test("a message on a communicator never matches a receive on its dup, even with 
   });
 });
 
-/** Asserts that `run` rejects with an MPIError of `code` whose message matches `message`. */
-async function rejectsMpi(run: () => Promise<unknown>, code: number, message: RegExp): Promise<void> {
-  await assert.rejects(run, (error: unknown) => {
-    assert.ok(error instanceof MPIError, `expected MPIError, got ${error}`);
-    assert.equal(error.code, code, error.message);
-    assert.match(error.message, message);
-    return true;
-  });
-}
-
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 test("Create_group is made by the group's members alone, in the group's order; a non-member gets COMM_NULL", async () => {
@@ -297,27 +288,27 @@ test("Create_group checks its group and tag before anything is sent, naming the 
   const world = memoryWorld(3);
   const halves = await everyRank(world, (comm, rank) => comm.Split(rank === 2 ? 1 : 0));
   const comm = halves[0];
-  await rejectsMpi(
+  await assertRejectsMpiError(
     () => comm.Create_group(world[0].Get_group()),
     ErrorCode.ERR_GROUP,
     /^Create_group: the group holds world rank 2, which is not in Split\(COMM_WORLD, color 0\)$/,
   );
-  await rejectsMpi(
+  await assertRejectsMpiError(
     () => comm.Create_group([0, 1] as never),
     ErrorCode.ERR_GROUP,
     /^Create_group: group is not a Group, got an array$/,
   );
-  await rejectsMpi(
+  await assertRejectsMpiError(
     () => comm.Create_group(comm.Get_group(), -1),
     ErrorCode.ERR_TAG,
     new RegExp(`^Create_group: tag -1 is not in 0..${TAG_UB}$`),
   );
-  await rejectsMpi(
+  await assertRejectsMpiError(
     () => comm.create_group(comm.Get_group(), TAG_UB + 1),
     ErrorCode.ERR_TAG,
     /tag 2147483648/,
   );
-  await rejectsMpi(
+  await assertRejectsMpiError(
     () => comm.Create_group(comm.Get_group(), { root: 1 } as never),
     ErrorCode.ERR_ARG,
     /^Create_group: unknown option "root" \(expected tag\)$/,
@@ -325,12 +316,16 @@ test("Create_group checks its group and tag before anything is sent, naming the 
   const dup = await everyRank(halves.slice(0, 2), (half) => half.Dup());
   const dupGroup = dup[0].Get_group();
   dup[0].Free();
-  await rejectsMpi(
+  await assertRejectsMpiError(
     () => dup[0].Create_group(dupGroup),
     ErrorCode.ERR_COMM,
     /^Create_group: communicator Dup\(Split\(COMM_WORLD, color 0\)\) has been freed$/,
   );
-  await rejectsMpi(() => COMM_NULL.Create_group(world[0].Get_group()), ErrorCode.ERR_COMM, /COMM_NULL/);
+  await assertRejectsMpiError(
+    () => COMM_NULL.Create_group(world[0].Get_group()),
+    ErrorCode.ERR_COMM,
+    /COMM_NULL/,
+  );
   // Nothing was sent: the two members still make one with the tag given as an option.
   const pair = await everyRank(halves.slice(0, 2), (half) => half.Create_group(half.Get_group(), { tag: 3 }));
   assert.deepEqual(await everyRank(pair, worldRanksOf), [[0, 1], [0, 1]]);

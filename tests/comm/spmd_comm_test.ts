@@ -6,30 +6,10 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { flavour, type JobResult, runRanks } from "../_helpers/run_ranks.ts";
-
-const SIZES = [1, 2, 3, 4, 5];
+import { assertAllOk, flavour, runRanks, spmdSuite } from "../_helpers/run_ranks.ts";
 
 /** Self-checking scripts: each prints `<name> ok on rank R of N` on every rank. */
-const SCRIPTS = ["comm_split", "comm_errors", "comm_create_group"];
-
-function assertAllOk(job: JobResult, script: string, size: number): void {
-  assert.equal(job.code, 0, job.stderr);
-  for (let rank = 0; rank < size; rank++) {
-    assert.ok(
-      job.ranks[rank].includes(`${script} ok on rank ${rank} of ${size}`),
-      `rank ${rank} did not finish ${script}: ${job.stdout}\n${job.stderr}`,
-    );
-  }
-}
-
-for (const script of SCRIPTS) {
-  for (const size of SIZES) {
-    test(`${script} passes on ${size} ranks (${flavour})`, async () => {
-      assertAllOk(await runRanks(size, `tests/spmd/${script}.ts`), script, size);
-    });
-  }
-}
+spmdSuite(["comm_split", "comm_errors", "comm_create_group"]);
 
 /** The host of each rank that a `MPIRUN_DENO_HOSTNAME` list gives. */
 function hostsOf(list: string, size: number): string[] {

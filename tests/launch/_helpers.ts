@@ -6,32 +6,20 @@
  */
 
 import { Buffer } from "node:buffer";
-import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import process from "node:process";
-import { fileURLToPath } from "node:url";
 import type { Sink } from "../../lib/launch/io.ts";
-import { type Finished, runProcess } from "../_helpers/process.ts";
 import type { RankCommand, RankProgram } from "../../lib/launch/rank_command.ts";
-import { execPath, runtimeName } from "../../lib/runtime/detect.ts";
+import type { ExitStatus, OutputStream, SpawnEvents } from "../../lib/launch/spawner.ts";
+import { type Finished, runProcess, startProcess } from "../_helpers/process.ts";
+import { REPO, scriptCommand } from "../_helpers/run_ranks.ts";
 
-/** The repository root, with a trailing separator. */
-export const REPO = fileURLToPath(new URL("../../", import.meta.url));
+export { REPO, scriptCommand };
 
 /** The fake rank script (see `fixtures/fake_rank.ts`). */
 export const FAKE_RANK = path.join(REPO, "tests", "launch", "fixtures", "fake_rank.ts");
-
-/** The command that runs `file` with `args` on the runtime running the tests. */
-export function scriptCommand(
-  file: string,
-  args: readonly string[] = [],
-): { command: string; args: string[] } {
-  return runtimeName === "deno"
-    ? { command: execPath(), args: ["run", "-A", "--no-check", file, ...args] }
-    : { command: execPath(), args: [file, ...args] };
-}
 
 /** A `rankCommand` for `main()` that runs the fake rank instead of `lib/rank_main.ts`. */
 export function fakeRankCommand(program: RankProgram): RankCommand {
@@ -105,26 +93,13 @@ export function startDriver(
   const driver = path.join(REPO, "tests", "launch", "fixtures", "launch_driver.ts");
   // Test machines may have fewer CPUs than a test has ranks.
   const { command, args } = scriptCommand(driver, ["--oversubscribe", ...options, FAKE_RANK, ...actions]);
-  const child = spawn(command, args, { cwd: REPO, stdio: ["pipe", "pipe", "pipe"] });
-  let stdout = "";
-  let stderr = "";
-  let wake = () => {};
-  child.stdout.setEncoding("utf8").on("data", (chunk) => {
-    stdout += chunk;
-    wake();
-  });
-  child.stderr.setEncoding("utf8").on("data", (chunk) => stderr += chunk);
-  child.stdin.on("error", () => {});
-  child.stdin.end(input);
-  const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
+  const started = startProcess(command, args, { cwd: REPO, input, timeoutMs: 20_000 });
   let exited = false;
-  const finished = new Promise<Finished>((resolve) => {
-    child.on("close", (code, signal) => {
-      clearTimeout(timer);
-      exited = true;
-      wake();
-      resolve({ code, signal, stdout, stderr });
-    });
+  let wake = () => {};
+  started.onProgress(() => wake());
+  const finished = started.finished.finally(() => {
+    exited = true;
+    wake();
   });
   return {
     finished,
@@ -133,17 +108,18 @@ export function startDriver(
         pattern.source,
         pattern.flags.includes("g") ? pattern.flags : pattern.flags + "g",
       );
-      while ((stdout.match(global)?.length ?? 0) < count) {
+      while ((started.stdout().match(global)?.length ?? 0) < count) {
         if (exited) {
-          throw new Error(`launcher ended before printing ${pattern}: ${stdout}${stderr}`);
+          const { stderr } = await finished;
+          throw new Error(`launcher ended before printing ${pattern}: ${started.stdout()}${stderr}`);
         }
         await new Promise<void>((resolve) => wake = resolve);
       }
     },
     // Not child.kill(): Deno's node:child_process then reports the child as killed by that signal even when
     // it handled the signal and exited with a code of its own.
-    signal: (signal) => process.kill(child.pid!, signal),
-    stdout: () => stdout,
+    signal: (signal) => process.kill(started.pid!, signal),
+    stdout: () => started.stdout(),
   };
 }
 
@@ -159,4 +135,48 @@ export function runDriver(
 /** The numbers printed as `label:N` lines (rank pids, child pids). */
 export function printedPids(output: string, label = "pid"): number[] {
   return [...output.matchAll(new RegExp(`${label}:(\\d+)`, "g"))].map((match) => Number(match[1]));
+}
+
+/** What a spawner reported, recorded by {@linkcode recordingEvents}. */
+export interface RecordedEvents {
+  /** The events to hand the spawner. */
+  events: SpawnEvents;
+  /** Each rank's output so far, by stream. */
+  output: Record<OutputStream, string>[];
+  /** `rank:stream` for each stream that ended, in order. */
+  ended: string[];
+  exits: Map<number, ExitStatus>;
+  errors: Map<number, Error>;
+  /** Resolves once `done()` holds, checked after each event; throws after `timeoutMs`. */
+  until(done: () => boolean): Promise<void>;
+}
+
+/** Records the {@linkcode SpawnEvents} of `size` ranks. */
+export function recordingEvents(size: number, timeoutMs = 10_000): RecordedEvents {
+  const output = Array.from({ length: size }, () => ({ stdout: "", stderr: "" }));
+  const ended: string[] = [];
+  const exits = new Map<number, ExitStatus>();
+  const errors = new Map<number, Error>();
+  let wake = () => {};
+  const record = <A extends unknown[]>(note: (...args: A) => void) => (...args: A) => {
+    note(...args);
+    wake();
+  };
+  const events: SpawnEvents = {
+    onOutput: record((rank, stream, chunk) => output[rank][stream] += new TextDecoder().decode(chunk)),
+    onOutputEnd: record((rank, stream) => ended.push(`${rank}:${stream}`)),
+    onExit: record((rank, status) => exits.set(rank, status)),
+    onSpawnError: record((rank, error) => errors.set(rank, error)),
+  };
+  const until = async (done: () => boolean) => {
+    const deadline = Date.now() + timeoutMs;
+    while (!done()) {
+      if (Date.now() > deadline) throw new Error(`timed out: ${JSON.stringify(output)}`);
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        setTimeout(resolve, 50);
+      });
+    }
+  };
+  return { events, output, ended, exits, errors, until };
 }

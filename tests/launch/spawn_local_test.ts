@@ -2,16 +2,12 @@ import assert from "node:assert/strict";
 import process from "node:process";
 import { test } from "node:test";
 import { LocalSpawner } from "../../lib/launch/spawn_local.ts";
-import type { ExitStatus, RankLaunch, RunningJob } from "../../lib/launch/spawner.ts";
-import { alive } from "./_helpers.ts";
+import type { RankLaunch, RunningJob } from "../../lib/launch/spawner.ts";
+import { alive, recordingEvents } from "./_helpers.ts";
 
 /** Starts `sh -c` scripts as ranks and collects what the spawner reports. */
 function startShells(scripts: string[]) {
-  const output = scripts.map(() => ({ stdout: "", stderr: "" }));
-  const ended: string[] = [];
-  const errors: Error[] = [];
-  const exits = new Map<number, ExitStatus>();
-  let wake = () => {};
+  const recorded = recordingEvents(scripts.length);
   const launches: RankLaunch[] = scripts.map((script, rank) => ({
     placement: { rank, host: "localhost", localRank: rank, localSize: scripts.length },
     command: script === "<missing>" ? "/nonexistent/runtime" : "sh",
@@ -20,35 +16,8 @@ function startShells(scripts: string[]) {
     cwd: process.cwd(),
     stdin: "none",
   }));
-  const job: RunningJob = new LocalSpawner().start(launches, {
-    onOutput: (rank, stream, chunk) => {
-      output[rank][stream] += new TextDecoder().decode(chunk);
-      wake();
-    },
-    onOutputEnd: (rank, stream) => {
-      ended.push(`${rank}:${stream}`);
-      wake();
-    },
-    onExit: (rank, status) => {
-      exits.set(rank, status);
-      wake();
-    },
-    onSpawnError: (_rank, error) => {
-      errors.push(error);
-      wake();
-    },
-  });
-  const until = async (done: () => boolean) => {
-    const deadline = Date.now() + 10_000;
-    while (!done()) {
-      if (Date.now() > deadline) throw new Error("timed out");
-      await new Promise<void>((resolve) => {
-        wake = resolve;
-        setTimeout(resolve, 50);
-      });
-    }
-  };
-  return { job, output, ended, errors, exits, until };
+  const job: RunningJob = new LocalSpawner().start(launches, recorded.events);
+  return { job, ...recorded };
 }
 
 test("each rank's output, end of streams and exit status are reported", async () => {
@@ -84,7 +53,7 @@ test("killAll() kills at once what a rank left behind after it exited", async ()
 
 test("a rank that cannot be started is reported, and its streams end", async () => {
   const run = startShells(["<missing>"]);
-  await run.until(() => run.errors.length === 1 && run.ended.length === 2);
-  assert.match(run.errors[0].message, /ENOENT/);
+  await run.until(() => run.errors.size === 1 && run.ended.length === 2);
+  assert.match(run.errors.get(0)!.message, /ENOENT/);
   assert.equal(run.exits.size, 0);
 });

@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import process from "node:process";
 import { test } from "node:test";
-import type { ExitStatus, RankLaunch } from "../../lib/launch/spawner.ts";
+import type { RankLaunch } from "../../lib/launch/spawner.ts";
 import {
   agentShellCommand,
   remoteEnvironment,
@@ -12,7 +12,7 @@ import {
   sshCommand,
   SshSpawner,
 } from "../../lib/launch/spawn_ssh.ts";
-import { alive, REPO, tempDir } from "./_helpers.ts";
+import { alive, recordingEvents, REPO, tempDir } from "./_helpers.ts";
 
 test("MPIRUN_DENO_SSH is split as a shell would split it", () => {
   assert.deepEqual(sshCommand({}), ["ssh"]);
@@ -66,11 +66,7 @@ test("a remote rank keeps its own host's variables, and gets the job's", () => {
 
 /** Starts `sh -c` ranks on fake hosts through the stand-in ssh, and collects what the backend reports. */
 function startOnHosts(ranks: { host: string; script: string }[], logFile: string) {
-  const output = ranks.map(() => ({ stdout: "", stderr: "" }));
-  const exits = new Map<number, ExitStatus>();
-  const errors = new Map<number, Error>();
-  const ended: string[] = [];
-  let wake = () => {};
+  const recorded = recordingEvents(ranks.length, 15_000);
   const launches: RankLaunch[] = ranks.map(({ host, script }, rank) => ({
     placement: { rank, host, localRank: 0, localSize: 1 },
     command: "/bin/sh",
@@ -87,37 +83,10 @@ function startOnHosts(ranks: { host: string; script: string }[], logFile: string
   const spawner = new SshSpawner({ ssh: [FAKE_SSH], ownHostname: "head" });
   const previous = process.env.FAKE_SSH_LOG;
   process.env.FAKE_SSH_LOG = logFile;
-  const job = spawner.start(launches, {
-    onOutput: (rank, stream, chunk) => {
-      output[rank][stream] += new TextDecoder().decode(chunk);
-      wake();
-    },
-    onOutputEnd: (rank, stream) => {
-      ended.push(`${rank}:${stream}`);
-      wake();
-    },
-    onExit: (rank, status) => {
-      exits.set(rank, status);
-      wake();
-    },
-    onSpawnError: (rank, error) => {
-      errors.set(rank, error);
-      wake();
-    },
-  });
+  const job = spawner.start(launches, recorded.events);
   if (previous === undefined) delete process.env.FAKE_SSH_LOG;
   else process.env.FAKE_SSH_LOG = previous;
-  const until = async (done: () => boolean) => {
-    const deadline = Date.now() + 15_000;
-    while (!done()) {
-      if (Date.now() > deadline) throw new Error(`timed out: ${JSON.stringify(output)}`);
-      await new Promise<void>((resolve) => {
-        wake = resolve;
-        setTimeout(resolve, 50);
-      });
-    }
-  };
-  return { job, output, exits, errors, ended, until };
+  return { job, ...recorded };
 }
 
 const FAKE_SSH = path.join(REPO, "tests", "launch", "fixtures", "fake_ssh.sh");

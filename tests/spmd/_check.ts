@@ -1,7 +1,8 @@
 /** Assertions for SPMD scripts: a failure names the rank and throws, which fails the job. */
 
 import assert from "node:assert/strict";
-import { type Comm, type ErrorCode, MPI, MPIError } from "../../mod.ts";
+import { type Comm, type ErrorCode, MPI } from "../../mod.ts";
+import { assertRejectsMpiError } from "../_helpers/assert_mpi_error.ts";
 
 /** Asserts deep equality, naming what was checked. */
 export function same(actual: unknown, expected: unknown, what: string): void {
@@ -15,22 +16,7 @@ export async function failsWith(
   message: RegExp,
   what: string,
 ): Promise<void> {
-  try {
-    await run();
-  } catch (error) {
-    assert.ok(
-      error instanceof MPIError,
-      `rank ${MPI.COMM_WORLD.rank}: ${what}: expected MPIError, got ${error}`,
-    );
-    assert.equal(
-      error.code,
-      code,
-      `rank ${MPI.COMM_WORLD.rank}: ${what}: code ${error.codeName}: ${error.message}`,
-    );
-    assert.match(error.message, message, `rank ${MPI.COMM_WORLD.rank}: ${what}`);
-    return;
-  }
-  assert.fail(`rank ${MPI.COMM_WORLD.rank}: ${what}: did not fail`);
+  await assertRejectsMpiError(run, code, message, `rank ${MPI.COMM_WORLD.rank}: ${what}`);
 }
 
 /**

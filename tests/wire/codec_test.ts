@@ -4,6 +4,7 @@ import { Buffer } from "node:buffer";
 import { pack, unpack } from "msgpackr";
 import { decodeValue, type EncodeOptions, encodeValue } from "../../lib/wire/codec.ts";
 import { ErrorCode, MPIError } from "../../lib/errors.ts";
+import { assertMpiError } from "../_helpers/assert_mpi_error.ts";
 
 function roundTrip(value: unknown): unknown {
   return decodeValue(encodeValue(value));
@@ -17,9 +18,7 @@ function refusal(value: unknown, options: EncodeOptions = { where: "send" }): MP
   try {
     encodeValue(value, options);
   } catch (error) {
-    assert.ok(error instanceof MPIError, `expected an MPIError, got ${error}`);
-    assert.equal(error.code, ErrorCode.ERR_TYPE);
-    return error;
+    return assertMpiError(error, ErrorCode.ERR_TYPE);
   }
   assert.fail("encode did not refuse the value");
 }
@@ -28,10 +27,7 @@ function decodeFailure(bytes: Uint8Array): MPIError {
   try {
     decodeValue(bytes);
   } catch (error) {
-    assert.ok(error instanceof MPIError, `expected an MPIError, got ${error}`);
-    assert.equal(error.code, ErrorCode.ERR_TYPE);
-    assert.match(error.message, /^decode: /);
-    return error;
+    return assertMpiError(error, ErrorCode.ERR_TYPE, /^decode: /);
   }
   assert.fail(`decode accepted ${bytes.length} malformed bytes`);
 }

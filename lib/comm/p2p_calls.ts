@@ -1,0 +1,373 @@
+/**
+ * The point-to-point calls of `Comm`, once it has handed over its state: the arguments are normalised and
+ * checked, values encoded or buffers viewed, and the message handed to the engine; receives are posted,
+ * tracked for hang reports, and finish into a value, a buffer and a `Status`. As mpi4py's `msgpickle.pxi`
+ * (values) and `msgbuffer.pxi` (buffers) are to its `Comm.pyx`.
+ *
+ * @module
+ */
+
+import { ANY_SOURCE, ANY_TAG, PROC_NULL } from "../constants.ts";
+import { ErrorCode, mpiError } from "../errors.ts";
+import type { Received } from "../p2p/engine.ts";
+import { nextTurn, Request } from "../p2p/request.ts";
+import { Status } from "../p2p/status.ts";
+import { toByteView } from "../wire/buffers.ts";
+import { decodeValue, encodeValue } from "../wire/codec.ts";
+import { HEADER_SIZE } from "../wire/frame.ts";
+import { checkDest, checkRecvTag, checkSendTag, checkSource, namedArgs } from "./args.ts";
+import { type CommCore, trim } from "./core.ts";
+
+const SEND_NAMES = ["dest", "tag"] as const;
+const RECV_NAMES = ["source", "tag", "status"] as const;
+const PROBE_NAMES = RECV_NAMES;
+const SENDRECV_NAMES = ["dest", "sendtag", "source", "recvtag", "status"] as const;
+
+/** A posted receive: its result, and how to withdraw it. */
+interface Posted<T> {
+  promise: Promise<T>;
+  cancel?: () => boolean;
+}
+
+/** Normalises `dest, tag` or `{ dest, tag }` and sends a value or (with `raw`) a buffer. */
+export function send(
+  core: CommCore,
+  where: string,
+  data: unknown,
+  dest: unknown,
+  tag: number | undefined,
+  raw: boolean,
+  sync: boolean,
+): Promise<void> {
+  if (typeof dest === "object" && dest !== null) {
+    const args = namedArgs(where, SEND_NAMES, tag === undefined ? [dest] : [dest, tag]);
+    dest = args.dest;
+    tag = args.tag as number | undefined;
+  }
+  return raw
+    ? sendBuffer(core, where, data, dest, tag ?? 0, sync)
+    : sendValue(core, where, data, dest, tag ?? 0, sync);
+}
+
+/** Receives a value: `source, tag, status` positionally or as one options object. */
+export function recv<T>(core: CommCore, source: unknown, tag: unknown, status: unknown): Promise<T> {
+  const args = receiveArgs("recv", source, tag, status);
+  return startRecv<T>(core, "recv", args.source, args.tag, args.status).promise;
+}
+
+/** Starts receiving a value; the request's status gets the envelope. */
+export function irecv<T>(core: CommCore, source: unknown, tag: unknown): Request<T> {
+  const args = receiveArgs("irecv", source, tag);
+  return toRequest((status) => startRecv<T>(core, "irecv", args.source, args.tag, status));
+}
+
+/** Receives bytes into `buf`: `source, tag, status` positionally or as one options object. */
+export function recvBuffer(
+  core: CommCore,
+  buf: unknown,
+  source: unknown,
+  tag: unknown,
+  status: unknown,
+): Promise<void> {
+  const args = receiveArgs("Recv", source, tag, status);
+  return startRecvBuffer(core, "Recv", buf, args.source, args.tag, args.status).promise;
+}
+
+/** Starts receiving bytes into `buf`; the request's status gets the envelope. */
+export function irecvBuffer(core: CommCore, buf: unknown, source: unknown, tag: unknown): Request<void> {
+  const args = receiveArgs("Irecv", source, tag);
+  return toRequest((status) => startRecvBuffer(core, "Irecv", buf, args.source, args.tag, status));
+}
+
+/** Posts the receive, then sends: pairs of ranks that both call it do not deadlock. */
+export async function sendrecv<T>(core: CommCore, sendobj: unknown, named: unknown[]): Promise<T> {
+  const args = namedArgs("sendrecv", SENDRECV_NAMES, trim(named));
+  const receive = startRecv<T>(
+    core,
+    "sendrecv",
+    args.source,
+    args.recvtag,
+    args.status as Status | undefined,
+  );
+  receive.promise.catch(() => {}); // raised below, after the send
+  await sendValue(core, "sendrecv", sendobj, args.dest, args.sendtag ?? 0, false);
+  return receive.promise;
+}
+
+/** `Sendrecv` on buffers: posts the receive into `recvbuf`, then sends `sendbuf`. */
+export async function sendrecvBuffer(
+  core: CommCore,
+  sendbuf: unknown,
+  dest: number,
+  sendtag: number,
+  recvbuf: unknown,
+  source: number,
+  recvtag: number,
+  status: Status | undefined,
+): Promise<void> {
+  const receive = startRecvBuffer(core, "Sendrecv", recvbuf, source, recvtag, status);
+  receive.promise.catch(() => {}); // raised below, after the send
+  await sendBuffer(core, "Sendrecv", sendbuf, dest, sendtag, false);
+  await receive.promise;
+}
+
+/** Waits for a matching message and returns its envelope; the message stays to be received. */
+export async function probe(core: CommCore, named: unknown[]): Promise<Status> {
+  const args = namedArgs("probe", PROBE_NAMES, trim(named));
+  const pattern = patternOf(core, "probe", args.source, args.tag);
+  const result = (args.status as Status | undefined) ?? new Status();
+  if (pattern.source === PROC_NULL) return procNullStatus(result);
+  const arrival = await core.job.activities.track(
+    `probe(source=${showRank(pattern.source)}, tag=${showTag(pattern.tag)}) on ${core.name}`,
+    core.job.engine.probe(pattern),
+  );
+  fillStatus(result, arrival.source, arrival.tag, arrival.size);
+  return result;
+}
+
+/** Says whether a matching message has arrived, after letting pending I/O run once if none has yet. */
+export async function iprobe(core: CommCore, named: unknown[]): Promise<boolean> {
+  const args = namedArgs("iprobe", PROBE_NAMES, trim(named));
+  const pattern = patternOf(core, "iprobe", args.source, args.tag);
+  const result = args.status as Status | undefined;
+  if (pattern.source === PROC_NULL) {
+    if (result) procNullStatus(result);
+    return true;
+  }
+  let arrival = core.job.engine.peek(pattern);
+  if (!arrival) {
+    await nextTurn();
+    arrival = core.job.engine.peek(pattern);
+  }
+  if (!arrival) return false;
+  if (result) fillStatus(result, arrival.source, arrival.tag, arrival.size);
+  return true;
+}
+
+function patternOf(core: CommCore, where: string, source: unknown, tag: unknown) {
+  core.live(where);
+  const checkedSource = checkSource(where, source ?? ANY_SOURCE, core.size);
+  const checkedTag = checkRecvTag(where, tag ?? ANY_TAG);
+  return {
+    context: core.contexts.p2p,
+    source: checkedSource,
+    tag: checkedTag,
+    peer: checkedSource < 0 ? -1 : core.members[checkedSource],
+    members: checkedSource < 0 ? core.members : undefined,
+  };
+}
+
+function sendValue(
+  core: CommCore,
+  where: string,
+  obj: unknown,
+  dest: unknown,
+  tag: unknown,
+  sync: boolean,
+): Promise<void> {
+  let payload: Uint8Array;
+  let peer: number;
+  let checkedTag: number;
+  try {
+    core.live(where);
+    const checkedDest = checkDest(where, dest, core.size);
+    checkedTag = checkSendTag(where, tag);
+    payload = encodeValue(obj, { where, headroom: HEADER_SIZE });
+    if (checkedDest === PROC_NULL) return Promise.resolve();
+    peer = core.members[checkedDest];
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  const sent = core.job.engine.send({
+    peer,
+    context: core.contexts.p2p,
+    source: core.rank,
+    tag: checkedTag,
+    payload,
+    headroom: true,
+    raw: false,
+    sync,
+    owned: true,
+  });
+  if (!sync) return sent;
+  return core.job.activities.track(() => `${where}(dest=${dest}, tag=${checkedTag}) on ${core.name}`, sent);
+}
+
+function sendBuffer(
+  core: CommCore,
+  where: string,
+  buf: unknown,
+  dest: unknown,
+  tag: unknown,
+  sync: boolean,
+): Promise<void> {
+  let view;
+  let peer: number;
+  let checkedTag: number;
+  try {
+    core.live(where);
+    const checkedDest = checkDest(where, dest, core.size);
+    checkedTag = checkSendTag(where, tag);
+    view = toByteView(buf, where, "buf");
+    if (checkedDest === PROC_NULL) return Promise.resolve();
+    peer = core.members[checkedDest];
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  return core.job.activities.track(
+    () => `${where}(dest=${dest}, tag=${checkedTag}) on ${core.name}`,
+    core.job.engine.send({
+      peer,
+      context: core.contexts.p2p,
+      source: core.rank,
+      tag: checkedTag,
+      payload: view.bytes,
+      headroom: false,
+      raw: true,
+      sync,
+      owned: false,
+    }),
+  );
+}
+
+function startRecv<T>(
+  core: CommCore,
+  where: string,
+  source: unknown,
+  tag: unknown,
+  status: Status | undefined,
+): Posted<T> {
+  return receive<T>(core, where, source, tag, status, (message) => {
+    if (message.raw) {
+      throw mpiError(
+        ErrorCode.ERR_TYPE,
+        `${where}: rank ${message.source} sent a buffer (tag ${message.tag}) with Send; receive it with Recv`,
+      );
+    }
+    return decodeValue(message.payload) as T;
+  });
+}
+
+function startRecvBuffer(
+  core: CommCore,
+  where: string,
+  buf: unknown,
+  source: unknown,
+  tag: unknown,
+  status: Status | undefined,
+): Posted<void> {
+  let bytes: Uint8Array;
+  try {
+    core.live(where);
+    bytes = toByteView(buf, where, "buf").bytes;
+  } catch (error) {
+    return { promise: Promise.reject(error) };
+  }
+  return receive<void>(core, where, source, tag, status, (message) => {
+    if (!message.raw) {
+      throw mpiError(
+        ErrorCode.ERR_TYPE,
+        `${where}: rank ${message.source} sent a value (tag ${message.tag}) with send; receive it with recv`,
+      );
+    }
+    if (message.payload.length > bytes.length) {
+      throw mpiError(
+        ErrorCode.ERR_TRUNCATE,
+        `${where}: the message from rank ${message.source} (tag ${message.tag}) has ${message.payload.length} bytes, ` +
+          `more than the ${bytes.length} bytes of the receive buffer`,
+      );
+    }
+    // A large payload may have been assembled in place (Engine.payloadTarget); `.buffer` is only asked of
+    // large ones, as it costs an allocation per small message on JavaScriptCore.
+    const payload = message.payload;
+    if (
+      payload.length < 16384 || payload.byteOffset !== bytes.byteOffset || payload.buffer !== bytes.buffer
+    ) {
+      bytes.set(message.payload);
+    }
+  }, bytes);
+}
+
+/**
+ * Posts a receive; `status`, if given, gets the envelope of the message. The pending call is tracked for
+ * hang reports with a label that is only built if one is asked for.
+ */
+function receive<T>(
+  core: CommCore,
+  where: string,
+  source: unknown,
+  tag: unknown,
+  status: Status | undefined,
+  finish: (message: Received) => T,
+  into?: Uint8Array,
+): Posted<T> {
+  let pattern;
+  try {
+    pattern = patternOf(core, where, source, tag);
+  } catch (error) {
+    return { promise: Promise.reject(error) };
+  }
+  if (pattern.source === PROC_NULL) {
+    if (status) procNullStatus(status);
+    return { promise: Promise.resolve(null as T) };
+  }
+  const handle = core.job.engine.receive(pattern, into);
+  const activities = core.job.activities;
+  const activity = activities.begin(() =>
+    `${where}(source=${showRank(pattern.source)}, tag=${showTag(pattern.tag)}) on ${core.name}`
+  );
+  const promise = handle.promise.then((message) => {
+    activities.end(activity);
+    if (message === undefined) return undefined as T;
+    if (status) fillStatus(status, message.source, message.tag, message.payload.length);
+    return finish(message);
+  }, (error) => {
+    activities.end(activity);
+    throw error;
+  });
+  return { promise, cancel: handle.cancel };
+}
+
+/** A request for a receive that `start` posts with the request's status. */
+function toRequest<T>(start: (status: Status) => Posted<T>): Request<T> {
+  const status = new Status();
+  const posted = start(status);
+  return new Request(posted.promise, posted.cancel, status);
+}
+
+/**
+ * The `source, tag, status` of a receive, given positionally or as one options object (`{ source, tag }`).
+ * Positional numbers, the common case, take no detour.
+ */
+function receiveArgs(
+  where: string,
+  source: unknown,
+  tag?: unknown,
+  status?: unknown,
+): { source: unknown; tag: unknown; status: Status | undefined } {
+  if (typeof source !== "object" || source === null) {
+    return { source, tag, status: status as Status | undefined };
+  }
+  const args = namedArgs(where, RECV_NAMES, trim([source, tag, status]));
+  return { source: args.source, tag: args.tag, status: args.status as Status | undefined };
+}
+
+function fillStatus(status: Status, source: number, tag: number, count: number): void {
+  status.source = source;
+  status.tag = tag;
+  status.count = count;
+  status.error = 0;
+}
+
+function procNullStatus(status: Status): Status {
+  fillStatus(status, PROC_NULL, ANY_TAG, 0);
+  return status;
+}
+
+function showRank(rank: number): string {
+  return rank === ANY_SOURCE ? "ANY_SOURCE" : String(rank);
+}
+
+function showTag(tag: number): string {
+  return tag === ANY_TAG ? "ANY_TAG" : String(tag);
+}
