@@ -88,6 +88,7 @@ async function createWorld(): Promise<World> {
   // deno-lint-ignore prefer-const
   let engine: Engine;
   const progress = new Progress();
+  const shared = sharedMemory();
   const mesh = new Mesh({
     rank,
     size,
@@ -96,6 +97,7 @@ async function createWorld(): Promise<World> {
     onPeerLost: (peer, why, unreachable) => engine.onPeerLost(peer, why, unreachable),
     payloadTarget: (peer, header) => engine.payloadTarget(peer, header),
     log: (message) => writeStderr(`mpirun-deno: rank ${rank}: ${message}\n`),
+    rings: shared && peerReactor ? { shared, reactor: peerReactor } : undefined,
   });
   engine = new Engine(rank, size, mesh, progress, peerReactor && new CrossMemory(peerReactor.libc));
   const activities = new Activities();
@@ -145,9 +147,10 @@ async function createWorld(): Promise<World> {
     abort: (code, reason) => abortJob(rank, code, reason),
     hostnames,
     contextIds: new ContextIds(FIRST_FREE_CONTEXT),
-    shared: sharedMemory(localSize),
+    shared,
   };
   const members = Array.from({ length: size }, (_, i) => i);
+  if (shared) shared.crowded = localSize > cpuCount();
   if (peerReactor) progress.attach(peerReactor, localSize > cpuCount());
   progress.pollMicros = readIntEnv(EnvName.POLL_US, 0, 10_000_000) ??
     defaultPollMicros(localSize, peerReactor !== undefined);
@@ -177,10 +180,10 @@ async function createWorld(): Promise<World> {
 }
 
 /**
- * Host-shared memory for collectives, unless `MPIRUN_DENO_TRANSPORT` turns it off (`socket`, `tcp`) or the
+ * Host-shared memory for collectives and for rings between ranks of this host, unless `MPIRUN_DENO_TRANSPORT` turns it off (`socket`, `tcp`) or the
  * C library cannot be bound (then `shm` is an error: it asks for shared memory).
  */
-function sharedMemory(localSize: number): HostSharedMemory | undefined {
+function sharedMemory(): HostSharedMemory | undefined {
   const transport = readTransport();
   if (transport === "socket" || transport === "tcp") return undefined;
   const libc = peerReactor?.libc ?? loadLibc();
@@ -193,7 +196,7 @@ function sharedMemory(localSize: number): HostSharedMemory | undefined {
     }
     return undefined;
   }
-  return new HostSharedMemory(libc, pid, localSize > cpuCount());
+  return new HostSharedMemory(libc, pid);
 }
 
 /** How long a finished rank waits for its connections to close gracefully before it exits anyway. */

@@ -48,7 +48,7 @@ const COALESCE_LIMIT = 16 * 1024;
  * ```
  */
 export class Connection {
-  readonly socket: SocketHandle;
+  #socket: SocketHandle;
   #raw: Uint8Array[] = [];
   #rawBytes = 0;
   #rawWaiter:
@@ -61,9 +61,32 @@ export class Connection {
   #writing = 0;
 
   constructor(socket: SocketHandle) {
-    this.socket = socket;
-    socket.onData((chunk) => this.#onData(chunk));
-    socket.onClose((error) => this.#onClose(error));
+    this.#socket = socket;
+    this.#listen(socket);
+  }
+
+  /** The socket the connection reads and writes. */
+  get socket(): SocketHandle {
+    return this.#socket;
+  }
+
+  /**
+   * Goes on over `socket` instead (during the handshake phase, once both sides agreed to): a socket that
+   * wraps the old one, such as a ring in shared memory beside it. The old socket's events are ignored from
+   * now on; bytes it delivered and nobody read yet stay first in line.
+   */
+  useSocket(socket: SocketHandle): void {
+    this.#socket = socket;
+    this.#listen(socket);
+  }
+
+  #listen(socket: SocketHandle): void {
+    socket.onData((chunk) => {
+      if (socket === this.#socket) this.#onData(chunk);
+    });
+    socket.onClose((error) => {
+      if (socket === this.#socket) this.#onClose(error);
+    });
   }
 
   /** Has the socket closed? */

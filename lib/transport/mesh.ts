@@ -14,6 +14,7 @@ import { CONNECT_TIMEOUT_MS, HANDSHAKE_TIMEOUT_MS } from "../wire/limits.ts";
 import { Connection, HandshakeError } from "./connection.ts";
 import { acceptHandshake, connectHandshake } from "./handshake.ts";
 import { RefusalLog } from "./refusals.ts";
+import { answerRing, offerRing, type RingMaker } from "./rings.ts";
 
 /** Where a peer listens. */
 export interface PeerEndpoint {
@@ -43,6 +44,8 @@ export interface MeshOptions {
   payloadTarget?(peer: number, header: FrameHeader): Uint8Array | undefined;
   /** Diagnostics that must not disturb the job (refused strangers). */
   log(message: string): void;
+  /** Where connections to ranks of this host may move onto rings in shared memory (see `rings.ts`). */
+  rings?: RingMaker;
 }
 
 type Done = (error?: Error | null) => void;
@@ -98,7 +101,11 @@ export class Mesh {
     const connection = new Connection(socket);
     const { rank, size, token } = this.#options;
     acceptHandshake(connection, token, rank, (id) => id >= 0 && id < size && id !== rank).then(
-      (peer) => this.#adopt(connection, peer, true),
+      (peer) =>
+        answerRing(connection, this.#options.rings).then(
+          () => this.#adopt(connection, peer, true),
+          () => connection.destroy(),
+        ),
       (error) => {
         connection.destroy();
         this.#refusals.refused(socket.remoteAddress, error.message);
@@ -106,7 +113,6 @@ export class Mesh {
     );
   }
 
-  /** Sends a frame to `peer`, dialling it first if needed. Frames to one peer go out in call order. */
   /**
    * Dials `peer` now if this rank has no connection to it yet, so that its death is noticed: a rank waiting
    * for a message from a peer it never sent to would otherwise not learn that the peer is gone.
@@ -117,6 +123,7 @@ export class Mesh {
     this.#dial(peer).catch((error) => this.#dialFailed(peer, error));
   }
 
+  /** Sends a frame to `peer`, dialling it first if needed. Frames to one peer go out in call order. */
   sendFrame(
     peer: number,
     header: FrameHeader,
@@ -236,6 +243,7 @@ export class Mesh {
         // No deadline: the connection proves the peer's process alive, and only its end (refused, reset,
         // closed) proves it dead. A peer computing without yielding answers once it is done.
         await connectHandshake(connection, this.#options.token, this.#options.rank, peer, false);
+        await offerRing(connection, this.#options.rings, peer);
         break;
       } catch (error) {
         // The peer dropped the connection after its handshake deadline: it may have taken this rank, busy

@@ -116,24 +116,24 @@ export class SharedRegion {
 
 /**
  * Host-shared memory for the collectives of a communicator whose ranks share a host (the `SharedMemory` port
- * of `collectives/shared.ts`): regions named after this process and a random suffix.
+ * of `collectives/shared.ts`) and for rings between two ranks (`rings.ts`): regions named after this process
+ * and a random suffix.
  *
  * @example
  * ```ts ignore
- * const shared = new HostSharedMemory(libc, false);
+ * const shared = new HostSharedMemory(libc, process.pid);
  * const region = shared.create(shared.uniqueName("c0"), 1 << 20);
  * ```
  */
 export class HostSharedMemory {
-  readonly crowded: boolean;
+  /** Do the host's ranks outnumber its cores (waiting ranks give their core away)? Known after the rendezvous. */
+  crowded = false;
   readonly #libc: Libc;
   readonly #pid: number;
 
-  /** `crowded`: the host's ranks outnumber its cores (waiting ranks give their core away). */
-  constructor(libc: Libc, pid: number, crowded: boolean) {
+  constructor(libc: Libc, pid: number) {
     this.#libc = libc;
     this.#pid = pid;
-    this.crowded = crowded;
   }
 
   create(name: string, length: number): SharedRegion {

@@ -18,7 +18,7 @@ const skip = libc ? false : "the C library cannot be bound here";
 
 /** `size` arenas over one fresh region, and an owner per rank. */
 function arenas(size: number, where = "Allreduce", raw = true) {
-  const shared = new HostSharedMemory(libc!, 1, false);
+  const shared = new HostSharedMemory(libc!, 1);
   const name = shared.uniqueName("test");
   const length = HostArena.regionLength(size);
   const first = shared.create(name, length);
@@ -36,7 +36,7 @@ function arenas(size: number, where = "Allreduce", raw = true) {
 }
 
 test("the region's name is gone once set up: nothing is left under /dev/shm", { skip }, () => {
-  const shared = new HostSharedMemory(libc!, 1, false);
+  const shared = new HostSharedMemory(libc!, 1);
   const name = shared.uniqueName("gone");
   const region = shared.create(name, 4096);
   assert.throws(() => shared.create(name, 4096), /cannot create \/dev\/shm\/mpirun-deno-1-gone-/);

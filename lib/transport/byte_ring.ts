@@ -1,0 +1,98 @@
+/**
+ * A single-producer, single-consumer byte ring in memory shared by two processes of one host: the producer
+ * copies bytes in and publishes its index, the consumer copies them out and publishes its own, both with
+ * `Atomics` (the sequentially consistent order that makes a flag and an index safe to read across
+ * processes). Pure: it knows nothing of how the memory was mapped.
+ *
+ * ```
+ * word 0     tail: bytes ever written (producer), wrapping as an int32
+ * word 16    head: bytes ever read (consumer)
+ * word 32    the consumer sleeps in poll(2): the producer must wake it after writing
+ * byte 4096  the data, `capacity` bytes (a power of two)
+ * ```
+ *
+ * @module
+ */
+
+const TAIL = 0;
+const HEAD = 16;
+const SLEEPING = 32;
+/** Where the data starts: the indices sit in cache lines of their own before it. */
+export const RING_HEADER_BYTES = 4096;
+
+/**
+ * One direction of a pair of ranks.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ByteRing, RING_HEADER_BYTES } from "./byte_ring.ts";
+ * const memory = new Uint8Array(RING_HEADER_BYTES + 16);
+ * const producer = new ByteRing(memory, 16), consumer = new ByteRing(memory, 16);
+ * assert.equal(producer.write(Uint8Array.of(1, 2, 3)), 3);
+ * const target = new Uint8Array(8);
+ * assert.equal(consumer.read(target), 3);
+ * assert.deepEqual([...target.subarray(0, 3)], [1, 2, 3]);
+ * ```
+ */
+export class ByteRing {
+  readonly capacity: number;
+  readonly #words: Int32Array;
+  readonly #data: Uint8Array;
+  readonly #mask: number;
+
+  /** A ring over `memory` (zeroed when new), whose data part holds `capacity` bytes, a power of two. */
+  constructor(memory: Uint8Array, capacity: number) {
+    if (capacity & (capacity - 1) || memory.length < RING_HEADER_BYTES + capacity) {
+      throw new RangeError(`a ring of ${capacity} bytes does not fit ${memory.length} bytes of memory`);
+    }
+    this.capacity = capacity;
+    this.#mask = capacity - 1;
+    this.#words = new Int32Array(memory.buffer, memory.byteOffset, RING_HEADER_BYTES / 4);
+    this.#data = memory.subarray(RING_HEADER_BYTES, RING_HEADER_BYTES + capacity);
+  }
+
+  /** Bytes written and not read yet. */
+  available(): number {
+    return (Atomics.load(this.#words, TAIL) - Atomics.load(this.#words, HEAD)) | 0;
+  }
+
+  /** Producer: copies as much of `bytes` as there is room for; returns the count (0 when full). */
+  write(bytes: Uint8Array): number {
+    const words = this.#words;
+    const tail = Atomics.load(words, TAIL);
+    const free = this.capacity - ((tail - Atomics.load(words, HEAD)) | 0);
+    const count = Math.min(free, bytes.length);
+    if (count === 0) return 0;
+    const at = tail & this.#mask;
+    const first = Math.min(count, this.capacity - at);
+    this.#data.set(first === bytes.length ? bytes : bytes.subarray(0, first), at);
+    if (count > first) this.#data.set(bytes.subarray(first, count), 0);
+    Atomics.store(words, TAIL, (tail + count) | 0);
+    return count;
+  }
+
+  /** Consumer: copies up to `target.length` bytes out; returns the count (0 when empty). */
+  read(target: Uint8Array): number {
+    const words = this.#words;
+    const head = Atomics.load(words, HEAD);
+    const count = Math.min((Atomics.load(words, TAIL) - head) | 0, target.length);
+    if (count === 0) return 0;
+    const at = head & this.#mask;
+    const first = Math.min(count, this.capacity - at);
+    target.set(this.#data.subarray(at, at + first));
+    if (count > first) target.set(this.#data.subarray(0, count - first), first);
+    Atomics.store(words, HEAD, (head + count) | 0);
+    return count;
+  }
+
+  /** Does the consumer sleep (so that a producer must wake it)? */
+  get consumerSleeping(): boolean {
+    return Atomics.load(this.#words, SLEEPING) !== 0;
+  }
+
+  /** Consumer: says that it sleeps, or no longer does. */
+  set consumerSleeping(sleeping: boolean) {
+    Atomics.store(this.#words, SLEEPING, sleeping ? 1 : 0);
+  }
+}
