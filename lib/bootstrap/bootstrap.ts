@@ -17,7 +17,7 @@ import {
 } from "../runtime/host.ts";
 import type { Connection } from "../transport/connection.ts";
 import type { SocketHandle } from "../runtime/runtime.ts";
-import { listenUnix } from "../runtime/sockets.ts";
+import { listenUnix } from "../transport/sockets.ts";
 import type { PeerAddress } from "./protocol.ts";
 
 /** What a rank knows about itself before the rendezvous. */

@@ -8,7 +8,7 @@
 import { EnvName, readEnv, readHostnameOverride, readIntEnv, writeEnv } from "../env.ts";
 import { interfaceIPv4, pid } from "../runtime/host.ts";
 import { dieWithParent } from "../runtime/parent_death.ts";
-import { connect, listenPeers } from "../runtime/sockets.ts";
+import { connect, listenPeers } from "../transport/sockets.ts";
 import type { SocketHandle } from "../runtime/runtime.ts";
 import { Connection } from "../transport/connection.ts";
 import { connectHandshake, COORDINATOR_ID, parseToken } from "../transport/handshake.ts";

@@ -9,7 +9,7 @@
 
 import { EnvName, readEnv, readHostnameOverride, readIntEnv } from "../env.ts";
 import { pid, writeStderr } from "../runtime/host.ts";
-import { connect, listen, listenPeers } from "../runtime/sockets.ts";
+import { connect, listen, listenPeers } from "../transport/sockets.ts";
 import type { SocketHandle } from "../runtime/runtime.ts";
 import { Connection } from "../transport/connection.ts";
 import { acceptHandshake, connectHandshake, COORDINATOR_ID } from "../transport/handshake.ts";

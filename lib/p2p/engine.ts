@@ -40,7 +40,7 @@ export interface FrameSink {
   peerProcess?(peer: number): number | undefined;
 }
 
-/** Copies between the memories of processes on one host (see `runtime/cross_memory.ts`). */
+/** Copies between the memories of processes on one host (see `transport/cross_memory.ts`). */
 export interface DirectCopy {
   /** The address of `view`'s first byte, valid while `view` is alive. */
   addressOf(view: Uint8Array): number;

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { connectPeer, connectUnix } from "../runtime/sockets.ts";
+import { connectPeer, connectUnix } from "./sockets.ts";
 import type { SocketHandle } from "../runtime/runtime.ts";
 import type { FrameHeader } from "../wire/frame.ts";
 import { FrameKind, HEADER_SIZE } from "../wire/frame.ts";

@@ -61,7 +61,7 @@ class NetSocket implements SocketHandle {
  *
  * @example
  * ```ts
- * import { connect, listen } from "./net.ts";
+ * import { connect, listen } from "./node_net.ts";
  * const listener = await listen("127.0.0.1", 0, (socket) => socket.destroy());
  * const socket = await connect("127.0.0.1", listener.port);
  * socket.destroy();

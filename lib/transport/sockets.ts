@@ -7,13 +7,13 @@
  */
 
 import { EnvName, readEnv } from "../env.ts";
-import * as bunNet from "./bun_net.ts";
-import { runtimeName } from "./detect.ts";
-import * as denoNet from "./deno_net.ts";
-import { FfiReactor } from "./ffi_net.ts";
-import { isIPv4, loadLibc } from "./libc.ts";
-import type { ListenerHandle, SocketHandle } from "./runtime.ts";
-import { settle } from "./socket_base.ts";
+import * as bunNet from "../runtime/bun_net.ts";
+import { runtimeName } from "../runtime/detect.ts";
+import * as denoNet from "../runtime/deno_net.ts";
+import { FfiReactor } from "./ffi_reactor.ts";
+import { isIPv4, loadLibc } from "../runtime/libc.ts";
+import type { ListenerHandle, SocketHandle } from "../runtime/runtime.ts";
+import { settle } from "../runtime/socket_base.ts";
 
 /** What a socket implementation provides. */
 export interface SocketImplementation {
@@ -34,7 +34,7 @@ if (wanted !== "auto" && wanted !== "native" && wanted !== "node") {
 async function choose(): Promise<{ name: string; implementation: SocketImplementation }> {
   if (wanted !== "node" && runtimeName === "bun") return { name: "bun", implementation: bunNet };
   if (wanted !== "node" && runtimeName === "deno") return { name: "deno", implementation: denoNet };
-  return { name: "node:net", implementation: await import("./net.ts") };
+  return { name: "node:net", implementation: await import("../runtime/node_net.ts") };
 }
 
 const chosen = await choose();
