@@ -3,7 +3,8 @@
  * and in order, as TCP would: for tests of the engine and of what is built on it.
  */
 
-import { type DirectCopy, Engine, type FrameSink } from "../../lib/p2p/engine.ts";
+import { Engine } from "../../lib/p2p/engine.ts";
+import type { DirectCopy, FrameSink } from "../../lib/transport/transport.ts";
 import type { FrameHeader } from "../../lib/wire/frame.ts";
 import { HEADER_SIZE } from "../../lib/wire/frame.ts";
 
