@@ -123,9 +123,11 @@ export class LauncherBootstrap implements Bootstrap {
     sendControl(control, {
       t: "hello",
       rank,
-      ...listening,
+      host: listening.host,
+      port: listening.port,
       hostname,
       pid,
+      ...(listening.path ? { path: listening.path } : {}),
     });
     const peers = await world;
     if (peers.length !== this.identity.size) {

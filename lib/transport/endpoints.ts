@@ -54,6 +54,8 @@ export interface PeerListeners {
   port: number;
   /** The Unix domain socket, when there is one. */
   path?: string;
+  /** Stops listening (a rank listens until it exits; tests stop sooner). */
+  close(): void;
 }
 
 /**
@@ -71,10 +73,16 @@ export async function listenForPeers(
   accept: (socket: SocketHandle) => void,
   sockets: PeerSockets = processSockets,
 ): Promise<PeerListeners> {
-  const listener = await sockets.listen(host, 0, accept);
-  listener.unref();
-  const path = await listenLocal(accept, sockets);
-  return { host: listener.host, port: listener.port, ...(path ? { path } : {}) };
+  const listeners = [await sockets.listen(host, 0, accept)];
+  listeners[0].unref();
+  const local = await listenLocal(accept, sockets);
+  if (local) listeners.push(local.listener);
+  return {
+    host: listeners[0].host,
+    port: listeners[0].port,
+    ...(local ? { path: local.path } : {}),
+    close: () => listeners.forEach((listener) => listener.close()),
+  };
 }
 
 /** Longest Unix socket path every platform accepts (Linux allows 107 bytes, macOS 103). */
@@ -83,20 +91,22 @@ const MAX_UNIX_PATH = 100;
 /**
  * Listens on a fresh Unix domain socket too, for the ranks on this host (see `Mesh`). On Linux it is an
  * abstract socket (no file: the kernel drops it with the process, however the process ends); elsewhere a file
- * in the temporary directory, removed when the process exits. Returns its path, or `undefined` when
- * `MPIRUN_DENO_TRANSPORT=tcp` asks for TCP only or the socket cannot be made (the peers then use TCP).
+ * in the temporary directory, removed when the process exits. Returns its path and (unreferenced) listener,
+ * or `undefined` when `MPIRUN_DENO_TRANSPORT=tcp` asks for TCP only or the socket cannot be made (the peers
+ * then use TCP).
  */
 async function listenLocal(
   accept: (socket: SocketHandle) => void,
   sockets: PeerSockets,
-): Promise<string | undefined> {
+): Promise<{ path: string; listener: ListenerHandle } | undefined> {
   if (readTransport() === "tcp" || platform === "win32") return undefined;
   const name = `mpirun-deno-${pid}-${toHex(randomBytes(6))}`;
   const abstract = platform === "linux";
   const file = abstract ? `\0${name}` : `${tempDirectory().replace(/\/$/, "")}/${name}.sock`;
   if (file.length > MAX_UNIX_PATH) return undefined;
+  let listener: ListenerHandle;
   try {
-    const listener = await sockets.listenUnix(file, accept);
+    listener = await sockets.listenUnix(file, accept);
     listener.unref();
   } catch {
     return undefined;
@@ -104,7 +114,7 @@ async function listenLocal(
   if (!abstract) {
     onExit(() => removeFileQuietly(file));
   }
-  return file;
+  return { path: file, listener };
 }
 
 /**

@@ -17,10 +17,12 @@
  * - Frames from one rank to another arrive whole and in the order of their `sendFrame` calls, sending to
  *   itself included. Frames to different peers are not ordered with each other.
  * - `done` runs exactly once per frame. `done()` (no error) means the bytes have left the caller's buffer: the
- *   caller may change or reuse `payload` from then on (before it, it must not), and the frame will reach the
- *   peer unless the peer itself is gone. It may run before `sendFrame` returns. `done(error)` means the frame
- *   was not sent and never will be (the peer could not be reached, or the connection failed first); the loss
- *   of that peer is reported through `onPeerLost` as well, so the engine need not act on the error itself.
+ *   caller may change or reuse `payload` from then on (before it, it must not). It does not mean that the
+ *   peer has them, nor on every runtime that the kernel has (Bun may still hold them): a rank that ends shuts
+ *   its connections down gracefully (`Mesh.shutdown`, which `peers.ts` runs before exit) so that they still
+ *   go out. It may run before `sendFrame` returns. `done(error)` means the frame was not sent and never will
+ *   be (the peer could not be reached, or the connection failed first); the loss of that peer is reported
+ *   through `onPeerLost` as well, so the engine need not act on the error itself.
  * - `onPeerLost(peer)` comes after the last frame that `peer` sent: a peer that sends and exits at once is
  *   lost only once its messages have been delivered. It may come more than once for one peer (once per
  *   connection that ends); the first report counts, and no frame from `peer` follows it. `unreachable` says
