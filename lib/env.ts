@@ -49,8 +49,8 @@ export const EnvName = {
   POLL_US: "MPIRUN_DENO_POLL_US",
   /**
    * Which sockets a rank uses for its peers: `auto` (the default: the C library's through FFI, for Unix
-   * sockets and IPv4 TCP, where the library can be bound; the runtime's own otherwise), `native` (the
-   * runtime's own) or `node` (`node:net`).
+   * sockets and IPv4 TCP, where the library can be bound; the runtime's own otherwise) or `native` (the
+   * runtime's own: `Deno.connect`, `Bun.connect`, `node:net` under Node).
    */
   SOCKETS: "MPIRUN_DENO_SOCKETS",
   /**

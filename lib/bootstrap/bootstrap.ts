@@ -5,19 +5,8 @@
  * @module
  */
 
-import { readTransport } from "../env.ts";
-import {
-  onExit,
-  pid,
-  platform,
-  randomBytes,
-  removeFileQuietly,
-  tempDirectory,
-  toHex,
-} from "../runtime/host.ts";
 import type { Connection } from "../transport/connection.ts";
 import type { SocketHandle } from "../runtime/runtime.ts";
-import { listenUnix } from "../runtime/sockets.ts";
 import type { PeerAddress } from "./protocol.ts";
 
 /** What a rank knows about itself before the rendezvous. */
@@ -66,31 +55,4 @@ export function localPlacement(
     localSize++;
   }
   return { localRank, localSize };
-}
-
-/** Longest Unix socket path every platform accepts (Linux allows 107 bytes, macOS 103). */
-const MAX_UNIX_PATH = 100;
-
-/**
- * Listens on a fresh Unix domain socket too, for the ranks on this host (see `Mesh`). On Linux it is an
- * abstract socket (no file: the kernel drops it with the process, however the process ends); elsewhere a file
- * in the temporary directory, removed when the process exits. Returns its path, or `undefined` when
- * `MPIRUN_DENO_TRANSPORT=tcp` asks for TCP only or the socket cannot be made (the peers then use TCP).
- */
-export async function listenLocal(accept: (socket: SocketHandle) => void): Promise<string | undefined> {
-  if (readTransport() === "tcp" || platform === "win32") return undefined;
-  const name = `mpirun-deno-${pid}-${toHex(randomBytes(6))}`;
-  const abstract = platform === "linux";
-  const file = abstract ? `\0${name}` : `${tempDirectory().replace(/\/$/, "")}/${name}.sock`;
-  if (file.length > MAX_UNIX_PATH) return undefined;
-  try {
-    const listener = await listenUnix(file, accept);
-    listener.unref();
-  } catch {
-    return undefined;
-  }
-  if (!abstract) {
-    onExit(() => removeFileQuietly(file));
-  }
-  return file;
 }

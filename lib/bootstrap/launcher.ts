@@ -8,13 +8,14 @@
 import { EnvName, readEnv, readHostnameOverride, readIntEnv, writeEnv } from "../env.ts";
 import { interfaceIPv4, pid } from "../runtime/host.ts";
 import { dieWithParent } from "../runtime/parent_death.ts";
-import { connect, listenPeers } from "../runtime/sockets.ts";
+import { connect } from "../transport/sockets.ts";
+import { listenForPeers } from "../transport/endpoints.ts";
 import type { SocketHandle } from "../runtime/runtime.ts";
 import { Connection } from "../transport/connection.ts";
 import { connectHandshake, COORDINATOR_ID, parseToken } from "../transport/handshake.ts";
 import type { FrameHeader } from "../wire/frame.ts";
 import { FrameKind } from "../wire/frame.ts";
-import { type Bootstrap, type Identity, listenLocal, type Rendezvous } from "./bootstrap.ts";
+import type { Bootstrap, Identity, Rendezvous } from "./bootstrap.ts";
 import { type ControlMessage, decodeControl, type PeerAddress, sendControl } from "./protocol.ts";
 
 /** Is this process a rank started by mpirun-deno (the launcher's variables are set)? */
@@ -94,9 +95,7 @@ export class LauncherBootstrap implements Bootstrap {
     await connectHandshake(control, token, rank, COORDINATOR_ID);
     // Listen on the address this host used to reach the coordinator: the other hosts can reach it too.
     const host = this.#bindAddress ?? socket.localAddress;
-    const listener = await listenPeers(host, 0, accept);
-    listener.unref();
-    const path = await listenLocal(accept);
+    const listening = await listenForPeers(host, accept);
     const world = new Promise<PeerAddress[]>((resolve, reject) => {
       let settled = false;
       control.startFrames({
@@ -124,11 +123,11 @@ export class LauncherBootstrap implements Bootstrap {
     sendControl(control, {
       t: "hello",
       rank,
-      host: listener.host,
-      port: listener.port,
+      host: listening.host,
+      port: listening.port,
       hostname,
       pid,
-      ...(path ? { path } : {}),
+      ...(listening.path ? { path: listening.path } : {}),
     });
     const peers = await world;
     if (peers.length !== this.identity.size) {

@@ -9,14 +9,15 @@
 
 import { EnvName, readEnv, readHostnameOverride, readIntEnv } from "../env.ts";
 import { pid, writeStderr } from "../runtime/host.ts";
-import { connect, listen, listenPeers } from "../runtime/sockets.ts";
+import { connect, listen } from "../transport/sockets.ts";
+import { listenForPeers } from "../transport/endpoints.ts";
 import type { SocketHandle } from "../runtime/runtime.ts";
 import { Connection } from "../transport/connection.ts";
 import { acceptHandshake, connectHandshake, COORDINATOR_ID } from "../transport/handshake.ts";
 import { RefusalLog } from "../transport/refusals.ts";
 import { FrameKind } from "../wire/frame.ts";
 import { CONNECT_TIMEOUT_MS } from "../wire/limits.ts";
-import { type Bootstrap, type Identity, listenLocal, type Rendezvous } from "./bootstrap.ts";
+import type { Bootstrap, Identity, Rendezvous } from "./bootstrap.ts";
 import { expandHostlist } from "./hostlist.ts";
 import { decodeControl, type PeerAddress, sendControl } from "./protocol.ts";
 
@@ -112,15 +113,13 @@ export class SlurmBootstrap implements Bootstrap {
   }
 
   async rendezvous(accept: (socket: SocketHandle) => void): Promise<Rendezvous> {
-    const listener = await listenPeers(readEnv(EnvName.BIND_ADDRESS) ?? "0.0.0.0", 0, accept);
-    listener.unref();
-    const path = await listenLocal(accept);
-    const local = path ? { path } : {};
+    const listening = await listenForPeers(readEnv(EnvName.BIND_ADDRESS) ?? "0.0.0.0", accept);
+    const local = listening.path ? { path: listening.path } : {};
     const { rank, hostname } = this.identity;
     if (rank === 0) {
       const self: PeerAddress = {
         host: this.#firstNode,
-        port: listener.port,
+        port: listening.port,
         hostname,
         pid,
         ...local,
@@ -147,7 +146,7 @@ export class SlurmBootstrap implements Bootstrap {
         t: "hello",
         rank,
         host,
-        port: listener.port,
+        port: listening.port,
         hostname,
         pid,
         ...local,

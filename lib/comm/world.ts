@@ -1,6 +1,6 @@
 /**
- * Builds this process's world at import: bootstrap (launcher, Slurm or singleton), the mesh of connections,
- * the point-to-point engine, and `COMM_WORLD`/`COMM_SELF`. Two copies of the module (imported from two URLs)
+ * Builds this process's world at import: bootstrap (launcher, Slurm or singleton), then the transport to the
+ * peers (`transport/peers.ts`), then the point-to-point engine, then `COMM_WORLD`/`COMM_SELF`. Two copies of the module (imported from two URLs)
  * share one world through a global key.
  *
  * @module
@@ -13,15 +13,10 @@ import { SingletonBootstrap } from "../bootstrap/singleton.ts";
 import { launchedBySlurm, SlurmBootstrap } from "../bootstrap/slurm.ts";
 import { setErrorPrefix } from "../errors.ts";
 import { Engine } from "../p2p/engine.ts";
-import { defaultPollMicros, Progress } from "../runtime/progress.ts";
-import { peerReactor } from "../runtime/sockets.ts";
-import { CrossMemory } from "../runtime/cross_memory.ts";
-import { cpuCount, exitProcess, hostname, onBeforeExit, onExit, pid, writeStderr } from "../runtime/host.ts";
-import { loadLibc } from "../runtime/libc.ts";
-import { EnvName, readEnv, readIntEnv, readTransport, writeEnv } from "../env.ts";
+import { exitProcess, hostname, writeStderr } from "../runtime/host.ts";
+import { EnvName, readEnv, writeEnv } from "../env.ts";
 import type { Connection } from "../transport/connection.ts";
-import { Mesh } from "../transport/mesh.ts";
-import { HostSharedMemory } from "../transport/shared_memory.ts";
+import { openPeers } from "../transport/peers.ts";
 import { Activities } from "./activity.ts";
 import { Comm, type Job } from "./comm.ts";
 import { ContextIds, FIRST_FREE_CONTEXT, SELF_CONTEXTS, WORLD_CONTEXTS } from "./context.ts";
@@ -84,22 +79,14 @@ async function createWorld(): Promise<World> {
   const boot = await chooseBootstrap();
   const { rank, size, token, jobId } = boot.identity;
   setErrorPrefix(`rank ${rank}`);
-  // The mesh and the engine refer to each other; the mesh's callbacks run only after both exist.
-  // deno-lint-ignore prefer-const
-  let engine: Engine;
-  const progress = new Progress();
-  const shared = sharedMemory();
-  const mesh = new Mesh({
+  const peers = openPeers({
     rank,
     size,
     token,
-    onFrame: (peer, header, payload) => engine.onFrame(peer, header, payload),
-    onPeerLost: (peer, why, unreachable) => engine.onPeerLost(peer, why, unreachable),
-    payloadTarget: (peer, header) => engine.payloadTarget(peer, header),
     log: (message) => writeStderr(`mpirun-deno: rank ${rank}: ${message}\n`),
-    rings: shared && peerReactor ? { shared, reactor: peerReactor } : undefined,
   });
-  engine = new Engine(rank, size, mesh, progress, peerReactor && new CrossMemory(peerReactor.libc));
+  const engine = new Engine(rank, size, peers.sink, peers.progress, peers.direct);
+  peers.deliverTo(engine);
   const activities = new Activities();
   if (boot instanceof LauncherBootstrap) {
     boot.onControl = (message) => {
@@ -113,47 +100,20 @@ async function createWorld(): Promise<World> {
       exitProcess(1);
     };
   }
-  // When the script is done, close the connections this rank dialled gracefully before the process exits, so
-  // that no byte a peer still needs is lost (the wait is bounded: a peer that never closes cannot hold us).
-  let shuttingDown = false;
-  onBeforeExit(() => {
-    if (shuttingDown) return;
-    shuttingDown = true;
-    const timer = setTimeout(() => {}, SHUTDOWN_WAIT_MS);
-    mesh.shutdown().then(() => clearTimeout(timer));
-  });
-  // A script that exits on its own (`process.exit`, `Deno.exit`) skips that: write what the kernel has not
-  // taken yet while the process still can, and say what could not go out rather than lose it silently.
-  onExit(() => {
-    if (shuttingDown) return;
-    mesh.farewell();
-    peerReactor?.drain(EXIT_DRAIN_MS);
-    for (const { peer, frames, bytes } of mesh.unsent()) {
-      const what = frames > 0 ? `${frames} messages (${bytes} bytes)` : `${bytes} bytes`;
-      writeStderr(
-        `mpirun-deno: rank ${rank}: exiting with ${what} to rank ${peer} not sent: they are lost ` +
-          `(wait for every send to complete before exiting)\n`,
-      );
-    }
-  });
-  const rendezvous = await boot.rendezvous((socket) => mesh.accept(socket));
+  const rendezvous = await boot.rendezvous((socket) => peers.accept(socket));
   control = rendezvous.control;
-  mesh.setPeers(rendezvous.peers);
   const hostnames = rendezvous.peers.map((peer) => peer.hostname);
   const { localRank, localSize } = localPlacement(rendezvous.peers, rank);
+  peers.join(rendezvous.peers, localSize);
   const job: Job = {
     engine,
     activities,
     abort: (code, reason) => abortJob(rank, code, reason),
     hostnames,
     contextIds: new ContextIds(FIRST_FREE_CONTEXT),
-    shared,
+    shared: peers.shared,
   };
   const members = Array.from({ length: size }, (_, i) => i);
-  if (shared) shared.crowded = localSize > cpuCount();
-  if (peerReactor) progress.attach(peerReactor, localSize > cpuCount());
-  progress.pollMicros = readIntEnv(EnvName.POLL_US, 0, 10_000_000) ??
-    defaultPollMicros(localSize, peerReactor !== undefined);
   // What a rank sees in its environment, where no launcher set it (direct `srun`, one `srun` step, singleton).
   for (
     const [name, value] of [
@@ -178,32 +138,6 @@ async function createWorld(): Promise<World> {
     startedAt: Date.now(),
   };
 }
-
-/**
- * Host-shared memory for collectives and for rings between ranks of this host, unless `MPIRUN_DENO_TRANSPORT` turns it off (`socket`, `tcp`) or the
- * C library cannot be bound (then `shm` is an error: it asks for shared memory).
- */
-function sharedMemory(): HostSharedMemory | undefined {
-  const transport = readTransport();
-  if (transport === "socket" || transport === "tcp") return undefined;
-  const libc = peerReactor?.libc ?? loadLibc();
-  if (!libc) {
-    if (transport === "shm") {
-      throw new Error(
-        `${EnvName.TRANSPORT}=shm asks for shared memory, but the C library cannot be bound here ` +
-          `(Deno needs --allow-ffi; only Linux with glibc is supported)`,
-      );
-    }
-    return undefined;
-  }
-  return new HostSharedMemory(libc, pid);
-}
-
-/** How long a finished rank waits for its connections to close gracefully before it exits anyway. */
-const SHUTDOWN_WAIT_MS = 5000;
-
-/** How long a rank that exits by itself blocks to hand its queued bytes to the kernel. */
-const EXIT_DRAIN_MS = 2000;
 
 const WORLD_KEY = Symbol.for("mpirun-deno.world.v1");
 // deno-lint-ignore no-explicit-any

@@ -9,7 +9,7 @@
 
 import type { AbortMessage, ControlMessage, HelloMessage, PeerAddress } from "../bootstrap/protocol.ts";
 import { decodeControl, sendControl } from "../bootstrap/protocol.ts";
-import { listen } from "../runtime/net.ts";
+import { listen } from "../runtime/node_net.ts";
 import type { ListenerHandle, SocketHandle } from "../runtime/runtime.ts";
 import { Connection } from "../transport/connection.ts";
 import { acceptHandshake, COORDINATOR_ID } from "../transport/handshake.ts";

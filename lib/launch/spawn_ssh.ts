@@ -18,6 +18,7 @@ import * as path from "node:path";
 import process from "node:process";
 import { EnvName } from "../env.ts";
 import { hostname } from "../runtime/host.ts";
+import { concatBytes } from "../wire/buffers.ts";
 import {
   type AgentFrame,
   AgentFrameKind,
@@ -225,9 +226,7 @@ class HostSession {
     child.stdout!.on("data", (data: Uint8Array) => {
       let chunk = data;
       if (head !== undefined) {
-        const joined: Uint8Array = new Uint8Array(head.length + data.length);
-        joined.set(head);
-        joined.set(data, head.length);
+        const joined = concatBytes([head, data]);
         const split = splitGreeting(joined);
         if (split === undefined) {
           head = joined;

@@ -9,50 +9,11 @@
  * @module
  */
 
-import { ANY_SOURCE } from "../constants.ts";
 import { ErrorCode, type MPIError, mpiError } from "../errors.ts";
 import { FrameFlag, type FrameHeader, FrameKind, getUint32, HEADER_SIZE, putUint32 } from "../wire/frame.ts";
 import { CREDIT_BATCH, DIRECT_MIN, EAGER_LIMIT, EAGER_WINDOW, MAX_MESSAGE_BYTES } from "../wire/limits.ts";
+import type { DirectCopy, FrameHandler, FrameSink, Liveness } from "../transport/transport.ts";
 import { type Arrival, matches, MatchQueues, type Pattern } from "./matching.ts";
-
-/** Where the engine sends frames: the mesh of connections (or an in-memory pair in tests). */
-export interface FrameSink {
-  /**
-   * Sends a frame to world rank `peer`; `done` runs once the bytes are written (or failed). When `headroom` is
-   * true, `payload` starts with {@linkcode HEADER_SIZE} free bytes for the header.
-   */
-  sendFrame(
-    peer: number,
-    header: FrameHeader,
-    payload: Uint8Array | undefined,
-    headroom: boolean,
-    done: (error?: Error | null) => void,
-  ): void;
-  /**
-   * Makes sure the loss of world rank `peer` will be noticed (e.g. by connecting to it) even if no frame has
-   * gone to it yet: a receive that waits for it must fail with ERR_PEER_LOST, not hang, when it dies.
-   */
-  watch?(peer: number): void;
-  /**
-   * Optional: the process id of world rank `peer` as this process sees it, when the peer runs on this host and
-   * its connection can tell (undefined otherwise: no direct copies with it).
-   */
-  peerProcess?(peer: number): number | undefined;
-}
-
-/** Copies between the memories of processes on one host (see `runtime/cross_memory.ts`). */
-export interface DirectCopy {
-  /** The address of `view`'s first byte, valid while `view` is alive. */
-  addressOf(view: Uint8Array): number;
-  /** Copies `target.length` bytes at `address` in process `pid` into `target`; false if that failed. */
-  read(pid: number, address: number, target: Uint8Array): boolean;
-}
-
-/** Keeps the process alive while operations are pending, and lets it exit when none are. */
-export interface Liveness {
-  /** Called with +1 when an operation starts waiting and -1 when it ends. */
-  adjust(delta: number): void;
-}
 
 /** A message as a receive gets it. */
 export interface Received {
@@ -115,13 +76,35 @@ const NO_LIVENESS: Liveness = { adjust() {} };
 /**
  * One engine per process, shared by every communicator (contexts keep their traffic apart).
  *
+ * The transport calls it back (`onFrame`, `onPeerLost`, `payloadTarget`: see `transport/transport.ts`); in a
+ * rank, `transport/peers.ts` wires the two together. Here a world of one rank whose sink hands every frame
+ * straight back:
+ *
  * @example
- * ```ts ignore
- * const engine = new Engine(0, 2, mesh);
- * mesh.onFrame = (peer, header, payload) => engine.onFrame(peer, header, payload);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Engine } from "./engine.ts";
+ * import type { FrameSink } from "../transport/transport.ts";
+ * import { HEADER_SIZE } from "../wire/frame.ts";
+ *
+ * const loopback: FrameSink = {
+ *   sendFrame(peer, header, payload, headroom, done) {
+ *     const body = (headroom ? payload!.subarray(HEADER_SIZE) : payload ?? new Uint8Array(0)).slice();
+ *     done();
+ *     queueMicrotask(() => engine.onFrame(peer, { ...header, length: body.length }, body));
+ *   },
+ * };
+ * const engine = new Engine(0, 1, loopback);
+ * const payload = new Uint8Array([1, 2, 3]);
+ * const sent = engine.send({
+ *   peer: 0, context: 0, source: 0, tag: 7, payload, headroom: false, raw: true, sync: false, owned: false,
+ * });
+ * const message = await engine.receive({ context: 0, source: 0, tag: 7, peer: 0 }).promise;
+ * await sent;
+ * assert.deepEqual(message?.payload, payload);
  * ```
  */
-export class Engine {
+export class Engine implements FrameHandler {
   /** World rank of this process. */
   readonly rank: number;
   /** Number of processes in the world. */
@@ -578,9 +561,4 @@ function tooLarge(size: number, peer: number): MPIError {
 
 function received(arrival: Arrival, payload: Uint8Array): Received {
   return { source: arrival.source, tag: arrival.tag, raw: arrival.raw, payload };
-}
-
-/** A pattern's source for messages: ANY_SOURCE maps to no specific peer. */
-export function patternPeer(source: number, worldRankOf: (rank: number) => number): number {
-  return source === ANY_SOURCE ? -1 : worldRankOf(source);
 }

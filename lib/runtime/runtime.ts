@@ -1,6 +1,8 @@
 /**
- * What the rest of mpirun-deno needs from the JavaScript runtime it runs on: its name, its executable, the
- * host name, and TCP sockets. This folder is the only place that knows Deno from Bun; everything else asks it.
+ * The contract every socket adapter keeps ({@linkcode SocketHandle}, {@linkcode ListenerHandle}) and the
+ * names of the runtimes. The adapters (`deno_net.ts`, `bun_net.ts`, `node_net.ts`, and the C library's in
+ * `transport/ffi_reactor.ts`) implement it; `transport/sockets.ts` picks one. This folder is the only place
+ * that knows Deno from Bun and Node: everything else asks it (host facts in `host.ts`).
  *
  * @module
  */

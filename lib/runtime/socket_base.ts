@@ -1,5 +1,5 @@
 /**
- * What the native socket adapters of this folder (`deno_net.ts`, `bun_net.ts`, `ffi_net.ts`) share behind
+ * What the native socket adapters of this folder (`deno_net.ts`, `bun_net.ts`, `../transport/ffi_reactor.ts`) share behind
  * {@linkcode SocketHandle}: the single reader and the chunks that arrive before it is set, reads into a slab
  * or straight into the reader's buffer, the queue of writes the kernel has not taken yet (kept as views of
  * the caller's bytes, never copied), a queued `end()`, and closing once with the callbacks told in order.

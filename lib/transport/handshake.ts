@@ -20,9 +20,6 @@ import { type Connection, HandshakeError } from "./connection.ts";
 /** The id the launcher's coordinator proves itself as. */
 export const COORDINATOR_ID = -1;
 
-/** The id of the rank that serves the rendezvous under direct Slurm launch is its rank; this marks "any rank". */
-export const ANY_ID = -2;
-
 const MAGIC = new TextEncoder().encode("MPIRDNO1");
 const NONCE_SIZE = 16;
 const MAC_SIZE = 32;

@@ -6,42 +6,27 @@
  * @module
  */
 
-import { connectPeer, connectUnix } from "../runtime/sockets.ts";
 import type { SocketHandle } from "../runtime/runtime.ts";
 import type { FrameHeader } from "../wire/frame.ts";
 import { FrameKind, HEADER_SIZE } from "../wire/frame.ts";
-import { CONNECT_TIMEOUT_MS, HANDSHAKE_TIMEOUT_MS } from "../wire/limits.ts";
+import { HANDSHAKE_TIMEOUT_MS } from "../wire/limits.ts";
 import { Connection, HandshakeError } from "./connection.ts";
+import { dialPeer, type PeerEndpoint, type PeerSockets } from "./endpoints.ts";
 import { acceptHandshake, connectHandshake } from "./handshake.ts";
 import { RefusalLog } from "./refusals.ts";
 import { answerRing, offerRing, type RingMaker } from "./rings.ts";
+import type { FrameHandler, FrameSink } from "./transport.ts";
 
-/** Where a peer listens. */
-export interface PeerEndpoint {
-  host: string;
-  port: number;
-  /** The peer's host name: a peer on this rank's host with a Unix socket `path` is dialled there. */
-  hostname?: string;
-  /** The Unix domain socket the peer also listens on, if any. */
-  path?: string;
-}
-
-/** What the mesh needs to know and whom it tells. */
-export interface MeshOptions {
+/** What the mesh needs to know and whom it tells (the upcalls of {@linkcode FrameHandler}). */
+export interface MeshOptions extends FrameHandler {
   /** This process's world rank. */
   rank: number;
   size: number;
   token: Uint8Array;
   /** Every rank's endpoint, indexed by rank (may be set later with `setPeers`). */
   peers?: PeerEndpoint[];
-  onFrame(peer: number, header: FrameHeader, payload: Uint8Array): void;
-  /**
-   * `peer` is gone. `unreachable` when it could not be reached at all: it may have ended normally before it
-   * was dialled, as well as failed.
-   */
-  onPeerLost(peer: number, why: string, unreachable?: boolean): void;
-  /** Optional: where to assemble a frame's payload from `peer` (the receiver's buffer of a rendezvous). */
-  payloadTarget?(peer: number, header: FrameHeader): Uint8Array | undefined;
+  /** The sockets to dial with (default: this process's, see `endpoints.ts`); tests pick each kind. */
+  sockets?: PeerSockets;
   /** Diagnostics that must not disturb the job (refused strangers). */
   log(message: string): void;
   /** Where connections to ranks of this host may move onto rings in shared memory (see `rings.ts`). */
@@ -69,10 +54,10 @@ interface QueuedFrame {
  * @example
  * ```ts ignore
  * const mesh = new Mesh({ rank, size, token, peers, onFrame, onPeerLost, log: console.error });
- * listener = await listen("127.0.0.1", 0, (socket) => mesh.accept(socket));
+ * const listeners = await listenForPeers("127.0.0.1", (socket) => mesh.accept(socket));
  * ```
  */
-export class Mesh {
+export class Mesh implements FrameSink {
   #options: MeshOptions;
   #peers: PeerEndpoint[] | undefined;
   #outgoing: (Connection | QueuedFrame[] | undefined)[];
@@ -259,38 +244,11 @@ export class Mesh {
     for (const frame of queued) write(connection, frame.header, frame.payload, frame.headroom, frame.done);
   }
 
-  /** Connects to `endpoint` (its Unix socket when it runs on this host), retrying what is not a refusal. */
-  async #connect(endpoint: PeerEndpoint): Promise<SocketHandle> {
-    const deadline = Date.now() + CONNECT_TIMEOUT_MS;
-    let socket: SocketHandle | undefined = await this.#dialUnix(endpoint);
-    for (let delay = 10; !socket; delay = Math.min(delay * 2, 500)) {
-      try {
-        socket = await connectPeer(endpoint.host, endpoint.port);
-      } catch (error) {
-        // Every peer listened before the rendezvous ended, so a refusal means the peer is gone: no retries.
-        const refused = (error as { code?: string }).code === "ECONNREFUSED" ||
-          /refused/i.test(String(error));
-        if (refused || Date.now() + delay > deadline) throw error;
-        await new Promise((resolve) => setTimeout(resolve, delay));
-      }
-    }
-    socket.unref();
-    return socket;
-  }
-
-  /**
-   * A peer on this host that listens on a Unix domain socket is dialled there (no TCP/IP stack: shorter
-   * round trips, more bandwidth). Any failure falls back to TCP: the host names may match across containers.
-   */
-  async #dialUnix(endpoint: PeerEndpoint): Promise<SocketHandle | undefined> {
+  /** Connects to `endpoint`: over its Unix socket when it has the same host name as this rank. */
+  #connect(endpoint: PeerEndpoint): Promise<SocketHandle> {
     const self = this.#peers?.[this.#options.rank];
     const local = endpoint.hostname !== undefined && endpoint.hostname === self?.hostname;
-    if (!endpoint.path || !local) return undefined;
-    try {
-      return await connectUnix(endpoint.path);
-    } catch {
-      return undefined;
-    }
+    return dialPeer(endpoint, local, this.#options.sockets);
   }
 
   /**

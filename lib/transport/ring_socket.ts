@@ -6,12 +6,12 @@
  * the connection it dialled (see `Mesh`), so each ring has one producer, the dialler, and one consumer.
  *
  * The consumer checks its rings on every pass of the reactor without a system call (see `PolledSource` in
- * `ffi_net.ts`); that is where the time goes from about 2.5 µs one way over a Unix socket to well under.
+ * `ffi_reactor.ts`); that is where the time goes from about 2.5 µs one way over a Unix socket to well under.
  *
  * @module
  */
 
-import type { PolledSource } from "../runtime/ffi_net.ts";
+import type { PolledSource } from "./ffi_reactor.ts";
 import type { SocketHandle } from "../runtime/runtime.ts";
 import { SocketBase, type WriteDone } from "../runtime/socket_base.ts";
 import type { ByteRing } from "./byte_ring.ts";

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { type ControlMessage, decodeControl, sendControl } from "../../lib/bootstrap/protocol.ts";
 import { Coordinator } from "../../lib/launch/coordinator.ts";
-import { connect } from "../../lib/runtime/net.ts";
+import { connect } from "../../lib/runtime/node_net.ts";
 import { Connection } from "../../lib/transport/connection.ts";
 import { connectHandshake, COORDINATOR_ID, newToken, parseToken } from "../../lib/transport/handshake.ts";
 

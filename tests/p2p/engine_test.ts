@@ -7,7 +7,7 @@ import { FrameKind, HEADER_SIZE, readHeader, writeHeader } from "../../lib/wire/
 import { DIRECT_MIN, EAGER_LIMIT, EAGER_WINDOW, MAX_MESSAGE_BYTES } from "../../lib/wire/limits.ts";
 import { memoryEngines } from "../_helpers/memory_mesh.ts";
 import { loadLibc } from "../../lib/runtime/libc.ts";
-import { CrossMemory } from "../../lib/runtime/cross_memory.ts";
+import { CrossMemory } from "../../lib/transport/cross_memory.ts";
 import process from "node:process";
 
 function order(peer: number, tag: number, payload: Uint8Array, extra: Partial<SendOrder> = {}): SendOrder {

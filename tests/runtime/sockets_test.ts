@@ -13,10 +13,10 @@ import process from "node:process";
 import { runtimeName } from "../../lib/runtime/detect.ts";
 import * as bunNet from "../../lib/runtime/bun_net.ts";
 import * as denoNet from "../../lib/runtime/deno_net.ts";
-import * as nodeNet from "../../lib/runtime/net.ts";
+import * as nodeNet from "../../lib/runtime/node_net.ts";
 import type { SocketHandle } from "../../lib/runtime/runtime.ts";
 import { assertSmallBigSmall, collect } from "../_helpers/socket_checks.ts";
-import type { SocketImplementation } from "../../lib/runtime/sockets.ts";
+import type { SocketImplementation } from "../../lib/transport/sockets.ts";
 
 const implementations: [string, SocketImplementation][] = [["node:net", nodeNet]];
 if (runtimeName === "bun") implementations.push(["bun", bunNet]);

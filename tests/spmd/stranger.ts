@@ -1,6 +1,6 @@
 /** Rank 0 knocks on rank 1's port as a stranger (wrong token, then garbage); the job must still complete. */
 
-import { connect } from "../../lib/runtime/net.ts";
+import { connect } from "../../lib/runtime/node_net.ts";
 import { Connection } from "../../lib/transport/connection.ts";
 import { connectHandshake, newToken, parseToken } from "../../lib/transport/handshake.ts";
 import { world } from "../../lib/comm/world.ts";

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { connect, listen } from "../../lib/runtime/net.ts";
+import { connect, listen } from "../../lib/runtime/node_net.ts";
 import { Connection } from "../../lib/transport/connection.ts";
 import { acceptHandshake, connectHandshake, newToken, parseToken } from "../../lib/transport/handshake.ts";
 import { FrameKind } from "../../lib/wire/frame.ts";

@@ -10,9 +10,10 @@ import * as os from "node:os";
 import * as path from "node:path";
 import process from "node:process";
 import type { ListenerHandle, SocketHandle } from "../../lib/runtime/runtime.ts";
-import { listen, listenUnix } from "../../lib/runtime/sockets.ts";
+import { listen, listenUnix } from "../../lib/transport/sockets.ts";
 import { newToken, parseToken } from "../../lib/transport/handshake.ts";
-import { Mesh, type PeerEndpoint } from "../../lib/transport/mesh.ts";
+import type { PeerEndpoint } from "../../lib/transport/endpoints.ts";
+import { Mesh } from "../../lib/transport/mesh.ts";
 import { FrameKind } from "../../lib/wire/frame.ts";
 
 const token = parseToken(newToken());

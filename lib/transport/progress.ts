@@ -4,7 +4,7 @@
  * starts polls the sockets instead, as Open MPI does, and cuts small-message latency several times. Past the
  * budget the rank sleeps, so a long wait never burns a core.
  *
- * With a {@linkcode Poller} attached (the Unix sockets that `ffi_net.ts` drives through the C library), the
+ * With a {@linkcode Poller} attached (the Unix sockets that `ffi_reactor.ts` drives through the C library), the
  * wait pumps the poller itself: in a loop for up to the budget (with `sched_yield` between passes when the
  * host has more ranks than cores, so that the rank being waited for gets the core), then asleep in `poll(2)`
  * in short slices, turning the event loop between them, until nothing waits and nothing is left to write.
@@ -12,9 +12,9 @@
  * @module
  */
 
-import { runtimeName } from "./detect.ts";
-import { cpuCount } from "./host.ts";
-import { KeepAlive } from "./keepalive.ts";
+import { runtimeName } from "../runtime/detect.ts";
+import { cpuCount } from "../runtime/host.ts";
+import { KeepAlive } from "../runtime/keepalive.ts";
 
 /**
  * Microseconds a wait polls on this runtime when each rank of the host has a core of its own, with the

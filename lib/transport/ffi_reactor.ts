@@ -44,10 +44,10 @@ import {
   SOL_SOCKET,
   TCP_NODELAY,
   unixAddress,
-} from "./libc.ts";
-import type { ListenerHandle, SocketHandle } from "./runtime.ts";
-import { type TimerHandle, unrefTimer } from "./host.ts";
-import { settle, showUnixPath, SocketBase } from "./socket_base.ts";
+} from "../runtime/libc.ts";
+import type { ListenerHandle, SocketHandle } from "../runtime/runtime.ts";
+import { type TimerHandle, unrefTimer } from "../runtime/host.ts";
+import { settle, showUnixPath, SocketBase } from "../runtime/socket_base.ts";
 
 /** Bytes one socket may read in one pump before the others get their turn. */
 const READ_BUDGET = 4 << 20;

@@ -1,19 +1,21 @@
 /**
  * The socket implementation this process uses, chosen once: the runtime's native sockets (`Bun.connect`,
- * `Deno.connect`), which measured faster than `node:net` on both, or `node:net` under Node or when
- * `MPIRUN_DENO_SOCKETS=node` asks for it. Every rank-side caller imports its sockets from here.
+ * `Deno.connect`), which measured faster than `node:net` on both, or `node:net` under Node; and for the
+ * rank-to-rank sockets, the C library's through FFI where it can be bound (`MPIRUN_DENO_SOCKETS=auto`, the
+ * default) unless `MPIRUN_DENO_SOCKETS=native` asks for the runtime's own. Every rank-side caller imports its
+ * sockets from here (the rank-to-rank ones through `endpoints.ts`).
  *
  * @module
  */
 
-import { EnvName, readEnv } from "../env.ts";
-import * as bunNet from "./bun_net.ts";
-import { runtimeName } from "./detect.ts";
-import * as denoNet from "./deno_net.ts";
-import { FfiReactor } from "./ffi_net.ts";
-import { isIPv4, loadLibc } from "./libc.ts";
-import type { ListenerHandle, SocketHandle } from "./runtime.ts";
-import { settle } from "./socket_base.ts";
+import { EnvName, readChoiceEnv } from "../env.ts";
+import * as bunNet from "../runtime/bun_net.ts";
+import { runtimeName } from "../runtime/detect.ts";
+import * as denoNet from "../runtime/deno_net.ts";
+import { FfiReactor } from "./ffi_reactor.ts";
+import { isIPv4, loadLibc } from "../runtime/libc.ts";
+import type { ListenerHandle, SocketHandle } from "../runtime/runtime.ts";
+import { settle } from "../runtime/socket_base.ts";
 
 /** What a socket implementation provides. */
 export interface SocketImplementation {
@@ -23,18 +25,13 @@ export interface SocketImplementation {
   connectUnix(path: string): Promise<SocketHandle>;
 }
 
-const wanted = readEnv(EnvName.SOCKETS) ?? "auto";
-if (wanted !== "auto" && wanted !== "native" && wanted !== "node") {
-  throw new Error(
-    `environment variable ${EnvName.SOCKETS}=${JSON.stringify(wanted)} is not "auto", "native" or "node"`,
-  );
-}
+const wanted = readChoiceEnv(EnvName.SOCKETS, ["auto", "native"], "auto");
 
 /** `node:net` is imported only where it is used: on Deno, loading it costs a rank 15-30 ms at start. */
-async function choose(): Promise<{ name: string; implementation: SocketImplementation }> {
-  if (wanted !== "node" && runtimeName === "bun") return { name: "bun", implementation: bunNet };
-  if (wanted !== "node" && runtimeName === "deno") return { name: "deno", implementation: denoNet };
-  return { name: "node:net", implementation: await import("./net.ts") };
+async function choose(): Promise<SocketImplementation> {
+  if (runtimeName === "bun") return bunNet;
+  if (runtimeName === "deno") return denoNet;
+  return await import("../runtime/node_net.ts");
 }
 
 const chosen = await choose();
@@ -52,9 +49,6 @@ export const peerReactor: FfiReactor | undefined = (() => {
   return libc ? new FfiReactor(libc) : undefined;
 })();
 
-/** Which implementation this process uses for TCP: "bun", "deno" or "node:net". */
-export const socketsName: string = chosen.name;
-
 /**
  * Listens on TCP `host:port` (port 0 picks a free one) and hands every accepted connection to `onConnection`.
  *
@@ -67,17 +61,17 @@ export const socketsName: string = chosen.name;
  * listener.close();
  * ```
  */
-export const listen: SocketImplementation["listen"] = chosen.implementation.listen;
+export const listen: SocketImplementation["listen"] = chosen.listen;
 /** Connects to TCP `host:port`; rejects with the runtime's error when nobody listens there. */
-export const connect: SocketImplementation["connect"] = chosen.implementation.connect;
+export const connect: SocketImplementation["connect"] = chosen.connect;
 /** Listens on the Unix domain socket `path` (the file must not exist). */
 export const listenUnix: SocketImplementation["listenUnix"] = peerReactor
   ? (path, onConnection) => settle(() => peerReactor.listenUnix(path, onConnection))
-  : chosen.implementation.listenUnix;
+  : chosen.listenUnix;
 /** Connects to the Unix domain socket `path`. */
 export const connectUnix: SocketImplementation["connectUnix"] = peerReactor
   ? (path) => peerReactor.connectUnix(path)
-  : chosen.implementation.connectUnix;
+  : chosen.connectUnix;
 
 /**
  * Listens on TCP `host:port` for other ranks: through {@linkcode peerReactor} when there is one and `host` is

@@ -1,5 +1,5 @@
 /**
- * Unix domain and TCP sockets through the C library (`lib/runtime/ffi_net.ts`), on real sockets in this
+ * Unix domain and TCP sockets through the C library (`lib/transport/ffi_reactor.ts`), on real sockets in this
  * process: order and integrity of large writes the kernel takes in parts, write callbacks, reads straight into
  * a given buffer, graceful end, refused connections, the peer's process, and the reactor's single `poll(2)`
  * sleep. The tests pump the
@@ -10,11 +10,11 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import process from "node:process";
 import { setImmediate } from "node:timers";
-import { FfiReactor } from "../../lib/runtime/ffi_net.ts";
+import { FfiReactor } from "../../lib/transport/ffi_reactor.ts";
 import { loadLibc } from "../../lib/runtime/libc.ts";
 import type { SocketHandle } from "../../lib/runtime/runtime.ts";
 import { assertSmallBigSmall, collect } from "../_helpers/socket_checks.ts";
-import { peerReactor } from "../../lib/runtime/sockets.ts";
+import { peerReactor } from "../../lib/transport/sockets.ts";
 
 const libc = loadLibc();
 const skip = process.platform !== "linux" ? "the C library is bound on Linux only" : false;

@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { runtimeName } from "../../lib/runtime/detect.ts";
 import { cpuCount } from "../../lib/runtime/host.ts";
-import { defaultPollMicros, POLL_MICROS, POLLER_POLL_MICROS } from "../../lib/runtime/progress.ts";
+import { defaultPollMicros, POLL_MICROS, POLLER_POLL_MICROS } from "../../lib/transport/progress.ts";
 
 test("a rank with a core of its own polls for its runtime's budget", () => {
   assert.equal(defaultPollMicros(1), POLL_MICROS[runtimeName]);

@@ -11,7 +11,7 @@
  * @module
  */
 
-import type { Libc } from "./libc.ts";
+import type { Libc } from "../runtime/libc.ts";
 
 /** Bytes one `process_vm_readv` call is asked for (its result is read as a 32-bit count). */
 const MAX_READ = 1 << 30;
