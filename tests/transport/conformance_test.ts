@@ -1,7 +1,8 @@
 /**
  * The FrameSink conformance suite (`_conformance.ts`) over every implementation: the socket mesh over the
  * runtime's own TCP and Unix sockets, over `node:net`, over the C library's TCP and Unix sockets (the FFI
- * reactor, where it can be bound), and the in-memory mesh the engine's tests use.
+ * reactor, where it can be bound), over rings in shared memory beside those Unix sockets, and the in-memory
+ * mesh the engine's tests use.
  */
 
 import process from "node:process";
@@ -19,6 +20,8 @@ import {
 } from "../../lib/transport/endpoints.ts";
 import { newToken, parseToken } from "../../lib/transport/handshake.ts";
 import { Mesh } from "../../lib/transport/mesh.ts";
+import type { RingMaker } from "../../lib/transport/rings.ts";
+import { HostSharedMemory } from "../../lib/transport/shared_memory.ts";
 import { peerReactor } from "../../lib/transport/sockets.ts";
 import type { FrameHandler } from "../../lib/transport/transport.ts";
 import { MemoryMesh } from "../_helpers/memory_mesh.ts";
@@ -30,6 +33,7 @@ function meshOver(
   sockets: PeerSockets,
   via: "tcp" | "unix",
   skip: string | false = false,
+  rings?: RingMaker,
 ): TransportUnderTest {
   return {
     name,
@@ -62,6 +66,7 @@ function meshOver(
           onFrame: (peer, header, payload) => handlers[rank].onFrame(peer, header, payload),
           onPeerLost: (peer, why, unreachable) => handlers[rank].onPeerLost(peer, why, unreachable),
           log: () => {},
+          rings,
         });
         accepts.push([]);
         const listening = await listenForPeers("127.0.0.1", (socket) => mesh.accept(socket), {
@@ -108,6 +113,16 @@ runConformance(
     processSockets,
     "unix",
     noFfi || (process.platform !== "linux" && "abstract Unix sockets are Linux's"),
+  ),
+);
+
+runConformance(
+  meshOver(
+    "mesh over rings in shared memory beside the C library's Unix sockets",
+    processSockets,
+    "unix",
+    noFfi || (process.platform !== "linux" && "abstract Unix sockets are Linux's"),
+    peerReactor && { shared: new HostSharedMemory(peerReactor.libc, process.pid), reactor: peerReactor },
   ),
 );
 
