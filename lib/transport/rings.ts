@@ -4,10 +4,14 @@
  *
  * ```
  * dialler                                      acceptor
- *   0                        (no ring)   -->     reads 1 byte: 0, done
+ *   0                        (no ring)   -->     reads 1 byte: 0
+ *                                        <--     0
  *   1, n, name (n bytes)     (offer)     -->     maps /dev/shm/<name>, removes the name
  *                                        <--     1 (mapped) or 0 (could not)
  * ```
+ *
+ * The dialler waits for the answer either way before it sends frames: the acceptor reads frames only once
+ * it has answered (until then its connection takes a few raw bytes at most).
  *
  * The dialler offers a ring only over a Unix socket through the C library (the peer runs on this host)
  * when shared memory is on (`MPIRUN_DENO_TRANSPORT` `auto` or `shm`). Either side falls back to the socket
@@ -53,6 +57,7 @@ export async function offerRing(
   const region = maker && local(connection.socket) ? createRing(maker, peer) : undefined;
   if (!region) {
     connection.writeRaw(Uint8Array.of(0));
+    await connection.readBytes(1);
     return;
   }
   const name = encoder.encode(region.path.slice(region.path.lastIndexOf("/") + 1));
@@ -70,7 +75,10 @@ export async function offerRing(
 /** The acceptor's side: reads the dialler's offer, maps the ring if it can, and says whether it did. */
 export async function answerRing(connection: Connection, maker: RingMaker | undefined): Promise<void> {
   const [offered] = await connection.readBytes(1);
-  if (offered !== 1) return;
+  if (offered !== 1) {
+    connection.writeRaw(Uint8Array.of(0));
+    return;
+  }
   const [length] = await connection.readBytes(1);
   const name = decoder.decode(await connection.readBytes(length));
   let memory: Uint8Array | undefined;
