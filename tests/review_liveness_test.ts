@@ -32,6 +32,7 @@ function startJob(size: number, fixture: string, env: Record<string, string> = {
   const { command, args } = launcherCommand([
     "-n",
     String(size),
+    "--oversubscribe",
     "--tag-output",
     path.join(REPO, "tests", "faults", `${fixture}.ts`),
   ]);

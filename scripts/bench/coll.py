@@ -4,7 +4,7 @@
 import numpy as np
 from mpi4py import MPI
 
-from measure import ARGS, WARMUP_SECONDS, emit
+from measure import ARGS, FIRST_SECOND, WARMUP_SECONDS, emit
 
 comm = MPI.COMM_WORLD
 rank, size = comm.Get_rank(), comm.Get_size()
@@ -25,13 +25,18 @@ def run(name, iterations, call):
         return
     count = max(2, iterations >> 3) if quick else iterations
     start = MPI.Wtime()
+    first_second = []
     while True:
-        timed(max(1, count >> 2), call)
+        began = MPI.Wtime() - start
+        time = timed(max(1, count >> 2), call)
+        if began < FIRST_SECOND:
+            first_second.append(time)
         if not comm.bcast(MPI.Wtime() - start < WARMUP_SECONDS, 0):
             break
     samples = [timed(count, call) for _ in range(reps)]
     if rank == 0:
         emit(name, size, "us", samples)
+        emit(f"{name}/first-second", size, "us", first_second)
 
 
 ELEMENTS = [("1", 1, 1000), ("1K", 1024, 500), ("1M", 1 << 20, 10)]

@@ -1,7 +1,8 @@
 /**
  * Collective benchmarks on any number of ranks: barrier, bcast of a small value, `Bcast` and `Allreduce`
  * (SUM) on Float64Arrays of 1, 1 K and 1 M elements. Each rank times its own iterations; a case reports the
- * slowest rank's time per call, in microseconds. Rank 0 prints one `BENCH {json}` line per case.
+ * slowest rank's time per call, in microseconds, once warm and (as `<case>/first-second`) over the first
+ * second of its warm-up. Rank 0 prints one `BENCH {json}` line per case.
  *
  * ```sh
  * deno run -A cli.ts -n 4 scripts/bench/coll.ts [--only REGEX] [--reps N] [--quick]
@@ -12,7 +13,7 @@
 
 import process from "node:process";
 import { MPI } from "mpirun-deno";
-import { benchArgs, emit, now, WARMUP_MS } from "./measure.ts";
+import { benchArgs, emit, FIRST_SECOND_MS, now, WARMUP_MS } from "./measure.ts";
 
 const comm = MPI.COMM_WORLD;
 const { rank, size } = comm;
@@ -31,10 +32,19 @@ async function run(name: string, iterations: number, call: () => Promise<unknown
   if (!only.test(name)) return;
   const count = quick ? Math.max(2, iterations >> 3) : iterations;
   const start = now();
-  do await timed(Math.max(1, count >> 2), call); while (await comm.bcast(now() - start < WARMUP_MS, 0));
+  // The warm-up's batches of its first second are the figures of a short job (cold JIT tiers): reported too.
+  const firstSecond: number[] = [];
+  do {
+    const began = now() - start;
+    const time = await timed(Math.max(1, count >> 2), call);
+    if (began < FIRST_SECOND_MS) firstSecond.push(time);
+  } while (await comm.bcast(now() - start < WARMUP_MS, 0));
   const samples: number[] = [];
   for (let i = 0; i < reps; i++) samples.push(await timed(count, call));
-  if (rank === 0) emit(name, size, "us", samples);
+  if (rank === 0) {
+    emit(name, size, "us", samples);
+    emit(`${name}/first-second`, size, "us", firstSecond);
+  }
 }
 
 const ELEMENTS = [

@@ -7,6 +7,7 @@ RECORD_PREFIX = "BENCH "
 
 # Each case runs for at least this long before it is measured (see measure.ts).
 WARMUP_SECONDS = 2.0  # as WARMUP_MS in measure.ts, which says why
+FIRST_SECOND = 1.0  # as FIRST_SECOND_MS in measure.ts
 
 SIZES = [("8B", 8), ("1KiB", 1024), ("64KiB", 64 * 1024), ("1MiB", 1 << 20), ("16MiB", 16 << 20)]
 

@@ -30,6 +30,9 @@ export interface CaseResult {
  */
 export const WARMUP_MS = 2000;
 
+/** The figures of a short job: batches that start within this long of a case's start (`measure.py` too). */
+export const FIRST_SECOND_MS = 1000;
+
 /** Marks the lines of rank output that carry a result. */
 export const RECORD_PREFIX = "BENCH ";
 
