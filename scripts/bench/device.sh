@@ -28,6 +28,8 @@ BIN=$OUT/mpirun-deno
 xz -dc "$BINARY_XZ" >"$BIN" && chmod +x "$BIN"
 "$BIN" --version
 nproc
+df -h /dev/shm | tail -1
+lscpu | grep -E "Model name|Thread|Socket|NUMA node\(s\)" || true
 
 # Rank 0's `BENCH {json}` lines as the driver's records (see scripts/bench/run.ts).
 records() { # impl runtime
