@@ -172,6 +172,9 @@ export class HostArena {
   /** The previous call's end: calls run one after the other. */
   #previous: Promise<unknown> = Promise.resolve();
   #busy = false;
+  #views = new Map<string, ChunkViews>();
+  /** Every rank's length in the last call (see `#publish`). */
+  #seen: number[];
 
   constructor(space: SharedSpace, size: number, slot: number, crowded: boolean) {
     this.#space = space;
@@ -180,6 +183,7 @@ export class HostArena {
     this.#calls = new Int32Array(space.bytes.buffer, space.bytes.byteOffset + callsStart(size), 2 * size);
     this.size = size;
     this.slot = slot;
+    this.#seen = new Array<number>(size).fill(0);
     this.#crowded = crowded;
   }
 
@@ -191,7 +195,7 @@ export class HostArena {
   /** Resolves once every rank has called it. */
   barrier(owner: ArenaOwner): Promise<void> {
     return this.#serial(async () => {
-      await this.#publish(owner, 0, () => {});
+      await this.#publish(owner, 0, nothing);
     });
   }
 
@@ -239,13 +243,16 @@ export class HostArena {
   ): Promise<void> {
     return this.#serial(async () => {
       // MAXLOC and MINLOC work on (value, index) pairs: chunks and pieces never split one.
-      const perChunk = Math.floor(this.slot / send.BYTES_PER_ELEMENT / 2) * 2;
+      const unit = send.BYTES_PER_ELEMENT;
+      const perChunk = Math.floor(this.slot / unit / 2) * 2;
       const count = send.length;
-      const slot = (rank: number, elements: number) =>
-        typed(send, this.#space.bytes, this.#slotStart(rank), elements);
+      const mine = this.#slotStart(owner.rank);
       const fill = (first: number) => {
         const elements = Math.min(perChunk, count - first);
-        this.#space.bytes.set(bytesOf(send.subarray(first, first + elements)), this.#slotStart(owner.rank));
+        this.#space.bytes.set(
+          new Uint8Array(send.buffer, send.byteOffset + first * unit, elements * unit),
+          mine,
+        );
       };
       const lengths = await this.#publish(owner, send.byteLength, () => fill(0));
       const odd = lengths.findIndex((length) => length !== send.byteLength);
@@ -255,21 +262,20 @@ export class HostArena {
       for (let first = 0;; first += perChunk) {
         const elements = Math.min(perChunk, count - first);
         // Every slot holds its rank's chunk: reduce this rank's piece of them, in rank order.
-        const pieces = blockOffsets(Math.floor(elements / 2), this.size).map((pairs) => pairs * 2);
-        pieces[this.size] = elements;
-        const from = pieces[owner.rank], to = pieces[owner.rank + 1];
-        if (to > from) {
-          const result = typed(send, this.#space.bytes, this.#resultStart(this.#barriers + 1), elements);
-          const target = result.subarray(from, to);
-          bytesOf(target).set(bytesOf(slot(0, elements).subarray(from, to)));
+        const views = this.#chunkViews(send, elements, owner.rank);
+        const parity = (this.#barriers + 1) & 1;
+        if (views.pieces.length > 0) {
+          const target = views.targets[parity];
+          views.targetBytes[parity].set(views.pieceBytes);
           for (let rank = 1; rank < this.size; rank++) {
-            op.reduceVectors(owner.where, target, slot(rank, elements).subarray(from, to), target);
+            op.reduceVectors(owner.where, target, views.pieces[rank], target);
           }
         }
         await this.#barrier(owner);
         if (out !== undefined && (root < 0 || owner.rank === root)) {
-          const result = typed(send, this.#space.bytes, this.#resultStart(this.#barriers), elements);
-          bytesOf(out.subarray(first, first + elements)).set(bytesOf(result));
+          new Uint8Array(out.buffer, out.byteOffset + first * unit, elements * unit).set(
+            views.results[parity],
+          );
         }
         if (first + perChunk >= count) break;
         fill(first + perChunk);
@@ -279,8 +285,44 @@ export class HostArena {
   }
 
   /**
+   * The views a chunk of `elements` elements of `like`'s type needs on this rank: its piece of every slot,
+   * its piece of each result area, and each result area whole. Made once per shape and kept (a few shapes),
+   * so that a call that repeats makes no garbage here: with many ranks, one rank's garbage collection holds
+   * up every rank.
+   */
+  #chunkViews(like: TypedArray, elements: number, rank: number): ChunkViews {
+    const kind = elementClass(like);
+    const key = `${kind.name}:${elements}`;
+    let views = this.#views.get(key);
+    if (views) return views;
+    const pieces = blockOffsets(Math.floor(elements / 2), this.size).map((pairs) => pairs * 2);
+    pieces[this.size] = elements;
+    const from = pieces[rank], to = pieces[rank + 1];
+    const bytes = this.#space.bytes;
+    const unit = like.BYTES_PER_ELEMENT;
+    const piece = (start: number) => typed(like, bytes, start + from * unit, to - from);
+    const slots = to > from
+      ? Array.from({ length: this.size }, (_, owner) => piece(this.#slotStart(owner)))
+      : [];
+    const targets = [0, 1].map((parity) => piece(this.#resultStart(parity)));
+    views = {
+      pieces: slots,
+      pieceBytes: slots.length > 0 ? bytesOf(slots[0]) : new Uint8Array(0),
+      targets,
+      targetBytes: targets.map(bytesOf),
+      results: [0, 1].map((parity) =>
+        bytes.subarray(this.#resultStart(parity), this.#resultStart(parity) + elements * unit)
+      ),
+    };
+    if (this.#views.size >= VIEW_SHAPES) this.#views.clear();
+    this.#views.set(key, views);
+    return views;
+  }
+
+  /**
    * The first epoch of a sized call: every rank publishes its byte length and `write`s its first chunk, then
-   * a barrier. Returns every rank's length: all ranks see the same, so they decide alike.
+   * a barrier. Returns every rank's length (in an array reused by the next call: read it at once); all ranks
+   * see the same, so they decide alike.
    */
   async #publish(owner: ArenaOwner, length: number, write: () => void): Promise<number[]> {
     const first = ((this.#barriers + 1) & 1) * this.size;
@@ -289,10 +331,12 @@ export class HostArena {
     this.#calls[first + owner.rank] = call;
     write();
     await this.#barrier(owner);
+    const seen = this.#seen;
     for (let rank = 0; rank < this.size; rank++) {
       if (this.#calls[first + rank] !== call) throw callMismatch(owner, rank, this.#calls[first + rank]);
+      seen[rank] = this.#lengths[first + rank];
     }
-    return Array.from(this.#lengths.subarray(first, first + this.size));
+    return seen;
   }
 
   /** Copies the chunk of `bytes` at `offset` into the result area of the epoch under way. */
@@ -318,18 +362,13 @@ export class HostArena {
 
   /** Runs `call` once the previous call on this region has ended, whether it succeeded or not. */
   #serial<T>(call: () => Promise<T>): Promise<T> {
-    if (!this.#busy) {
-      this.#busy = true;
-      const running = call().finally(() => {
-        if (this.#previous === running) this.#busy = false;
-      });
-      this.#previous = running;
-      return running;
-    }
-    const running = this.#previous.catch(() => {}).then(call).finally(() => {
-      if (this.#previous === running) this.#busy = false;
-    });
+    const running = this.#busy ? this.#previous.then(call, call) : call();
+    this.#busy = true;
     this.#previous = running;
+    const idle = () => {
+      if (this.#previous === running) this.#busy = false;
+    };
+    running.then(idle, idle);
     return running;
   }
 
@@ -378,6 +417,25 @@ export class HostArena {
     }
   }
 }
+
+/** Writes nothing (a barrier publishes no data). */
+function nothing(): void {}
+
+/** See `HostArena.#chunkViews`. */
+interface ChunkViews {
+  /** This rank's piece of each rank's slot, by rank (none when this rank's piece is empty). */
+  pieces: TypedArray[];
+  /** The piece of rank 0's slot, as bytes. */
+  pieceBytes: Uint8Array;
+  /** This rank's piece of each result area, by epoch parity, as elements and as bytes. */
+  targets: TypedArray[];
+  targetBytes: Uint8Array[];
+  /** Each result area's chunk whole, by epoch parity. */
+  results: Uint8Array[];
+}
+
+/** Chunk shapes whose views an arena keeps (a call's chunks have at most two: whole and last). */
+const VIEW_SHAPES = 8;
 
 /** `elements` elements of `like`'s type at byte `start` of `bytes`. */
 function typed(like: TypedArray, bytes: Uint8Array, start: number, elements: number): TypedArray {
