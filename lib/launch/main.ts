@@ -237,12 +237,13 @@ export async function main(options: LaunchOptions, io: Partial<LaunchIo> = {}): 
       bindAddress: network.localBind,
       command: command.env,
     };
+    const cores = cpuCount();
     const launches: RankLaunch[] = placements.map((placement) => ({
       placement,
       command: command.command,
       args: command.args,
       env: here(placement)
-        ? rankEnvironment(env, placement, jobEnv)
+        ? rankEnvironment(env, placement, { ...jobEnv, cores })
         : remoteRankEnvironment(rankEnvironment(env, placement, jobEnv), network),
       cwd: options.wdir,
       stdin: placement.rank === 0 ? "launcher" : "none",

@@ -59,12 +59,18 @@ function panel(records: readonly BenchRecord[], name: string, x0: number): strin
     x0 + MARGIN.left + (ranks.length === 1 ? width / 2 : logFraction(n, ranks[0], ranks.at(-1)!) * width);
   const y = (v: number) => MARGIN.top + height - logFraction(v, low, high) * height;
   const parts = [
-    `<text x="${x0 + PANEL_WIDTH / 2}" y="20" text-anchor="middle" font-weight="bold">${name} (µs, median)</text>`,
-    `<rect x="${x0 + MARGIN.left}" y="${MARGIN.top}" width="${width}" height="${height}" fill="none" stroke="#ced4da"/>`,
+    `<text x="${
+      x0 + PANEL_WIDTH / 2
+    }" y="20" text-anchor="middle" font-weight="bold">${name} (µs, median)</text>`,
+    `<rect x="${
+      x0 + MARGIN.left
+    }" y="${MARGIN.top}" width="${width}" height="${height}" fill="none" stroke="#ced4da"/>`,
   ];
   for (const tick of ticks(low, high)) {
     parts.push(
-      `<line x1="${x0 + MARGIN.left}" x2="${x0 + MARGIN.left + width}" y1="${y(tick)}" y2="${y(tick)}" stroke="#f1f3f5"/>`,
+      `<line x1="${x0 + MARGIN.left}" x2="${x0 + MARGIN.left + width}" y1="${y(tick)}" y2="${
+        y(tick)
+      }" stroke="#f1f3f5"/>`,
       `<text x="${x0 + MARGIN.left - 6}" y="${y(tick) + 4}" text-anchor="end" font-size="11">${tick}</text>`,
     );
   }
@@ -74,7 +80,9 @@ function panel(records: readonly BenchRecord[], name: string, x0: number): strin
     );
   }
   parts.push(
-    `<text x="${x0 + MARGIN.left + width / 2}" y="${PANEL_HEIGHT - 8}" text-anchor="middle" font-size="12">ranks</text>`,
+    `<text x="${x0 + MARGIN.left + width / 2}" y="${
+      PANEL_HEIGHT - 8
+    }" text-anchor="middle" font-size="12">ranks</text>`,
   );
   for (const series of SERIES) {
     const points = ranks.flatMap((n) => {
@@ -85,7 +93,9 @@ function panel(records: readonly BenchRecord[], name: string, x0: number): strin
     parts.push(
       `<polyline fill="none" stroke="${series.color}" stroke-width="2" stroke-dasharray="${series.dash}" ` +
         `points="${points.map(([px, py]) => `${px.toFixed(1)},${py.toFixed(1)}`).join(" ")}"/>`,
-      ...points.map(([px, py]) => `<circle cx="${px.toFixed(1)}" cy="${py.toFixed(1)}" r="3" fill="${series.color}"/>`),
+      ...points.map(([px, py]) =>
+        `<circle cx="${px.toFixed(1)}" cy="${py.toFixed(1)}" r="3" fill="${series.color}"/>`
+      ),
     );
   }
   return parts.join("\n");
@@ -97,7 +107,9 @@ export function plot(records: readonly BenchRecord[]): string {
   const height = PANEL_HEIGHT + LEGEND_HEIGHT;
   const legend = SERIES.map((series, i) => {
     const y = PANEL_HEIGHT + 14 + i * 18;
-    return `<line x1="${MARGIN.left}" x2="${MARGIN.left + 28}" y1="${y}" y2="${y}" stroke="${series.color}" ` +
+    return `<line x1="${MARGIN.left}" x2="${
+      MARGIN.left + 28
+    }" y1="${y}" y2="${y}" stroke="${series.color}" ` +
       `stroke-width="2" stroke-dasharray="${series.dash}"/>` +
       `<text x="${MARGIN.left + 36}" y="${y + 4}" font-size="12">${series.label}</text>`;
   });

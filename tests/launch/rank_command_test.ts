@@ -110,3 +110,23 @@ test("a rank's environment: inherited, minus an enclosing job's, plus -x, plus i
     MPIRUN_DENO_SCRIPT: "/x/app.ts",
   });
 });
+
+test("ranks that fill their host's cores run Bun without its helper threads, unless BUN_JSC_* is set", () => {
+  const job = {
+    size: 4,
+    coordinator: "127.0.0.1:4000",
+    token: "ab".repeat(32),
+    jobId: "j1",
+    script: "/tmp/app.ts",
+    exports: [] as [string, string][],
+    bindAddress: undefined,
+    command: {},
+  };
+  const placement = { rank: 1, host: "localhost", localRank: 1, localSize: 4 };
+  assert.equal(rankEnvironment({}, placement, { ...job, cores: 4 }).BUN_JSC_useConcurrentJIT, "0");
+  assert.equal(rankEnvironment({}, placement, { ...job, cores: 4 }).BUN_JSC_numberOfGCMarkers, "1");
+  assert.equal(rankEnvironment({}, placement, { ...job, cores: 8 }).BUN_JSC_useConcurrentJIT, undefined);
+  assert.equal(rankEnvironment({}, placement, job).BUN_JSC_useConcurrentGC, undefined);
+  const own = rankEnvironment({ BUN_JSC_useConcurrentGC: "1" }, placement, { ...job, cores: 2 });
+  assert.deepEqual([own.BUN_JSC_useConcurrentGC, own.BUN_JSC_useConcurrentJIT], ["1", undefined]);
+});
