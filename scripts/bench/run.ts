@@ -10,8 +10,10 @@
  * ```
  *
  * Options: `--impl mpirun-deno|mpi4py-tcp|mpi4py-shm`, `--runtime deno,bun,binary`, `--groups
- * p2p,coll,pi,hello`, `--only REGEX` (case names), `--reps N` (repetitions per case, default 11), `--quick`
- * (fewer iterations, for a smoke test). Every case reports median, min and max over its repetitions.
+ * p2p,coll,pi,hello`, `--only REGEX` (case names), `--reps N` (repetitions per case, default 11), `--ranks
+ * 2,4,8,16` (the rank counts of the collective cases, default 2,4), `--quick` (fewer iterations, for a smoke
+ * test). Every case reports median, min and max over its repetitions. On a machine with many cores and no
+ * Deno, `scripts/bench/device.sh` runs the same sweep with the compiled binary.
  *
  * @module
  */
@@ -46,6 +48,7 @@ const { values } = parseArgs({
     only: { type: "string", default: ".*" },
     reps: { type: "string", default: "11" },
     quick: { type: "boolean", default: false },
+    ranks: { type: "string", default: "2,4" },
   },
 });
 const impl = values.impl!;
@@ -53,6 +56,9 @@ if (!["mpirun-deno", "mpi4py-tcp", "mpi4py-shm"].includes(impl)) throw new Error
 const groups = new Set(values.groups!.split(","));
 const only = new RegExp(values.only!);
 const reps = Number(values.reps);
+/** The rank counts of the collective cases (`--ranks 2,4,8,16`: a sweep). */
+const collRanks = values.ranks!.split(",").map(Number);
+if (collRanks.some((n) => !Number.isInteger(n) || n < 1)) throw new Error(`bad --ranks ${values.ranks}`);
 const rankArgs = ["--only", values.only!, "--reps", String(reps), ...(values.quick ? ["--quick"] : [])];
 /** Whole-job cases (pi, hello) are launched this many times. */
 const launches = values.quick ? 3 : Math.max(3, Math.min(reps, 7));
@@ -195,10 +201,7 @@ const launchers = impl === "mpirun-deno"
   : [mpi4pyLauncher(impl === "mpi4py-tcp" ? "tcp" : "shm")];
 for (const launcher of launchers) {
   if (groups.has("p2p")) await rankSuite(launcher, 2, "p2p");
-  if (groups.has("coll")) {
-    await rankSuite(launcher, 2, "coll");
-    await rankSuite(launcher, 4, "coll");
-  }
+  if (groups.has("coll")) { for (const n of collRanks) await rankSuite(launcher, n, "coll"); }
   if (groups.has("pi")) { for (const n of [1, 2, 4]) await wholeJob(launcher, n, "pi", `pi/n${n}`); }
   if (groups.has("hello")) await wholeJob(launcher, 4, "hello", "hello/wall");
 }
