@@ -20,6 +20,7 @@ import { bytesOf, combineInto } from "./combine.ts";
 import type { Op } from "./ops.ts";
 import { checkPair } from "./reduce.ts";
 import { ringAllgather, ringReduceScatter } from "./ring.ts";
+import { hierarchicalAllreduce } from "./hierarchy.ts";
 import { reduceAlgorithm } from "./select.ts";
 import { blockOffsets, fold, unfold } from "./topology.ts";
 
@@ -86,10 +87,22 @@ export function allreduceBuffer(_shape: Shape, sendbuf: unknown, recvbuf: unknow
   return (channel) =>
     channel.viaArena(
       (arena) => arena.reduce(channel, send.vector, acc, op, -1),
-      () => allreduceByMessages(channel),
+      () =>
+        channel.viaHierarchy(
+          (hierarchy) =>
+            op.commute || hierarchy.consecutive
+              ? hierarchicalAllreduce(channel, hierarchy, send.vector, acc, op, allreduceInPlace)
+              : allreduceByMessages(channel),
+          () => allreduceByMessages(channel),
+        ),
     );
-  async function allreduceByMessages(channel: Channel): Promise<void> {
+  /** By messages only, into `acc`. */
+  function allreduceByMessages(channel: Channel): Promise<void> {
     if (!inPlace) setVector(acc, send.vector);
+    return allreduceInPlace(channel);
+  }
+  /** The allreduce of what `acc` holds on each rank of `channel` (the communicator, or its hosts' leaders). */
+  async function allreduceInPlace(channel: Channel): Promise<void> {
     const { size } = channel;
     if (reduceAlgorithm(size, recv.bytes.length, acc.length, op.commute) === "tree") {
       return await doublingAllreduceVector(channel, acc, op);

@@ -5,13 +5,15 @@
  * `rank + 2^k` and waits for one from `rank - 2^k` (mod p). After `ceil(log2 p)` rounds every rank has heard,
  * directly or through others, from every rank, so none can leave before all have arrived. Time
  * `ceil(log2 p) a`; p messages per round, none through a root. Ranks of one host meet in shared memory
- * instead (see `shared.ts`): one atomic add each.
+ * instead (see `shared.ts`): one atomic add each; a communicator across hosts meets host by host, then
+ * leader by leader (see `hierarchy.ts`).
  *
  * @module
  */
 
 import { EMPTY } from "./buffer_args.ts";
 import type { Channel, Run, Shape } from "./channel.ts";
+import { hierarchicalBarrier } from "./hierarchy.ts";
 import { disseminationRounds } from "./topology.ts";
 
 /** Dissemination barrier over the channel's ranks. */
@@ -24,5 +26,12 @@ export async function disseminationBarrier(channel: Channel): Promise<void> {
 /** `barrier()`: resolves once every rank has called it (in shared memory when the ranks share a host). */
 export function barrier(_shape: Shape): Run<void> {
   return (channel) =>
-    channel.viaArena((arena) => arena.barrier(channel), () => disseminationBarrier(channel));
+    channel.viaArena(
+      (arena) => arena.barrier(channel),
+      () =>
+        channel.viaHierarchy(
+          (hierarchy) => hierarchicalBarrier(channel, hierarchy),
+          () => disseminationBarrier(channel),
+        ),
+    );
 }

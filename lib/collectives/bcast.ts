@@ -14,6 +14,7 @@
 import { decodeValue, encodeValue } from "../wire/codec.ts";
 import { bufferArg, sizeMismatch } from "./buffer_args.ts";
 import type { Channel, Run, Shape } from "./channel.ts";
+import { hierarchicalBcast } from "./hierarchy.ts";
 import { bcastAlgorithm } from "./select.ts";
 import { ringAllgather } from "./ring.ts";
 import { binomialTree, blockOffsets } from "./topology.ts";
@@ -49,7 +50,11 @@ export function bcastValue<T>(shape: Shape, obj: T, root: number): Run<T> {
   return async (channel) => {
     const data = await channel.viaArena(
       (arena) => arena.bcast(channel, encoded, root),
-      () => treeBcast(channel, root, encoded, true),
+      () =>
+        channel.viaHierarchy(
+          (hierarchy) => hierarchicalBcast(channel, hierarchy, encoded, root),
+          () => treeBcast(channel, root, encoded, true),
+        ),
     );
     return shape.rank === root ? obj : decodeValue(data) as T;
   };
@@ -61,7 +66,11 @@ export function bcastBuffer(_shape: Shape, buf: unknown, root: number): Run<void
   return (channel) =>
     channel.viaArena(
       async (arena) => void await arena.bcast(channel, bytes, root),
-      () => bcastBytes(channel),
+      () =>
+        channel.viaHierarchy(
+          async (hierarchy) => void await hierarchicalBcast(channel, hierarchy, bytes, root),
+          () => bcastBytes(channel),
+        ),
     );
   async function bcastBytes(channel: Channel): Promise<void> {
     if (bcastAlgorithm(channel.size, bytes.length) === "scatter-allgather") {

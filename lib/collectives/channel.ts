@@ -14,8 +14,9 @@
 import { TAG_UB } from "../constants.ts";
 import { ErrorCode, mpiError } from "../errors.ts";
 import type { Engine } from "../p2p/engine.ts";
+import type { Hierarchy } from "./hierarchy.ts";
 import type { HostArena, SharedMemory } from "./shared.ts";
-import { openArena } from "./shared_setup.ts";
+import { openArena, openHierarchy } from "./shared_setup.ts";
 
 /** This rank's place in the communicator, as the argument checks of a collective need it. */
 export interface Shape {
@@ -58,6 +59,8 @@ export class Collectives {
   #next = 0;
   /** The shared-memory region: not asked for yet (null), being set up, or known (undefined: none). */
   #arena: HostArena | undefined | null | Promise<HostArena | undefined> = null;
+  /** The layout across hosts, likewise. */
+  #hierarchy: Hierarchy | undefined | null | Promise<Hierarchy | undefined> = null;
 
   constructor(host: CollectiveHost) {
     this.#host = host;
@@ -82,6 +85,20 @@ export class Collectives {
     const host = this.#host;
     const setup = openArena(channel, host.shared, host.hosts ?? []).then((arena) => this.#arena = arena);
     this.#arena = setup;
+    return setup;
+  }
+
+  /**
+   * How the communicator's ranks sit on hosts, with this host's region (see `hierarchy.ts`), when it spans
+   * hosts and some host has several of its ranks; set up by the first call that asks, like {@linkcode arena}.
+   */
+  hierarchy(channel: Channel): Hierarchy | undefined | Promise<Hierarchy | undefined> {
+    if (this.#hierarchy !== null) return this.#hierarchy;
+    const host = this.#host;
+    const setup = openHierarchy(channel, host.shared, host.hosts ?? []).then((found) =>
+      this.#hierarchy = found
+    );
+    this.#hierarchy = setup;
     return setup;
   }
 }
@@ -128,6 +145,22 @@ export class Channel {
     if (arena === undefined) return otherwise();
     if (arena instanceof Promise) return arena.then((known) => known ? shared(known) : otherwise());
     return shared(arena);
+  }
+
+  /**
+   * Runs `layered` with the communicator's layout across hosts when it spans several with more than one rank
+   * on some (see `hierarchy.ts`), else `otherwise`.
+   */
+  viaHierarchy<T>(layered: (hierarchy: Hierarchy) => Promise<T>, otherwise: () => Promise<T>): Promise<T> {
+    const hierarchy = this.#collectives?.hierarchy(this);
+    if (hierarchy === undefined) return otherwise();
+    if (hierarchy instanceof Promise) return hierarchy.then((known) => known ? layered(known) : otherwise());
+    return layered(hierarchy);
+  }
+
+  /** What the communicator hands its collectives (for channels among some of its ranks). */
+  get host(): CollectiveHost {
+    return this.#host;
   }
 
   /** The error of a member that is gone, if one is (a wait in shared memory fails with it). */
@@ -207,4 +240,45 @@ export class Channel {
 /** Did a received payload land in `target` itself (so no copy is needed)? */
 export function landedIn(payload: Uint8Array, target: Uint8Array): boolean {
   return payload.buffer === target.buffer && payload.byteOffset === target.byteOffset;
+}
+
+/**
+ * The channel of one collective call among some of a communicator's ranks: for the collectives that only
+ * they call (`Create_group`), and for the steps of a collective across hosts (`hierarchy.ts`). The
+ * algorithms see the members as ranks `0..n-1`, as on any channel; on the wire, every message goes on the
+ * communicator's own channel, from and to the members' ranks in the communicator. So the envelope of a
+ * message names its sender uniquely (a rank in a subgroup would not: rank 0 of one subgroup is another
+ * process than rank 0 of the next), and two such calls with one tag, one after the other on overlapping
+ * subgroups, never take each other's messages.
+ *
+ * The channel of one collective call among the communicator ranks `ranks` (in the order that makes them
+ * ranks `0..n-1` here); this process must be one of them.
+ *
+ * @example
+ * ```ts ignore
+ * // Ranks 3 and 1 of a communicator, as ranks 0 and 1 of an allreduce that no other rank joins.
+ * const channel = new SubgroupChannel(host, [3, 1], "Create_group", -2, false);
+ * const highest = await allreduceValue({ rank: channel.rank, size: channel.size }, proposal, MAX)(channel);
+ * ```
+ */
+export class SubgroupChannel extends Channel {
+  /** The same call on the whole communicator's ranks: what the messages travel on. */
+  readonly #whole: Channel;
+  /** Communicator rank of each member, by rank here. */
+  readonly #ranks: readonly number[];
+
+  constructor(host: CollectiveHost, ranks: readonly number[], where: string, tag: number, raw: boolean) {
+    const members = ranks.map((rank) => host.members[rank]);
+    super({ ...host, members, rank: ranks.indexOf(host.rank) }, where, tag, raw);
+    this.#whole = new Channel(host, where, tag, raw);
+    this.#ranks = ranks;
+  }
+
+  override send(to: number, bytes: Uint8Array, owned: boolean): Promise<void> {
+    return this.#whole.send(this.#ranks[to], bytes, owned);
+  }
+
+  override receive(from: number, into?: Uint8Array): Promise<Uint8Array> {
+    return this.#whole.receive(this.#ranks[from], into);
+  }
 }

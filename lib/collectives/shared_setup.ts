@@ -9,7 +9,8 @@
  */
 
 import { treeBcast } from "./bcast.ts";
-import type { Channel } from "./channel.ts";
+import { type Channel, SubgroupChannel } from "./channel.ts";
+import { consecutiveGroups, type Hierarchy, hostGroups } from "./hierarchy.ts";
 import { HostArena, type SharedMemory, type SharedSpace, slotBytes } from "./shared.ts";
 
 const encoder = new TextEncoder();
@@ -61,4 +62,30 @@ export async function openArena(
   if (verdict[0] !== 1 || !space || !shared) return undefined;
   channel.watchMembers();
   return new HostArena(space, size, slotBytes(size), shared.crowded);
+}
+
+/**
+ * The layout of a communicator across hosts (see `hierarchy.ts`), with this host's region set up among its
+ * ranks (every host at once, each among its own ranks), or `undefined` when it spans one host or has one rank
+ * per host. Every rank computes the same layout from the host names, so all take the same path.
+ */
+export async function openHierarchy(
+  channel: Channel,
+  shared: SharedMemory | undefined,
+  hosts: readonly string[],
+): Promise<Hierarchy | undefined> {
+  if (hosts.length !== channel.size) return undefined;
+  const groups = hostGroups(hosts);
+  if (!groups) return undefined;
+  const group = groups.findIndex((ranks) => ranks.includes(channel.rank));
+  const ranks = groups[group];
+  const own = new SubgroupChannel(channel.host, ranks, channel.where, channel.tag, channel.raw);
+  const arena = await openArena(own, shared, ranks.map((rank) => hosts[rank]));
+  return {
+    groups,
+    group,
+    leaders: groups.map((ranks) => ranks[0]),
+    arena,
+    consecutive: consecutiveGroups(groups),
+  };
 }

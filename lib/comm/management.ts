@@ -11,9 +11,8 @@ import { COMM_TYPE_SHARED, CONGRUENT, IDENT, TAG_UB, UNDEFINED } from "../consta
 import { ErrorCode, mpiError } from "../errors.ts";
 import { allgatherValue } from "../collectives/allgather.ts";
 import { allreduceValue } from "../collectives/allreduce.ts";
-import type { Channel, Run, Shape } from "../collectives/channel.ts";
+import { type Channel, type Run, type Shape, SubgroupChannel } from "../collectives/channel.ts";
 import { MAX } from "../collectives/ops.ts";
-import { SubgroupChannel } from "../collectives/subgroup.ts";
 import { checkSendTag, namedArgs } from "./args.ts";
 import { collective } from "./collective_calls.ts";
 import type { Contexts } from "./context.ts";

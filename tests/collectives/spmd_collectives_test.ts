@@ -33,3 +33,20 @@ test(`a scatter of the wrong count ends the job, naming the root and the count (
   );
   assert.doesNotMatch(job.stdout, /was not stopped/);
 });
+
+// Across hosts (faked on this machine): hosts in blocks, interleaved, and with messages only.
+spmdSuite(["cco_hosts"], undefined, {
+  label: "hosts a,a,b,b,c",
+  env: { MPIRUN_DENO_HOSTNAME: "a,a,b,b,c" },
+  sizes: [4, 5],
+});
+spmdSuite(["cco_hosts"], undefined, {
+  label: "hosts a,b",
+  env: { MPIRUN_DENO_HOSTNAME: "a,b" },
+  sizes: [3, 4],
+});
+spmdSuite(["cco_hosts"], undefined, {
+  label: "hosts a,a,b, socket",
+  env: { MPIRUN_DENO_HOSTNAME: "a,a,b", MPIRUN_DENO_TRANSPORT: "socket" },
+  sizes: [3],
+});
