@@ -8,6 +8,7 @@
 import { randomUUID } from "node:crypto";
 import * as os from "node:os";
 import process from "node:process";
+import type { HelloMessage } from "../bootstrap/protocol.ts";
 import { EnvName } from "../env.ts";
 import { cpuCount, hostname, interfaceIPv4 } from "../runtime/host.ts";
 import { newToken, parseToken } from "../transport/handshake.ts";
@@ -15,7 +16,7 @@ import { Coordinator, type Reports } from "./coordinator.ts";
 import { OutputForwarder, type Sink, writableSink } from "./io.ts";
 import type { LauncherKind, LaunchOptions } from "./options.ts";
 import { UsageError } from "./options.ts";
-import { NoRouteError, planNetwork, remoteRankEnvironment } from "./network.ts";
+import { type NetworkPlan, NoRouteError, planNetwork, remoteRankEnvironment } from "./network.ts";
 import { isLocalHost, placeRanks, type RankPlacement } from "./plan.ts";
 import { type RankCommand, rankCommand, rankEnvironment, type RankProgram } from "./rank_command.ts";
 import { LocalSpawner } from "./spawn_local.ts";
@@ -103,6 +104,226 @@ function delay(ms: number): { promise: Promise<void>; cancel(): void } {
   return { promise, cancel: () => clearTimeout(timer) };
 }
 
+/** Is the job to run as a Slurm step: `--launcher slurm`, or no backend or hosts asked for inside an allocation? */
+function runsUnderSlurm(options: LaunchOptions, env: LaunchIo["env"]): boolean {
+  const slurm = options.launcher === "slurm" ||
+    (options.launcher === undefined && options.hosts === undefined && inSlurmAllocation(env));
+  if (slurm && options.hosts !== undefined) {
+    throw new UsageError("--launcher slurm runs ranks on the allocation's nodes; drop --host/--hostfile");
+  }
+  return slurm;
+}
+
+/** Where each rank runs; inside a Slurm allocation the hosts and the default number of ranks are its own. */
+function placeJob(options: LaunchOptions, env: LaunchIo["env"]): RankPlacement[] {
+  const slurm = runsUnderSlurm(options, env);
+  const localOnly = options.hosts === undefined && !slurm;
+  // As in Open MPI, this machine alone has one slot per CPU, and more ranks than slots need --oversubscribe.
+  return placeRanks({
+    np: options.np ?? (slurm ? allocationTasks(env) : undefined),
+    hosts: options.hosts ?? (slurm ? allocationHosts(env) : [{ host: hostname(), slots: cpuCount() }]),
+    mapBy: options.mapBy,
+    oversubscribe: options.oversubscribe,
+    where: localOnly ? "this machine (one per CPU)" : undefined,
+  });
+}
+
+/** How failure messages name a rank: `rank 3 (host n2, pid 1234)`. */
+function describeRank(
+  rank: number,
+  placement: RankPlacement,
+  hello: HelloMessage | undefined,
+  job: RunningJob | undefined,
+): string {
+  const host = hello?.hostname ?? (isLocalHost(placement.host, hostname()) ? hostname() : placement.host);
+  return `rank ${rank} (host ${host}, pid ${hello?.pid ?? job?.pid(rank) ?? "unknown"})`;
+}
+
+/** The addresses the job listens on and dials; a missing route is a {@linkcode UsageError}. */
+async function jobNetwork(
+  options: LaunchOptions,
+  env: LaunchIo["env"],
+  spawner: Spawner,
+  placements: RankPlacement[],
+  spansHosts: boolean,
+  bindAddress: string | undefined,
+): Promise<NetworkPlan> {
+  try {
+    return await planNetwork({
+      spansHosts,
+      bindAddress,
+      bindInterface: options.bindInterface,
+      envBindAddress: env[EnvName.BIND_ADDRESS],
+      route: () => spawner.localAddress?.(placements) ?? Promise.resolve(undefined),
+    });
+  } catch (error) {
+    if (error instanceof NoRouteError) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
+/** Starts the coordinator on `host`, reporting the ranks' hellos, world and aborts to `supervisor`. */
+async function startCoordinator(
+  host: string,
+  size: number,
+  tokenHex: string,
+  say: (line: string) => void,
+  supervisor: Supervisor,
+): Promise<Coordinator> {
+  try {
+    return await Coordinator.start({
+      host,
+      size,
+      token: parseToken(tokenHex),
+      log: say,
+      onHello: (hello) => supervisor.joined(hello.rank),
+      onWorld: () => supervisor.worldReady(),
+      onAbort: (message) => supervisor.aborted(message.rank, message.code, String(message.reason ?? "")),
+    });
+  } catch (error) {
+    throw new UsageError(`Cannot listen on ${host}: ${(error as Error).message}`);
+  }
+}
+
+/** Opens the `--output-filename` files; a folder that cannot be written is a {@linkcode UsageError}. */
+function openOutputFiles(output: OutputForwarder, options: LaunchOptions): void {
+  try {
+    output.openFiles();
+  } catch (error) {
+    throw new UsageError(
+      `--output-filename: cannot write into ${options.outputDir}: ${(error as Error).message}`,
+    );
+  }
+}
+
+/** Passes this process's forwarded signals to `supervisor`, recording each handler in `handlers`. */
+function forwardSignals(supervisor: Supervisor, handlers: Map<RankSignal, () => void>): void {
+  for (const signal of FORWARDED_SIGNALS) {
+    const handler = () => supervisor.interrupted(signal);
+    try {
+      process.on(signal, handler);
+      handlers.set(signal, handler);
+    } catch {
+      // This platform cannot listen for this signal (SIGHUP on Windows).
+    }
+  }
+}
+
+/** What every rank of the job is told alike, and how the launch of each is made. */
+interface JobSetup {
+  options: LaunchOptions;
+  env: LaunchIo["env"];
+  command: RankCommand;
+  network: NetworkPlan;
+  coordinatorPort: number;
+  tokenHex: string;
+  /** Whether a rank runs on this machine, outside a Slurm step. */
+  here(placement: RankPlacement): boolean;
+}
+
+/** One launch per rank, with the job's environment (addresses they can reach for ranks elsewhere). */
+function rankLaunches(placements: RankPlacement[], setup: JobSetup): RankLaunch[] {
+  const { options, env, command, network } = setup;
+  const dialHost = network.dial;
+  const jobEnv = {
+    size: placements.length,
+    coordinator: dialHost.includes(":")
+      ? `[${dialHost}]:${setup.coordinatorPort}`
+      : `${dialHost}:${setup.coordinatorPort}`,
+    token: setup.tokenHex,
+    jobId: randomUUID().slice(0, 8),
+    script: options.script,
+    exports: options.env,
+    bindAddress: network.localBind,
+    command: command.env,
+  };
+  const cores = cpuCount();
+  return placements.map((placement) => ({
+    placement,
+    command: command.command,
+    args: command.args,
+    env: setup.here(placement)
+      ? rankEnvironment(env, placement, { ...jobEnv, cores })
+      : remoteRankEnvironment(rankEnvironment(env, placement, jobEnv), network),
+    cwd: options.wdir,
+    stdin: placement.rank === 0 ? "launcher" : "none",
+  }));
+}
+
+/** The ranks' output as the end of the job watches it. */
+interface OutputFlow {
+  /** Counts output events, so that the end of the job can tell flowing output from a silent pipe. */
+  activity: number;
+  /** Whether the ranks' pipes are not read, while the launcher's own output is backed up. */
+  paused: boolean;
+}
+
+/** Starts the ranks, their output forwarded with back-pressure and their ends reported to `supervisor`. */
+function startRanks(
+  spawner: Spawner,
+  launches: RankLaunch[],
+  output: OutputForwarder,
+  supervisor: Supervisor,
+  flow: OutputFlow,
+): RunningJob {
+  // Back-pressure: while the launcher's own stdout or stderr is backed up, the ranks' pipes are not read.
+  // An output event before `start` returns finds no job to pause.
+  const started: { job?: RunningJob } = {};
+  started.job = spawner.start(launches, {
+    onOutput: (rank, stream, chunk) => {
+      flow.activity++;
+      if (output.write(rank, stream, chunk) || flow.paused || started.job?.pauseOutput === undefined) return;
+      flow.paused = true;
+      started.job.pauseOutput();
+      output.drained().then(() => {
+        flow.paused = false;
+        flow.activity++;
+        started.job?.resumeOutput?.();
+      });
+    },
+    onOutputEnd: (rank, stream) => output.end(rank, stream),
+    onExit: (rank, status) => supervisor.exited(rank, status),
+    onSpawnError: (rank, error) => supervisor.spawnFailed(rank, error),
+  });
+  return started.job;
+}
+
+/** Arms `--timeout`: when it fires, the ranks are asked what they wait for, and the job is ended. */
+function armTimeout(
+  seconds: number | undefined,
+  supervisor: Supervisor,
+  coordinator: Coordinator,
+  size: number,
+): ReturnType<typeof setTimeout> | undefined {
+  if (seconds === undefined) return undefined;
+  return setTimeout(() => {
+    if (!supervisor.beginTimeout(seconds)) return;
+    coordinator.requestReports(REPORT_WAIT_MS).then(
+      (reports) => supervisor.endTimeout(formatReports(reports, size, (rank) => supervisor.hasEnded(rank))),
+      () => supervisor.endTimeout([]),
+    );
+  }, seconds * 1000);
+}
+
+/** Waits for the ranks' output to end: as long as it still flows, a silent pipe only for the grace time. */
+async function outputEnded(output: OutputForwarder, flow: OutputFlow): Promise<void> {
+  for (;;) {
+    const seen = flow.activity;
+    const grace = delay(OUTPUT_GRACE_MS);
+    const ended = await Promise.race([output.ended.then(() => true), grace.promise.then(() => false)]);
+    grace.cancel();
+    if (ended || (flow.activity === seen && !flow.paused)) break;
+  }
+}
+
+/** Says why the job failed, if it did, on the launcher's stderr. */
+function reportFailure(supervisor: Supervisor, stderr: Sink, say: (line: string) => void): void {
+  const failure = supervisor.failure;
+  if (failure === undefined) return;
+  say(failure.message);
+  for (const line of failure.details) stderr.write(new TextEncoder().encode(`${line}\n`));
+}
+
 /**
  * Runs a job and resolves with the launcher's exit code: 0 when every rank exited 0, else the first failure's
  * code. Throws {@linkcode UsageError} before anything is started when the request cannot run.
@@ -122,21 +343,7 @@ export async function main(options: LaunchOptions, io: Partial<LaunchIo> = {}): 
   const say = (line: string) => stderr.write(encoder.encode(`mpirun-deno: ${line}\n`));
 
   // Plan everything that can fail on the request before anything starts.
-  // Inside a Slurm allocation the hosts and the default number of ranks are the allocation's.
-  const slurm = options.launcher === "slurm" ||
-    (options.launcher === undefined && options.hosts === undefined && inSlurmAllocation(env));
-  if (slurm && options.hosts !== undefined) {
-    throw new UsageError("--launcher slurm runs ranks on the allocation's nodes; drop --host/--hostfile");
-  }
-  const localOnly = options.hosts === undefined && !slurm;
-  // As in Open MPI, this machine alone has one slot per CPU, and more ranks than slots need --oversubscribe.
-  const placements = placeRanks({
-    np: options.np ?? (slurm ? allocationTasks(env) : undefined),
-    hosts: options.hosts ?? (slurm ? allocationHosts(env) : [{ host: hostname(), slots: cpuCount() }]),
-    mapBy: options.mapBy,
-    oversubscribe: options.oversubscribe,
-    where: localOnly ? "this machine (one per CPU)" : undefined,
-  });
+  const placements = placeJob(options, env);
   const size = placements.length;
   const spawner = chooseSpawner(options, placements, env);
   const bindAddress = chosenBindAddress(options);
@@ -146,48 +353,18 @@ export async function main(options: LaunchOptions, io: Partial<LaunchIo> = {}): 
     scriptArgs: options.scriptArgs,
   });
   const tokenHex = newToken();
-  let job: RunningJob | undefined;
-  let server: Coordinator | undefined;
+  // The supervisor names ranks by what the coordinator and the backend, both started later, know of them.
+  const started: { coordinator?: Coordinator; job?: RunningJob } = {};
   const supervisor = new Supervisor({
     size,
-    describe: (rank) => {
-      const hello = server?.hello(rank);
-      const host = hello?.hostname ??
-        (isLocalHost(placements[rank].host, hostname()) ? hostname() : placements[rank].host);
-      return `rank ${rank} (host ${host}, pid ${hello?.pid ?? job?.pid(rank) ?? "unknown"})`;
-    },
+    describe: (rank) => describeRank(rank, placements[rank], started.coordinator?.hello(rank), started.job),
   });
   // Ranks elsewhere (other hosts, or tasks of a Slurm step) need addresses they can reach.
   const here = (placement: RankPlacement) =>
     spawner.name !== "slurm" && isLocalHost(placement.host, hostname());
-  let network;
-  try {
-    network = await planNetwork({
-      spansHosts: !placements.every(here),
-      bindAddress,
-      bindInterface: options.bindInterface,
-      envBindAddress: env[EnvName.BIND_ADDRESS],
-      route: () => spawner.localAddress?.(placements) ?? Promise.resolve(undefined),
-    });
-  } catch (error) {
-    if (error instanceof NoRouteError) throw new UsageError(error.message);
-    throw error;
-  }
-  const listenHost = network.listen;
-  try {
-    server = await Coordinator.start({
-      host: listenHost,
-      size,
-      token: parseToken(tokenHex),
-      log: say,
-      onHello: (hello) => supervisor.joined(hello.rank),
-      onWorld: () => supervisor.worldReady(),
-      onAbort: (message) => supervisor.aborted(message.rank, message.code, String(message.reason ?? "")),
-    });
-  } catch (error) {
-    throw new UsageError(`Cannot listen on ${listenHost}: ${(error as Error).message}`);
-  }
-  const coordinator = server;
+  const network = await jobNetwork(options, env, spawner, placements, !placements.every(here), bindAddress);
+  const coordinator = await startCoordinator(network.listen, size, tokenHex, say, supervisor);
+  started.coordinator = coordinator;
 
   const output = new OutputForwarder({
     size,
@@ -198,114 +375,35 @@ export async function main(options: LaunchOptions, io: Partial<LaunchIo> = {}): 
     stdout,
     stderr,
   });
-  /** Counts output events, so that the end of the job can tell flowing output from a silent pipe. */
-  let activity = 0;
+  const flow: OutputFlow = { activity: 0, paused: false };
   const signalHandlers = new Map<RankSignal, () => void>();
-  const killOnExit = () => job?.killAll();
+  const killOnExit = () => started.job?.killAll();
   let timeout: ReturnType<typeof setTimeout> | undefined;
   try {
-    try {
-      output.openFiles();
-    } catch (error) {
-      throw new UsageError(
-        `--output-filename: cannot write into ${options.outputDir}: ${(error as Error).message}`,
-      );
-    }
-    if (io.handleSignals ?? true) {
-      for (const signal of FORWARDED_SIGNALS) {
-        const handler = () => supervisor.interrupted(signal);
-        try {
-          process.on(signal, handler);
-          signalHandlers.set(signal, handler);
-        } catch {
-          // This platform cannot listen for this signal (SIGHUP on Windows).
-        }
-      }
-    }
+    openOutputFiles(output, options);
+    if (io.handleSignals ?? true) forwardSignals(supervisor, signalHandlers);
     process.on("exit", killOnExit);
 
-    const dialHost = network.dial;
-    const jobEnv = {
-      size,
-      coordinator: dialHost.includes(":")
-        ? `[${dialHost}]:${coordinator.port}`
-        : `${dialHost}:${coordinator.port}`,
-      token: tokenHex,
-      jobId: randomUUID().slice(0, 8),
-      script: options.script,
-      exports: options.env,
-      bindAddress: network.localBind,
-      command: command.env,
-    };
-    const cores = cpuCount();
-    const launches: RankLaunch[] = placements.map((placement) => ({
-      placement,
-      command: command.command,
-      args: command.args,
-      env: here(placement)
-        ? rankEnvironment(env, placement, { ...jobEnv, cores })
-        : remoteRankEnvironment(rankEnvironment(env, placement, jobEnv), network),
-      cwd: options.wdir,
-      stdin: placement.rank === 0 ? "launcher" : "none",
-    }));
-    // Back-pressure: while the launcher's own stdout or stderr is backed up, the ranks' pipes are not read.
-    let paused = false;
-    job = spawner.start(launches, {
-      onOutput: (rank, stream, chunk) => {
-        activity++;
-        if (output.write(rank, stream, chunk) || paused || job?.pauseOutput === undefined) return;
-        paused = true;
-        job.pauseOutput();
-        output.drained().then(() => {
-          paused = false;
-          activity++;
-          job?.resumeOutput?.();
-        });
-      },
-      onOutputEnd: (rank, stream) => output.end(rank, stream),
-      onExit: (rank, status) => supervisor.exited(rank, status),
-      onSpawnError: (rank, error) => supervisor.spawnFailed(rank, error),
-    });
+    const setup = { options, env, command, network, coordinatorPort: coordinator.port, tokenHex, here };
+    const job = started.job = startRanks(spawner, rankLaunches(placements, setup), output, supervisor, flow);
     supervisor.attach(job);
-
-    const seconds = options.timeoutSeconds;
-    if (seconds !== undefined) {
-      timeout = setTimeout(() => {
-        if (!supervisor.beginTimeout(seconds)) return;
-        coordinator.requestReports(REPORT_WAIT_MS).then(
-          (reports) =>
-            supervisor.endTimeout(formatReports(reports, size, (rank) => supervisor.hasEnded(rank))),
-          () => supervisor.endTimeout([]),
-        );
-      }, seconds * 1000);
-    }
+    timeout = armTimeout(options.timeoutSeconds, supervisor, coordinator, size);
 
     await supervisor.finished;
     clearTimeout(timeout);
     // Whatever the ranks left running goes with them; their pipes then end.
     job.killAll();
-    // Output still flowing (a slow reader holds it back) is waited for; a silent pipe only for the grace time.
-    for (;;) {
-      const seen = activity;
-      const grace = delay(OUTPUT_GRACE_MS);
-      const ended = await Promise.race([output.ended.then(() => true), grace.promise.then(() => false)]);
-      grace.cancel();
-      if (ended || (activity === seen && !paused)) break;
-    }
+    await outputEnded(output, flow);
   } finally {
     clearTimeout(timeout);
-    job?.killAll();
+    started.job?.killAll();
     coordinator.close();
     await output.close();
     for (const [signal, handler] of signalHandlers) process.off(signal, handler);
     process.off("exit", killOnExit);
   }
 
-  const failure = supervisor.failure;
-  if (failure !== undefined) {
-    say(failure.message);
-    for (const line of failure.details) stderr.write(encoder.encode(`${line}\n`));
-  }
+  reportFailure(supervisor, stderr, say);
   await Promise.all([stdout.drain(), stderr.drain()]);
   return supervisor.exitCode;
 }

@@ -67,6 +67,210 @@ function isDirectory(dir: string): boolean {
   }
 }
 
+/** The ranks of one job on this host, and the one connection to the launcher they share. */
+class Agent {
+  readonly #ranks = new Map<number, AgentRank>();
+  readonly #host = os.hostname();
+  readonly #reader = new AgentFrameReader();
+  #expected: number | undefined;
+  #finished = false;
+  /** Whether the launcher's stream is backed up, and every rank's pipes paused. */
+  #blocked = false;
+  #gone = false;
+  #resolveDone!: (code: number) => void;
+  /** Resolves with the agent's exit code. */
+  readonly done = new Promise<number>((resolve) => this.#resolveDone = resolve);
+
+  /** Greets the launcher and listens to it and to this process's signals. */
+  listen(): void {
+    process.stdout.write(AGENT_GREETING);
+    process.stdin.on("data", this.#onData);
+    process.stdin.on("end", this.#onGone);
+    process.stdin.on("close", this.#onGone);
+    process.stdin.on("error", this.#onGone);
+    process.stdout.on("error", this.#onGone);
+    for (const signal of PASSED_SIGNALS) {
+      try {
+        process.on(signal, this.#onSignal);
+      } catch {
+        // This platform cannot listen for this signal.
+      }
+    }
+  }
+
+  /** Output to the launcher: one stream, with backpressure pausing every rank's pipes. */
+  #send(frame: Uint8Array): void {
+    if (this.#finished) return;
+    if (!process.stdout.write(frame) && !this.#blocked) {
+      this.#blocked = true;
+      for (const { child } of this.#ranks.values()) {
+        child?.stdout?.pause();
+        child?.stderr?.pause();
+      }
+      process.stdout.once("drain", () => {
+        this.#blocked = false;
+        for (const { child } of this.#ranks.values()) {
+          child?.stdout?.resume();
+          child?.stderr?.resume();
+        }
+      });
+    }
+  }
+
+  #finish(code: number): void {
+    if (this.#finished) return;
+    this.#finished = true;
+    for (const signal of PASSED_SIGNALS) process.off(signal, this.#onSignal);
+    process.stdin.off("data", this.#onData);
+    process.stdin.pause();
+    // Exit once what was written has left; an unwritable stdout (ssh gone) must not keep the agent alive.
+    const timer = setTimeout(() => this.#resolveDone(code), 2000);
+    process.stdout.write(new Uint8Array(0), () => {
+      clearTimeout(timer);
+      this.#resolveDone(code);
+    });
+  }
+
+  #checkAllEnded(): void {
+    if (this.#expected === undefined || this.#ranks.size < this.#expected) return;
+    for (const rank of this.#ranks.values()) if (!rank.ended || rank.openStreams > 0) return;
+    this.#finish(0);
+  }
+
+  #killAll(signal: string): void {
+    for (const { child } of this.#ranks.values()) signalGroup(child, signal);
+  }
+
+  /** Starts rank `index` as `order` says, or tells the launcher why it cannot. */
+  #start(index: number, order: AgentStart): void {
+    this.#expected = order.total;
+    const entry: AgentRank = { child: undefined, openStreams: 0, ended: false };
+    this.#ranks.set(index, entry);
+    const fail = (why: string) => {
+      entry.ended = true;
+      this.#send(encodeAgentFrame(AgentFrameKind.ERROR, index, why));
+      this.#checkAllEnded();
+    };
+    if (!isDirectory(order.cwd)) {
+      fail(
+        `the working directory ${order.cwd} does not exist on ${this.#host} ` +
+          "(mpirun-deno expects the same paths on every host; see --wdir)",
+      );
+      return;
+    }
+    let child: ChildProcess;
+    try {
+      child = spawnRank(order);
+    } catch (error) {
+      fail(`cannot run ${order.command} on ${this.#host}: ${(error as Error).message}`);
+      return;
+    }
+    if (child.pid === undefined) {
+      child.on("error", (error) => fail(`cannot run ${order.command} on ${this.#host}: ${error.message}`));
+      return;
+    }
+    entry.child = child;
+    entry.openStreams = 2;
+    this.#send(encodeJsonFrame(AgentFrameKind.STARTED, index, { pid: child.pid }));
+    child.stdin?.on("error", () => {});
+    this.#forwardOutput(index, entry, child);
+    child.on("error", () => {});
+    child.on("exit", (code, signal) => {
+      entry.ended = true;
+      this.#send(encodeJsonFrame(AgentFrameKind.EXIT, index, { code, signal }));
+      this.#checkAllEnded();
+    });
+  }
+
+  /** Sends a started rank's stdout and stderr to the launcher as frames, and counts their ends. */
+  #forwardOutput(index: number, entry: AgentRank, child: ChildProcess): void {
+    for (
+      const [stream, kind] of [["stdout", AgentFrameKind.STDOUT], ["stderr", AgentFrameKind.STDERR]] as const
+    ) {
+      const readable = child[stream]!;
+      let open = true;
+      const end = () => {
+        if (!open) return;
+        open = false;
+        entry.openStreams--;
+        this.#checkAllEnded();
+      };
+      readable.on("data", (chunk: Uint8Array) => this.#send(encodeAgentFrame(kind, index, chunk)));
+      readable.on("end", end);
+      readable.on("close", end);
+      readable.on("error", end);
+      if (this.#blocked) readable.pause();
+    }
+  }
+
+  /** Acts on one frame from the launcher. */
+  #handle(kind: number, index: number, payload: () => unknown): void {
+    switch (kind) {
+      case AgentFrameKind.START:
+        this.#start(index, payload() as AgentStart);
+        break;
+      case AgentFrameKind.STDIN:
+        this.#ranks.get(index)?.child?.stdin?.write(payload() as Uint8Array);
+        break;
+      case AgentFrameKind.STDIN_END:
+        this.#ranks.get(index)?.child?.stdin?.end();
+        break;
+      case AgentFrameKind.SIGNAL: {
+        const signal = payload() as string;
+        if (index === ALL_RANKS) this.#killAll(signal);
+        else signalGroup(this.#ranks.get(index)?.child, signal);
+        break;
+      }
+    }
+  }
+
+  #onData = (chunk: Uint8Array): void => {
+    let frames;
+    try {
+      frames = this.#reader.push(chunk);
+    } catch (error) {
+      process.stderr.write(`mpirun-deno agent on ${this.#host}: ${(error as Error).message}\n`);
+      this.#killAll("SIGKILL");
+      this.#finish(1);
+      return;
+    }
+    for (const frame of frames) {
+      this.#handle(frame.kind, frame.index, () => {
+        if (frame.kind === AgentFrameKind.START) return payloadJson<AgentStart>(frame);
+        if (frame.kind === AgentFrameKind.SIGNAL) return payloadText(frame);
+        return frame.payload;
+      });
+    }
+  };
+
+  /**
+   * The launcher closes our standard input only at the end of the job, or by going away: kill what is left,
+   * pass on the output it still writes while its pipes close, and go.
+   */
+  #onGone = (): void => {
+    if (this.#gone) return;
+    this.#gone = true;
+    this.#killAll("SIGKILL");
+    this.#expected ??= 0;
+    this.#checkAllEnded();
+    setTimeout(() => this.#finish(0), GONE_GRACE_MS);
+  };
+
+  #onSignal = (signal: NodeJS.Signals): void => this.#killAll(signal);
+}
+
+/** Starts a rank in its own process group, dying with this agent; throws when it cannot be spawned. */
+function spawnRank(order: AgentStart): ChildProcess {
+  return spawn(order.command, order.args, {
+    cwd: order.cwd,
+    // The rank dies with this agent (see runtime/parent_death.ts), as it would with a local launcher:
+    // EnvName.PARENT_PID, spelt out (this module imports nothing of lib/).
+    env: { ...process.env, ...order.env, MPIRUN_DENO_PARENT_PID: String(process.pid) },
+    detached: true,
+    stdio: [order.stdin ? "pipe" : "ignore", "pipe", "pipe"],
+  });
+}
+
 /**
  * Runs the agent on this process's standard input and output until every rank it was asked to start has
  * ended, or the launcher has gone. Resolves with the agent's exit code.
@@ -78,186 +282,9 @@ function isDirectory(dir: string): boolean {
  * ```
  */
 export function runAgent(): Promise<number> {
-  const ranks = new Map<number, AgentRank>();
-  let expected: number | undefined;
-  let finished = false;
-  let resolveDone!: (code: number) => void;
-  const done = new Promise<number>((resolve) => resolveDone = resolve);
-  const host = os.hostname();
-
-  // Output to the launcher: one stream, with backpressure pausing every rank's pipes.
-  let blocked = false;
-  const send = (frame: Uint8Array) => {
-    if (finished) return;
-    if (!process.stdout.write(frame) && !blocked) {
-      blocked = true;
-      for (const { child } of ranks.values()) {
-        child?.stdout?.pause();
-        child?.stderr?.pause();
-      }
-      process.stdout.once("drain", () => {
-        blocked = false;
-        for (const { child } of ranks.values()) {
-          child?.stdout?.resume();
-          child?.stderr?.resume();
-        }
-      });
-    }
-  };
-
-  const finish = (code: number) => {
-    if (finished) return;
-    finished = true;
-    for (const signal of PASSED_SIGNALS) process.off(signal, onSignal);
-    process.stdin.off("data", onData);
-    process.stdin.pause();
-    // Exit once what was written has left; an unwritable stdout (ssh gone) must not keep the agent alive.
-    const timer = setTimeout(() => resolveDone(code), 2000);
-    process.stdout.write(new Uint8Array(0), () => {
-      clearTimeout(timer);
-      resolveDone(code);
-    });
-  };
-
-  const checkAllEnded = () => {
-    if (expected === undefined || ranks.size < expected) return;
-    for (const rank of ranks.values()) if (!rank.ended || rank.openStreams > 0) return;
-    finish(0);
-  };
-
-  const killAll = (signal: string) => {
-    for (const { child } of ranks.values()) signalGroup(child, signal);
-  };
-
-  const start = (index: number, order: AgentStart) => {
-    expected = order.total;
-    const entry: AgentRank = { child: undefined, openStreams: 0, ended: false };
-    ranks.set(index, entry);
-    const fail = (why: string) => {
-      entry.ended = true;
-      send(encodeAgentFrame(AgentFrameKind.ERROR, index, why));
-      checkAllEnded();
-    };
-    if (!isDirectory(order.cwd)) {
-      fail(
-        `the working directory ${order.cwd} does not exist on ${host} ` +
-          "(mpirun-deno expects the same paths on every host; see --wdir)",
-      );
-      return;
-    }
-    let child: ChildProcess;
-    try {
-      child = spawn(order.command, order.args, {
-        cwd: order.cwd,
-        // The rank dies with this agent (see runtime/parent_death.ts), as it would with a local launcher:
-        // EnvName.PARENT_PID, spelt out (this module imports nothing of lib/).
-        env: { ...process.env, ...order.env, MPIRUN_DENO_PARENT_PID: String(process.pid) },
-        detached: true,
-        stdio: [order.stdin ? "pipe" : "ignore", "pipe", "pipe"],
-      });
-    } catch (error) {
-      fail(`cannot run ${order.command} on ${host}: ${(error as Error).message}`);
-      return;
-    }
-    if (child.pid === undefined) {
-      child.on("error", (error) => fail(`cannot run ${order.command} on ${host}: ${error.message}`));
-      return;
-    }
-    entry.child = child;
-    entry.openStreams = 2;
-    send(encodeJsonFrame(AgentFrameKind.STARTED, index, { pid: child.pid }));
-    child.stdin?.on("error", () => {});
-    for (
-      const [stream, kind] of [["stdout", AgentFrameKind.STDOUT], ["stderr", AgentFrameKind.STDERR]] as const
-    ) {
-      const readable = child[stream]!;
-      let open = true;
-      const end = () => {
-        if (!open) return;
-        open = false;
-        entry.openStreams--;
-        checkAllEnded();
-      };
-      readable.on("data", (chunk: Uint8Array) => send(encodeAgentFrame(kind, index, chunk)));
-      readable.on("end", end);
-      readable.on("close", end);
-      readable.on("error", end);
-      if (blocked) readable.pause();
-    }
-    child.on("error", () => {});
-    child.on("exit", (code, signal) => {
-      entry.ended = true;
-      send(encodeJsonFrame(AgentFrameKind.EXIT, index, { code, signal }));
-      checkAllEnded();
-    });
-  };
-
-  const handle = (kind: number, index: number, payload: () => unknown) => {
-    switch (kind) {
-      case AgentFrameKind.START:
-        start(index, payload() as AgentStart);
-        break;
-      case AgentFrameKind.STDIN:
-        ranks.get(index)?.child?.stdin?.write(payload() as Uint8Array);
-        break;
-      case AgentFrameKind.STDIN_END:
-        ranks.get(index)?.child?.stdin?.end();
-        break;
-      case AgentFrameKind.SIGNAL: {
-        const signal = payload() as string;
-        if (index === ALL_RANKS) killAll(signal);
-        else signalGroup(ranks.get(index)?.child, signal);
-        break;
-      }
-    }
-  };
-
-  const reader = new AgentFrameReader();
-  const onData = (chunk: Uint8Array) => {
-    let frames;
-    try {
-      frames = reader.push(chunk);
-    } catch (error) {
-      process.stderr.write(`mpirun-deno agent on ${host}: ${(error as Error).message}\n`);
-      killAll("SIGKILL");
-      finish(1);
-      return;
-    }
-    for (const frame of frames) {
-      handle(frame.kind, frame.index, () => {
-        if (frame.kind === AgentFrameKind.START) return payloadJson<AgentStart>(frame);
-        if (frame.kind === AgentFrameKind.SIGNAL) return payloadText(frame);
-        return frame.payload;
-      });
-    }
-  };
-  // The launcher closes our standard input only at the end of the job, or by going away: kill what is left,
-  // pass on the output it still writes while its pipes close, and go.
-  let gone = false;
-  const onGone = () => {
-    if (gone) return;
-    gone = true;
-    killAll("SIGKILL");
-    expected ??= 0;
-    checkAllEnded();
-    setTimeout(() => finish(0), GONE_GRACE_MS);
-  };
-  const onSignal = (signal: NodeJS.Signals) => killAll(signal);
-
-  process.stdout.write(AGENT_GREETING);
-  process.stdin.on("data", onData);
-  process.stdin.on("end", onGone);
-  process.stdin.on("close", onGone);
-  process.stdin.on("error", onGone);
-  process.stdout.on("error", onGone);
-  for (const signal of PASSED_SIGNALS) {
-    try {
-      process.on(signal, onSignal);
-    } catch {
-      // This platform cannot listen for this signal.
-    }
-  }
-  return done;
+  const agent = new Agent();
+  agent.listen();
+  return agent.done;
 }
 
 if (import.meta.main) process.exit(await runAgent());

@@ -301,22 +301,13 @@ export class SlurmSpawner implements Spawner {
   start(ranks: readonly RankLaunch[], events: SpawnEvents): RunningJob {
     const env = this.#options.env ?? process.env;
     const first = ranks[0];
-    const size = ranks.length;
     const name = `mpirun-deno-${process.pid}-${steps++}`;
-    const settled = new Set<number>();
-    const settle = (rank: number, how: () => void) => {
-      if (rank < 0 || rank >= size || settled.has(rank)) return;
-      settled.add(rank);
-      how();
-    };
-    let terminating = false;
-    let lastMessage = "";
     let child: ChildProcess;
     try {
       child = spawn(
         this.#options.srun ?? "srun",
         srunArguments({
-          ntasks: size,
+          ntasks: ranks.length,
           cyclic: this.#options.cyclic ?? false,
           overcommit: this.#options.overcommit ?? false,
           overlap: inSlurmStep(env),
@@ -328,114 +319,172 @@ export class SlurmSpawner implements Spawner {
         { env: stepEnvironment(first.env), detached: true, stdio: ["inherit", "pipe", "pipe"] },
       );
     } catch (error) {
-      for (const { placement } of ranks) {
-        events.onSpawnError(placement.rank, error instanceof Error ? error : new Error(String(error)));
-        events.onOutputEnd(placement.rank, "stdout");
-        events.onOutputEnd(placement.rank, "stderr");
-      }
-      return { pid: () => undefined, signal: () => {}, killAll: () => {} };
+      return failedStep(ranks, events, error);
     }
+    return new SrunStep(child, ranks.length, events, env, name).job();
+  }
+}
+
+/** srun could not be run at all: every rank failed to start, and has no output. */
+function failedStep(ranks: readonly RankLaunch[], events: SpawnEvents, error: unknown): RunningJob {
+  for (const { placement } of ranks) {
+    events.onSpawnError(placement.rank, error instanceof Error ? error : new Error(String(error)));
+    events.onOutputEnd(placement.rank, "stdout");
+    events.onOutputEnd(placement.rank, "stderr");
+  }
+  return { pid: () => undefined, signal: () => {}, killAll: () => {} };
+}
+
+/** A running srun step: its labelled output read back into ranks, its ends and signals. */
+class SrunStep {
+  readonly #child: ChildProcess;
+  readonly #size: number;
+  readonly #events: SpawnEvents;
+  readonly #env: Record<string, string | undefined>;
+  readonly #name: string;
+  readonly #settled = new Set<number>();
+  readonly #splitters = new Map<OutputStream, LabelSplitter>();
+  readonly #open = new Set<OutputStream>(["stdout", "stderr"]);
+  /** Whether the launcher is ending the job (srun's and slurmstepd's accounts of it are then noise). */
+  #terminating = false;
+  /** srun's last message of its own, to say why it failed. */
+  #lastMessage = "";
+  #killed = false;
+
+  constructor(
+    child: ChildProcess,
+    size: number,
+    events: SpawnEvents,
+    env: Record<string, string | undefined>,
+    name: string,
+  ) {
+    this.#child = child;
+    this.#size = size;
+    this.#events = events;
+    this.#env = env;
+    this.#name = name;
     child.on("error", (error) => {
-      if (child.pid === undefined) lastMessage = `cannot run srun: ${error.message}`;
+      if (child.pid === undefined) this.#lastMessage = `cannot run srun: ${error.message}`;
     });
+    for (const stream of ["stdout", "stderr"] as const) this.#read(stream);
+    child.on("close", (code, signal) => this.#closed(code, signal));
+  }
 
-    const forward = (stream: OutputStream, line: LabelledLine) => {
-      if (line.task !== undefined) {
-        // Once the job is ending, slurmstepd's word that it cancels the step is noise.
-        if (terminating && isStepCancelled(line.bytes)) return;
-        if (line.task < size) events.onOutput(line.task, stream, line.bytes);
-        return;
-      }
-      // srun's own line: a task's end, or a message of srun's.
-      const text = decoder.decode(line.bytes).trimEnd();
-      const status = parseTaskStatus(text);
-      if (status) {
-        for (const task of status.tasks) settle(task, () => events.onExit(task, status.status));
-        return;
-      }
-      if (text !== "") lastMessage = text;
-      // Once the job is ending, srun's account of how it ends the step is noise.
-      if (!terminating) events.onOutput(0, stream, line.bytes);
-    };
-    const splitters = new Map<OutputStream, LabelSplitter>();
-    const open = new Set<OutputStream>(["stdout", "stderr"]);
-    for (const stream of ["stdout", "stderr"] as const) {
-      const splitter = new LabelSplitter();
-      splitters.set(stream, splitter);
-      const readable = child[stream]!;
-      readable.on("data", (chunk: Uint8Array) => {
-        for (const line of splitter.push(chunk)) forward(stream, line);
-      });
-      const end = () => {
-        if (!open.delete(stream)) return;
-        for (const line of splitter.flush()) forward(stream, line);
-      };
-      readable.on("end", end);
-      readable.on("close", end);
-      readable.on("error", end);
-    }
-    child.on("close", (code, signal) => {
-      for (const stream of ["stdout", "stderr"] as const) {
-        for (const line of splitters.get(stream)!.flush()) forward(stream, line);
-      }
-      const failedToStart = settled.size === 0 && code !== 0;
-      for (let rank = 0; rank < size; rank++) {
-        settle(rank, () => {
-          if (failedToStart && !terminating) {
-            const how = signal !== null ? `was killed by ${signal}` : `exited with code ${code}`;
-            events.onSpawnError(
-              rank,
-              new Error(`srun ${how}${lastMessage === "" ? "" : `: ${lastMessage}`}`),
-            );
-          } else {
-            // srun reports only the tasks that ended badly: the others exited 0, unless the step was killed.
-            events.onExit(
-              rank,
-              terminating && code !== 0 ? { code: null, signal: "SIGKILL" } : { code: 0, signal: null },
-            );
-          }
-        });
-        events.onOutputEnd(rank, "stdout");
-        events.onOutputEnd(rank, "stderr");
-      }
-    });
-
-    const running = () => child.pid !== undefined && child.exitCode === null && child.signalCode === null;
-    const signalSrun = (signal: RankSignal) => {
-      if (!running()) return;
-      try {
-        process.kill(child.pid!, signal);
-      } catch {
-        // Already gone.
-      }
-    };
-    let killed = false;
+  /** The job as the launcher drives it. */
+  job(): RunningJob {
     return {
       pid: () => undefined,
-      signal: (signal) => {
-        if (!running()) return;
-        terminating = true;
-        if (signal === "SIGKILL") return signalSrun(signal);
-        // The ranks get the signal itself when the step can be found; srun would end the step instead.
-        signalStep(env, name, signal).then((delivered) => {
-          if (!delivered) signalSrun(signal);
-        });
-      },
+      signal: (signal) => this.#signal(signal),
       killAll: () => {
-        terminating = true;
+        this.#terminating = true;
         // srun ends its step when it gets SIGTERM (killing it outright would leave the step running).
-        signalSrun(killed ? "SIGKILL" : "SIGTERM");
-        killed = true;
+        this.#signalSrun(this.#killed ? "SIGKILL" : "SIGTERM");
+        this.#killed = true;
       },
       pauseOutput: () => {
-        child.stdout?.pause();
-        child.stderr?.pause();
+        this.#child.stdout?.pause();
+        this.#child.stderr?.pause();
       },
       resumeOutput: () => {
-        child.stdout?.resume();
-        child.stderr?.resume();
+        this.#child.stdout?.resume();
+        this.#child.stderr?.resume();
       },
     };
+  }
+
+  /** Reports rank `rank`'s end with `how`, once. */
+  #settle(rank: number, how: () => void): void {
+    if (rank < 0 || rank >= this.#size || this.#settled.has(rank)) return;
+    this.#settled.add(rank);
+    how();
+  }
+
+  /** Reads one of srun's streams, line by line. */
+  #read(stream: OutputStream): void {
+    const splitter = new LabelSplitter();
+    this.#splitters.set(stream, splitter);
+    const readable = this.#child[stream]!;
+    readable.on("data", (chunk: Uint8Array) => {
+      for (const line of splitter.push(chunk)) this.#forward(stream, line);
+    });
+    const end = () => {
+      if (!this.#open.delete(stream)) return;
+      for (const line of splitter.flush()) this.#forward(stream, line);
+    };
+    readable.on("end", end);
+    readable.on("close", end);
+    readable.on("error", end);
+  }
+
+  /** Passes a task's line to its rank; reads srun's own lines for the tasks' ends. */
+  #forward(stream: OutputStream, line: LabelledLine): void {
+    if (line.task !== undefined) {
+      // Once the job is ending, slurmstepd's word that it cancels the step is noise.
+      if (this.#terminating && isStepCancelled(line.bytes)) return;
+      if (line.task < this.#size) this.#events.onOutput(line.task, stream, line.bytes);
+      return;
+    }
+    // srun's own line: a task's end, or a message of srun's.
+    const text = decoder.decode(line.bytes).trimEnd();
+    const status = parseTaskStatus(text);
+    if (status) {
+      for (const task of status.tasks) this.#settle(task, () => this.#events.onExit(task, status.status));
+      return;
+    }
+    if (text !== "") this.#lastMessage = text;
+    // Once the job is ending, srun's account of how it ends the step is noise.
+    if (!this.#terminating) this.#events.onOutput(0, stream, line.bytes);
+  }
+
+  /** srun has ended: every rank not yet reported ends with it, and so does its output. */
+  #closed(code: number | null, signal: NodeJS.Signals | null): void {
+    for (const stream of ["stdout", "stderr"] as const) {
+      for (const line of this.#splitters.get(stream)!.flush()) this.#forward(stream, line);
+    }
+    const failedToStart = this.#settled.size === 0 && code !== 0;
+    for (let rank = 0; rank < this.#size; rank++) {
+      this.#settle(rank, () => {
+        if (failedToStart && !this.#terminating) {
+          const how = signal !== null ? `was killed by ${signal}` : `exited with code ${code}`;
+          this.#events.onSpawnError(
+            rank,
+            new Error(`srun ${how}${this.#lastMessage === "" ? "" : `: ${this.#lastMessage}`}`),
+          );
+        } else {
+          // srun reports only the tasks that ended badly: the others exited 0, unless the step was killed.
+          this.#events.onExit(
+            rank,
+            this.#terminating && code !== 0 ? { code: null, signal: "SIGKILL" } : { code: 0, signal: null },
+          );
+        }
+      });
+      this.#events.onOutputEnd(rank, "stdout");
+      this.#events.onOutputEnd(rank, "stderr");
+    }
+  }
+
+  #running(): boolean {
+    const child = this.#child;
+    return child.pid !== undefined && child.exitCode === null && child.signalCode === null;
+  }
+
+  #signalSrun(signal: RankSignal): void {
+    if (!this.#running()) return;
+    try {
+      process.kill(this.#child.pid!, signal);
+    } catch {
+      // Already gone.
+    }
+  }
+
+  #signal(signal: RankSignal): void {
+    if (!this.#running()) return;
+    this.#terminating = true;
+    if (signal === "SIGKILL") return this.#signalSrun(signal);
+    // The ranks get the signal itself when the step can be found; srun would end the step instead.
+    signalStep(this.#env, this.#name, signal).then((delivered) => {
+      if (!delivered) this.#signalSrun(signal);
+    });
   }
 }
 
