@@ -1,11 +1,11 @@
 /**
- * The whole test suite, as `deno task test` (and `npm test`) runs it: every test under Deno, every test under
- * Bun, then the SPMD and example suites again through the compiled binary. Prints one closing line,
+ * The whole test suite, as `deno task test` (and `npm test`) runs it: every test under Deno, the JSDoc examples,
+ * every test under Bun, then the SPMD and example suites again through the compiled binary. Prints one closing line,
  * `N passed, N failed`, and exits non-zero if anything failed.
  *
  * ```sh
  * deno task test            # everything
- * deno task test deno       # only the named suites: deno, bun, binary
+ * deno task test deno       # only the named suites: deno, doc, bun, binary
  * ```
  *
  * @module
@@ -31,6 +31,8 @@ interface Suite {
 
 const suites: Suite[] = [
   { name: "deno", command: bin("deno"), args: ["test", "-A", "tests/"] },
+  // The JSDoc examples of the public module and the library, which assert what they show.
+  { name: "doc", command: bin("deno"), args: ["test", "-A", "--doc", "mod.ts", "lib/"] },
   { name: "bun", command: bin("bun"), args: ["test", "--timeout", "120000", "tests/"] },
   {
     name: "binary",
