@@ -441,8 +441,3 @@ const VIEW_SHAPES = 8;
 function typed(like: TypedArray, bytes: Uint8Array, start: number, elements: number): TypedArray {
   return new (elementClass(like))(bytes.buffer, bytes.byteOffset + start, elements);
 }
-
-/** The error of a region that some rank could not open: the communicator then uses messages. */
-export function arenaRefused(where: string, why: string): Error {
-  return mpiError(ErrorCode.ERR_INTERN, `${where}: shared memory refused: ${why}`);
-}

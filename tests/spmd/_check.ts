@@ -1,6 +1,7 @@
 /** Assertions for SPMD scripts: a failure names the rank and throws, which fails the job. */
 
 import assert from "node:assert/strict";
+import type { SendOrder } from "../../lib/p2p/engine.ts";
 import { type Comm, type ErrorCode, MPI } from "../../mod.ts";
 import { assertRejectsMpiError } from "../_helpers/assert_mpi_error.ts";
 
@@ -48,4 +49,24 @@ export async function exercise(comm: Comm, members: number[], what: string): Pro
   const right = (comm.rank + 1) % n;
   const left = (comm.rank + n - 1) % n;
   same(await comm.sendrecv([what, rank], right, 7, left, 7), [what, members[left]], `${what}: ring`);
+}
+
+/**
+ * The world ranks this rank sends collective messages to on `comm` while `call` runs (counted around the
+ * engine's `send`).
+ */
+export async function collectiveSends(comm: Comm, call: () => Promise<unknown>): Promise<number[]> {
+  const engine = comm.job.engine;
+  const send = engine.send;
+  const sentTo: number[] = [];
+  engine.send = (order: SendOrder) => {
+    if (order.context === comm.contexts.collective) sentTo.push(order.peer);
+    return send.call(engine, order);
+  };
+  try {
+    await call();
+  } finally {
+    engine.send = send;
+  }
+  return sentTo;
 }

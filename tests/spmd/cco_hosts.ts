@@ -13,9 +13,8 @@
  */
 
 import process from "node:process";
-import type { SendOrder } from "../../lib/p2p/engine.ts";
 import { IN_PLACE, MPI } from "../../mod.ts";
-import { same } from "./_check.ts";
+import { collectiveSends, same } from "./_check.ts";
 
 const comm = MPI.COMM_WORLD;
 const { rank, size } = comm;
@@ -54,15 +53,7 @@ for (const [op, expected] of [[first, 1], [last, size]] as const) {
 
 // Who sends what during a barrier: only the first rank of each host, and only to other hosts' first ranks.
 const leaders = [...new Set(hosts)].map((host) => hosts.indexOf(host));
-const engine = comm.job.engine;
-const send = engine.send;
-const sentTo: number[] = [];
-engine.send = (order: SendOrder) => {
-  if (order.context === comm.contexts.collective) sentTo.push(order.peer);
-  return send.call(engine, order);
-};
-await comm.Barrier();
-engine.send = send;
+const sentTo = await collectiveSends(comm, () => comm.Barrier());
 const shared = (process.env.MPIRUN_DENO_TRANSPORT ?? "auto") === "auto";
 if (shared && !leaders.includes(rank)) same(sentTo, [], "a host's other ranks send nothing in a barrier");
 if (shared && leaders.includes(rank)) {

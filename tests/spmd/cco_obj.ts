@@ -12,8 +12,8 @@
 
 import assert from "node:assert/strict";
 import process from "node:process";
-import type { SendOrder } from "../../lib/p2p/engine.ts";
 import { ANY_SOURCE, ANY_TAG, MPI } from "../../mod.ts";
+import { collectiveSends } from "./_check.ts";
 
 const comm = MPI.COMM_WORLD;
 const { rank, size } = comm;
@@ -209,15 +209,7 @@ assert.equal(
 
 // --- a broadcast is a binomial tree: count what each rank sends --------------------------------------------
 
-const engine = comm.job.engine;
-const send = engine.send;
-const sentTo: number[] = [];
-engine.send = (order: SendOrder) => {
-  if (order.context === comm.contexts.collective) sentTo.push(order.peer);
-  return send.call(engine, order);
-};
-await comm.bcast(rank === 0 ? "tree" : null, 0);
-engine.send = send;
+const sentTo = await collectiveSends(comm, () => comm.bcast(rank === 0 ? "tree" : null, 0));
 const sends = await comm.gather(sentTo, 0);
 // Ranks of one host broadcast through shared memory unless MPIRUN_DENO_TRANSPORT turns it off: no messages.
 // Across hosts with several ranks on some, the broadcast goes host by host (tests/spmd/cco_hosts.ts checks
