@@ -5,7 +5,9 @@
  */
 
 import assert from "node:assert/strict";
-import { errorCodeName, MPIError } from "../../lib/errors.ts";
+// From the public module, not lib/errors.ts: the compiled binary gives a rank's script its own copy of the
+// module for `mod.ts`, and a second copy of the error class would fail `instanceof`.
+import { errorCodeName, MPIError } from "../../mod.ts";
 
 /**
  * Asserts that `error` is an MPIError with `code` whose message matches `message`, and returns it. `what`,
