@@ -60,8 +60,9 @@ export const EnvName = {
   PARENT_PID: "MPIRUN_DENO_PARENT_PID",
   /**
    * How ranks of one host reach each other: `auto` (the default: shared memory for collectives where the C
-   * library can map it, Unix domain sockets for messages), `shm` (the same, but an error where shared memory
-   * is unavailable), `socket` (Unix domain sockets only) or `tcp` (TCP only, as between hosts).
+   * library can map it, Unix domain sockets for messages), `shm` (shared memory for messages too, on rings
+   * beside the Unix sockets; an error where shared memory is unavailable), `socket` (Unix domain sockets
+   * only) or `tcp` (TCP only, as between hosts).
    */
   TRANSPORT: "MPIRUN_DENO_TRANSPORT",
 } as const;

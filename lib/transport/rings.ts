@@ -54,7 +54,8 @@ export async function offerRing(
   maker: RingMaker | undefined,
   peer: number,
 ): Promise<void> {
-  const region = maker && local(connection.socket) ? createRing(maker, peer) : undefined;
+  if (!maker || !local(connection.socket)) return;
+  const region = createRing(maker, peer);
   if (!region) {
     connection.writeRaw(Uint8Array.of(0));
     await connection.readBytes(1);
@@ -74,6 +75,7 @@ export async function offerRing(
 
 /** The acceptor's side: reads the dialler's offer, maps the ring if it can, and says whether it did. */
 export async function answerRing(connection: Connection, maker: RingMaker | undefined): Promise<void> {
+  if (!maker || !local(connection.socket)) return;
   const [offered] = await connection.readBytes(1);
   if (offered !== 1) {
     connection.writeRaw(Uint8Array.of(0));
