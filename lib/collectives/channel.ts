@@ -89,6 +89,20 @@ export class Collectives {
   }
 
   /**
+   * Releases the communicator's shared-memory regions once the calls under way on them have ended: `Free`
+   * calls it, so that a program that makes and frees communicators in a loop keeps no memory of theirs.
+   */
+  close(): void {
+    const release = (arena: HostArena | undefined) => void arena?.close();
+    const { arena, hierarchy } = { arena: this.#arena, hierarchy: this.#hierarchy };
+    this.#arena = this.#hierarchy = undefined;
+    if (arena instanceof Promise) arena.then(release, () => {});
+    else if (arena) release(arena);
+    if (hierarchy instanceof Promise) hierarchy.then((found) => release(found?.arena), () => {});
+    else if (hierarchy) release(hierarchy.arena);
+  }
+
+  /**
    * How the communicator's ranks sit on hosts, with this host's region (see `hierarchy.ts`), when it spans
    * hosts and some host has several of its ranks; set up by the first call that asks, like {@linkcode arena}.
    */

@@ -52,6 +52,8 @@ export interface SharedSpace {
   yieldProcessor(): void;
   /** Removes the region's name once every rank has mapped it. */
   unlink(): void;
+  /** Unmaps the region from this process; no view of it is touched afterwards. */
+  release(): void;
 }
 
 /** Makes and opens regions of host-shared memory: what a communicator needs for {@linkcode HostArena}. */
@@ -172,6 +174,8 @@ export class HostArena {
   /** The previous call's end: calls run one after the other. */
   #previous: Promise<unknown> = Promise.resolve();
   #busy = false;
+  /** Set by {@linkcode close}: the region is (or is about to be) unmapped. */
+  #closed = false;
   #views = new Map<string, ChunkViews>();
   /** Every rank's length in the last call (see `#publish`). */
   #seen: number[];
@@ -190,6 +194,19 @@ export class HostArena {
   /** The bytes a region for `size` ranks needs. */
   static regionLength(size: number): number {
     return regionLength(size, slotBytes(size));
+  }
+
+  /**
+   * Unmaps the region once the calls under way on it have ended (the communicator was freed); later calls
+   * fail with ERR_COMM. Each rank unmaps its own mapping; the memory goes when the last one has.
+   */
+  close(): Promise<void> {
+    this.#closed = true;
+    const release = () => {
+      this.#views.clear();
+      this.#space.release();
+    };
+    return this.#busy ? this.#previous.then(release, release) : Promise.resolve(release());
   }
 
   /** Resolves once every rank has called it. */
@@ -362,6 +379,9 @@ export class HostArena {
 
   /** Runs `call` once the previous call on this region has ended, whether it succeeded or not. */
   #serial<T>(call: () => Promise<T>): Promise<T> {
+    if (this.#closed) {
+      return Promise.reject(mpiError(ErrorCode.ERR_COMM, "the communicator's shared memory was released"));
+    }
     const running = this.#busy ? this.#previous.then(call, call) : call();
     this.#busy = true;
     this.#previous = running;

@@ -139,6 +139,7 @@ export function free(core: CommCore): void {
     throw mpiError(ErrorCode.ERR_COMM, `Free: ${core.name} is predefined and cannot be freed`);
   }
   core.state = "freed";
+  core.collectives?.close();
   core.collectives = undefined;
 }
 

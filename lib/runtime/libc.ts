@@ -59,10 +59,12 @@ export interface Libc {
   unlink(path: Uint8Array): number;
   /**
    * Maps `length` bytes of the file `fd` shared and read-write (`mmap(2)` with `MAP_SHARED`), as an
-   * `ArrayBuffer` over that memory; `undefined` if the mapping failed. The mapping lives as long as the
-   * process: it is never unmapped, since a typed array over it may still be reachable.
+   * `ArrayBuffer` over that memory; `undefined` if the mapping failed. The mapping lives until
+   * {@linkcode Libc.munmap}: whoever unmaps it must never touch a view of it again.
    */
   mapShared(fd: number, length: number): ArrayBuffer | undefined;
+  /** `munmap(2)` of the mapping that `view` covers whole (from {@linkcode Libc.mapShared}). */
+  munmap(view: Uint8Array): number;
   /**
    * `futex(2)` `FUTEX_WAIT` on the shared 32-bit word `word` (a 4-byte view of mapped memory): sleeps while
    * it holds `expected`, for up to `timeoutMs`, or until a {@linkcode Libc.futexWake} on it.
@@ -145,6 +147,7 @@ function loadDeno(): Libc {
     posix_fallocate: { parameters: ["i32", "i64", "i64"], result: "i32" },
     unlink: { parameters: ["buffer"], result: "i32" },
     mmap: { parameters: ["pointer", "usize", "i32", "i32", "i32", "i64"], result: "pointer" },
+    munmap: { parameters: ["buffer", "usize"], result: "i32" },
     syscall: { parameters: ["i64", "buffer", "i32", "i32", "buffer", "pointer", "i32"], result: "i64" },
     prctl: { parameters: ["i32", "u64"], result: "i32" },
     getppid: { parameters: [], result: "i32" },
@@ -192,6 +195,7 @@ function loadBun(): Libc {
     posix_fallocate: { args: [i32, i64, i64], returns: i32 },
     unlink: { args: [ptr], returns: i32 },
     mmap: { args: [ptr, u64, i32, i32, i32, i64], returns: ptr },
+    munmap: { args: [ptr, u64], returns: i32 },
     syscall: { args: [i64, ptr, i32, i32, ptr, ptr, i32], returns: i64 },
     prctl: { args: [i32, ffi.FFIType.u64], returns: i32 },
     getppid: { args: [], returns: i32 },
@@ -237,6 +241,7 @@ function bind(
     posix_fallocate: symbols.posix_fallocate,
     unlink: symbols.unlink,
     mapShared,
+    munmap: (view) => symbols.munmap(view, view.byteLength),
     futexWait: (word, expected, timeoutMs) => {
       timespec[0] = BigInt(Math.floor(timeoutMs / 1000));
       timespec[1] = BigInt(Math.round((timeoutMs % 1000) * 1e6));

@@ -2,7 +2,7 @@
  * Memory shared by the ranks of one host: a file under `/dev/shm` that one rank creates and the others open,
  * each mapping it into its address space through the C library. The creator removes the file's name as soon
  * as every rank has mapped it, so nothing is left behind however the job ends; the memory itself lives until
- * the last rank exits. Words are read and written with `Atomics`; a rank that has waited long sleeps in
+ * the last rank unmaps it (or exits). Words are read and written with `Atomics`; a rank that has waited long sleeps in
  * `futex(2)` on a word, and whoever changes it wakes the sleepers.
  *
  * Implements the `SharedMemory` port of `collectives/shared.ts`.
@@ -41,6 +41,7 @@ export class SharedRegion {
   readonly words: Int32Array;
   readonly #libc: Libc;
   #unlinked = false;
+  #released = false;
 
   private constructor(libc: Libc, path: string, buffer: ArrayBuffer) {
     this.#libc = libc;
@@ -92,6 +93,16 @@ export class SharedRegion {
     if (this.#unlinked) return;
     this.#unlinked = true;
     this.#libc.unlink(cPath(this.path));
+  }
+
+  /**
+   * Unmaps the region from this process (the memory goes once every rank has): no view of it may be touched
+   * afterwards. Does nothing the second time.
+   */
+  release(): void {
+    if (this.#released) return;
+    this.#released = true;
+    this.#libc.munmap(this.bytes);
   }
 
   /** Sleeps while word `index` holds `expected`, for up to `timeoutMs`, or until {@linkcode wake}. */

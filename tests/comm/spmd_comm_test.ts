@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { assertAllOk, flavour, runRanks, spmdSuite } from "../_helpers/run_ranks.ts";
 
 /** Self-checking scripts: each prints `<name> ok on rank R of N` on every rank. */
-spmdSuite(["comm_split", "comm_errors", "comm_create_group"]);
+spmdSuite(["comm_split", "comm_errors", "comm_create_group", "comm_free_memory"]);
 
 /** The host of each rank that a `MPIRUN_DENO_HOSTNAME` list gives. */
 function hostsOf(list: string, size: number): string[] {
