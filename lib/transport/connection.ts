@@ -51,6 +51,7 @@ export class Connection {
   #socket: SocketHandle;
   #raw: Uint8Array[] = [];
   #rawBytes = 0;
+  #heard = 0;
   #rawWaiter:
     | { need: number; resolve: (bytes: Uint8Array) => void; reject: (error: Error) => void }
     | undefined;
@@ -87,6 +88,11 @@ export class Connection {
     socket.onClose((error) => {
       if (socket === this.#socket) this.#onClose(error);
     });
+  }
+
+  /** Bytes the other end sent during the handshake phase: more than none proves its process ran. */
+  get bytesHeard(): number {
+    return this.#heard;
   }
 
   /** Has the socket closed? */
@@ -186,6 +192,7 @@ export class Connection {
     }
     this.#raw.push(chunk);
     this.#rawBytes += chunk.length;
+    this.#heard += chunk.length;
     if (this.#rawBytes > MAX_HANDSHAKE_BYTES) {
       this.#fail(new HandshakeError(`sent ${this.#rawBytes} bytes before finishing the handshake`));
       return;

@@ -65,6 +65,8 @@ export class Mesh implements FrameSink {
   /** Open connections each peer dialled to this rank, by world rank. */
   #incoming: (Set<Connection> | undefined)[] = [];
   #closing = false;
+  /** Connections being accepted (handshake, ring offer): a rank that ends lets them finish, then says BYE. */
+  #accepting = new Set<Promise<void>>();
   /** Strangers refused: the first in full, then a summary at most every 2 s and when this rank is done. */
   #refusals: RefusalLog;
 
@@ -85,17 +87,20 @@ export class Mesh implements FrameSink {
     socket.unref();
     const connection = new Connection(socket);
     const { rank, size, token } = this.#options;
-    acceptHandshake(connection, token, rank, (id) => id >= 0 && id < size && id !== rank).then(
-      (peer) =>
-        answerRing(connection, this.#options.rings).then(
-          () => this.#adopt(connection, peer, true),
-          () => connection.destroy(),
-        ),
-      (error) => {
-        connection.destroy();
-        this.#refusals.refused(socket.remoteAddress, error.message);
-      },
-    );
+    const accepting = acceptHandshake(connection, token, rank, (id) => id >= 0 && id < size && id !== rank)
+      .then(
+        (peer) =>
+          answerRing(connection, this.#options.rings).then(
+            () => this.#adopt(connection, peer, true),
+            () => connection.destroy(),
+          ),
+        (error) => {
+          connection.destroy();
+          this.#refusals.refused(socket.remoteAddress, error.message);
+        },
+      );
+    this.#accepting.add(accepting);
+    accepting.finally(() => this.#accepting.delete(accepting));
   }
 
   /**
@@ -135,7 +140,7 @@ export class Mesh implements FrameSink {
 
   /**
    * Ends every connection this rank dialled once its queued bytes are written, and resolves when they have all
-   * closed. A rank calls it when its script is done: some runtimes report a write done while they still hold
+   * closed and the connections being accepted have been answered. A rank calls it when its script is done: some runtimes report a write done while they still hold
    * its bytes, and would drop them if the process exited first.
    */
   shutdown(): Promise<void> {
@@ -146,7 +151,8 @@ export class Mesh implements FrameSink {
       closed.push(new Promise((resolve) => outgoing.socket.onClose(() => resolve())));
       outgoing.close();
     }
-    return Promise.all(closed).then(() => {});
+    // Peers dialling this rank now get their handshake, then a BYE (see #adopt): not a close mid-way.
+    return Promise.all([...closed, ...this.#accepting]).then(() => {});
   }
 
   /**
@@ -235,7 +241,10 @@ export class Mesh implements FrameSink {
         // computing, for a stranger that never answered. Dialling again tells: a dead peer's port refuses.
         const late = Date.now() - connectedAt >= HANDSHAKE_TIMEOUT_MS;
         const dropped = error instanceof HandshakeError && error.closed && late;
-        if (!dropped || attempt >= HANDSHAKE_ATTEMPTS) throw error;
+        if (dropped && attempt < HANDSHAKE_ATTEMPTS) continue;
+        // A peer that spoke and then closed without a farewell died: one that ends normally completes the
+        // handshakes under way first (see `shutdown`), and then says BYE.
+        throw connection.bytesHeard > 0 ? new LostMidHandshake(error as Error) : error;
       }
     }
     const queued = this.#outgoing[peer] as QueuedFrame[];
@@ -263,7 +272,7 @@ export class Mesh implements FrameSink {
     const why = `could not connect to ${endpoint?.host}:${endpoint?.port}: ${error.message}`;
     if (Array.isArray(queued)) { for (const frame of queued) frame.done(new Error(why)); }
     if ((this.#incoming[peer]?.size ?? 0) > 0) return;
-    this.#options.onPeerLost(peer, why, true);
+    this.#options.onPeerLost(peer, why, !(error instanceof LostMidHandshake));
   }
 
   #loopback(header: FrameHeader, payload: Uint8Array | undefined, headroom: boolean, done: Done): void {
@@ -275,6 +284,18 @@ export class Mesh implements FrameSink {
       done();
       this.#options.onFrame(this.#options.rank, copy, body);
     });
+  }
+}
+
+/**
+ * A peer that closed the connection in the middle of the handshake or of the ring offer (see `rings.ts`),
+ * after it had spoken: its process ran a moment before, so its loss fails ANY_SOURCE receives like the close
+ * of an adopted connection without a farewell, unlike a peer that could not be reached at all.
+ */
+class LostMidHandshake extends Error {
+  constructor(cause: Error) {
+    super(cause.message, { cause });
+    this.name = "LostMidHandshake";
   }
 }
 
