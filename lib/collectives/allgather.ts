@@ -49,9 +49,21 @@ export async function bruckAllgather(channel: Channel, block: Uint8Array): Promi
 export function allgatherValue<T>(_shape: Shape, obj: T): Run<T[]> {
   const encoded = encodeValue(obj, { where: "allgather" });
   return async (channel) => {
-    const blocks = await bruckAllgather(channel, encoded);
+    const blocks = await allgatherBytes(channel, encoded);
     return blocks.map((block, rank) => rank === channel.rank ? obj : decodeValue(block) as T);
   };
+}
+
+/**
+ * Every rank's `block`, by rank, on every rank: through the communicator's shared memory when its ranks share
+ * a host and every block fits a slot, else by Bruck's algorithm.
+ */
+export function allgatherBytes(channel: Channel, block: Uint8Array): Promise<Uint8Array[]> {
+  const byMessages = () => bruckAllgather(channel, block);
+  return channel.viaArena(
+    async (arena) => await arena.allgather(channel, block) ?? await byMessages(),
+    byMessages,
+  );
 }
 
 /** `Allgather(sendbuf, recvbuf)`: equal blocks, by rank, into `recvbuf` on every rank. */

@@ -70,9 +70,23 @@ export async function doublingAllreduceVector(channel: Channel, acc: TypedArray,
   if (rank < 2 * rem) await channel.send(rank - 1, bytes, false);
 }
 
-/** `allreduce(obj, op)`: the reduction of every rank's value, on every rank. */
+/**
+ * `allreduce(obj, op)`: the reduction of every rank's value, on every rank. Ranks of one host gather every
+ * value through shared memory and each folds them in rank order (two barriers instead of `log2 p` rounds of
+ * messages); otherwise recursive doubling.
+ */
 export function allreduceValue<T>(_shape: Shape, obj: T, op: Op): Run<T> {
-  return async (channel) => await doublingAllreduceValue(channel, obj, op) as T;
+  return (channel) =>
+    channel.viaArena(
+      async (arena) => {
+        const all = await arena.allgather(channel, encodeValue(obj, { where: channel.where }));
+        if (!all) return await doublingAllreduceValue(channel, obj, op) as T;
+        const { rank, where } = channel;
+        const values = all.map((block, from) => from === rank ? obj : decodeValue(block));
+        return values.reduce((lower, higher) => op.reduceValues(where, lower, higher)) as T;
+      },
+      async () => await doublingAllreduceValue(channel, obj, op) as T,
+    );
 }
 
 /** `Allreduce(sendbuf, recvbuf, op)`: the element-wise reduction into `recvbuf` on every rank. */

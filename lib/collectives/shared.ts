@@ -23,6 +23,8 @@
  * - Barrier: each rank adds 1 to the counter; the one that brings it to `p * n` (call n) stores `n` in the
  *   release word and wakes the sleepers; the others wait for it. One atomic add per rank, no messages.
  * - Bcast: the root copies a chunk into the result area, barrier, the others copy it out. Chunks of `S`.
+ * - Allgather (of values): each rank copies its bytes into its slot, barrier, every rank copies every slot
+ *   out, barrier. Values that do not fit a slot on some rank go by messages on every rank.
  * - Reduce/Allreduce: each rank copies a chunk into its slot, barrier, rank `i` reduces the `i`-th piece of
  *   every slot in rank order into the result area (so the op's order is kept and every rank sees the same
  *   bits), barrier, the ranks that want the result copy it out. Time per chunk: `2 barriers + n c / p`.
@@ -243,6 +245,27 @@ export class HostArena {
       }
       if (!fits) throw sizeMismatch(owner.where, `root ${root}`, total, bytes.length, "buf");
       return bytes;
+    });
+  }
+
+  /**
+   * Every rank's `bytes`, in rank order, on every rank (copies), when every rank's fit in a slot; `undefined`
+   * on every rank alike otherwise (then messages must do the call). Two barriers: one after every rank has
+   * written its slot, one after every rank has read them all (the next call writes the slots again).
+   */
+  allgather(owner: ArenaOwner, bytes: Uint8Array): Promise<Uint8Array[] | undefined> {
+    return this.#serial(async () => {
+      const fits = bytes.length <= this.slot;
+      const lengths = await this.#publish(owner, fits ? bytes.length : -1, () => {
+        if (fits) this.#space.bytes.set(bytes, this.#slotStart(owner.rank));
+      });
+      if (lengths.some((length) => length < 0)) return undefined;
+      const all = lengths.map((length, rank) => {
+        const start = this.#slotStart(rank);
+        return this.#space.bytes.slice(start, start + length);
+      });
+      await this.#barrier(owner);
+      return all;
     });
   }
 

@@ -46,6 +46,18 @@ for (let root = 0; root < size; root++) {
 }
 assert.deepStrictEqual(await comm.allgather(sample(rank)), ranks.map(sample));
 assert.deepStrictEqual(await comm.allgather(null), ranks.map(() => null));
+// One rank's value larger than any shared-memory slot (1 MiB at most): every rank goes by messages alike.
+const oversized = (r: number) => r === size - 1 ? "x".repeat(3 << 20) : `small ${r}`;
+assert.deepStrictEqual(
+  await comm.allgather(oversized(rank)),
+  ranks.map(oversized),
+  "allgather with one value of 3 MiB",
+);
+assert.equal(
+  await comm.allreduce(oversized(rank)),
+  ranks.map(oversized).join(""),
+  "allreduce (SUM: concatenation) with one value of 3 MiB",
+);
 assert.deepStrictEqual(
   await comm.alltoall(ranks.map((to) => ({ from: rank, to }))),
   ranks.map((from) => ({ from, to: rank })),
