@@ -288,7 +288,7 @@ export class Comm extends CollectiveComm {
     edges: readonly number[],
     options?: GraphOptions,
   ): Promise<Graphcomm> {
-    return withTopologyMakers("Create_graph", (make) => make.graph(this.#core, index, edges, options));
+    return withTopologyMakers("Create_graph", (make) => make.graph(this.#core, index, edges, [options]));
   }
 
   /**
@@ -302,7 +302,7 @@ export class Comm extends CollectiveComm {
   ): Promise<Distgraphcomm> {
     return withTopologyMakers(
       "Create_dist_graph_adjacent",
-      (make) => make.distGraphAdjacent(this.#core, sources, destinations, options),
+      (make) => make.distGraphAdjacent(this.#core, sources, destinations, [options]),
     );
   }
 
@@ -318,7 +318,7 @@ export class Comm extends CollectiveComm {
   ): Promise<Distgraphcomm> {
     return withTopologyMakers(
       "Create_dist_graph",
-      (make) => make.distGraph(this.#core, sources, degrees, destinations, options),
+      (make) => make.distGraph(this.#core, sources, degrees, destinations, [options]),
     );
   }
 

@@ -7,4 +7,4 @@
 import { spmdSuite } from "../_helpers/run_ranks.ts";
 
 /** Self-checking scripts: each prints `<name> ok on rank R of N` on every rank. */
-spmdSuite(["topo_cart"], undefined, { label: "topology", env: {}, sizes: [1, 2, 4, 5, 6] });
+spmdSuite(["topo_cart", "topo_neighbors"], undefined, { label: "topology", env: {}, sizes: [1, 2, 4, 5, 6] });

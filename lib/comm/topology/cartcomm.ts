@@ -10,8 +10,9 @@ import { ErrorCode, mpiError } from "../../errors.ts";
 import { notAnInteger } from "../args.ts";
 import type { Contexts, Job } from "../comm.ts";
 import type { CartGrid } from "./cart_grid.ts";
-import { dupTopology, subCart } from "./make.ts";
+import { subCart } from "./make.ts";
 import { Topocomm } from "./topocomm.ts";
+import type { Neighbourhood } from "../../collectives/neighbor.ts";
 
 /**
  * A communicator on a Cartesian grid, as `Create_cart` makes it: rank r has coordinates `Get_coords(r)`
@@ -181,20 +182,30 @@ export class Cartcomm extends Topocomm {
 
   /** A new Cartesian communicator on the same grid, with a context of its own. */
   override Dup(): Promise<Cartcomm> {
-    return dupTopology(
-      super.Dup(),
-      (comm) => new Cartcomm(comm.job, comm.members, comm.rank, comm.contexts, comm.name, this.#grid),
+    return super.Dup().then((comm) =>
+      new Cartcomm(comm.job, comm.members, comm.rank, comm.contexts, comm.name, this.#grid)
     );
   }
 
-  /** @internal The neighbours: for each dimension, the one below, then the one above (PROC_NULL at an edge). */
+  /** The neighbours: for each dimension, the one below, then the one above (`PROC_NULL` past an edge). */
   get inedges(): number[] {
     this.core.live("inedges");
     return this.#grid.neighbours(this.core.rank);
   }
 
-  /** @internal Same as {@linkcode Cartcomm.inedges}. */
+  /** Same as {@linkcode Cartcomm.inedges}: a Cartesian rank sends to the neighbours it receives from. */
   get outedges(): number[] {
     return this.inedges;
+  }
+
+  /**
+   * @internal The neighbours, with blocks sent "up" before "down" in each dimension: the rank above receives
+   * this rank's up-block in its down-slot, which it posts first, so where both neighbours are one rank (a
+   * periodic dimension of 1 or 2) each block still lands in its slot.
+   */
+  protected neighbourhood(): Neighbourhood {
+    const neighbours = this.inedges;
+    const sendOrder = neighbours.map((_, slot) => slot ^ 1);
+    return { sources: neighbours, destinations: neighbours, sendOrder };
   }
 }

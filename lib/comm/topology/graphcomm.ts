@@ -9,8 +9,8 @@ import { DIST_GRAPH, GRAPH } from "../../constants.ts";
 import { ErrorCode, mpiError } from "../../errors.ts";
 import { notAnInteger } from "../args.ts";
 import type { Contexts, Job } from "../comm.ts";
-import { dupTopology } from "./make.ts";
-import { Topocomm } from "./topocomm.ts";
+import { inListOrder, Topocomm } from "./topocomm.ts";
+import type { Neighbourhood } from "../../collectives/neighbor.ts";
 
 /** The graph of `Create_graph`: the neighbours of rank i are `edges[index[i-1] .. index[i]-1]`. */
 export interface Graph {
@@ -124,20 +124,38 @@ export class Graphcomm extends Topocomm {
 
   /** A new graph communicator on the same graph, with a context of its own. */
   override Dup(): Promise<Graphcomm> {
-    return dupTopology(
-      super.Dup(),
-      (comm) => new Graphcomm(comm.job, comm.members, comm.rank, comm.contexts, comm.name, this.#graph),
+    return super.Dup().then((comm) =>
+      new Graphcomm(comm.job, comm.members, comm.rank, comm.contexts, comm.name, this.#graph)
     );
   }
 
-  /** @internal This rank's neighbours: both whom it receives from and whom it sends to. */
+  /** This rank's neighbours: both whom it receives from and whom it sends to. */
   get inedges(): number[] {
     return this.neighbors;
   }
 
-  /** @internal Same as {@linkcode Graphcomm.inedges}. */
+  /** Same as {@linkcode Graphcomm.inedges}. */
   get outedges(): number[] {
     return this.neighbors;
+  }
+
+  /**
+   * @internal The neighbours, in list order. A graph whose edges are not symmetric (a lists b more or fewer
+   * times than b lists a) would leave messages unmatched: every rank knows the whole graph, so every rank
+   * fails alike, with ERR_ARG, instead of hanging.
+   */
+  protected neighbourhood(where: string): Neighbourhood {
+    const asymmetry = findAsymmetry(this.#graph);
+    if (asymmetry !== undefined) {
+      const [a, b, ab, ba] = asymmetry;
+      throw mpiError(
+        ErrorCode.ERR_ARG,
+        `${where}: the graph is not symmetric (rank ${a} lists rank ${b} ${ab} time(s), rank ${b} lists rank ${a} ` +
+          `${ba} time(s)), so a neighbourhood collective cannot match its messages`,
+      );
+    }
+    const neighbours = this.neighbors;
+    return { sources: neighbours, destinations: neighbours, sendOrder: inListOrder(neighbours.length) };
   }
 }
 
@@ -199,9 +217,8 @@ export class Distgraphcomm extends Topocomm {
 
   /** A new distributed graph communicator on the same graph, with a context of its own. */
   override Dup(): Promise<Distgraphcomm> {
-    return dupTopology(
-      super.Dup(),
-      (comm) => new Distgraphcomm(comm.job, comm.members, comm.rank, comm.contexts, comm.name, this.#mine),
+    return super.Dup().then((comm) =>
+      new Distgraphcomm(comm.job, comm.members, comm.rank, comm.contexts, comm.name, this.#mine)
     );
   }
 
@@ -216,4 +233,31 @@ export class Distgraphcomm extends Topocomm {
     this.core.live("outedges");
     return this.#mine.destinations.slice();
   }
+
+  /** @internal Sources and destinations in list order (their agreement was checked when it was made). */
+  protected neighbourhood(): Neighbourhood {
+    const { sources, destinations } = this.#mine;
+    return { sources, destinations, sendOrder: inListOrder(destinations.length) };
+  }
+}
+
+/**
+ * The first pair of ranks that list each other a different number of times, as `[a, b, a lists b, b lists
+ * a]`, or undefined when the graph is symmetric.
+ */
+function findAsymmetry(graph: Graph): [number, number, number, number] | undefined {
+  const { index, edges } = graph;
+  const counts = new Map<string, number>();
+  index.forEach((end, a) => {
+    for (let k = a === 0 ? 0 : index[a - 1]; k < end; k++) {
+      const key = `${a},${edges[k]}`;
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+  });
+  for (const [key, ab] of counts) {
+    const [a, b] = key.split(",").map(Number);
+    const ba = counts.get(`${b},${a}`) ?? 0;
+    if (ab !== ba) return [a, b, ab, ba];
+  }
+  return undefined;
 }

@@ -40,19 +40,19 @@ export interface DistGraphOptions {
 /** The communicator-making calls of the topologies, as make.ts provides them. */
 export interface TopologyMakers {
   cart(core: CommCore, dims: unknown, named: unknown[]): Promise<Cartcomm>;
-  graph(core: CommCore, index: unknown, edges: unknown, options: unknown): Promise<Graphcomm>;
+  graph(core: CommCore, index: unknown, edges: unknown, named: unknown[]): Promise<Graphcomm>;
   distGraphAdjacent(
     core: CommCore,
     sources: unknown,
     destinations: unknown,
-    options: unknown,
+    named: unknown[],
   ): Promise<Distgraphcomm>;
   distGraph(
     core: CommCore,
     sources: unknown,
     degrees: unknown,
     destinations: unknown,
-    options: unknown,
+    named: unknown[],
   ): Promise<Distgraphcomm>;
 }
 
