@@ -255,8 +255,9 @@ export class Comm extends CollectiveComm {
 
   /**
    * A Cartesian communicator of the first `dims` product ranks, laid out row-major on a grid of `dims`
-   * (see `Compute_dims`); `periods` says which dimensions wrap. Ranks beyond the grid get `COMM_NULL`.
-   * `reorder` is accepted and ranks keep their order.
+   * (see `Compute_dims`); `periods` says which dimensions wrap. Ranks beyond the grid get `COMM_NULL` (typed
+   * as a `Cartcomm` for convenience, as in mpi4py: compare with `=== MPI.COMM_NULL`). `reorder` is accepted
+   * and ranks keep their order. `Create_cart(dims, periods, reorder)` works too.
    *
    * @example A 2-D grid, periodic in its first dimension
    * ```ts

@@ -50,7 +50,11 @@ async function checkGrid(grid: Cartcomm, what: string): Promise<void> {
   const hood = neighboursByHand(grid.dims, grid.periods, grid.coords);
   const k = hood.length;
   same(grid.inedges, hood, `${what}: inedges`);
-  same([grid.indegree, grid.outdegree], [k, k], `${what}: degrees`);
+  same(
+    [grid.indegree, grid.outdegree, grid.degrees, grid.inoutedges],
+    [k, k, [k, k], [hood, hood]],
+    `${what}: degrees`,
+  );
 
   // Values: slot s came from hood[s]; in slot 2d the neighbour below sent what it sends up (its slot 2d+1).
   same(

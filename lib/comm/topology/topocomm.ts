@@ -56,6 +56,16 @@ export abstract class Topocomm extends Comm {
     return this.outedges.length;
   }
 
+  /** `[indegree, outdegree]`. */
+  get degrees(): [indegree: number, outdegree: number] {
+    return [this.indegree, this.outdegree];
+  }
+
+  /** `[inedges, outedges]`. */
+  get inoutedges(): [inedges: number[], outedges: number[]] {
+    return [this.inedges, this.outedges];
+  }
+
   /** @internal The neighbours as the neighbourhood collectives use them; throws when they cannot be used. */
   protected abstract neighbourhood(where: string): Neighbourhood;
 
