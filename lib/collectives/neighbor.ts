@@ -25,7 +25,7 @@ import {
   sizeMismatch,
   vBufferArg,
 } from "./buffer_args.ts";
-import type { Channel, Run } from "./channel.ts";
+import { type Channel, landedIn, type Run } from "./channel.ts";
 
 /** Whom a rank exchanges with in a neighbourhood collective. */
 export interface Neighbourhood {
@@ -40,15 +40,17 @@ export interface Neighbourhood {
 /**
  * Receives a block from every source and sends `blockFor(i)` to every destination i; returns the blocks
  * received, by source slot (undefined for `PROC_NULL`). `owned` says the blocks are never written again.
+ * A large block is assembled straight into `intoFor(slot)` when given (see `landedIn`).
  */
 export async function exchangeWithNeighbours(
   channel: Channel,
   hood: Neighbourhood,
   blockFor: (slot: number) => Uint8Array,
   owned: boolean,
+  intoFor?: (slot: number) => Uint8Array,
 ): Promise<(Uint8Array | undefined)[]> {
-  const received = hood.sources.map((source) =>
-    source === PROC_NULL ? Promise.resolve(undefined) : channel.receive(source)
+  const received = hood.sources.map((source, slot) =>
+    source === PROC_NULL ? Promise.resolve(undefined) : channel.receive(source, intoFor?.(slot))
   );
   const sent: Promise<void>[] = [];
   for (const slot of hood.sendOrder) {
@@ -163,7 +165,8 @@ function receiveInto(
   lengths: readonly number[],
 ): Run<void> {
   return async (channel) => {
-    const blocks = await exchangeWithNeighbours(channel, hood, blockFor, false);
+    const target = (slot: number) => recv.subarray(starts[slot], starts[slot] + lengths[slot]);
+    const blocks = await exchangeWithNeighbours(channel, hood, blockFor, false, target);
     blocks.forEach((block, slot) => {
       if (block === undefined) return;
       if (block.length !== lengths[slot]) {
@@ -175,7 +178,7 @@ function receiveInto(
           `its block of recvbuf`,
         );
       }
-      recv.set(block, starts[slot]);
+      if (!landedIn(block, target(slot))) recv.set(block, starts[slot]);
     });
   };
 }

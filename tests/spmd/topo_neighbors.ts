@@ -152,6 +152,26 @@ await checkGrid(
   "1 x n x 1, periodic ends of 1",
 );
 
+{
+  // Blocks of 128 KiB, which go by rendezvous and may land straight in recvbuf: on a ring of 1 or 2 ranks,
+  // both slots come from one rank and must not swap.
+  const ring = await world.Create_cart([size], { periods: [true] });
+  const n = 16384;
+  const send = new Float64Array(2 * n).map((_, i) => rank * 1e6 + i);
+  const got = new Float64Array(2 * n);
+  await ring.Neighbor_alltoall(send, got);
+  const [below, above] = ring.inedges;
+  const expected = new Float64Array(2 * n).map((_, i) => i < n ? below * 1e6 + n + i : above * 1e6 + (i - n));
+  same(got, expected, "Neighbor_alltoall of 128 KiB blocks");
+  const gathered = new Float64Array(2 * n);
+  await ring.Neighbor_allgather(send.subarray(0, n), gathered);
+  same(
+    gathered,
+    new Float64Array(2 * n).map((_, i) => (i < n ? below : above) * 1e6 + (i % n)),
+    "Neighbor_allgather of 128 KiB",
+  );
+}
+
 // --- Create_graph --------------------------------------------------------------------------------------------
 
 {
