@@ -56,7 +56,7 @@ function split(total: number, parts: number, index: number): [number, number] {
 }
 
 const [top, rows] = split(n, dims[0], row);
-const [left, cols] = split(n, dims[1], col);
+const cols = split(n, dims[1], col)[1];
 
 /**
  * Runs the iterations on a block of `rows` x `cols` cells at (`top`, `left`) of the grid, exchanging halos
