@@ -8,7 +8,7 @@
 
 import { Collectives, type Run, type Shape } from "../collectives/channel.ts";
 import { type Op, type OpLike, SUM, toOp } from "../collectives/ops.ts";
-import { collectWriteBacks } from "../datatypes/staging.ts";
+import { withWriteBacks } from "../datatypes/staging.ts";
 import { checkRoot, namedArgs } from "./args.ts";
 import { type CommCore, trim } from "./core.ts";
 
@@ -28,10 +28,10 @@ export function collective<T>(
   prepare: (shape: Shape) => Run<T>,
 ): Promise<T> {
   let run: Run<T>;
-  let writeBacks: (() => void)[];
   try {
     core.live(where);
-    [run, writeBacks] = collectWriteBacks(() => prepare({ rank: core.rank, size: core.size }));
+    // Receive buffers of non-contiguous datatypes are staged: their elements go back once the call is done.
+    run = withWriteBacks(() => prepare({ rank: core.rank, size: core.size }));
   } catch (error) {
     return Promise.reject(error);
   }
@@ -44,14 +44,9 @@ export function collective<T>(
     shared: core.job.shared,
   });
   const channel = core.collectives.open(where, raw);
-  const done = run(channel);
   return core.job.activities.track(
     () => `${where} (collective #${channel.tag}) on ${core.name}`,
-    // Receive buffers of non-contiguous datatypes were staged: their elements go back once the call is done.
-    writeBacks.length === 0 ? done : done.then((result) => {
-      for (const writeBack of writeBacks) writeBack();
-      return result;
-    }),
+    run(channel),
   );
 }
 

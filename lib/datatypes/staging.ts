@@ -2,7 +2,7 @@
  * Where the elements of a non-contiguous receive buffer go once a call completes: resolving such a buffer
  * packs it into a staging buffer (the call sends from and receives into that), and registers how to
  * scatter the staging buffer back into the user's array. A collective resolves its buffers synchronously
- * inside {@linkcode collectWriteBacks}, then runs the write-backs when it completes.
+ * inside {@linkcode withWriteBacks}, which runs the write-backs when the collective completes.
  *
  * @module
  */
@@ -42,4 +42,31 @@ export function collectWriteBacks<T>(prepare: () => T): [T, (() => void)[]] {
 /** Registers a write-back with the call being prepared (none outside {@linkcode collectWriteBacks}). */
 export function registerWriteBack(writeBack: () => void): void {
   collecting?.push(writeBack);
+}
+
+/**
+ * Prepares a call with {@linkcode collectWriteBacks}: the call it returns runs the prepared one, then the
+ * write-backs of the buffers that preparing it resolved (none: the prepared call itself).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { registerWriteBack, withWriteBacks } from "./staging.ts";
+ * const order: string[] = [];
+ * const call = withWriteBacks(() => {
+ *   registerWriteBack(() => order.push("write-back"));
+ *   return async (what: string) => void order.push(what);
+ * });
+ * await call("call");
+ * assert.deepEqual(order, ["call", "write-back"]);
+ * ```
+ */
+export function withWriteBacks<A, T>(prepare: () => (arg: A) => Promise<T>): (arg: A) => Promise<T> {
+  const [call, writeBacks] = collectWriteBacks(prepare);
+  if (writeBacks.length === 0) return call;
+  return async (arg) => {
+    const result = await call(arg);
+    for (const writeBack of writeBacks) writeBack();
+    return result;
+  };
 }
