@@ -72,7 +72,7 @@ export {
 } from "../collectives/ops.ts";
 export { Request } from "../p2p/request.ts";
 export * from "../datatypes/basic.ts";
-export { Datatype, ORDER_C, ORDER_FORTRAN } from "../datatypes/datatype.ts";
+export { Datatype, ORDER_C, ORDER_F, ORDER_FORTRAN } from "../datatypes/datatype.ts";
 export type { BufferArg, BufferMemory, DatatypeArg, TypedArray, VBufferArg } from "../wire/buffers.ts";
 export { Status } from "../p2p/status.ts";
 export { Comm, COMM_NULL } from "./comm.ts";

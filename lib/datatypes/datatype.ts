@@ -25,6 +25,8 @@ import { pack, unpack } from "./pack.ts";
 export const ORDER_C = 0;
 /** Column-major order of `Create_subarray`: the first dimension varies fastest (Fortran). */
 export const ORDER_FORTRAN = 1;
+/** `ORDER_FORTRAN`, by mpi4py's short name. */
+export const ORDER_F = ORDER_FORTRAN;
 
 /**
  * A datatype: the basic ones are constants (`MPI.DOUBLE`, `MPI.INT`...); derived ones are made from them and
