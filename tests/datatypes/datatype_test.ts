@@ -7,6 +7,7 @@ import { BYTE, DOUBLE, INT, INT16_T, INT32_T } from "../../lib/datatypes/basic.t
 import { Datatype, ORDER_C, ORDER_FORTRAN } from "../../lib/datatypes/datatype.ts";
 import { resolveBuffer } from "../../lib/datatypes/typed_buffer.ts";
 import { collectWriteBacks } from "../../lib/datatypes/staging.ts";
+import { vBufferArg } from "../../lib/collectives/buffer_args.ts";
 import { assertThrowsMpiError } from "../_helpers/assert_mpi_error.ts";
 
 /** 0, 1, 2, ... so that a packed element says which element of the buffer it came from. */
@@ -202,4 +203,23 @@ test("datatype forms check their count against the buffer", () => {
   assert.equal(resolveBuffer([new Uint8Array(10), BYTE], "Send", "buf").bytes.length, 10);
   // [buf, datatype] takes as many whole elements as fit.
   assert.equal(resolveBuffer([new Float64Array(9), evens], "Send", "buf").bytes.length, 32);
+});
+
+test("v-buffers with a datatype: counts in elements, displacements in extents, blocks packed by rank", () => {
+  const pair = INT.Create_indexed_block(1, [0, 2]).Create_resized(0, 12).Commit(); // ints 0 and 2 of 3
+  const source = Int32Array.from({ length: 18 }, (_, k) => k);
+  const [arg, writeBacks] = collectWriteBacks(() =>
+    vBufferArg("Scatterv", [source, [1, 2], [4, 1], pair], "sendbuf", 2)
+  );
+  assert.deepEqual(Array.from(arg.vector as Int32Array), [12, 14, 3, 5, 6, 8]);
+  assert.deepEqual([arg.starts, arg.lengths], [[0, 8], [8, 16]]);
+  assert.equal(writeBacks.length, 0);
+  const contiguous = vBufferArg("Gatherv", [source, [2, 3], [5, 0], INT], "recvbuf", 2);
+  assert.equal(contiguous.bytes.buffer, source.buffer, "a basic datatype's blocks stay in the user's array");
+  assert.deepEqual([contiguous.starts, contiguous.lengths], [[20, 0], [8, 12]]);
+  assertThrowsMpiError(
+    () => vBufferArg("Gatherv", [source, [2, 3], [5, 0], pair], "recvbuf", 2),
+    ErrorCode.ERR_COUNT,
+    /the block of rank 0 in recvbuf span bytes 60 to 84, outside the 72 bytes/,
+  );
 });

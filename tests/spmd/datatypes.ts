@@ -75,6 +75,8 @@ for (const rows of [6, 3000]) { // 3000 rows: a 24 KB message, assembled where i
   const status = new MPI.Status();
   await comm.Sendrecv([outgoing, 3, record], right, 6, [incoming, record], left, 6, status);
   same(status.Get_count(), 3 * 14, "a record travels as its 14 bytes of data");
+  same(status.Get_count(record), 3, "Get_count(record) counts records");
+  same(status.Get_count(MPI.DOUBLE), MPI.UNDEFINED, "42 bytes are not whole doubles");
   for (let r = 0; r < 3; r++) {
     same(
       [
