@@ -30,6 +30,13 @@ export const ROOT = -3;
 /** The colour that `Split` gives to ranks which want no new communicator (they get `COMM_NULL`). */
 export const UNDEFINED = -32766;
 
+/** `Get_topology` of a communicator made by `Create_graph`. */
+export const GRAPH = 1;
+/** `Get_topology` of a communicator made by `Create_cart`. */
+export const CART = 2;
+/** `Get_topology` of a communicator made by `Create_dist_graph` or `Create_dist_graph_adjacent`. */
+export const DIST_GRAPH = 3;
+
 /** The largest tag value that may be used (tags are 0 to `TAG_UB`). */
 export const TAG_UB = 2 ** 31 - 1;
 

@@ -7,8 +7,11 @@
 export {
   ANY_SOURCE,
   ANY_TAG,
+  CART,
   COMM_TYPE_SHARED,
   CONGRUENT,
+  DIST_GRAPH,
+  GRAPH,
   IDENT,
   IN_PLACE,
   PROC_NULL,
@@ -77,6 +80,11 @@ export type { BufferArg, BufferMemory, DatatypeArg, TypedArray, VBufferArg } fro
 export { Status } from "../p2p/status.ts";
 export { Comm, COMM_NULL } from "./comm.ts";
 export { Group, GROUP_EMPTY } from "./group.ts";
+export { Topocomm } from "./topology/topocomm.ts";
+export { Cartcomm } from "./topology/cartcomm.ts";
+export { Distgraphcomm, Graphcomm } from "./topology/graphcomm.ts";
+export type { CartOptions, DistGraphOptions, GraphOptions } from "./topology/hooks.ts";
+export { Compute_dims } from "./topology/dims.ts";
 export {
   COMM_SELF,
   COMM_WORLD,

@@ -17,6 +17,14 @@ import { CommCore, type Job } from "./core.ts";
 import { Group } from "./group.ts";
 import { compare, create, createGroup, dup, free, type Made, split, splitByType } from "./management.ts";
 import * as p2p from "./p2p_calls.ts";
+import type { Cartcomm } from "./topology/cartcomm.ts";
+import type { Distgraphcomm, Graphcomm } from "./topology/graphcomm.ts";
+import {
+  type CartOptions,
+  type DistGraphOptions,
+  type GraphOptions,
+  withTopologyMakers,
+} from "./topology/hooks.ts";
 
 export type { Job } from "./core.ts";
 export type { Contexts } from "./context.ts";
@@ -240,6 +248,99 @@ export class Comm extends CollectiveComm {
    */
   Compare(comm: Comm): number {
     return compare(this.#core, comm instanceof Comm ? comm.#core : undefined, comm);
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // Process topologies (topology/): collectives on this communicator that make a new one with a topology.
+
+  /**
+   * A Cartesian communicator of the first `dims` product ranks, laid out row-major on a grid of `dims`
+   * (see `Compute_dims`); `periods` says which dimensions wrap. Ranks beyond the grid get `COMM_NULL`.
+   * `reorder` is accepted and ranks keep their order.
+   *
+   * @example A 2-D grid, periodic in its first dimension
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { MPI } from "mpirun-deno";
+   * const world = MPI.COMM_WORLD;
+   * const dims = MPI.Compute_dims(world.size, 2);
+   * const cart = await world.Create_cart(dims, { periods: [true, false] });
+   * const [source, dest] = cart.Shift(0, 1);
+   * assert.equal(cart.Get_cart_rank(cart.coords), cart.rank);
+   * assert.equal(cart.Get_coords(source)[0], (cart.coords[0] - 1 + dims[0]) % dims[0]);
+   * assert.equal(cart.Get_coords(dest)[0], (cart.coords[0] + 1) % dims[0]);
+   * ```
+   */
+  Create_cart(
+    dims: readonly number[],
+    periods?: CartOptions | readonly (boolean | number)[],
+    reorder?: boolean,
+  ): Promise<Cartcomm> {
+    return withTopologyMakers("Create_cart", (make) => make.cart(this.#core, dims, [periods, reorder]));
+  }
+
+  /**
+   * A graph communicator (MPI-1 style) of the first `index.length` ranks: the neighbours of rank i are
+   * `edges[index[i-1] .. index[i]-1]` (`index[-1]` being 0). Ranks beyond get `COMM_NULL`.
+   */
+  Create_graph(
+    index: readonly number[],
+    edges: readonly number[],
+    options?: GraphOptions,
+  ): Promise<Graphcomm> {
+    return withTopologyMakers("Create_graph", (make) => make.graph(this.#core, index, edges, options));
+  }
+
+  /**
+   * A distributed graph communicator of all ranks, each giving its own `sources` (ranks it receives from) and
+   * `destinations` (ranks it sends to); `sourceweights`/`destweights` optional.
+   */
+  Create_dist_graph_adjacent(
+    sources: readonly number[],
+    destinations: readonly number[],
+    options?: DistGraphOptions,
+  ): Promise<Distgraphcomm> {
+    return withTopologyMakers(
+      "Create_dist_graph_adjacent",
+      (make) => make.distGraphAdjacent(this.#core, sources, destinations, options),
+    );
+  }
+
+  /**
+   * A distributed graph communicator of all ranks, each giving any edges: from `sources[i]` to the next
+   * `degrees[i]` entries of `destinations`; `weights` optional.
+   */
+  Create_dist_graph(
+    sources: readonly number[],
+    degrees: readonly number[],
+    destinations: readonly number[],
+    options?: DistGraphOptions,
+  ): Promise<Distgraphcomm> {
+    return withTopologyMakers(
+      "Create_dist_graph",
+      (make) => make.distGraph(this.#core, sources, degrees, destinations, options),
+    );
+  }
+
+  /** The topology of this communicator: `CART`, `GRAPH`, `DIST_GRAPH`, or `UNDEFINED` for none. */
+  Get_topology(): number {
+    this.#core.live("Get_topology");
+    return UNDEFINED;
+  }
+
+  /** Same as {@linkcode Comm.Get_topology} (the C name, `MPI_Topo_test`). */
+  Topo_test(): number {
+    return this.Get_topology();
+  }
+
+  /** Same as {@linkcode Comm.Get_topology}. */
+  get topology(): number {
+    return this.Get_topology();
+  }
+
+  /** @internal The communicator's state, for the topology subclasses to hand to their modules. */
+  protected get core(): CommCore {
+    return this.#core;
   }
 
   /** Same as {@linkcode Comm.Dup}. */
