@@ -24,30 +24,11 @@ const iterations = Number(process.argv[3] ?? 500);
 const TOP = 100;
 
 // The ranks as a grid of dims[0] rows x dims[1] columns, and this rank's neighbours (PROC_NULL at an edge).
-const dims = computeDims(comm.size);
-const cart = cartesian(comm, dims);
+const dims = MPI.Compute_dims(comm.size, [0, 0]);
+const cart = await comm.Create_cart(dims, { periods: [false, false] });
 const [north, south] = cart.Shift(0, 1);
 const [west, east] = cart.Shift(1, 1);
 const [row, col] = cart.coords;
-
-// TEMPORARY until Create_cart (issue 17, item 1) lands: the two factors of `size` closest to each other, as
-// MPI.Compute_dims(size, [0, 0]) gives them, and a non-periodic Cartesian grid of ranks in row-major order.
-function computeDims(size: number): [number, number] {
-  let rows = Math.floor(Math.sqrt(size));
-  while (size % rows !== 0) rows--;
-  return [size / rows, rows];
-}
-function cartesian(comm: MPI.Comm, dims: [number, number]) {
-  const Get_coords = (rank: number): [number, number] => [Math.floor(rank / dims[1]), rank % dims[1]];
-  const coords = Get_coords(comm.rank);
-  const Shift = (direction: 0 | 1, disp: number): [number, number] =>
-    [-disp, disp].map((step) => {
-      const at: [number, number] = [...coords];
-      at[direction] += step;
-      return at[direction] < 0 || at[direction] >= dims[direction] ? MPI.PROC_NULL : at[0] * dims[1] + at[1];
-    }) as [number, number];
-  return { comm, coords, Get_coords, Shift };
-}
 
 /** The first index and the length of part `index` of `total` cells split into `parts` (the first ones longer). */
 function split(total: number, parts: number, index: number): [number, number] {
@@ -133,19 +114,19 @@ async function solve(
   return u;
 }
 
-await comm.Barrier();
+await cart.Barrier();
 const t0 = MPI.Wtime();
-const block = await solve(cart.comm, top, rows, cols, [north, south, west, east]);
-await comm.Barrier();
+const block = await solve(cart, top, rows, cols, [north, south, west, east]);
+await cart.Barrier();
 const seconds = MPI.Wtime() - t0;
 
 // Gather: each block's interior (a subarray of its array with halo) into its place in the grid at rank 0.
 const interior = MPI.DOUBLE.Create_subarray([rows + 2, cols + 2], [rows, cols], [1, 1]).Commit();
-if (comm.rank !== 0) {
-  await comm.Send([block, 1, interior], 0, 9);
+if (cart.rank !== 0) {
+  await cart.Send([block, 1, interior], 0, 9);
 } else {
   const grid = new Float64Array(n * n);
-  for (let source = 0; source < comm.size; source++) {
+  for (let source = 0; source < cart.size; source++) {
     const [r, c] = cart.Get_coords(source);
     const [t, h] = split(n, dims[0], r);
     const [l, w] = split(n, dims[1], c);
@@ -155,7 +136,7 @@ if (comm.rank !== 0) {
       interior.Pack(block, packed, 0);
       place.Unpack(packed, 0, grid);
     } else {
-      await comm.Recv([grid, 1, place], source, 9);
+      await cart.Recv([grid, 1, place], source, 9);
     }
     place.Free();
   }
@@ -175,7 +156,7 @@ if (comm.rank !== 0) {
     }
   }
   console.log(
-    `heat2d: ${n} x ${n} grid, ${iterations} iterations on ${comm.size} ranks (${dims[0]} x ${
+    `heat2d: ${n} x ${n} grid, ${iterations} iterations on ${cart.size} ranks (${dims[0]} x ${
       dims[1]
     }): checksum ${checksum.toFixed(6)}, max error against one rank ${maxError}, ${seconds.toFixed(3)} s`,
   );
