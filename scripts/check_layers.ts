@@ -28,9 +28,11 @@ export const LAYERS: Readonly<Record<string, readonly string[]>> = {
   wire: ["runtime"],
   transport: ["wire", "runtime"],
   p2p: ["transport", "wire"],
-  collectives: ["p2p", "wire"],
+  // Datatypes: layouts of typed elements, and buffer arguments resolved by them (wire/buffers.ts for plain ones).
+  datatypes: ["wire"],
+  collectives: ["p2p", "datatypes", "wire"],
   bootstrap: ["transport", "wire", "runtime"],
-  comm: ["collectives", "p2p", "wire"],
+  comm: ["collectives", "datatypes", "p2p", "wire"],
   // The launcher uses only the rendezvous protocol of bootstrap/ and Slurm's host list notation (pure), never
   // a rank's bootstrap.
   launch: ["bootstrap/protocol.ts", "bootstrap/hostlist.ts", "transport", "wire", "runtime"],

@@ -46,6 +46,7 @@ const suites: Suite[] = [
       "tests/collectives/spmd_collectives_test.ts",
       "tests/collectives/examples_collectives_test.ts",
       "tests/comm/spmd_comm_test.ts",
+      "tests/datatypes/spmd_datatypes_test.ts",
       "tests/comm/spmd_topology_test.ts",
       "tests/review_launch_test.ts",
       "tests/cluster/",

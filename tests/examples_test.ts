@@ -27,3 +27,19 @@ for (const size of SIZES) {
     });
   }
 }
+
+/** What `mpiexec -n 1..4 python3 scripts/bench/heat2d.py 48 50` (mpi4py 3.1.4, numpy) prints as its checksum. */
+const HEAT2D_CHECKSUM = "15661.813063";
+
+for (const [size, dims] of [[1, "1 x 1"], [2, "2 x 1"], [4, "2 x 2"]] as const) {
+  test(`examples/heat2d.ts gives the one-rank grid on ${size} ranks (${flavour})`, async () => {
+    const job = await runRanks(size, "examples/heat2d.ts", { scriptArgs: ["48", "50"] });
+    assert.equal(job.code, 0, job.stderr);
+    assert.equal(job.ranks[0].length, 1, job.stdout);
+    const expected =
+      `heat2d: 48 x 48 grid, 50 iterations on ${size} ranks (${dims}): checksum ${HEAT2D_CHECKSUM}, ` +
+      "max error against one rank 0, ";
+    assert.ok(job.ranks[0][0].startsWith(expected), job.ranks[0][0]);
+    for (let rank = 1; rank < size; rank++) assert.deepEqual(job.ranks[rank], []);
+  });
+}

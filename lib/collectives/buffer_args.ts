@@ -8,7 +8,8 @@
 
 import { IN_PLACE } from "../constants.ts";
 import { ErrorCode, type MPIError, mpiError } from "../errors.ts";
-import { describe, toByteView, type TypedArray } from "../wire/buffers.ts";
+import { resolveBuffer, resolveTypedVBuffer } from "../datatypes/typed_buffer.ts";
+import { describe, type TypedArray } from "../wire/buffers.ts";
 
 /** A message with no bytes (barrier rounds, the root's own slot). */
 export const EMPTY: Uint8Array = new Uint8Array(0);
@@ -51,7 +52,7 @@ export function isInPlace(value: unknown): boolean {
  * ```
  */
 export function bufferArg(where: string, spec: unknown, argument: string): ResolvedBuffer {
-  const view = toByteView(spec, where, argument);
+  const view = resolveBuffer(spec, where, argument);
   const vector = view.array === undefined ? undefined : typedOver(view.bytes, view.array);
   return { bytes: view.bytes, elementSize: view.elementSize, vector };
 }
@@ -72,7 +73,8 @@ export function vectorArg(where: string, spec: unknown, argument: string): Resol
 
 /**
  * Resolves `[buf, counts]` or `[buf, counts, displs]` (counts and displacements in elements, one per rank;
- * without `displs` the blocks are back to back). Every block must lie inside `buf`.
+ * without `displs` the blocks are back to back), or `[buf, counts, displs, datatype]` (counts in elements of
+ * the datatype, displacements in its extents). Every block must lie inside `buf`.
  *
  * @example
  * ```ts
@@ -84,6 +86,22 @@ export function vectorArg(where: string, spec: unknown, argument: string): Resol
  * ```
  */
 export function vBufferArg(where: string, spec: unknown, argument: string, size: number): ResolvedVBuffer {
+  const typed = resolveTypedVBuffer(
+    spec,
+    where,
+    argument,
+    (list, name) => countsArg(where, list, name, size),
+  );
+  if (typed !== undefined) {
+    const vector = typed.array === undefined ? undefined : typedOver(typed.bytes, typed.array);
+    return {
+      bytes: typed.bytes,
+      elementSize: typed.elementSize,
+      vector,
+      starts: typed.starts,
+      lengths: typed.lengths,
+    };
+  }
   if (!Array.isArray(spec) || (spec.length !== 2 && spec.length !== 3) || !Array.isArray(spec[1])) {
     throw mpiError(
       ErrorCode.ERR_ARG,

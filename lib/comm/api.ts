@@ -74,7 +74,9 @@ export {
   SUM,
 } from "../collectives/ops.ts";
 export { Request } from "../p2p/request.ts";
-export type { BufferArg, BufferMemory, TypedArray, VBufferArg } from "../wire/buffers.ts";
+export * from "../datatypes/basic.ts";
+export { Datatype, ORDER_C, ORDER_F, ORDER_FORTRAN } from "../datatypes/datatype.ts";
+export type { BufferArg, BufferMemory, DatatypeArg, TypedArray, VBufferArg } from "../wire/buffers.ts";
 export { Status } from "../p2p/status.ts";
 export { Comm, COMM_NULL } from "./comm.ts";
 export { Group, GROUP_EMPTY } from "./group.ts";

@@ -8,6 +8,7 @@
 
 import { Collectives, type Run, type Shape } from "../collectives/channel.ts";
 import { type Op, type OpLike, SUM, toOp } from "../collectives/ops.ts";
+import { withWriteBacks } from "../datatypes/staging.ts";
 import { checkRoot, namedArgs } from "./args.ts";
 import { type CommCore, trim } from "./core.ts";
 
@@ -29,7 +30,8 @@ export function collective<T>(
   let run: Run<T>;
   try {
     core.live(where);
-    run = prepare({ rank: core.rank, size: core.size });
+    // Receive buffers of non-contiguous datatypes are staged: their elements go back once the call is done.
+    run = withWriteBacks(() => prepare({ rank: core.rank, size: core.size }));
   } catch (error) {
     return Promise.reject(error);
   }

@@ -12,7 +12,7 @@ import { ErrorCode, mpiError } from "../errors.ts";
 import type { Received } from "../p2p/engine.ts";
 import { nextTurn, Request } from "../p2p/request.ts";
 import { Status } from "../p2p/status.ts";
-import { toByteView } from "../wire/buffers.ts";
+import { resolveBuffer, type TypedView } from "../datatypes/typed_buffer.ts";
 import { decodeValue, encodeValue } from "../wire/codec.ts";
 import { HEADER_SIZE } from "../wire/frame.ts";
 import { checkDest, checkRecvTag, checkSendTag, checkSource, namedArgs } from "./args.ts";
@@ -208,7 +208,7 @@ function sendBuffer(
     core.live(where);
     const checkedDest = checkDest(where, dest, core.size);
     checkedTag = checkSendTag(where, tag);
-    view = toByteView(buf, where, "buf");
+    view = resolveBuffer(buf, where, "buf");
     if (checkedDest === PROC_NULL) return Promise.resolve();
     peer = core.members[checkedDest];
   } catch (error) {
@@ -256,13 +256,14 @@ function startRecvBuffer(
   tag: unknown,
   status: Status | undefined,
 ): Posted<void> {
-  let bytes: Uint8Array;
+  let view: TypedView;
   try {
     core.live(where);
-    bytes = toByteView(buf, where, "buf").bytes;
+    view = resolveBuffer(buf, where, "buf");
   } catch (error) {
     return { promise: Promise.reject(error) };
   }
+  const bytes = view.bytes;
   return receive<void>(core, where, source, tag, status, (message) => {
     if (!message.raw) {
       throw mpiError(
@@ -285,7 +286,8 @@ function startRecvBuffer(
     ) {
       bytes.set(message.payload);
     }
-  }, bytes);
+    view.writeBack?.(); // a non-contiguous datatype: from the staging buffer into the user's array
+  }, view.bytes);
 }
 
 /**

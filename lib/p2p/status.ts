@@ -4,7 +4,7 @@
  * @module
  */
 
-import { ANY_SOURCE, ANY_TAG } from "../constants.ts";
+import { ANY_SOURCE, ANY_TAG, UNDEFINED } from "../constants.ts";
 
 /**
  * The envelope of a received or probed message, as mpi4py's `MPI.Status`.
@@ -49,9 +49,24 @@ export class Status {
     return this.error;
   }
 
-  /** Bytes in the message (mpi4py counts in the datatype's units; here the unit is a byte). */
-  Get_count(): number {
-    return this.count;
+  /**
+   * Bytes in the message, or with a datatype, its elements in the message (`UNDEFINED`, -32766, when the bytes
+   * are not a whole number of them), as mpi4py's `Get_count(datatype)`.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { MPI, Status } from "mpirun-deno";
+   * const status = new Status();
+   * status.count = 24;
+   * assert.deepEqual([status.Get_count(), status.Get_count(MPI.DOUBLE)], [24, 3]);
+   * ```
+   */
+  Get_count(datatype?: { Get_size(): number }): number {
+    if (datatype === undefined) return this.count;
+    const size = datatype.Get_size();
+    if (size === 0) return 0;
+    return this.count % size === 0 ? this.count / size : UNDEFINED;
   }
 
   /** Elements of `bytesPerElement` bytes in the message, e.g. `Get_elements(8)` for a Float64Array. */

@@ -36,7 +36,26 @@ export type BufferMemory = TypedArray | ArrayBufferLike | DataView;
  * const firstThree: BufferArg = [new Float64Array(8), 3];
  * ```
  */
-export type BufferArg = BufferMemory | readonly [buf: BufferMemory, count: number];
+export type BufferArg =
+  | BufferMemory
+  | readonly [buf: BufferMemory, count: number]
+  | readonly [buf: BufferMemory, datatype: DatatypeArg]
+  | readonly [buf: BufferMemory, count: number, datatype: DatatypeArg];
+
+/**
+ * What the buffer forms take as a datatype: an `MPI.Datatype` (`MPI.DOUBLE`, or a committed derived one).
+ *
+ * @example
+ * ```ts
+ * import { type DatatypeArg, MPI } from "mpirun-deno";
+ * const column: DatatypeArg = MPI.DOUBLE.Create_vector(4, 1, 5).Commit();
+ * ```
+ */
+export interface DatatypeArg {
+  Get_size(): number;
+  Get_extent(): [number, number];
+  Commit(): unknown;
+}
 
 /**
  * A v-buffer argument of the v-collectives (`Scatterv`, `Gatherv`, `Allgatherv`, `Alltoallv`): a buffer with
@@ -52,7 +71,14 @@ export type BufferArg = BufferMemory | readonly [buf: BufferMemory, count: numbe
  */
 export type VBufferArg =
   | readonly [buf: BufferArg, counts: readonly number[]]
-  | readonly [buf: BufferArg, counts: readonly number[], displs: ArrayLike<number> | null | undefined];
+  | readonly [buf: BufferArg, counts: readonly number[], displs: ArrayLike<number> | null | undefined]
+  | readonly [buf: BufferMemory, counts: readonly number[], datatype: DatatypeArg]
+  | readonly [
+    buf: BufferMemory,
+    counts: readonly number[],
+    displs: ArrayLike<number> | null | undefined,
+    datatype: DatatypeArg,
+  ];
 
 /** A buffer argument resolved to bytes, with its element size for counts and element-wise work. */
 export interface ByteView {

@@ -1,0 +1,202 @@
+/**
+ * The buffer arguments of the capitalised calls, with mpi4py's datatype forms: `[buf, datatype]`,
+ * `[buf, count, datatype]` (count in elements of the datatype) and, for the v-variants, `[buf, counts,
+ * displs, datatype]` (displacements in extents of the datatype). The one place buffer arguments are resolved:
+ * contiguous layouts are views of the user's memory (no copy); others are packed into a staging buffer, and
+ * a receive scatters it back into the user's array when it completes (see staging.ts).
+ *
+ * @module
+ */
+
+import { ErrorCode, mpiError } from "../errors.ts";
+import { type ByteView, describe, toByteView, type TypedArray } from "../wire/buffers.ts";
+import { Datatype } from "./datatype.ts";
+import { isContiguous, type Layout } from "./layout.ts";
+import { pack, unpack } from "./pack.ts";
+import { registerWriteBack } from "./staging.ts";
+
+/** A resolved buffer argument; `writeBack` scatters a staged receive into the user's array. */
+export interface TypedView extends ByteView {
+  writeBack?: () => void;
+}
+
+/** A resolved v-buffer argument of a datatype form: blocks at byte `starts[i]`, `lengths[i]` long, of `bytes`. */
+export interface TypedVView extends TypedView {
+  starts: number[];
+  lengths: number[];
+}
+
+/**
+ * Resolves any buffer argument: plain forms as `toByteView` does, datatype forms by their layout. A staged
+ * buffer registers its write-back with the call being prepared unless it is a `sendbuf`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { MPI } from "mpirun-deno";
+ * import { resolveBuffer } from "./typed_buffer.ts";
+ * const evens = MPI.INT.Create_vector(3, 1, 2).Commit();
+ * const view = resolveBuffer([Int32Array.of(0, 1, 2, 3, 4, 5), 1, evens], "Send", "buf");
+ * assert.deepEqual(new Int32Array(view.bytes.buffer), Int32Array.of(0, 2, 4));
+ * ```
+ */
+export function resolveBuffer(spec: unknown, where: string, argument: string): TypedView {
+  if (!Array.isArray(spec) || !(spec[spec.length - 1] instanceof Datatype)) {
+    return toByteView(spec, where, argument);
+  }
+  if (spec.length !== 2 && spec.length !== 3) {
+    throw mpiError(
+      ErrorCode.ERR_ARG,
+      `${where}: ${argument} must be [buf, datatype] or [buf, count, datatype], not an array of ${spec.length} items`,
+    );
+  }
+  const datatype = spec[spec.length - 1] as Datatype;
+  datatype.check(where, `${argument}'s datatype`);
+  const memory = memoryOf(spec[0], where, argument);
+  const count = spec.length === 3
+    ? countOf(where, `${argument} count`, spec[1])
+    : datatype.fittingCount(where, argument, memory.bytes.length);
+  checkInside(where, argument, datatype.layout, 0, count, memory.bytes.length);
+  return stage(argument, memory, datatype.layout, [{ at: 0, count }]);
+}
+
+/**
+ * Resolves a v-buffer argument of a datatype form (`[buf, counts, displs, datatype]` or `[buf, counts,
+ * datatype]`), or returns undefined for the plain forms. Counts are in elements, displacements in extents.
+ */
+export function resolveTypedVBuffer(
+  spec: unknown,
+  where: string,
+  argument: string,
+  countsOf: (list: unknown, argument: string) => number[],
+): TypedVView | undefined {
+  if (!Array.isArray(spec) || !(spec[spec.length - 1] instanceof Datatype)) return undefined;
+  if (spec.length !== 3 && spec.length !== 4) {
+    throw mpiError(
+      ErrorCode.ERR_ARG,
+      `${where}: ${argument} must be [buf, counts, displs, datatype] or [buf, counts, datatype], not ${
+        describe(spec)
+      } of ${spec.length} items`,
+    );
+  }
+  const datatype = spec[spec.length - 1] as Datatype;
+  datatype.check(where, `${argument}'s datatype`);
+  const layout = datatype.layout;
+  const extent = layout.ub - layout.lb;
+  const memory = memoryOf(spec[0], where, argument);
+  const counts = countsOf(spec[1], `${argument} counts`);
+  let displs: number[];
+  if (spec.length === 4 && spec[2] !== null && spec[2] !== undefined) {
+    displs = countsOf(spec[2], `${argument} displs`);
+  } else {
+    displs = [];
+    counts.reduce((at, count, i) => (displs[i] = at) + count, 0);
+  }
+  const blocks = counts.map((count, i) => ({ at: displs[i] * extent, count }));
+  blocks.forEach((block, i) =>
+    checkInside(
+      where,
+      `the block of rank ${i} in ${argument}`,
+      layout,
+      block.at,
+      block.count,
+      memory.bytes.length,
+    )
+  );
+  const view = stage(argument, memory, layout, blocks);
+  if (view.bytes.buffer === memory.bytes.buffer && view.writeBack === undefined) {
+    // Contiguous: the blocks are where the user put them.
+    return {
+      ...view,
+      bytes: memory.bytes,
+      starts: blocks.map((block) => block.at),
+      lengths: blocks.map((block) => block.count * layout.size),
+    };
+  }
+  const starts: number[] = [];
+  const lengths = blocks.map((block) => block.count * layout.size);
+  lengths.reduce((at, length, i) => (starts[i] = at) + length, 0);
+  return { ...view, starts, lengths };
+}
+
+interface Placement {
+  /** Byte offset of the block's first element in the user's memory. */
+  at: number;
+  count: number;
+}
+
+function stage(
+  argument: string,
+  memory: ByteView,
+  layout: Layout,
+  blocks: readonly Placement[],
+): TypedView {
+  const element = layout.element;
+  const elementSize = element?.BYTES_PER_ELEMENT ?? 1;
+  const contiguous = blocks.every((block) => isContiguous(layout, block.count));
+  const aligned = (memory.bytes.byteOffset % elementSize) === 0;
+  if (contiguous && aligned && (blocks.length === 1 || layout.size === layout.ub - layout.lb)) {
+    const first = blocks.length === 1 ? blocks[0].at : 0;
+    const end = blocks.length === 1 ? first + blocks[0].count * layout.size : memory.bytes.length;
+    const bytes = memory.bytes.subarray(first, end);
+    return { bytes, elementSize, array: typedView(bytes, element) };
+  }
+  let total = 0;
+  for (const block of blocks) total += block.count * layout.size;
+  const staging = new Uint8Array(total);
+  const user = memory.bytes;
+  let position = 0;
+  for (const block of blocks) {
+    position = pack(layout, block.count, user.subarray(block.at), staging, position);
+  }
+  const writeBack = () => {
+    let at = 0;
+    for (const block of blocks) at = unpack(layout, block.count, staging, at, user.subarray(block.at));
+  };
+  if (argument !== "sendbuf") registerWriteBack(writeBack);
+  return { bytes: staging, elementSize, array: typedView(staging, element), writeBack };
+}
+
+function typedView(bytes: Uint8Array, element: Layout["element"]): TypedArray | undefined {
+  if (element === undefined) return undefined;
+  return new element(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.length / element.BYTES_PER_ELEMENT);
+}
+
+function memoryOf(buf: unknown, where: string, argument: string): ByteView {
+  if (Array.isArray(buf)) {
+    throw mpiError(
+      ErrorCode.ERR_TYPE,
+      `${where}: ${argument}'s buffer must be a TypedArray, an ArrayBuffer or a DataView, not an array`,
+    );
+  }
+  return toByteView(buf, where, argument);
+}
+
+function countOf(where: string, argument: string, count: unknown): number {
+  if (typeof count !== "number" || !Number.isInteger(count) || count < 0) {
+    throw mpiError(ErrorCode.ERR_COUNT, `${where}: ${argument} ${String(count)} is not a count >= 0`);
+  }
+  return count;
+}
+
+/** Throws ERR_COUNT unless `count` elements of `layout` from byte `at` lie inside a buffer of `bytes` bytes. */
+function checkInside(
+  where: string,
+  what: string,
+  layout: Layout,
+  at: number,
+  count: number,
+  bytes: number,
+): void {
+  if (count === 0 || layout.size === 0) return;
+  const extent = layout.ub - layout.lb;
+  const last = at + (count - 1) * extent;
+  const low = Math.min(at, last) + layout.trueLb;
+  const high = Math.max(at, last) + layout.trueUb;
+  if (low < 0 || high > bytes) {
+    throw mpiError(
+      ErrorCode.ERR_COUNT,
+      `${where}: ${count} elements of the datatype in ${what} span bytes ${low} to ${high}, outside the ${bytes} bytes of the buffer`,
+    );
+  }
+}
