@@ -46,6 +46,7 @@ const suites: Suite[] = [
       "tests/collectives/spmd_collectives_test.ts",
       "tests/collectives/examples_collectives_test.ts",
       "tests/comm/spmd_comm_test.ts",
+      "tests/comm/spmd_api_more_test.ts",
       "tests/review_launch_test.ts",
       "tests/cluster/",
       "tests/review_data_test.ts",

@@ -71,7 +71,10 @@ export {
   SUM,
 } from "../collectives/ops.ts";
 export { Request } from "../p2p/request.ts";
-export type { BufferArg, BufferMemory, TypedArray, VBufferArg } from "../wire/buffers.ts";
+export { Prequest } from "../p2p/prequest.ts";
+export type { BufferArg, BufferMemory, TypedArray, VBufferArg, WBufferArg } from "../wire/buffers.ts";
+export { Attach_buffer, BSEND_OVERHEAD, Detach_buffer } from "./bsend.ts";
+export { Message } from "./message.ts";
 export { Status } from "../p2p/status.ts";
 export { Comm, COMM_NULL } from "./comm.ts";
 export { Group, GROUP_EMPTY } from "./group.ts";
