@@ -365,6 +365,24 @@ export class Comm extends CollectiveComm {
     return p2p.iprobe(this.#core, [source, tag, status]);
   }
 
+  /** Same as {@linkcode Comm.probe}, as mpi4py's `Probe`. */
+  Probe(
+    source?: number | { source?: number; tag?: number; status?: Status },
+    tag?: number,
+    status?: Status,
+  ): Promise<Status> {
+    return this.probe(source, tag, status);
+  }
+
+  /** Same as {@linkcode Comm.iprobe}, as mpi4py's `Iprobe`. */
+  Iprobe(
+    source?: number | { source?: number; tag?: number; status?: Status },
+    tag?: number,
+    status?: Status,
+  ): Promise<boolean> {
+    return this.iprobe(source, tag, status);
+  }
+
   // ---------------------------------------------------------------------------------------------------------
   // Point to point on buffers (p2p_calls.ts)
 

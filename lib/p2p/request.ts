@@ -234,4 +234,6 @@ export class Request<T = unknown> implements PromiseLike<T> {
   static Testall = Request.testall;
   /** See {@linkcode Request.testany}. */
   static Testany = Request.testany;
+  /** See {@linkcode Request.testsome}. */
+  static Testsome = Request.testsome;
 }

@@ -62,6 +62,8 @@ same([...readyIn], [left, 8], "Rsend without a posted receive works as a send");
 await comm.send("first", right, 40);
 await comm.send("second", right, 40);
 const probed = new Status();
+same((await comm.Probe(left, 40)).Get_tag(), 40, "Probe");
+same(await comm.Iprobe(left, 40), true, "Iprobe");
 const first = await comm.mprobe(left, 40, probed);
 same([probed.Get_source(), probed.Get_tag()], [left, 40], "mprobe fills the status");
 same(await comm.recv(left, 40), "second", "a receive after mprobe cannot take the probed message");
@@ -168,7 +170,7 @@ for (
     same(into[0], 100 * i + left, `${name}, start ${i}`);
   }
 }
-MPI.Attach_buffer(new ArrayBuffer(3 * (4 + MPI.BSEND_OVERHEAD)));
+MPI.Attach_buffer(new ArrayBuffer(8 * (8 + MPI.BSEND_OVERHEAD)));
 const buffered = comm.Bsend_init(out, right, 62);
 for (let i = 0; i < 3; i++) {
   out[0] = 1000 + i;
@@ -177,7 +179,18 @@ for (let i = 0; i < 3; i++) {
   await comm.Recv(into, left, 62);
   same(into[0], 1000 + i, `Bsend_init, start ${i}`);
 }
+await comm.ibsend("ib", right, 65).Wait();
+const ib = comm.Ibsend(Int32Array.of(rank), right, 66);
+same((await ib.Test())[0], true, "Ibsend is complete at once");
+same(await comm.recv(left, 65), "ib", "ibsend");
+await comm.Recv(into, left, 66);
+same(into[0], left, "Ibsend");
 await MPI.Detach_buffer();
+await Promise.all([comm.Ssend(Int32Array.of(rank), right, 67), comm.Recv(into, left, 67)]);
+same(into[0], left, "Ssend");
+const some = [comm.isend(1, right, 68), comm.irecv(left, 68)];
+await Request.Waitall(some);
+same((await Request.Testsome(some))[0], [0, 1], "Testsome of complete requests");
 
 // Start while active is refused; a cancelled persistent receive withdraws cleanly and can start again.
 const pending = comm.Recv_init(into, left, 63);
