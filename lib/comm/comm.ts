@@ -517,8 +517,18 @@ export class Comm extends CollectiveComm {
   }
 
   /**
-   * Starts `sendrecv`: the request gives the value received, and its status the envelope. If the send is
-   * refused, the receive is withdrawn and the request fails with the send's error.
+   * Starts `sendrecv`: the request gives the value received, and its status the envelope. A send refused by
+   * its arguments (an unsendable value, a bad `dest`) posts no receive; one that fails later withdraws it.
+   *
+   * @example A ring
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { MPI } from "mpirun-deno";
+   * const comm = MPI.COMM_WORLD;
+   * const right = (comm.rank + 1) % comm.size, left = (comm.rank - 1 + comm.size) % comm.size;
+   * const request = comm.isendrecv(comm.rank, right, 0, left, 0);
+   * assert.equal(await request, left);
+   * ```
    */
   // deno-lint-ignore no-explicit-any
   isendrecv<T = any>(
@@ -543,7 +553,21 @@ export class Comm extends CollectiveComm {
     return isendrecvBuffer(this.#core, sendbuf, dest, sendtag, recvbuf, source, recvtag);
   }
 
-  /** Sends the bytes of `buf` to `dest` and receives into the same `buf` from `source`. */
+  /**
+   * Sends the bytes of `buf` to `dest` and receives into the same `buf` from `source` (the bytes sent are
+   * copied first).
+   *
+   * @example Shift a ring
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { MPI } from "mpirun-deno";
+   * const comm = MPI.COMM_WORLD;
+   * const right = (comm.rank + 1) % comm.size, left = (comm.rank - 1 + comm.size) % comm.size;
+   * const buf = Int32Array.of(comm.rank);
+   * await comm.Sendrecv_replace(buf, right, 0, left, 0);
+   * assert.equal(buf[0], left);
+   * ```
+   */
   Sendrecv_replace(
     buf: BufferArg,
     dest: number,
