@@ -141,14 +141,23 @@ for (const tag of [55, 56, 57]) {
   same(await comm.recv(left, tag), `after ${tag}`, `tag ${tag} after a refused send half`);
 }
 
-// ---- Persistent requests: a ring started 1,000 times, each start sending the buffer's current contents.
+// ---- Persistent requests: a pair to this rank itself started 1,000 times, then a ring started 50 times;
+// each start sends the buffer's current contents.
 const out = new Int32Array(1);
 const into = new Int32Array(1);
+const selfReceive = comm.Recv_init(into, rank, 59);
+const selfSend = comm.Send_init(out, rank, 59);
+same(selfSend instanceof Prequest, true, "Send_init makes a Prequest");
+await selfReceive.wait(); // inactive: returns at once
+for (let i = 0; i < 1000; i++) {
+  out[0] = i;
+  Prequest.Startall([selfReceive, selfSend]);
+  await Request.Waitall([selfReceive, selfSend]);
+  if (into[0] !== i) same(into[0], i, `persistent self-message, start ${i}`);
+}
 const receive = comm.Recv_init(into, left, 60);
 const send = comm.Send_init(out, right, 60);
-same(send instanceof Prequest, true, "Send_init makes a Prequest");
-await receive.wait(); // inactive: returns at once
-for (let i = 0; i < 1000; i++) {
+for (let i = 0; i < 50; i++) {
   out[0] = i * size + rank;
   Prequest.Startall([receive, send]);
   await Request.Waitall([receive, send]);
