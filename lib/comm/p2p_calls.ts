@@ -239,24 +239,15 @@ export function startRecv<T>(
   status: Status | undefined,
   post?: Post,
 ): Posted<T> {
-  return receive<T>(
-    core,
-    where,
-    source,
-    tag,
-    status,
-    (message) => {
-      if (message.raw) {
-        throw mpiError(
-          ErrorCode.ERR_TYPE,
-          `${where}: rank ${message.source} sent a buffer (tag ${message.tag}) with Send; receive it with Recv`,
-        );
-      }
-      return decodeValue(message.payload) as T;
-    },
-    undefined,
-    post,
-  );
+  return receive<T>(core, where, source, tag, status, post, (message) => {
+    if (message.raw) {
+      throw mpiError(
+        ErrorCode.ERR_TYPE,
+        `${where}: rank ${message.source} sent a buffer (tag ${message.tag}) with Send; receive it with Recv`,
+      );
+    }
+    return decodeValue(message.payload) as T;
+  });
 }
 
 export function startRecvBuffer(
@@ -275,38 +266,29 @@ export function startRecvBuffer(
   } catch (error) {
     return { promise: Promise.reject(error) };
   }
-  return receive<void>(
-    core,
-    where,
-    source,
-    tag,
-    status,
-    (message) => {
-      if (!message.raw) {
-        throw mpiError(
-          ErrorCode.ERR_TYPE,
-          `${where}: rank ${message.source} sent a value (tag ${message.tag}) with send; receive it with recv`,
-        );
-      }
-      if (message.payload.length > bytes.length) {
-        throw mpiError(
-          ErrorCode.ERR_TRUNCATE,
-          `${where}: the message from rank ${message.source} (tag ${message.tag}) has ${message.payload.length} bytes, ` +
-            `more than the ${bytes.length} bytes of the receive buffer`,
-        );
-      }
-      // A large payload may have been assembled in place (Engine.payloadTarget); `.buffer` is only asked of
-      // large ones, as it costs an allocation per small message on JavaScriptCore.
-      const payload = message.payload;
-      if (
-        payload.length < 16384 || payload.byteOffset !== bytes.byteOffset || payload.buffer !== bytes.buffer
-      ) {
-        bytes.set(message.payload);
-      }
-    },
-    bytes,
-    post,
-  );
+  return receive<void>(core, where, source, tag, status, post, (message) => {
+    if (!message.raw) {
+      throw mpiError(
+        ErrorCode.ERR_TYPE,
+        `${where}: rank ${message.source} sent a value (tag ${message.tag}) with send; receive it with recv`,
+      );
+    }
+    if (message.payload.length > bytes.length) {
+      throw mpiError(
+        ErrorCode.ERR_TRUNCATE,
+        `${where}: the message from rank ${message.source} (tag ${message.tag}) has ${message.payload.length} bytes, ` +
+          `more than the ${bytes.length} bytes of the receive buffer`,
+      );
+    }
+    // A large payload may have been assembled in place (Engine.payloadTarget); `.buffer` is only asked of
+    // large ones, as it costs an allocation per small message on JavaScriptCore.
+    const payload = message.payload;
+    if (
+      payload.length < 16384 || payload.byteOffset !== bytes.byteOffset || payload.buffer !== bytes.buffer
+    ) {
+      bytes.set(message.payload);
+    }
+  }, bytes);
 }
 
 /** How a receive is posted: by default a receive matched by the engine (`Message` posts its own). */
@@ -322,9 +304,9 @@ function receive<T>(
   source: unknown,
   tag: unknown,
   status: Status | undefined,
+  post: Post | undefined,
   finish: (message: Received) => T,
   into?: Uint8Array,
-  post: Post = (pattern, into) => core.job.engine.receive(pattern, into),
 ): Posted<T> {
   let pattern;
   try {
@@ -336,7 +318,7 @@ function receive<T>(
     if (status) procNullStatus(status);
     return { promise: Promise.resolve(null as T) };
   }
-  const handle = post(pattern, into);
+  const handle = post ? post(pattern, into) : core.job.engine.receive(pattern, into);
   const activities = core.job.activities;
   const activity = activities.begin(() =>
     `${where}(source=${showRank(pattern.source)}, tag=${showTag(pattern.tag)}) on ${core.name}`
