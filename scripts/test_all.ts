@@ -48,6 +48,7 @@ const suites: Suite[] = [
       "tests/comm/spmd_comm_test.ts",
       "tests/datatypes/spmd_datatypes_test.ts",
       "tests/comm/spmd_topology_test.ts",
+      "tests/comm/spmd_api_more_test.ts",
       "tests/review_launch_test.ts",
       "tests/cluster/",
       "tests/review_data_test.ts",

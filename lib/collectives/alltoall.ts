@@ -1,5 +1,6 @@
 /**
- * All-to-all: `alltoall` (one value per destination), `Alltoall` and `Alltoallv` (buffer blocks).
+ * All-to-all: `alltoall` (one value per destination), `Alltoall`, `Alltoallv` and `Alltoallw` (buffer
+ * blocks).
  *
  * Every rank has a distinct block for every other rank, so `p - 1` messages per rank is the minimum. They are
  * all posted at once (receives first), with rank r sending to `r + 1, r + 2, ...` in that order so that no rank
@@ -18,6 +19,7 @@ import {
   isInPlace,
   sizeMismatch,
   vBufferArg,
+  wBufferArg,
 } from "./buffer_args.ts";
 import type { Channel, Run, Shape } from "./channel.ts";
 import { checkItems } from "./scatter.ts";
@@ -86,6 +88,32 @@ export function alltoallvBuffer(shape: Shape, sendbuf: unknown, recvbuf: unknown
       recv.lengths[me],
       "recvbuf's own block",
     );
+  }
+  return exchangeInto(
+    where,
+    send.bytes,
+    send.starts,
+    send.lengths,
+    inPlace,
+    recv.bytes,
+    recv.starts,
+    recv.lengths,
+  );
+}
+
+/**
+ * `Alltoallw([sendbuf, counts, displs, types], [recvbuf, counts, displs, types])`: as `Alltoallv`, with a
+ * typed array type per block and byte displacements (see `wBufferArg`). Bytes travel as they are: a block
+ * received must have as many bytes as its block of `recvbuf`.
+ */
+export function alltoallwBuffer(shape: Shape, sendbuf: unknown, recvbuf: unknown): Run<void> {
+  const where = "Alltoallw";
+  const recv = wBufferArg(where, recvbuf, "recvbuf", shape.size);
+  const inPlace = isInPlace(sendbuf);
+  const send = inPlace ? recv : wBufferArg(where, sendbuf, "sendbuf", shape.size);
+  const me = shape.rank;
+  if (!inPlace) {
+    checkLocalSize(where, "sendbuf's own block", send.lengths[me], recv.lengths[me], "recvbuf's own block");
   }
   return exchangeInto(
     where,

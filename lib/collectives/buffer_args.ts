@@ -141,6 +141,62 @@ export function vBufferArg(where: string, spec: unknown, argument: string, size:
 }
 
 /**
+ * Resolves a w-buffer argument of `Alltoallw`: `[buf, counts, displs, types]`, one entry per rank, where
+ * rank i's block is `counts[i]` elements of the typed array type `types[i]` (such as `Float64Array`) at the
+ * byte displacement `displs[i]` of `buf`, as MPI's `MPI_Alltoallw` counts in the datatypes and displaces in
+ * bytes. Gives the blocks as byte offsets and lengths.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { wBufferArg } from "./buffer_args.ts";
+ * const arg = wBufferArg("Alltoallw", [new ArrayBuffer(16), [2, 1], [0, 8], [Int32Array, Float64Array]], "sendbuf", 2);
+ * assert.deepEqual([arg.starts, arg.lengths], [[0, 8], [8, 8]]);
+ * ```
+ */
+export function wBufferArg(where: string, spec: unknown, argument: string, size: number): ResolvedVBuffer {
+  if (!Array.isArray(spec) || spec.length !== 4) {
+    throw mpiError(
+      ErrorCode.ERR_ARG,
+      `${where}: ${argument} must be [buf, counts, displs, types], not ${describe(spec)}`,
+    );
+  }
+  const arg = bufferArg(where, spec[0], argument);
+  const counts = countsArg(where, spec[1], `${argument} counts`, size);
+  const displs = countsArg(where, spec[2], `${argument} displs`, size);
+  const types = spec[3];
+  if (!Array.isArray(types) || types.length !== size) {
+    throw mpiError(
+      ErrorCode.ERR_ARG,
+      `${where}: ${argument} types must be an array of ${size} typed array types (such as Float64Array), ` +
+        `not ${describe(types)}`,
+    );
+  }
+  const lengths = types.map((type, i) => {
+    const elementSize = (type as { BYTES_PER_ELEMENT?: unknown } | null)?.BYTES_PER_ELEMENT;
+    if (typeof type !== "function" || typeof elementSize !== "number") {
+      throw mpiError(
+        ErrorCode.ERR_TYPE,
+        `${where}: ${argument} types[${i}] is ${describe(type)}, not a typed array type such as Float64Array`,
+      );
+    }
+    return counts[i] * elementSize;
+  });
+  for (let i = 0; i < size; i++) {
+    if (displs[i] + lengths[i] > arg.bytes.length) {
+      throw mpiError(
+        ErrorCode.ERR_COUNT,
+        `${where}: the block of rank ${i} in ${argument} (byte displacement ${displs[i]}, ${
+          lengths[i]
+        } bytes) ` +
+          `ends past the ${arg.bytes.length} bytes of the buffer`,
+      );
+    }
+  }
+  return { ...arg, starts: displs, lengths };
+}
+
+/**
  * Checks a list of `size` integers >= 0, one per rank (counts or displacements, in elements): an array or a
  * typed array. ERR_COUNT names the entry that is not a count, or the length that is not `size`.
  *

@@ -76,7 +76,17 @@ export {
 export { Request } from "../p2p/request.ts";
 export * from "../datatypes/basic.ts";
 export { Datatype, ORDER_C, ORDER_F, ORDER_FORTRAN } from "../datatypes/datatype.ts";
-export type { BufferArg, BufferMemory, DatatypeArg, TypedArray, VBufferArg } from "../wire/buffers.ts";
+export { Prequest } from "../p2p/prequest.ts";
+export type {
+  BufferArg,
+  BufferMemory,
+  DatatypeArg,
+  TypedArray,
+  VBufferArg,
+  WBufferArg,
+} from "../wire/buffers.ts";
+export { Attach_buffer, BSEND_OVERHEAD, Detach_buffer } from "./bsend.ts";
+export { Message } from "./message.ts";
 export { Status } from "../p2p/status.ts";
 export { Comm, COMM_NULL } from "./comm.ts";
 export { Group, GROUP_EMPTY } from "./group.ts";

@@ -9,7 +9,7 @@
 
 import { allgatherBuffer, allgatherValue, allgathervBuffer } from "../collectives/allgather.ts";
 import { allreduceBuffer, allreduceValue } from "../collectives/allreduce.ts";
-import { alltoallBuffer, alltoallValue, alltoallvBuffer } from "../collectives/alltoall.ts";
+import { alltoallBuffer, alltoallValue, alltoallvBuffer, alltoallwBuffer } from "../collectives/alltoall.ts";
 import { barrier } from "../collectives/barrier.ts";
 import { bcastBuffer, bcastValue } from "../collectives/bcast.ts";
 import { gatherBuffer, gatherValue, gathervBuffer } from "../collectives/gather.ts";
@@ -19,10 +19,12 @@ import { reduceScatterBlockBuffer, reduceScatterBuffer } from "../collectives/re
 import { exscanBuffer, exscanValue, scanBuffer, scanValue } from "../collectives/scan.ts";
 import { scatterBuffer, scatterValue, scattervBuffer } from "../collectives/scatter.ts";
 import type { InPlace } from "../constants.ts";
+import type { Prequest } from "../p2p/prequest.ts";
 import { Request } from "../p2p/request.ts";
-import type { BufferArg, VBufferArg } from "../wire/buffers.ts";
+import type { BufferArg, VBufferArg, WBufferArg } from "../wire/buffers.ts";
 import { collective, countedReduction, reduction, rooted, rootedReduction } from "./collective_calls.ts";
 import type { CommCore } from "./core.ts";
+import { collectiveInit } from "./persistent.ts";
 
 /** The collective calls of a communicator: see {@linkcode Comm}, the class users hold. */
 export class CollectiveComm {
@@ -681,5 +683,227 @@ export class CollectiveComm {
     return new Request(this.Exscan(sendbuf, recvbuf, op));
   }
 
-  /** A rooted collective whose last argument is its root (positional or `{ root }`, 0 by default). */
+  // ---------------------------------------------------------------------------------------------------------
+  // The rest of MPI's buffer collectives: non-blocking v-variants, Alltoallw, and MPI-4's persistent
+  // collectives (each `*_init` checks that the communicator is live; every `Start` runs the collective once
+  // more with the same arguments, in the collective order of every rank, and checks them then).
+
+  /** Starts a Gatherv; see {@linkcode Comm.Gatherv}. */
+  Igatherv(
+    sendbuf: BufferArg | InPlace,
+    recvbuf: VBufferArg | null,
+    root?: number | { root?: number },
+  ): Request<void> {
+    return new Request(this.Gatherv(sendbuf, recvbuf, root));
+  }
+
+  /** Starts a Scatterv; see {@linkcode Comm.Scatterv}. */
+  Iscatterv(
+    sendbuf: VBufferArg | null,
+    recvbuf: BufferArg | InPlace,
+    root?: number | { root?: number },
+  ): Request<void> {
+    return new Request(this.Scatterv(sendbuf, recvbuf, root));
+  }
+
+  /** Starts an Allgatherv; see {@linkcode Comm.Allgatherv}. */
+  Iallgatherv(sendbuf: BufferArg | InPlace, recvbuf: VBufferArg): Request<void> {
+    return new Request(this.Allgatherv(sendbuf, recvbuf));
+  }
+
+  /** Starts an Alltoallv; see {@linkcode Comm.Alltoallv}. */
+  Ialltoallv(sendbuf: VBufferArg | InPlace, recvbuf: VBufferArg): Request<void> {
+    return new Request(this.Alltoallv(sendbuf, recvbuf));
+  }
+
+  /** Starts a Reduce_scatter; see {@linkcode Comm.Reduce_scatter}. */
+  Ireduce_scatter(
+    sendbuf: BufferArg | InPlace,
+    recvbuf: BufferArg,
+    recvcounts?: readonly number[] | ArrayLike<number> | null | {
+      recvcounts?: readonly number[];
+      op?: OpLike;
+    },
+    op?: OpLike,
+  ): Request<void> {
+    return new Request(this.Reduce_scatter(sendbuf, recvbuf, recvcounts, op));
+  }
+
+  /**
+   * All-to-all with a typed array type per block: `[buf, counts, displs, types]`, where rank i's block is
+   * `counts[i]` elements of `types[i]` (such as `Float64Array`) at the byte displacement `displs[i]`, as
+   * MPI's `MPI_Alltoallw`. The bytes travel as they are; a received block must fill its block of `recvbuf`.
+   *
+   * @example An Int32 to every rank, into a Float64Array's bytes
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { MPI } from "mpirun-deno";
+   * const comm = MPI.COMM_WORLD, n = comm.size;
+   * const out = Int32Array.from({ length: n }, (_, i) => 10 * comm.rank + i);
+   * const got = new Int32Array(n);
+   * const types = new Array(n).fill(Int32Array), counts = new Array(n).fill(1);
+   * const displs = Array.from({ length: n }, (_, i) => 4 * i);
+   * await comm.Alltoallw([out, counts, displs, types], [got, counts, displs, types]);
+   * assert.deepEqual(got, Int32Array.from({ length: n }, (_, i) => 10 * i + comm.rank));
+   * ```
+   */
+  Alltoallw(sendbuf: WBufferArg | InPlace, recvbuf: WBufferArg): Promise<void> {
+    return collective(this.#core, "Alltoallw", true, (shape) => alltoallwBuffer(shape, sendbuf, recvbuf));
+  }
+
+  /** Starts an Alltoallw; see {@linkcode Comm.Alltoallw}. */
+  Ialltoallw(sendbuf: WBufferArg | InPlace, recvbuf: WBufferArg): Request<void> {
+    return new Request(this.Alltoallw(sendbuf, recvbuf));
+  }
+
+  /** A persistent Barrier. */
+  Barrier_init(): Prequest<void> {
+    return collectiveInit(this.#core, "Barrier_init", () => this.Barrier());
+  }
+
+  /**
+   * A persistent Bcast of `buf` (the root's contents at each start).
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { MPI } from "mpirun-deno";
+   * const comm = MPI.COMM_WORLD;
+   * const buf = new Int32Array(1);
+   * const bcast = comm.Bcast_init(buf, 0);
+   * for (let round = 1; round <= 3; round++) {
+   *   if (comm.rank === 0) buf[0] = round;
+   *   bcast.Start();
+   *   await bcast.wait();
+   *   assert.equal(buf[0], round);
+   * }
+   * ```
+   */
+  Bcast_init(buf: BufferArg, root?: number | { root?: number }): Prequest<void> {
+    return collectiveInit(this.#core, "Bcast_init", () => this.Bcast(buf, root));
+  }
+
+  /** A persistent Gather. */
+  Gather_init(
+    sendbuf: BufferArg | InPlace,
+    recvbuf: BufferArg | null,
+    root?: number | { root?: number },
+  ): Prequest<void> {
+    return collectiveInit(this.#core, "Gather_init", () => this.Gather(sendbuf, recvbuf, root));
+  }
+
+  /** A persistent Gatherv. */
+  Gatherv_init(
+    sendbuf: BufferArg | InPlace,
+    recvbuf: VBufferArg | null,
+    root?: number | { root?: number },
+  ): Prequest<void> {
+    return collectiveInit(this.#core, "Gatherv_init", () => this.Gatherv(sendbuf, recvbuf, root));
+  }
+
+  /** A persistent Scatter. */
+  Scatter_init(
+    sendbuf: BufferArg | null,
+    recvbuf: BufferArg | InPlace,
+    root?: number | { root?: number },
+  ): Prequest<void> {
+    return collectiveInit(this.#core, "Scatter_init", () => this.Scatter(sendbuf, recvbuf, root));
+  }
+
+  /** A persistent Scatterv. */
+  Scatterv_init(
+    sendbuf: VBufferArg | null,
+    recvbuf: BufferArg | InPlace,
+    root?: number | { root?: number },
+  ): Prequest<void> {
+    return collectiveInit(this.#core, "Scatterv_init", () => this.Scatterv(sendbuf, recvbuf, root));
+  }
+
+  /** A persistent Allgather. */
+  Allgather_init(sendbuf: BufferArg | InPlace, recvbuf: BufferArg): Prequest<void> {
+    return collectiveInit(this.#core, "Allgather_init", () => this.Allgather(sendbuf, recvbuf));
+  }
+
+  /** A persistent Allgatherv. */
+  Allgatherv_init(sendbuf: BufferArg | InPlace, recvbuf: VBufferArg): Prequest<void> {
+    return collectiveInit(this.#core, "Allgatherv_init", () => this.Allgatherv(sendbuf, recvbuf));
+  }
+
+  /** A persistent Alltoall. */
+  Alltoall_init(sendbuf: BufferArg | InPlace, recvbuf: BufferArg): Prequest<void> {
+    return collectiveInit(this.#core, "Alltoall_init", () => this.Alltoall(sendbuf, recvbuf));
+  }
+
+  /** A persistent Alltoallv. */
+  Alltoallv_init(sendbuf: VBufferArg | InPlace, recvbuf: VBufferArg): Prequest<void> {
+    return collectiveInit(this.#core, "Alltoallv_init", () => this.Alltoallv(sendbuf, recvbuf));
+  }
+
+  /** A persistent Alltoallw. */
+  Alltoallw_init(sendbuf: WBufferArg | InPlace, recvbuf: WBufferArg): Prequest<void> {
+    return collectiveInit(this.#core, "Alltoallw_init", () => this.Alltoallw(sendbuf, recvbuf));
+  }
+
+  /** A persistent Reduce. */
+  Reduce_init(
+    sendbuf: BufferArg | InPlace,
+    recvbuf: BufferArg | null,
+    op?: OpLike | { op?: OpLike; root?: number },
+    root?: number,
+  ): Prequest<void> {
+    return collectiveInit(this.#core, "Reduce_init", () => this.Reduce(sendbuf, recvbuf, op, root));
+  }
+
+  /** A persistent Allreduce. */
+  Allreduce_init(
+    sendbuf: BufferArg | InPlace,
+    recvbuf: BufferArg,
+    op?: OpLike | { op?: OpLike },
+  ): Prequest<void> {
+    return collectiveInit(this.#core, "Allreduce_init", () => this.Allreduce(sendbuf, recvbuf, op));
+  }
+
+  /** A persistent Reduce_scatter_block. */
+  Reduce_scatter_block_init(
+    sendbuf: BufferArg | InPlace,
+    recvbuf: BufferArg,
+    op?: OpLike | { op?: OpLike },
+  ): Prequest<void> {
+    return collectiveInit(
+      this.#core,
+      "Reduce_scatter_block_init",
+      () => this.Reduce_scatter_block(sendbuf, recvbuf, op),
+    );
+  }
+
+  /** A persistent Reduce_scatter. */
+  Reduce_scatter_init(
+    sendbuf: BufferArg | InPlace,
+    recvbuf: BufferArg,
+    recvcounts?: readonly number[] | ArrayLike<number> | null | {
+      recvcounts?: readonly number[];
+      op?: OpLike;
+    },
+    op?: OpLike,
+  ): Prequest<void> {
+    return collectiveInit(
+      this.#core,
+      "Reduce_scatter_init",
+      () => this.Reduce_scatter(sendbuf, recvbuf, recvcounts, op),
+    );
+  }
+
+  /** A persistent Scan. */
+  Scan_init(sendbuf: BufferArg | InPlace, recvbuf: BufferArg, op?: OpLike | { op?: OpLike }): Prequest<void> {
+    return collectiveInit(this.#core, "Scan_init", () => this.Scan(sendbuf, recvbuf, op));
+  }
+
+  /** A persistent Exscan. */
+  Exscan_init(
+    sendbuf: BufferArg | InPlace,
+    recvbuf: BufferArg,
+    op?: OpLike | { op?: OpLike },
+  ): Prequest<void> {
+    return collectiveInit(this.#core, "Exscan_init", () => this.Exscan(sendbuf, recvbuf, op));
+  }
 }

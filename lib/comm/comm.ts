@@ -8,6 +8,7 @@
  */
 
 import { ANY_SOURCE, ANY_TAG, UNDEFINED } from "../constants.ts";
+import type { Prequest } from "../p2p/prequest.ts";
 import { Request } from "../p2p/request.ts";
 import type { Status } from "../p2p/status.ts";
 import type { BufferArg } from "../wire/buffers.ts";
@@ -16,7 +17,11 @@ import type { Contexts } from "./context.ts";
 import { CommCore, type Job } from "./core.ts";
 import { Group } from "./group.ts";
 import { compare, create, createGroup, dup, free, type Made, split, splitByType } from "./management.ts";
+import { bsend } from "./bsend.ts";
+import { improbe, type Message, mprobe } from "./message.ts";
 import * as p2p from "./p2p_calls.ts";
+import { isendrecv, isendrecvBuffer, isendrecvReplace, sendrecvReplace } from "./p2p_composite.ts";
+import { recvInit, sendInit } from "./persistent.ts";
 import type { Cartcomm } from "./topology/cartcomm.ts";
 import type { Distgraphcomm, Graphcomm } from "./topology/graphcomm.ts";
 import {
@@ -462,6 +467,24 @@ export class Comm extends CollectiveComm {
     return p2p.iprobe(this.#core, [source, tag, status]);
   }
 
+  /** Same as {@linkcode Comm.probe}, as mpi4py's `Probe`. */
+  Probe(
+    source?: number | { source?: number; tag?: number; status?: Status },
+    tag?: number,
+    status?: Status,
+  ): Promise<Status> {
+    return this.probe(source, tag, status);
+  }
+
+  /** Same as {@linkcode Comm.iprobe}, as mpi4py's `Iprobe`. */
+  Iprobe(
+    source?: number | { source?: number; tag?: number; status?: Status },
+    tag?: number,
+    status?: Status,
+  ): Promise<boolean> {
+    return this.iprobe(source, tag, status);
+  }
+
   // ---------------------------------------------------------------------------------------------------------
   // Point to point on buffers (p2p_calls.ts)
 
@@ -514,6 +537,191 @@ export class Comm extends CollectiveComm {
     status?: Status,
   ): Promise<void> {
     return p2p.sendrecvBuffer(this.#core, sendbuf, dest, sendtag, recvbuf, source, recvtag, status);
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // More point to point: buffered and ready sends (bsend.ts), matched probes (message.ts), composite calls
+  // (p2p_composite.ts) and persistent requests (persistent.ts).
+
+  /**
+   * Buffered send of a value: copies it into the attached buffer's budget (see `MPI.Attach_buffer`) and
+   * completes at once; ERR_BUFFER if no buffer is attached or it has no room.
+   */
+  bsend(obj: unknown, dest: number, tag = 0): Promise<void> {
+    return bsend(this.#core, "bsend", obj, dest, tag, false);
+  }
+
+  /** Buffered send of a typed array's bytes; see {@linkcode Comm.bsend}. */
+  Bsend(buf: BufferArg, dest: number, tag = 0): Promise<void> {
+    return bsend(this.#core, "Bsend", buf, dest, tag, true);
+  }
+
+  /** Starts a buffered send of a value: complete at once (see {@linkcode Comm.bsend}). */
+  ibsend(obj: unknown, dest: number, tag = 0): Request<void> {
+    return new Request(this.bsend(obj, dest, tag));
+  }
+
+  /** Starts a buffered send of a typed array's bytes: complete at once (see {@linkcode Comm.bsend}). */
+  Ibsend(buf: BufferArg, dest: number, tag = 0): Request<void> {
+    return new Request(this.Bsend(buf, dest, tag));
+  }
+
+  /**
+   * Ready send of a typed array's bytes. MPI lets it assume the receive is posted; here, as in Open MPI, it
+   * is a standard send, so it also works (and is no error) when the receive is not posted yet.
+   */
+  Rsend(buf: BufferArg, dest: number | { dest: number; tag?: number }, tag?: number): Promise<void> {
+    return p2p.send(this.#core, "Rsend", buf, dest, tag, true, false);
+  }
+
+  /** Starts a ready send; see {@linkcode Comm.Rsend}. */
+  Irsend(buf: BufferArg, dest: number | { dest: number; tag?: number }, tag?: number): Request<void> {
+    return new Request(this.Rsend(buf, dest, tag));
+  }
+
+  /**
+   * Waits for a matching message and takes it out of matching: only the returned {@linkcode Message}
+   * receives it (`recv`/`irecv` for a value, `Recv`/`Irecv` for bytes). Fills `status` if given.
+   */
+  mprobe(
+    source?: number | { source?: number; tag?: number; status?: Status },
+    tag?: number,
+    status?: Status,
+  ): Promise<Message> {
+    return mprobe(this.#core, [source, tag, status]);
+  }
+
+  /** As {@linkcode Comm.mprobe}, without waiting: `null` if no matching message has arrived. */
+  improbe(
+    source?: number | { source?: number; tag?: number; status?: Status },
+    tag?: number,
+    status?: Status,
+  ): Promise<Message | null> {
+    return improbe(this.#core, [source, tag, status]);
+  }
+
+  /** Same as {@linkcode Comm.mprobe}. */
+  Mprobe(
+    source?: number | { source?: number; tag?: number; status?: Status },
+    tag?: number,
+    status?: Status,
+  ): Promise<Message> {
+    return this.mprobe(source, tag, status);
+  }
+
+  /** Same as {@linkcode Comm.improbe}. */
+  Improbe(
+    source?: number | { source?: number; tag?: number; status?: Status },
+    tag?: number,
+    status?: Status,
+  ): Promise<Message | null> {
+    return this.improbe(source, tag, status);
+  }
+
+  /**
+   * Starts `sendrecv`: the request gives the value received, and its status the envelope. A send refused by
+   * its arguments (an unsendable value, a bad `dest`) posts no receive; one that fails later withdraws it.
+   *
+   * @example A ring
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { MPI } from "mpirun-deno";
+   * const comm = MPI.COMM_WORLD;
+   * const right = (comm.rank + 1) % comm.size, left = (comm.rank - 1 + comm.size) % comm.size;
+   * const request = comm.isendrecv(comm.rank, right, 0, left, 0);
+   * assert.equal(await request, left);
+   * ```
+   */
+  // deno-lint-ignore no-explicit-any
+  isendrecv<T = any>(
+    sendobj: unknown,
+    dest: number | { dest: number; sendtag?: number; source?: number; recvtag?: number },
+    sendtag?: number,
+    source?: number,
+    recvtag?: number,
+  ): Request<T> {
+    return isendrecv<T>(this.#core, sendobj, [dest, sendtag, source, recvtag]);
+  }
+
+  /** Starts `Sendrecv` on buffers; see {@linkcode Comm.isendrecv}. */
+  Isendrecv(
+    sendbuf: BufferArg,
+    dest: number,
+    sendtag = 0,
+    recvbuf?: BufferArg,
+    source: number = ANY_SOURCE,
+    recvtag: number = ANY_TAG,
+  ): Request<void> {
+    return isendrecvBuffer(this.#core, sendbuf, dest, sendtag, recvbuf, source, recvtag);
+  }
+
+  /**
+   * Sends the bytes of `buf` to `dest` and receives into the same `buf` from `source` (the bytes sent are
+   * copied first).
+   *
+   * @example Shift a ring
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { MPI } from "mpirun-deno";
+   * const comm = MPI.COMM_WORLD;
+   * const right = (comm.rank + 1) % comm.size, left = (comm.rank - 1 + comm.size) % comm.size;
+   * const buf = Int32Array.of(comm.rank);
+   * await comm.Sendrecv_replace(buf, right, 0, left, 0);
+   * assert.equal(buf[0], left);
+   * ```
+   */
+  Sendrecv_replace(
+    buf: BufferArg,
+    dest: number,
+    sendtag = 0,
+    source: number = ANY_SOURCE,
+    recvtag: number = ANY_TAG,
+    status?: Status,
+  ): Promise<void> {
+    return sendrecvReplace(this.#core, "Sendrecv_replace", buf, dest, sendtag, source, recvtag, status);
+  }
+
+  /** Starts a {@linkcode Comm.Sendrecv_replace}. */
+  Isendrecv_replace(
+    buf: BufferArg,
+    dest: number,
+    sendtag = 0,
+    source: number = ANY_SOURCE,
+    recvtag: number = ANY_TAG,
+  ): Request<void> {
+    return isendrecvReplace(this.#core, buf, dest, sendtag, source, recvtag);
+  }
+
+  /**
+   * A persistent `Send` of `buf` (its contents at each start): `Start()` it, then wait, as often as needed.
+   * The arguments are checked now.
+   */
+  Send_init(buf: BufferArg, dest: number | { dest: number; tag?: number }, tag?: number): Prequest<void> {
+    return sendInit(this.#core, "Send_init", buf, dest, tag, "standard");
+  }
+
+  /** A persistent `Ssend`; see {@linkcode Comm.Send_init}. */
+  Ssend_init(buf: BufferArg, dest: number | { dest: number; tag?: number }, tag?: number): Prequest<void> {
+    return sendInit(this.#core, "Ssend_init", buf, dest, tag, "sync");
+  }
+
+  /** A persistent `Bsend`; see {@linkcode Comm.Send_init}. */
+  Bsend_init(buf: BufferArg, dest: number | { dest: number; tag?: number }, tag?: number): Prequest<void> {
+    return sendInit(this.#core, "Bsend_init", buf, dest, tag, "buffered");
+  }
+
+  /** A persistent `Rsend` (a standard send here, see {@linkcode Comm.Rsend}). */
+  Rsend_init(buf: BufferArg, dest: number | { dest: number; tag?: number }, tag?: number): Prequest<void> {
+    return sendInit(this.#core, "Rsend_init", buf, dest, tag, "ready");
+  }
+
+  /** A persistent `Recv` into `buf`: each start posts the receive again; the status is the request's. */
+  Recv_init(
+    buf: BufferArg,
+    source?: number | { source?: number; tag?: number },
+    tag?: number,
+  ): Prequest<void> {
+    return recvInit(this.#core, buf, source, tag);
   }
 
   // ---------------------------------------------------------------------------------------------------------

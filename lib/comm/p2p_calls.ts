@@ -9,7 +9,8 @@
 
 import { ANY_SOURCE, ANY_TAG, PROC_NULL } from "../constants.ts";
 import { ErrorCode, mpiError } from "../errors.ts";
-import type { Received } from "../p2p/engine.ts";
+import type { Received, ReceiveHandle } from "../p2p/engine.ts";
+import type { Pattern } from "../p2p/matching.ts";
 import { nextTurn, Request } from "../p2p/request.ts";
 import { Status } from "../p2p/status.ts";
 import { resolveBuffer, type TypedView } from "../datatypes/typed_buffer.ts";
@@ -24,7 +25,7 @@ const PROBE_NAMES = RECV_NAMES;
 const SENDRECV_NAMES = ["dest", "sendtag", "source", "recvtag", "status"] as const;
 
 /** A posted receive: its result, and how to withdraw it. */
-interface Posted<T> {
+export interface Posted<T> {
   promise: Promise<T>;
   cancel?: () => boolean;
 }
@@ -144,7 +145,7 @@ export async function iprobe(core: CommCore, named: unknown[]): Promise<boolean>
   return true;
 }
 
-function patternOf(core: CommCore, where: string, source: unknown, tag: unknown) {
+export function patternOf(core: CommCore, where: string, source: unknown, tag: unknown) {
   core.live(where);
   const checkedSource = checkSource(where, source ?? ANY_SOURCE, core.size);
   const checkedTag = checkRecvTag(where, tag ?? ANY_TAG);
@@ -157,7 +158,7 @@ function patternOf(core: CommCore, where: string, source: unknown, tag: unknown)
   };
 }
 
-function sendValue(
+export function sendValue(
   core: CommCore,
   where: string,
   obj: unknown,
@@ -193,7 +194,7 @@ function sendValue(
   return core.job.activities.track(() => `${where}(dest=${dest}, tag=${checkedTag}) on ${core.name}`, sent);
 }
 
-function sendBuffer(
+export function sendBuffer(
   core: CommCore,
   where: string,
   buf: unknown,
@@ -230,14 +231,15 @@ function sendBuffer(
   );
 }
 
-function startRecv<T>(
+export function startRecv<T>(
   core: CommCore,
   where: string,
   source: unknown,
   tag: unknown,
   status: Status | undefined,
+  post?: Post,
 ): Posted<T> {
-  return receive<T>(core, where, source, tag, status, (message) => {
+  return receive<T>(core, where, source, tag, status, post, (message) => {
     if (message.raw) {
       throw mpiError(
         ErrorCode.ERR_TYPE,
@@ -248,13 +250,14 @@ function startRecv<T>(
   });
 }
 
-function startRecvBuffer(
+export function startRecvBuffer(
   core: CommCore,
   where: string,
   buf: unknown,
   source: unknown,
   tag: unknown,
   status: Status | undefined,
+  post?: Post,
 ): Posted<void> {
   let view: TypedView;
   try {
@@ -264,7 +267,7 @@ function startRecvBuffer(
     return { promise: Promise.reject(error) };
   }
   const bytes = view.bytes;
-  return receive<void>(core, where, source, tag, status, (message) => {
+  return receive<void>(core, where, source, tag, status, post, (message) => {
     if (!message.raw) {
       throw mpiError(
         ErrorCode.ERR_TYPE,
@@ -290,6 +293,9 @@ function startRecvBuffer(
   }, view.bytes);
 }
 
+/** How a receive is posted: by default a receive matched by the engine (`Message` posts its own). */
+export type Post = (pattern: Pattern, into?: Uint8Array) => ReceiveHandle;
+
 /**
  * Posts a receive; `status`, if given, gets the envelope of the message. The pending call is tracked for
  * hang reports with a label that is only built if one is asked for.
@@ -300,6 +306,7 @@ function receive<T>(
   source: unknown,
   tag: unknown,
   status: Status | undefined,
+  post: Post | undefined,
   finish: (message: Received) => T,
   into?: Uint8Array,
 ): Posted<T> {
@@ -313,7 +320,7 @@ function receive<T>(
     if (status) procNullStatus(status);
     return { promise: Promise.resolve(null as T) };
   }
-  const handle = core.job.engine.receive(pattern, into);
+  const handle = post ? post(pattern, into) : core.job.engine.receive(pattern, into);
   const activities = core.job.activities;
   const activity = activities.begin(() =>
     `${where}(source=${showRank(pattern.source)}, tag=${showTag(pattern.tag)}) on ${core.name}`
@@ -331,7 +338,7 @@ function receive<T>(
 }
 
 /** A request for a receive that `start` posts with the request's status. */
-function toRequest<T>(start: (status: Status) => Posted<T>): Request<T> {
+export function toRequest<T>(start: (status: Status) => Posted<T>): Request<T> {
   const status = new Status();
   const posted = start(status);
   return new Request(posted.promise, posted.cancel, status);
@@ -341,7 +348,7 @@ function toRequest<T>(start: (status: Status) => Posted<T>): Request<T> {
  * The `source, tag, status` of a receive, given positionally or as one options object (`{ source, tag }`).
  * Positional numbers, the common case, take no detour.
  */
-function receiveArgs(
+export function receiveArgs(
   where: string,
   source: unknown,
   tag?: unknown,
@@ -354,22 +361,22 @@ function receiveArgs(
   return { source: args.source, tag: args.tag, status: args.status as Status | undefined };
 }
 
-function fillStatus(status: Status, source: number, tag: number, count: number): void {
+export function fillStatus(status: Status, source: number, tag: number, count: number): void {
   status.source = source;
   status.tag = tag;
   status.count = count;
   status.error = 0;
 }
 
-function procNullStatus(status: Status): Status {
+export function procNullStatus(status: Status): Status {
   fillStatus(status, PROC_NULL, ANY_TAG, 0);
   return status;
 }
 
-function showRank(rank: number): string {
+export function showRank(rank: number): string {
   return rank === ANY_SOURCE ? "ANY_SOURCE" : String(rank);
 }
 
-function showTag(tag: number): string {
+export function showTag(tag: number): string {
   return tag === ANY_TAG ? "ANY_TAG" : String(tag);
 }

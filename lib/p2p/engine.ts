@@ -196,9 +196,59 @@ export class Engine implements FrameHandler {
       this.#consumeEager(arrival.peer, arrival.size);
       return { promise: Promise.resolve(received(arrival, arrival.payload)), cancel: () => false };
     }
+    const { receive, settled } = this.#pending(pattern, into);
+    if (arrival) {
+      this.#requestData(arrival, receive);
+      return { promise: settled, cancel: () => false };
+    }
+    const lost = this.#lostFor(pattern);
+    if (lost) {
+      receive.reject(lost);
+      return { promise: settled, cancel: () => false };
+    }
+    this.#queues.post(receive);
+    this.#watch(pattern);
+    return {
+      promise: settled,
+      cancel: () => {
+        if (!this.#queues.withdraw(receive)) return false;
+        receive.resolve(undefined as unknown as Received);
+        return true;
+      },
+    };
+  }
+
+  /**
+   * Takes `arrival` (found by {@linkcode Engine.peek} or {@linkcode Engine.probe}) out of matching, as
+   * MPI's `Mprobe` does: no receive can match it any more, only {@linkcode Engine.receiveMatched}. False if
+   * a receive took it first.
+   */
+  claim(arrival: Arrival): boolean {
+    return this.#queues.removeUnexpected(arrival);
+  }
+
+  /** Receives a message taken out of matching by {@linkcode Engine.claim}, into `into` where it fits. */
+  receiveMatched(arrival: Arrival, into?: Uint8Array): ReceiveHandle {
+    if (arrival.payload) {
+      this.#consumeEager(arrival.peer, arrival.size);
+      return { promise: Promise.resolve(received(arrival, arrival.payload)), cancel: () => false };
+    }
+    const { receive, settled } = this.#pending(arrival, into);
+    const lost = this.#lost[arrival.peer];
+    if (lost) receive.reject(lost);
+    else this.#requestData(arrival, receive);
+    return { promise: settled, cancel: () => false };
+  }
+
+  /**
+   * A receive for `pattern`, counted busy until it settles (released there, once: a `finally` would cost a
+   * promise per message).
+   */
+  #pending(
+    pattern: Pattern,
+    into?: Uint8Array,
+  ): { receive: PostedReceive; settled: Promise<Received | undefined> } {
     let receive!: PostedReceive;
-    // The busy count is released where the promise settles (once): a `finally` would cost a promise per
-    // message.
     let busy = true;
     const settled = new Promise<Received | undefined>((resolve, reject) => {
       receive = {
@@ -221,25 +271,7 @@ export class Engine implements FrameHandler {
       };
     });
     this.#busy(1);
-    if (arrival) {
-      this.#requestData(arrival, receive);
-      return { promise: settled, cancel: () => false };
-    }
-    const lost = this.#lostFor(pattern);
-    if (lost) {
-      receive.reject(lost);
-      return { promise: settled, cancel: () => false };
-    }
-    this.#queues.post(receive);
-    this.#watch(pattern);
-    return {
-      promise: settled,
-      cancel: () => {
-        if (!this.#queues.withdraw(receive)) return false;
-        receive.resolve(undefined as unknown as Received);
-        return true;
-      },
-    };
+    return { receive, settled };
   }
 
   /**

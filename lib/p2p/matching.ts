@@ -102,6 +102,14 @@ export class MatchQueues<R extends Pattern> {
     return undefined;
   }
 
+  /** Removes `arrival` itself from the unexpected messages; false if it is no longer there. */
+  removeUnexpected(arrival: Arrival): boolean {
+    const index = this.#unexpected.indexOf(arrival);
+    if (index < 0) return false;
+    this.#unexpected.splice(index, 1);
+    return true;
+  }
+
   /** Queues a receive that found no unexpected message. */
   post(receive: R): void {
     this.#posted.push(receive);

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { ErrorCode, mpiError } from "../errors.ts";
 import { Status } from "./status.ts";
 
 /** Resolves on the next turn of the event loop, after pending I/O: lets `test` loops make progress. */
@@ -35,6 +36,7 @@ export class Request<T = unknown> implements PromiseLike<T> {
   #value: T | undefined;
   #error: unknown;
   #cancel: (() => boolean) | undefined;
+  #generation = 0;
 
   /**
    * Wraps `promise`; `cancel` tries to withdraw the operation and says whether it did; `status` is the
@@ -42,15 +44,37 @@ export class Request<T = unknown> implements PromiseLike<T> {
    * collectives.
    */
   constructor(promise: Promise<T>, cancel?: () => boolean, status: Status = new Status()) {
-    this.#cancel = cancel;
     this.status = status;
-    this.#promise = promise.then(
+    this.#promise = this.#track(promise, cancel);
+  }
+
+  /**
+   * @internal Makes this request the handle of a new operation (a persistent request's next start): it is
+   * pending again, with a fresh status. Only for a request that is complete.
+   */
+  protected restart(promise: Promise<T>, cancel?: () => boolean): void {
+    this.#done = false;
+    this.#failed = false;
+    this.#value = undefined;
+    this.#error = undefined;
+    this.status.copyFrom(new Status());
+    this.#promise = this.#track(promise, cancel);
+  }
+
+  #track(promise: Promise<T>, cancel: (() => boolean) | undefined): Promise<T> {
+    this.#cancel = cancel;
+    // A restart may come before the previous operation's completion was recorded (a persistent request
+    // started right after it was made): only the current operation's completion counts.
+    const generation = ++this.#generation;
+    const tracked = promise.then(
       (value) => {
+        if (generation !== this.#generation) return value;
         this.#done = true;
         this.#value = value;
         return value;
       },
       (error) => {
+        if (generation !== this.#generation) throw error;
         this.#done = true;
         this.#failed = true;
         this.#error = error;
@@ -59,7 +83,8 @@ export class Request<T = unknown> implements PromiseLike<T> {
     );
     // A request nobody awaits must not crash the process with an unhandled rejection: the error is kept and
     // raised by wait/test instead.
-    this.#promise.catch(() => {});
+    tracked.catch(() => {});
+    return tracked;
   }
 
   /** A request that is already complete with `value`. */
@@ -185,6 +210,20 @@ export class Request<T = unknown> implements PromiseLike<T> {
     return [indices, values];
   }
 
+  /**
+   * Starts every persistent request of `requests` (made by `Send_init`, `Recv_init`, `Bcast_init`, ...), in
+   * order, as mpi4py's `Prequest.Startall`. ERR_ARG names the first one that is not persistent, before any
+   * starts.
+   */
+  static Startall(requests: readonly Request<unknown>[]): void {
+    requests.forEach((request, i) => {
+      if (typeof (request as { Start?: unknown }).Start !== "function") {
+        throw mpiError(ErrorCode.ERR_ARG, `Startall: requests[${i}] is not a persistent request`);
+      }
+    });
+    for (const request of requests) (request as unknown as { Start(): void }).Start();
+  }
+
   /** mpi4py spellings of the static helpers. */
   static Waitall = Request.waitall;
   /** See {@linkcode Request.waitany}. */
@@ -195,4 +234,6 @@ export class Request<T = unknown> implements PromiseLike<T> {
   static Testall = Request.testall;
   /** See {@linkcode Request.testany}. */
   static Testany = Request.testany;
+  /** See {@linkcode Request.testsome}. */
+  static Testsome = Request.testsome;
 }

@@ -80,6 +80,23 @@ export type VBufferArg =
     datatype: DatatypeArg,
   ];
 
+/**
+ * A w-buffer argument of `Alltoallw`: a buffer with a block per rank, `counts[i]` elements of the typed array
+ * type `types[i]` at the byte displacement `displs[i]`, as MPI's `MPI_Alltoallw`.
+ *
+ * @example
+ * ```ts
+ * import type { WBufferArg } from "mpirun-deno";
+ * const mixed: WBufferArg = [new ArrayBuffer(16), [2, 1], [0, 8], [Int32Array, Float64Array]];
+ * ```
+ */
+export type WBufferArg = readonly [
+  buf: BufferArg,
+  counts: readonly number[],
+  displs: readonly number[],
+  types: readonly { readonly BYTES_PER_ELEMENT: number }[],
+];
+
 /** A buffer argument resolved to bytes, with its element size for counts and element-wise work. */
 export interface ByteView {
   /** The bytes the argument spans (a view: writing it writes the caller's array). */

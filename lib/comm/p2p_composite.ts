@@ -1,0 +1,153 @@
+/**
+ * The composite point-to-point calls that post a receive and then send: `isendrecv`/`Isendrecv` and
+ * `Sendrecv_replace`/`Isendrecv_replace`. When the send half is refused (an unsendable value, a bad
+ * destination, a lost peer), the posted receive is withdrawn before the error is raised, so that it cannot
+ * swallow a later message with the same source and tag: the send's arguments are checked before the
+ * receive is posted, and a send that fails after (a lost peer) withdraws it.
+ *
+ * @module
+ */
+
+import { ANY_SOURCE, ANY_TAG, PROC_NULL } from "../constants.ts";
+import type { Request } from "../p2p/request.ts";
+import type { Status } from "../p2p/status.ts";
+import { toByteView } from "../wire/buffers.ts";
+import { encodeValue } from "../wire/codec.ts";
+import { HEADER_SIZE } from "../wire/frame.ts";
+import { checkDest, checkSendTag, namedArgs } from "./args.ts";
+import { type CommCore, trim } from "./core.ts";
+import { type Posted, sendBuffer, startRecv, startRecvBuffer, toRequest } from "./p2p_calls.ts";
+
+const ISENDRECV_NAMES = ["dest", "sendtag", "source", "recvtag"] as const;
+
+/**
+ * Checks the send half (destination, tag, and the value's encoding or the buffer) before anything is
+ * posted, so that a refused send never leaves a receive behind that a later message could match; returns
+ * what sends it. A value is encoded once, here.
+ */
+export function checkedSend(
+  core: CommCore,
+  where: string,
+  data: unknown,
+  dest: unknown,
+  tag: unknown,
+  raw: boolean,
+): () => Promise<void> {
+  core.live(where);
+  const checkedDest = checkDest(where, dest, core.size);
+  const checkedTag = checkSendTag(where, tag ?? 0);
+  if (raw) {
+    toByteView(data, where, "buf");
+    return () => sendBuffer(core, where, data, checkedDest, checkedTag, false);
+  }
+  const payload = encodeValue(data, { where, headroom: HEADER_SIZE });
+  if (checkedDest === PROC_NULL) return () => Promise.resolve();
+  return () =>
+    core.job.engine.send({
+      peer: core.members[checkedDest],
+      context: core.contexts.p2p,
+      source: core.rank,
+      tag: checkedTag,
+      payload,
+      headroom: true,
+      raw: false,
+      sync: false,
+      owned: true,
+    });
+}
+
+/**
+ * Checks the send half, posts the receive, then sends: a send refused by its arguments posts nothing, and
+ * one that fails later (a lost peer) withdraws the receive (if it has not matched yet) before its error is
+ * raised. Else the receive's result.
+ */
+export async function sendThenReceive<T>(
+  check: () => () => Promise<void>,
+  post: () => Posted<T>,
+): Promise<T> {
+  const send = check();
+  const receive = post();
+  receive.promise.catch(() => {}); // raised below, after the send
+  try {
+    await send();
+  } catch (error) {
+    receive.cancel?.();
+    throw error;
+  }
+  return receive.promise;
+}
+
+/** `isendrecv(sendobj, dest, sendtag, source, recvtag)` (or `{ dest, sendtag, source, recvtag }`). */
+export function isendrecv<T>(core: CommCore, sendobj: unknown, named: unknown[]): Request<T> {
+  let args;
+  try {
+    args = namedArgs("isendrecv", ISENDRECV_NAMES, trim(named));
+  } catch (error) {
+    return toRequest(() => ({ promise: Promise.reject(error) }));
+  }
+  return toRequest((status) => ({
+    promise: sendThenReceive(
+      () => checkedSend(core, "isendrecv", sendobj, args.dest, args.sendtag, false),
+      () => startRecv<T>(core, "isendrecv", args.source, args.recvtag, status),
+    ),
+  }));
+}
+
+/** `Isendrecv` on buffers: posts the receive into `recvbuf`, then sends `sendbuf`. */
+export function isendrecvBuffer(
+  core: CommCore,
+  sendbuf: unknown,
+  dest: unknown,
+  sendtag: unknown,
+  recvbuf: unknown,
+  source: unknown,
+  recvtag: unknown,
+): Request<void> {
+  return toRequest((status) => ({
+    promise: sendThenReceive(
+      () => checkedSend(core, "Isendrecv", sendbuf, dest, sendtag, true),
+      () => startRecvBuffer(core, "Isendrecv", recvbuf, source ?? ANY_SOURCE, recvtag ?? ANY_TAG, status),
+    ),
+  }));
+}
+
+/**
+ * Sends the bytes of `buf` to `dest` and receives into `buf` from `source`: the bytes sent are copied
+ * first, so the message received may overwrite them.
+ */
+export function sendrecvReplace(
+  core: CommCore,
+  where: string,
+  buf: unknown,
+  dest: unknown,
+  sendtag: unknown,
+  source: unknown,
+  recvtag: unknown,
+  status: Status | undefined,
+): Promise<void> {
+  let outgoing: Uint8Array;
+  try {
+    core.live(where);
+    outgoing = toByteView(buf, where, "buf").bytes.slice();
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  return sendThenReceive(
+    () => checkedSend(core, where, outgoing, dest, sendtag, true),
+    () => startRecvBuffer(core, where, buf, source ?? ANY_SOURCE, recvtag ?? ANY_TAG, status),
+  );
+}
+
+/** `Isendrecv_replace`: {@linkcode sendrecvReplace} as a request. */
+export function isendrecvReplace(
+  core: CommCore,
+  buf: unknown,
+  dest: unknown,
+  sendtag: unknown,
+  source: unknown,
+  recvtag: unknown,
+): Request<void> {
+  return toRequest((status) => ({
+    promise: sendrecvReplace(core, "Isendrecv_replace", buf, dest, sendtag, source, recvtag, status),
+  }));
+}
