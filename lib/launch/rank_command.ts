@@ -114,10 +114,12 @@ export function rankCommand(program: RankProgram, host: LauncherHost = currentLa
   }
   const entry = path.join(host.libDir, "rank_main.ts");
   if (chosen === "bun") return { command: executable, args: [entry, ...scriptArgs], env: {} };
+  // Deno runs the user's script as its main module, after rank_preload.ts has made the process a rank.
   const importMap = denoImportMap(script, host.libDir);
+  const preload = path.join(host.libDir, "rank_preload.ts");
   return {
     command: executable,
-    args: ["run", "-A", `--import-map=${importMap}`, entry, ...scriptArgs],
+    args: ["run", "-A", `--import-map=${importMap}`, `--preload=${preload}`, script, ...scriptArgs],
     env: {},
   };
 }
