@@ -51,6 +51,7 @@ const suites: Suite[] = [
       "tests/review_data_test.ts",
       "tests/review_liveness_test.ts",
       "tests/module_identity_test.ts",
+      "tests/npm_package_test.ts",
     ],
     env: { MPIRUN_DENO_TEST_LAUNCHER: "binary" },
   },

@@ -117,9 +117,21 @@ export function rankCommand(program: RankProgram, host: LauncherHost = currentLa
   // Deno runs the user's script as its main module, after rank_preload.ts has made the process a rank.
   const importMap = denoImportMap(script, host.libDir);
   const preload = path.join(host.libDir, "rank_preload.ts");
+  // Installed by npm, the module's TypeScript sits under node_modules, which Deno refuses to run as such when
+  // it manages that folder (ERR_UNSUPPORTED_NODE_MODULES_TYPE_STRIPPING): the rank then leaves it alone
+  // (the script's npm: imports come from Deno's own cache).
+  const underNodeModules = host.libDir.split(path.sep).includes("node_modules");
   return {
     command: executable,
-    args: ["run", "-A", `--import-map=${importMap}`, `--preload=${preload}`, script, ...scriptArgs],
+    args: [
+      "run",
+      "-A",
+      ...(underNodeModules ? ["--node-modules-dir=none"] : []),
+      `--import-map=${importMap}`,
+      `--preload=${preload}`,
+      script,
+      ...scriptArgs,
+    ],
     env: {},
   };
 }
