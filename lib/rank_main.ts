@@ -95,7 +95,7 @@ function fail(kind: string, error: unknown): void {
 
 /** This checkout's `mod.ts`, found next to this file at run time (a compiled binary passes its own). */
 function importModule(): Promise<object> {
-  return import("../mod.ts");
+  return import(new URL("../mod.ts", import.meta.url).href);
 }
 
 /**
