@@ -19,7 +19,6 @@ export {
   UNEQUAL,
   VERSION,
 } from "../constants.ts";
-export type { InPlace } from "../constants.ts";
 import { ErrorCode } from "../errors.ts";
 export { ErrorCode, errorCodeName, MPIError } from "../errors.ts";
 /** `ErrorCode.SUCCESS`, as mpi4py's `MPI.SUCCESS`. */
@@ -71,7 +70,7 @@ export {
   SUM,
 } from "../collectives/ops.ts";
 export { Request } from "../p2p/request.ts";
-export type { BufferArg, BufferMemory, TypedArray, VBufferArg } from "../wire/buffers.ts";
+export type { BufferArg, BufferMemory, InPlace, TypedArray, VBufferArg } from "./buffer_types.ts";
 export { Status } from "../p2p/status.ts";
 export { Comm, COMM_NULL } from "./comm.ts";
 export { Group, GROUP_EMPTY } from "./group.ts";

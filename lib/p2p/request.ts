@@ -124,8 +124,18 @@ export class Request<T = unknown> implements PromiseLike<T> {
     return this.cancel();
   }
 
-  /** Waits for every request; returns their values in order. Rejects with the first failure. */
-  static async waitall<T>(requests: readonly PromiseLike<T>[], statuses?: Status[]): Promise<T[]> {
+  /**
+   * Waits for every request; returns their values in order. Rejects with the first failure. On a tuple of
+   * requests the result is the tuple of their values (`[Request<void>, Request<number>]` gives
+   * `[void, number]`), on an array an array.
+   */
+  static waitall<const R extends readonly PromiseLike<unknown>[] | []>(
+    requests: R,
+    statuses?: Status[],
+  ): Promise<{ -readonly [K in keyof R]: Awaited<R[K]> }>;
+  /** Waits for every request, each giving a `T` (an explicit type argument: `waitall<number>(requests)`). */
+  static waitall<T>(requests: readonly PromiseLike<T>[], statuses?: Status[]): Promise<T[]>;
+  static async waitall(requests: readonly PromiseLike<unknown>[], statuses?: Status[]): Promise<unknown[]> {
     const values = await Promise.all(requests);
     if (statuses) {
       requests.forEach((request, i) => {
