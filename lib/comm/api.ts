@@ -73,6 +73,7 @@ export { Request } from "../p2p/request.ts";
 export type { BufferArg, BufferMemory, InPlace, TypedArray, VBufferArg } from "./buffer_types.ts";
 export { Status } from "../p2p/status.ts";
 export { Comm, COMM_NULL } from "./comm.ts";
+export { CollectiveComm } from "./collective_comm.ts";
 export { Group, GROUP_EMPTY } from "./group.ts";
 export {
   argv,

@@ -67,6 +67,7 @@ export class Request<T = unknown> implements PromiseLike<T> {
     return new Request(Promise.resolve(value));
   }
 
+  /** Makes a request awaitable: `await request` waits for it and gives its value, as `wait()` does. */
   then<R1 = T, R2 = never>(
     onfulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
     onrejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
@@ -196,13 +197,13 @@ export class Request<T = unknown> implements PromiseLike<T> {
   }
 
   /** mpi4py spellings of the static helpers. */
-  static Waitall = Request.waitall;
+  static Waitall: typeof Request.waitall = Request.waitall;
   /** See {@linkcode Request.waitany}. */
-  static Waitany = Request.waitany;
+  static Waitany: typeof Request.waitany = Request.waitany;
   /** See {@linkcode Request.waitsome}. */
-  static Waitsome = Request.waitsome;
+  static Waitsome: typeof Request.waitsome = Request.waitsome;
   /** See {@linkcode Request.testall}. */
-  static Testall = Request.testall;
+  static Testall: typeof Request.testall = Request.testall;
   /** See {@linkcode Request.testany}. */
-  static Testany = Request.testany;
+  static Testany: typeof Request.testany = Request.testany;
 }
