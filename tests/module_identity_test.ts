@@ -45,11 +45,19 @@ console.log(JSON.stringify({
 /** One way of importing the module: the files of a project outside the repository. */
 interface ImportStyle {
   name: string;
+  /** The script to run, relative to the test's folder; the job runs in its folder. Default: app.ts. */
+  script?: string;
   files(base: string, dir: string): Record<string, string>;
 }
 
 const sumFromModule = (specifier: string) =>
   `import { MPI as HelperMPI } from "${specifier}";\nexport const helperSum = HelperMPI.SUM;\n`;
+
+/** Copies the module's sources (mod.ts, lib/ and deno.json) to `target`, as another checkout of them. */
+function copyCheckout(target: string): void {
+  fs.cpSync(path.join(REPO, "lib"), path.join(target, "lib"), { recursive: true });
+  for (const file of ["mod.ts", "deno.json"]) fs.copyFileSync(path.join(REPO, file), path.join(target, file));
+}
 
 const STYLES: ImportStyle[] = [
   {
@@ -67,25 +75,42 @@ const STYLES: ImportStyle[] = [
     }),
   },
   {
-    // Bun reads no deno.json: there the bare name alone resolves, and the helper is imported by its path.
+    // Bun reads no deno.json: there the bare name alone resolves, and the helper is imported by its path. The
+    // helper lies outside the project's folder, as a shared file or a checkout would.
     name: "the project's deno.json mapping mpirun-deno to a URL, beside its other imports",
+    script: "project/app.ts",
     files: (base) => ({
-      "deno.json": JSON.stringify({ imports: { "mpirun-deno": `${base}/mod.ts`, "helper": "./helper.ts" } }),
-      "app.ts": `import { MPI } from "mpirun-deno";\nimport { helperSum } from "${
-        flavour === "deno" ? "helper" : "./helper.ts"
+      "project/deno.json": JSON.stringify({
+        imports: { "mpirun-deno": `${base}/mod.ts`, "helper": "../shared/helper.ts" },
+      }),
+      "project/app.ts": `import { MPI } from "mpirun-deno";\nimport { helperSum } from "${
+        flavour === "deno" ? "helper" : "../shared/helper.ts"
       }";\n${BODY}`,
-      "helper.ts": sumFromModule("mpirun-deno"),
+      "shared/helper.ts": sumFromModule(`${base}/mod.ts`),
     }),
   },
   {
     // Another copy of the sources than the launcher's (a vendored checkout): it must not load beside it.
     name: "a relative path to another checkout's mod.ts",
     files: (_base, dir) => {
-      fs.cpSync(path.join(REPO, "lib"), path.join(dir, "vendor", "lib"), { recursive: true });
-      fs.copyFileSync(path.join(REPO, "mod.ts"), path.join(dir, "vendor", "mod.ts"));
+      copyCheckout(path.join(dir, "vendor"));
       return {
         "app.ts": `import { MPI } from "./vendor/mod.ts";\nimport { helperSum } from "./helper.ts";\n${BODY}`,
         "helper.ts": sumFromModule("./vendor/mod.ts"),
+      };
+    },
+  },
+  {
+    // The README's way for Deno users: deno.json names a checkout outside the project's folder.
+    name: "the project's deno.json mapping mpirun-deno to another checkout outside its folder",
+    script: "project/app.ts",
+    files: (_base, dir) => {
+      copyCheckout(path.join(dir, "checkout"));
+      return {
+        "project/deno.json": JSON.stringify({ imports: { "mpirun-deno": "../checkout/mod.ts" } }),
+        "project/app.ts":
+          `import { MPI } from "mpirun-deno";\nimport { helperSum } from "./helper.ts";\n${BODY}`,
+        "project/helper.ts": sumFromModule("mpirun-deno"),
       };
     },
   },
@@ -121,9 +146,11 @@ for (const style of STYLES) {
       const dir = fs.mkdtempSync(path.join(tmpdir(), "mpirun-deno-identity-"));
       try {
         for (const [name, text] of Object.entries(style.files(base, dir))) {
+          fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
           fs.writeFileSync(path.join(dir, name), text);
         }
-        const job = await launch(dir, "app.ts", SIZE);
+        const script = path.join(dir, style.script ?? "app.ts");
+        const job = await launch(path.dirname(script), path.basename(script), SIZE);
         assert.equal(job.code, 0, `${job.stdout}\n${job.stderr}`);
         for (let rank = 0; rank < SIZE; rank++) {
           assert.equal(job.ranks[rank].length, 1, `rank ${rank}: ${job.stdout}\n${job.stderr}`);

@@ -121,12 +121,17 @@ export function rankCommand(program: RankProgram, host: LauncherHost = currentLa
   // it manages that folder (ERR_UNSUPPORTED_NODE_MODULES_TYPE_STRIPPING): the rank then leaves it alone
   // (the script's npm: imports come from Deno's own cache).
   const underNodeModules = host.libDir.split(path.sep).includes("node_modules");
+  // A merged map (a data: URL) already holds the project's imports, so the rank then reads no config file:
+  // beside a data: map, Deno 2.9 panics on a deno.json that maps a name into another Deno project (such as
+  // a checkout of this one).
+  const merged = importMap.startsWith("data:");
   return {
     command: executable,
     args: [
       "run",
       "-A",
       ...(underNodeModules ? ["--node-modules-dir=none"] : []),
+      ...(merged ? ["--no-config"] : []),
       `--import-map=${importMap}`,
       `--preload=${preload}`,
       script,
