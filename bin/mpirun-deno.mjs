@@ -1,9 +1,14 @@
 #!/usr/bin/env node
-// The npm entry of mpirun-deno: runs cli.ts on the Deno that npm installed beside it (or on PATH), passing
-// every argument, standard input and signal through and exiting with its code.
+// The npm entry of mpirun-deno (`npx mpirun-deno ...`): runs cli.ts on the Deno that npm installed beside it
+// (the package's dependency; else the one on PATH), passing every argument, standard input and signal
+// through, and exiting as it did: with its code, or 128 + the number of the signal that ended it (130 for
+// SIGINT), as a shell reports it. `--no-config`: the launcher reads no deno.json or package.json of the
+// directory it runs in; inside an npm project Deno would otherwise take this package's TypeScript for an
+// npm package's and refuse to run it (ERR_UNSUPPORTED_NODE_MODULES_TYPE_STRIPPING).
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
+import { constants } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -20,7 +25,7 @@ function findDeno() {
   return "deno";
 }
 
-const child = spawn(findDeno(), ["run", "-A", "--no-check", cli, ...process.argv.slice(2)], {
+const child = spawn(findDeno(), ["run", "-A", "--no-check", "--no-config", cli, ...process.argv.slice(2)], {
   stdio: "inherit",
 });
 for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) process.on(signal, () => child.kill(signal));
@@ -28,4 +33,4 @@ child.on("error", (error) => {
   console.error(`mpirun-deno: cannot start deno: ${error.message} (npm install deno, or put deno on PATH)`);
   process.exit(127);
 });
-child.on("exit", (code, signal) => process.exit(code ?? 128 + (signal === "SIGKILL" ? 9 : 15)));
+child.on("exit", (code, signal) => process.exit(code ?? 128 + (constants.signals[signal] ?? 15)));

@@ -16,19 +16,19 @@
  * }
  * ```
  */
-export const ANY_SOURCE = -1;
+export const ANY_SOURCE: number = -1;
 
 /** Matches a message with any tag in `recv`, `irecv` and `probe`. */
-export const ANY_TAG = -1;
+export const ANY_TAG: number = -1;
 
 /** A peer that makes a send or receive a no-op, as in MPI. */
-export const PROC_NULL = -2;
+export const PROC_NULL: number = -2;
 
 /** A peer of the root inside an intercommunicator collective; kept for mpi4py parity. */
-export const ROOT = -3;
+export const ROOT: number = -3;
 
 /** The colour that `Split` gives to ranks which want no new communicator (they get `COMM_NULL`). */
-export const UNDEFINED = -32766;
+export const UNDEFINED: number = -32766;
 
 /** `Get_topology` of a communicator made by `Create_graph`. */
 export const GRAPH = 1;

@@ -71,6 +71,7 @@ export class MPIError extends Error {
   /** The MPI error class, one of {@linkcode ErrorCode}. */
   readonly code: ErrorCode;
 
+  /** An error of class `code`; `message` names the rank and the argument, `options.cause` what led to it. */
   constructor(code: ErrorCode, message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = "MPIError";

@@ -9,7 +9,7 @@
 import { EnvName, readEnv } from "./env.ts";
 import { abortJob, world } from "./comm/world.ts";
 import { synchronousOutput } from "./runtime/sync_output.ts";
-import { isCompiledBinary, runtimeName } from "./runtime/detect.ts";
+import { isCompiledBinary, markMainModule, runtimeName } from "./runtime/detect.ts";
 import { exitProcess, fileUrl, nodeBuiltin, onUncaught, writeStderr } from "./runtime/host.ts";
 import { aliasModule, isModuleCopy, REMOTE_MODULE } from "./runtime/module_alias.ts";
 
@@ -99,11 +99,12 @@ function importModule(): Promise<object> {
 }
 
 /**
- * Runs the user script named by the launcher's environment. `loadModule` imports the module that the user's
- * `"mpirun-deno"` (and, on Bun, any remote `.../mod.ts`) resolves to: by default this checkout's `mod.ts`; the
- * compiled binary passes its embedded copy.
+ * Makes this process a rank of the launcher's job, short of running the user's script: output, the handler
+ * that turns an uncaught error into a job abort, and (Bun) the alias that makes `"mpirun-deno"` resolve to
+ * the module `loadModule` imports. Returns the script's URL. A Deno rank runs it alone, as `--preload`,
+ * and then the user's script as Deno's main module (see `rank_preload.ts`).
  */
-export async function runRank(loadModule: () => Promise<object> = importModule): Promise<void> {
+export async function prepareRank(loadModule: () => Promise<object> = importModule): Promise<string> {
   const script = readEnv(EnvName.SCRIPT);
   if (!script) throw new Error(`${EnvName.SCRIPT} is not set: rank_main.ts is started by mpirun-deno`);
   synchronousOutput();
@@ -117,7 +118,18 @@ export async function runRank(loadModule: () => Promise<object> = importModule):
   }
   onUncaught(fail);
   await aliasModule("mpirun-deno", loadModule, { remote: REMOTE_MODULE, isCopy: isModuleCopy });
-  const url = /^[a-z][a-z0-9+.-]*:/i.test(script) && !/^[a-z]:[\\/]/i.test(script) ? script : fileUrl(script);
+  return /^[a-z][a-z0-9+.-]*:/i.test(script) && !/^[a-z]:[\\/]/i.test(script) ? script : fileUrl(script);
+}
+
+/**
+ * Runs the user script named by the launcher's environment. `loadModule` imports the module that the user's
+ * `"mpirun-deno"` (and, on Bun, any remote `.../mod.ts`) resolves to: by default this checkout's `mod.ts`; the
+ * compiled binary passes its embedded copy. On Bun, `import.meta.main` is true in the script, as when it is
+ * run by itself.
+ */
+export async function runRank(loadModule: () => Promise<object> = importModule): Promise<void> {
+  const url = await prepareRank(loadModule);
+  if (url.startsWith("file:")) markMainModule(decodeURIComponent(new URL(url).pathname));
   try {
     await import(url);
   } catch (error) {

@@ -24,6 +24,7 @@ export const LAYERS: Readonly<Record<string, readonly string[]>> = {
   // The compiled executable is both the launcher and its ranks: it starts one or the other.
   "main_binary.ts": ["cli.ts", "mod.ts", "rank_main.ts"],
   "rank_main.ts": ["bootstrap", "comm", "runtime"],
+  "rank_preload.ts": ["rank_main.ts"],
   runtime: [],
   wire: ["runtime"],
   transport: ["wire", "runtime"],

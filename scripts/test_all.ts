@@ -53,6 +53,8 @@ const suites: Suite[] = [
       "tests/cluster/",
       "tests/review_data_test.ts",
       "tests/review_liveness_test.ts",
+      "tests/module_identity_test.ts",
+      "tests/npm_package_test.ts",
     ],
     env: { MPIRUN_DENO_TEST_LAUNCHER: "binary" },
   },

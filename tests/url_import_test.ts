@@ -1,51 +1,24 @@
 /**
  * Plain Deno users import `mod.ts` from a URL. The repository is served on a loopback HTTP server, and a
- * script outside the repository that imports `http://127.0.0.1:PORT/mod.ts` runs on ranks launched by
- * `deno run -A cli.ts`: Deno fetches the module over HTTP. Bun ranks, which cannot import from URLs, get
- * their own copy of the module for the same import instead.
+ * script outside the repository that imports `http://127.0.0.1:PORT/mod.ts` runs alone under `deno run`,
+ * which fetches the module over HTTP, and on ranks launched by `deno run -A cli.ts`, which map that URL to
+ * the launcher's own copy (one copy per process: see tests/module_identity_test.ts). Bun ranks, which
+ * cannot import from URLs, get the launcher's copy for the same import too.
  */
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { runProcess } from "./_helpers/process.ts";
 import { linesByRank, REPO } from "./_helpers/run_ranks.ts";
+import { serveRepository } from "./_helpers/serve_repository.ts";
 
 /** More ranks than any test here starts. */
 const MAX_RANKS = 16;
 
 const TIMEOUT_MS = 120_000;
-
-/** Media types Deno accepts for the files it fetches. */
-const MEDIA_TYPES: Record<string, string> = {
-  ".ts": "application/typescript; charset=utf-8",
-  ".js": "text/javascript; charset=utf-8",
-  ".json": "application/json",
-};
-
-/** Serves the repository's files read-only on 127.0.0.1, and records every path asked for. */
-async function serveRepository(): Promise<{ server: Server; base: string; requested: string[] }> {
-  const requested: string[] = [];
-  const server = createServer((request, response) => {
-    const pathname = decodeURIComponent(new URL(request.url ?? "/", "http://localhost").pathname);
-    requested.push(pathname);
-    const file = path.join(REPO, pathname);
-    const inside = file.startsWith(REPO) && !file.includes(`${path.sep}node_modules${path.sep}`);
-    if (request.method !== "GET" || !inside || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
-      response.writeHead(404).end();
-      return;
-    }
-    const type = MEDIA_TYPES[path.extname(file)] ?? "application/octet-stream";
-    response.writeHead(200, { "content-type": type }).end(fs.readFileSync(file));
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  return { server, base: `http://127.0.0.1:${port}`, requested };
-}
 
 /** A script outside the repository that imports the module from `url`: ranks exchange values around a ring. */
 function writeScript(dir: string, url: string): string {
@@ -70,13 +43,18 @@ async function launch(
   command: string,
   args: string[],
   env: Record<string, string>,
-): Promise<{ code: number | null; stderr: string; ranks: string[][] }> {
+): Promise<{ code: number | null; stdout: string; stderr: string; ranks: string[][] }> {
   const run = await runProcess(command, args, {
     cwd: path.dirname(args.at(-1)!),
     env,
     timeoutMs: TIMEOUT_MS - 5_000,
   });
-  return { code: run.code, stderr: run.stderr, ranks: linesByRank(run.stdout, MAX_RANKS) };
+  return {
+    code: run.code,
+    stdout: run.stdout,
+    stderr: run.stderr,
+    ranks: linesByRank(run.stdout, MAX_RANKS),
+  };
 }
 
 function assertRing(ranks: string[][], size: number): void {
@@ -89,7 +67,7 @@ function assertRing(ranks: string[][], size: number): void {
 const bin = (name: string) => path.join(REPO, "node_modules", ".bin", name);
 
 test(
-  "deno ranks import mod.ts from an http URL, fetched from the server",
+  "deno runs a script that imports mod.ts from an http URL alone, fetched from the server, and on ranks with the launcher's copy",
   { timeout: TIMEOUT_MS },
   async () => {
     const { server, base, requested } = await serveRepository();
@@ -97,6 +75,19 @@ test(
     try {
       const script = writeScript(dir, `${base}/mod.ts`);
       // A DENO_DIR of its own: the modules must come from the server, not from an earlier run's cache.
+      const env = { DENO_DIR: path.join(dir, "deno_dir") };
+      const alone = await launch(bin("deno"), ["run", "-A", "--no-check", script], env);
+      assert.equal(alone.code, 0, alone.stderr);
+      assert.equal(alone.stdout, `rank 0 of 1 got {"from":0}\n`);
+      assert.ok(
+        requested.includes("/mod.ts"),
+        `the server was not asked for /mod.ts: ${requested.join(", ")}`,
+      );
+      assert.ok(
+        requested.some((p) => p.startsWith("/lib/")),
+        "the module's own imports came from the server",
+      );
+      requested.length = 0;
       const job = await launch(
         bin("deno"),
         [
@@ -112,18 +103,11 @@ test(
           "100",
           script,
         ],
-        { DENO_DIR: path.join(dir, "deno_dir") },
+        env,
       );
       assert.equal(job.code, 0, job.stderr);
       assertRing(job.ranks, 3);
-      assert.ok(
-        requested.includes("/mod.ts"),
-        `the server was not asked for /mod.ts: ${requested.join(", ")}`,
-      );
-      assert.ok(
-        requested.some((p) => p.startsWith("/lib/")),
-        "the module's own imports came from the server",
-      );
+      assert.deepEqual(requested, []);
     } finally {
       server.close();
       fs.rmSync(dir, { recursive: true, force: true });

@@ -22,7 +22,6 @@ export {
   UNEQUAL,
   VERSION,
 } from "../constants.ts";
-export type { InPlace } from "../constants.ts";
 import { ErrorCode } from "../errors.ts";
 export { ErrorCode, errorCodeName, MPIError } from "../errors.ts";
 /** `ErrorCode.SUCCESS`, as mpi4py's `MPI.SUCCESS`. */
@@ -81,14 +80,16 @@ export type {
   BufferArg,
   BufferMemory,
   DatatypeArg,
+  InPlace,
   TypedArray,
   VBufferArg,
   WBufferArg,
-} from "../wire/buffers.ts";
+} from "./buffer_types.ts";
 export { Attach_buffer, BSEND_OVERHEAD, Detach_buffer } from "./bsend.ts";
 export { Message } from "./message.ts";
 export { Status } from "../p2p/status.ts";
 export { Comm, COMM_NULL } from "./comm.ts";
+export { CollectiveComm } from "./collective_comm.ts";
 export { Group, GROUP_EMPTY } from "./group.ts";
 export { Topocomm } from "./topology/topocomm.ts";
 export { Cartcomm } from "./topology/cartcomm.ts";
@@ -96,6 +97,7 @@ export { Distgraphcomm, Graphcomm } from "./topology/graphcomm.ts";
 export type { CartOptions, DistGraphOptions, GraphOptions } from "./topology/hooks.ts";
 export { Compute_dims } from "./topology/dims.ts";
 export {
+  argv,
   COMM_SELF,
   COMM_WORLD,
   Finalize,

@@ -89,12 +89,12 @@ export class CollectiveComm {
    * assert.equal(await comm.scatter(items, 0), (comm.rank + 1) ** 2);
    * ```
    */
-  scatter<T = unknown>(sendobj: unknown, root?: number | { root?: number }): Promise<T> {
+  scatter<T>(sendobj: readonly T[] | null | undefined, root?: number | { root?: number }): Promise<T> {
     return rooted(this.#core, "scatter", false, root, (shape, root) => scatterValue<T>(shape, sendobj, root));
   }
 
   /** Starts a scatter of values; see {@linkcode Comm.scatter}. */
-  iscatter<T = unknown>(sendobj: unknown, root?: number | { root?: number }): Request<T> {
+  iscatter<T>(sendobj: readonly T[] | null | undefined, root?: number | { root?: number }): Request<T> {
     return new Request(this.scatter<T>(sendobj, root));
   }
 
@@ -151,12 +151,12 @@ export class CollectiveComm {
    * assert.equal(got[0], `0->${comm.rank}`);
    * ```
    */
-  alltoall<T = unknown>(sendobj: readonly unknown[]): Promise<T[]> {
+  alltoall<T>(sendobj: readonly T[]): Promise<T[]> {
     return collective(this.#core, "alltoall", false, (shape) => alltoallValue<T>(shape, sendobj));
   }
 
   /** Starts an all-to-all of values; see {@linkcode Comm.alltoall}. */
-  ialltoall<T = unknown>(sendobj: readonly unknown[]): Request<T[]> {
+  ialltoall<T>(sendobj: readonly T[]): Request<T[]> {
     return new Request(this.alltoall<T>(sendobj));
   }
 

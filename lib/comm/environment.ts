@@ -6,7 +6,7 @@
  */
 
 import { MPI_VERSION, VERSION } from "../constants.ts";
-import { runtimeName, runtimeVersion } from "../runtime/detect.ts";
+import { runtimeName, runtimeVersion, scriptArguments } from "../runtime/detect.ts";
 import type { Comm } from "./comm.ts";
 import { world } from "./world.ts";
 
@@ -23,6 +23,19 @@ export const COMM_WORLD: Comm = world.commWorld;
 
 /** A communicator of this rank alone. */
 export const COMM_SELF: Comm = world.commSelf;
+
+/**
+ * The script's arguments: what follows the script on the command line, the same on every rank and on Deno,
+ * Bun and the compiled binary (mpi4py's `sys.argv[1:]`; on Deno also `Deno.args`).
+ *
+ * @example
+ * ```ts
+ * import { MPI } from "mpirun-deno";
+ * // mpirun-deno -n 4 app.ts --size 10  ->  ["--size", "10"] on every rank
+ * console.log(MPI.argv);
+ * ```
+ */
+export const argv: readonly string[] = Object.freeze(scriptArguments());
 
 const origin = globalThis.performance.timeOrigin;
 

@@ -2,8 +2,8 @@
  * How a Deno rank resolves `"mpirun-deno"` in the user's script: an import map that sends it to this copy
  * of `mod.ts`. Deno takes one import map only, and `--import-map` replaces the `imports` of the user's
  * `deno.json`; so when the script's project has an import map of its own, the rank gets that map with
- * `mpirun-deno` added (as a `data:` URL, with relative addresses made absolute), and otherwise the fixed
- * `rank_import_map.json`. Bun ranks and the compiled binary resolve the name inside `rank_main.ts`.
+ * `mpirun-deno` added (as a `data:` URL, with relative addresses made absolute; copies of the module
+ * imported some other way are sent to this one too), and otherwise the fixed `rank_import_map.json`. Bun ranks and the compiled binary resolve the name inside `rank_main.ts`.
  *
  * @module
  */
@@ -11,6 +11,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { findModuleCopies, isOtherCopy } from "./module_copies.ts";
 
 /** An import map as Deno reads it. */
 interface ImportMap {
@@ -105,11 +106,20 @@ export function projectImportMap(script: string): ImportMap | undefined {
   return map;
 }
 
+/** `map` with every target that is a copy of the module ({@linkcode isOtherCopy}) sent to `moduleUrl`. */
+function redirectCopies(map: Record<string, string>, moduleUrl: string): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(map).map(([key, target]) => [key, isOtherCopy(target, moduleUrl) ? moduleUrl : target]),
+  );
+}
+
 /**
- * The `--import-map` value for a Deno rank running `script`: the fixed map of `libDir/launch`, or the
- * project's own map with `mpirun-deno` added (a `data:` URL). A project that maps `mpirun-deno` itself keeps
- * its mapping. A project config that cannot be read is skipped: the rank then fails on its imports with
- * Deno's own message.
+ * The `--import-map` value for a Deno rank running `script`: the fixed map of `libDir/launch` when that is
+ * enough, or else (a `data:` URL) the project's own map, merged: its other entries kept, `mpirun-deno` and
+ * every entry that names a copy of the module (a remote `.../mod.ts`, another checkout's `mod.ts`) sent to
+ * this copy, and each such copy the script's files import by address mapped to it too (see
+ * `module_copies.ts`). So one process never holds two copies of the module's classes. A project config that
+ * cannot be read is skipped: the rank then fails on its imports with Deno's own message.
  *
  * @example
  * ```ts
@@ -119,16 +129,25 @@ export function projectImportMap(script: string): ImportMap | undefined {
  */
 export function denoImportMap(script: string, libDir: string): string {
   const fixed = path.join(libDir, "launch", "rank_import_map.json");
+  const moduleUrl = pathToFileURL(path.join(path.dirname(libDir), "mod.ts")).href;
   let project: ImportMap | undefined;
   try {
     project = projectImportMap(script);
   } catch {
-    return fixed;
+    project = undefined;
   }
-  if (project === undefined) return fixed;
-  const imports = {
-    "mpirun-deno": pathToFileURL(path.join(path.dirname(libDir), "mod.ts")).href,
-    ...project.imports,
+  const copies = findModuleCopies(script, project?.imports ?? {}, moduleUrl);
+  if (project === undefined && copies.length === 0) return fixed;
+  const imports: Record<string, string> = {
+    ...redirectCopies(project?.imports ?? {}, moduleUrl),
+    "mpirun-deno": moduleUrl,
   };
-  return `data:application/json,${encodeURIComponent(JSON.stringify({ ...project, imports }))}`;
+  for (const copy of copies) imports[copy] = moduleUrl;
+  const map: ImportMap = { imports };
+  if (project?.scopes !== undefined) {
+    map.scopes = Object.fromEntries(
+      Object.entries(project.scopes).map(([scope, entries]) => [scope, redirectCopies(entries, moduleUrl)]),
+    );
+  }
+  return `data:application/json,${encodeURIComponent(JSON.stringify(map))}`;
 }

@@ -114,10 +114,29 @@ export function rankCommand(program: RankProgram, host: LauncherHost = currentLa
   }
   const entry = path.join(host.libDir, "rank_main.ts");
   if (chosen === "bun") return { command: executable, args: [entry, ...scriptArgs], env: {} };
+  // Deno runs the user's script as its main module, after rank_preload.ts has made the process a rank.
   const importMap = denoImportMap(script, host.libDir);
+  const preload = path.join(host.libDir, "rank_preload.ts");
+  // Installed by npm, the module's TypeScript sits under node_modules, which Deno refuses to run as such when
+  // it manages that folder (ERR_UNSUPPORTED_NODE_MODULES_TYPE_STRIPPING): the rank then leaves it alone
+  // (the script's npm: imports come from Deno's own cache).
+  const underNodeModules = host.libDir.split(path.sep).includes("node_modules");
+  // A merged map (a data: URL) already holds the project's imports, so the rank then reads no config file:
+  // beside a data: map, Deno 2.9 panics on a deno.json that maps a name into another Deno project (such as
+  // a checkout of this one).
+  const merged = importMap.startsWith("data:");
   return {
     command: executable,
-    args: ["run", "-A", `--import-map=${importMap}`, entry, ...scriptArgs],
+    args: [
+      "run",
+      "-A",
+      ...(underNodeModules ? ["--node-modules-dir=none"] : []),
+      ...(merged ? ["--no-config"] : []),
+      `--import-map=${importMap}`,
+      `--preload=${preload}`,
+      script,
+      ...scriptArgs,
+    ],
     env: {},
   };
 }

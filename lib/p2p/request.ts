@@ -92,6 +92,7 @@ export class Request<T = unknown> implements PromiseLike<T> {
     return new Request(Promise.resolve(value));
   }
 
+  /** Makes a request awaitable: `await request` waits for it and gives its value, as `wait()` does. */
   then<R1 = T, R2 = never>(
     onfulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
     onrejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
@@ -149,8 +150,18 @@ export class Request<T = unknown> implements PromiseLike<T> {
     return this.cancel();
   }
 
-  /** Waits for every request; returns their values in order. Rejects with the first failure. */
-  static async waitall<T>(requests: readonly PromiseLike<T>[], statuses?: Status[]): Promise<T[]> {
+  /**
+   * Waits for every request; returns their values in order. Rejects with the first failure. On a tuple of
+   * requests the result is the tuple of their values (`[Request<void>, Request<number>]` gives
+   * `[void, number]`), on an array an array.
+   */
+  static waitall<const R extends readonly PromiseLike<unknown>[] | []>(
+    requests: R,
+    statuses?: Status[],
+  ): Promise<{ -readonly [K in keyof R]: Awaited<R[K]> }>;
+  /** Waits for every request, each giving a `T` (an explicit type argument: `waitall<number>(requests)`). */
+  static waitall<T>(requests: readonly PromiseLike<T>[], statuses?: Status[]): Promise<T[]>;
+  static async waitall(requests: readonly PromiseLike<unknown>[], statuses?: Status[]): Promise<unknown[]> {
     const values = await Promise.all(requests);
     if (statuses) {
       requests.forEach((request, i) => {
@@ -225,15 +236,15 @@ export class Request<T = unknown> implements PromiseLike<T> {
   }
 
   /** mpi4py spellings of the static helpers. */
-  static Waitall = Request.waitall;
+  static Waitall: typeof Request.waitall = Request.waitall;
   /** See {@linkcode Request.waitany}. */
-  static Waitany = Request.waitany;
+  static Waitany: typeof Request.waitany = Request.waitany;
   /** See {@linkcode Request.waitsome}. */
-  static Waitsome = Request.waitsome;
+  static Waitsome: typeof Request.waitsome = Request.waitsome;
   /** See {@linkcode Request.testall}. */
-  static Testall = Request.testall;
+  static Testall: typeof Request.testall = Request.testall;
   /** See {@linkcode Request.testany}. */
-  static Testany = Request.testany;
+  static Testany: typeof Request.testany = Request.testany;
   /** See {@linkcode Request.testsome}. */
-  static Testsome = Request.testsome;
+  static Testsome: typeof Request.testsome = Request.testsome;
 }

@@ -28,6 +28,9 @@ export function execPath(): string {
   return runtimeName === "deno" ? globals.Deno.execPath() : globals.process.execPath;
 }
 
+/** Bun's `Bun.main` as the process started: a rank later points it at the user's script. */
+const startMain: string = runtimeName === "bun" ? String(globals.Bun.main ?? "") : "";
+
 /**
  * Is this process a single executable, built by `bun build --compile` or by `deno compile`? Bun's embeds its
  * sources under a virtual `/$bunfs/` (Windows: `B:/~BUN/`) root; Deno's says so in `Deno.build.standalone`.
@@ -35,6 +38,35 @@ export function execPath(): string {
 export function isCompiledBinary(): boolean {
   if (runtimeName === "deno") return globals.Deno.build?.standalone === true;
   if (runtimeName !== "bun") return false;
-  const main: string = globals.Bun.main ?? "";
-  return main.startsWith("/$bunfs/") || main.startsWith("B:/~BUN/") || main.startsWith("B:\\~BUN\\");
+  return startMain.startsWith("/$bunfs/") || startMain.startsWith("B:/~BUN/") ||
+    startMain.startsWith("B:\\~BUN\\");
+}
+
+/**
+ * The script's own arguments, as `Deno.args` gives them on Deno: what follows the script on the command line
+ * (`mpirun-deno -n 4 app.ts a b` gives every rank `["a", "b"]`), on Deno, Bun and the compiled binary alike.
+ *
+ * @example
+ * ```ts
+ * import { scriptArguments } from "./detect.ts";
+ * console.log(Array.isArray(scriptArguments())); // true
+ * ```
+ */
+export function scriptArguments(): string[] {
+  if (runtimeName === "deno") return [...globals.Deno.args];
+  return globals.process.argv.slice(2);
+}
+
+/**
+ * Makes `file` the main module of this process where the runtime allows it: on Bun, where
+ * `import.meta.main` compares a module with `Bun.main`, a rank's script then sees `import.meta.main` true,
+ * as when run by itself. Deno ranks run the script as the main module instead; elsewhere nothing is done.
+ *
+ * @example
+ * ```ts ignore
+ * markMainModule("/home/me/app.ts");
+ * ```
+ */
+export function markMainModule(file: string): void {
+  if (runtimeName === "bun") globals.Bun.main = file;
 }

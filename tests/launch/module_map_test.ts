@@ -51,13 +51,16 @@ test("a project's own imports are kept, made absolute, with mpirun-deno added", 
   fs.rmSync(dir, { recursive: true });
 });
 
-test("deno.jsonc comments, an importMap file, and a project's own mpirun-deno mapping are honoured", () => {
+test("deno.jsonc comments and an importMap file are honoured; a project's mpirun-deno goes to this copy", () => {
   const { dir, script } = project({
     "deno.jsonc": '{\n  // the map lives elsewhere\n  "importMap": "./map.json", /* trailing */\n}\n',
     "map.json": JSON.stringify({ imports: { "mpirun-deno": "https://example.com/mod.ts", "a": "./a.ts" } }),
   });
   assert.deepEqual(decode(denoImportMap(script, LIB)), {
-    imports: { "mpirun-deno": "https://example.com/mod.ts", a: pathToFileURL(path.join(dir, "a.ts")).href },
+    imports: {
+      "mpirun-deno": "file:///opt/mpirun-deno/mod.ts",
+      a: pathToFileURL(path.join(dir, "a.ts")).href,
+    },
   });
   fs.rmSync(dir, { recursive: true });
 });
@@ -71,4 +74,38 @@ test("a project config without imports keeps the fixed map", () => {
 test("stripJsonComments leaves comment-like text inside strings alone", () => {
   const text = '{ "url": "https://x//y", /* c */ "s": "a/*b*/,}", // end\n "n": [1, 2,], }';
   assert.deepEqual(JSON.parse(stripJsonComments(text)), { url: "https://x//y", s: "a/*b*/,}", n: [1, 2] });
+});
+
+test("copies of the module named by the project's map or imported by address by its files go to this copy", () => {
+  const { dir, script } = project({
+    "deno.json": JSON.stringify({
+      imports: { mpi: "https://example.com/v2/mod.ts", other: "https://x.org/a.ts" },
+    }),
+  });
+  fs.writeFileSync(script, `import "./deps.ts";\nimport { z } from "https://x.org/z.ts";\n`);
+  fs.writeFileSync(
+    path.join(dir, "src", "deps.ts"),
+    `export { MPI } from "https://cdn.example/mpi/mod.ts";\n`,
+  );
+  assert.deepEqual(decode(denoImportMap(script, LIB)), {
+    imports: {
+      mpi: "file:///opt/mpirun-deno/mod.ts",
+      other: "https://x.org/a.ts",
+      "mpirun-deno": "file:///opt/mpirun-deno/mod.ts",
+      "https://cdn.example/mpi/mod.ts": "file:///opt/mpirun-deno/mod.ts",
+    },
+  });
+  fs.rmSync(dir, { recursive: true });
+});
+
+test("a script outside any project that imports the module by URL gets a map for that URL", () => {
+  const { dir, script } = project({});
+  fs.writeFileSync(script, `import { MPI } from 'https://example.com/mod.ts?v=1';\n`);
+  assert.deepEqual(decode(denoImportMap(script, LIB)), {
+    imports: {
+      "mpirun-deno": "file:///opt/mpirun-deno/mod.ts",
+      "https://example.com/mod.ts?v=1": "file:///opt/mpirun-deno/mod.ts",
+    },
+  });
+  fs.rmSync(dir, { recursive: true });
 });

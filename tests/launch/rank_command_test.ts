@@ -22,14 +22,15 @@ const denoHost: LauncherHost = {
   searchPath: "/nonexistent",
 };
 
-test("a deno rank runs rank_main.ts with the rank import map and the script args", () => {
+test("a deno rank preloads rank_preload.ts and runs the script as its main module, with its args", () => {
   const command = rankCommand(program(undefined, ["--flag", "x"]), denoHost);
   assert.equal(command.command, "/opt/deno/deno");
   assert.deepEqual(command.args, [
     "run",
     "-A",
     `--import-map=${path.join(lib, "launch", "rank_import_map.json")}`,
-    path.join(lib, "rank_main.ts"),
+    `--preload=${path.join(lib, "rank_preload.ts")}`,
+    "/nonexistent/app.ts",
     "--flag",
     "x",
   ]);
