@@ -1,6 +1,6 @@
 /**
- * A cluster test script that fails on purpose: `throw RANK`, `exit RANK CODE`, `kill RANK` or `hang` (every
- * rank waits forever); the others wait in a barrier-like receive, so that the launcher must end them.
+ * A cluster test script that fails on purpose: `throw RANK`, `exit RANK CODE`, `abort RANK CODE`, `kill RANK`
+ * or `hang` (every rank waits forever); the others wait in a barrier-like receive, so that the launcher must end them.
  *
  * @module
  */
@@ -15,6 +15,7 @@ if (mode !== "hang" && comm.rank === Number(who)) {
   await new Promise((resolve) => setTimeout(resolve, 200));
   if (mode === "throw") throw new Error(`planned failure on ${MPI.Get_processor_name()}`);
   if (mode === "exit") process.exit(Number(code));
+  if (mode === "abort") await comm.Abort(Number(code));
   if (mode === "kill") process.kill(process.pid, "SIGKILL");
 }
 await comm.recv(MPI.ANY_SOURCE, 99);

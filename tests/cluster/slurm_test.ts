@@ -47,6 +47,18 @@ async function taskHosts(srunArgs: string[]): Promise<Map<number, string>> {
   return new Map([...taggedLines(result.stdout)].map(([task, lines]) => [task, lines[0]]));
 }
 
+/** Each task's exit code from srun's "task 1-3: Exited with exit code 5" lines. */
+function exitCodes(stderr: string): Map<number, number> {
+  const codes = new Map<number, number>();
+  for (const [, tasks, code] of stderr.matchAll(/tasks? ([\d,-]+): Exited with exit code (\d+)/g)) {
+    for (const range of tasks.split(",")) {
+      const [first, last = first] = range.split("-").map(Number);
+      for (let task = first; task <= last; task++) codes.set(task, Number(code));
+    }
+  }
+  return codes;
+}
+
 /** Runs `command` and checks that no process of it is left. */
 async function job(command: string, args: string[], input?: string) {
   const mark = marker();
@@ -118,6 +130,33 @@ test(
     assert.match(result.stderr, /srun: error: \S+: task 2: Exited with exit code 7/);
   },
 );
+
+for (
+  const [what, failure, code] of [
+    ["Abort(5) on rank 3", ["abort", "3", "5"], 5],
+    ["an uncaught exception on rank 4", ["throw", "4"], 1],
+  ] as const
+) {
+  test(`direct launch: ${what} ends the whole srun step with the rank's code (${flavour})`, {
+    ...options,
+    skip: skip || multiNode,
+  }, async () => {
+    const mark = marker();
+    const { command, args } = launcherCommand(["tests/cluster/_fail.ts", ...failure, mark]);
+    const srun = start("srun", ["--quiet", "--label", "--nodes=3", "--ntasks=6", command, ...args], env());
+    // The others wait in recv(ANY_SOURCE) on 3 nodes: only the abort can end them.
+    await srun.waitFor(/rank \d+ ready on /, 6);
+    const began = Date.now();
+    const ended = await srun.finished;
+    const took = Date.now() - began;
+    assert.equal(ended.code, code, ended.stderr);
+    assert.deepEqual(exitCodes(ended.stderr), new Map([0, 1, 2, 3, 4, 5].map((task) => [task, code])));
+    // Within 3 s on an idle machine (see the issue's note); the bound leaves slack for a loaded one, and is
+    // far below the hang it guards against (the step used to wait for its time limit).
+    assert.ok(took < 10_000, `the step took ${took} ms to end after the ranks were ready`);
+    assert.deepEqual(await leftovers(mark), []);
+  });
+}
 
 test(`salloc -n 4 mpirun-deno -n 4 runs the ranks as one srun step (${flavour})`, options, async () => {
   const { command, args } = launcherCommand(["-n", "4", "--tag-output", "tests/cluster/_collectives.ts"]);
