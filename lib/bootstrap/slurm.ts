@@ -138,7 +138,7 @@ export class SlurmBootstrap implements Bootstrap {
           if (header.kind !== FrameKind.CONTROL) return;
           const message = decodeControl(payload);
           if (message.t === "world") resolve(message.peers);
-          else if (message.t === "abort") this.stepAbort.received(message);
+          else if (message.t === "abort") this.stepAbort.received(message, connection);
         },
         onClose: (error) => {
           this.stepAbort.detach(connection);
@@ -185,7 +185,7 @@ export class SlurmBootstrap implements Bootstrap {
             onFrame: (header, payload) => {
               if (header.kind !== FrameKind.CONTROL) return;
               const message = decodeControl(payload);
-              if (message.t === "abort" && peers[peer]) this.stepAbort.received(message);
+              if (message.t === "abort" && peers[peer]) this.stepAbort.received(message, connection);
               if (message.t !== "hello" || message.rank !== peer || peers[peer]) return;
               const { host, port, hostname, pid, path } = message;
               peers[peer] = { host, port, hostname, pid, ...(path ? { path } : {}) };

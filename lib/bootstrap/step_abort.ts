@@ -55,10 +55,16 @@ export class StepAbort {
     }
   }
 
-  /** An abort message arrived on one of the attached connections. */
-  received(message: AbortMessage): void {
-    if (this.#rank === 0) this.#decide(message);
-    else this.#exit(message.code);
+  /** An abort message arrived on `connection`. */
+  received(message: AbortMessage, connection: Connection): void {
+    if (this.#rank !== 0) {
+      this.#exit(message.code);
+    } else if (this.#decided === undefined) {
+      this.#decide(message);
+    } else if (!connection.closed) {
+      // A rank that failed because of the abort (a peer gone first): it ends with the step's code too.
+      sendControl(connection, { ...message, code: this.#decided });
+    }
   }
 
   /** Ends the step from this rank with `code`, after the reason has been written. */

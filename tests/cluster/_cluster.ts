@@ -60,6 +60,10 @@ export interface SshHosts {
   names: Map<string, string>;
   /** "netns" (own addresses and host names) or "loopback". */
   mode: string;
+  /** An address in the hosts' subnet where packets vanish unanswered (netns mode of a recent `up`). */
+  blackhole?: string;
+  /** Each host's sshd listener pid (its sessions are its children). */
+  sshdPids: Map<string, number>;
 }
 
 /** Finds the ssh hosts of `scripts/services/ssh_hosts.sh`, and checks that they answer. */
@@ -85,10 +89,28 @@ export function sshHosts(): Service<SshHosts> {
     }
     names.set(host, result.stdout.trim());
   }
+  const sshdPids = new Map<string, number>();
+  hosts.forEach((host, i) => {
+    try {
+      sshdPids.set(
+        host,
+        Number(fs.readFileSync(path.join(path.dirname(config), `h${i + 1}`, "sshd.pid"), "utf8")),
+      );
+    } catch {
+      // Not readable: the tests that need it skip.
+    }
+  });
   if (hosts.length < 3) return unavailable("the ssh hosts", `are ${hosts.length}, not 3`, "ssh_hosts.sh");
   return {
     ok: true,
-    value: { ssh: `ssh -F ${config}`, hosts, names, mode: exported.MPD_SSH_MODE ?? "netns" },
+    value: {
+      ssh: `ssh -F ${config}`,
+      hosts,
+      names,
+      mode: exported.MPD_SSH_MODE ?? "netns",
+      blackhole: exported.MPD_SSH_BLACKHOLE || undefined,
+      sshdPids,
+    },
   };
 }
 
