@@ -11,10 +11,10 @@ import { MPI } from "../../mod.ts";
 const comm = MPI.COMM_WORLD;
 const [mode, who, code] = process.argv.slice(2);
 console.log(`rank ${comm.rank} ready on ${MPI.Get_processor_name()} pid ${process.pid}`);
+// Every rank has said it is ready before one fails.
 if (mode !== "hang") await comm.Barrier();
 if (mode !== "hang" && comm.rank === Number(who)) {
-  // Time for every rank's "ready" line to reach the test before anything fails.
-  await new Promise((resolve) => setTimeout(resolve, 1000));
+  await new Promise((resolve) => setTimeout(resolve, 200));
   if (mode === "throw") throw new Error(`planned failure on ${MPI.Get_processor_name()}`);
   if (mode === "exit") process.exit(Number(code));
   if (mode === "abort") await comm.Abort(Number(code));

@@ -11,6 +11,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import process from "node:process";
+import { spawnSync } from "node:child_process";
 import { test } from "node:test";
 import {
   cleanEnv,
@@ -202,6 +203,49 @@ test(`inside salloc a rank failing on another node ends the job, naming rank and
   );
   assert.ok(Date.now() - began < 15_000);
 });
+
+/** Can this test run a command in a mount namespace of its own (root, util-linux `unshare`)? */
+const privateMounts = (() => {
+  if (skip) return skip;
+  const probe = spawnSync("unshare", ["--mount", "true"], { encoding: "utf8" });
+  return probe.status === 0 ? false : `no private mount namespace here (unshare: ${probe.stderr?.trim()})`;
+})();
+
+test(
+  `inside salloc the launcher finds the nodes by Slurm's NodeAddr where their names do not resolve (${flavour})`,
+  {
+    ...options,
+    skip: skip || multiNode || privateMounts,
+  },
+  async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mpirun-deno-hosts-"));
+    try {
+      // The launcher sees an /etc/hosts without the node names (slurmd and the ranks keep the real one).
+      const hosts = path.join(dir, "hosts");
+      const names = new Set(cluster.nodes);
+      fs.writeFileSync(
+        hosts,
+        fs.readFileSync("/etc/hosts", "utf8").split("\n").filter((line) =>
+          !line.split("#")[0].trim().split(/\s+/).slice(1).some((name) => names.has(name))
+        ).join("\n"),
+      );
+      const { command, args } = launcherCommand(["--tag-output", "examples/hello.ts"]);
+      const quote = (word: string) => `'${word.replace(/'/g, `'\\''`)}'`;
+      const inner = `mount --bind ${quote(hosts)} /etc/hosts && ! getent hosts ${cluster.nodes[0]} && ` +
+        `exec salloc --quiet --nodes=3 --ntasks=6 ${[command, ...args].map(quote).join(" ")} "$@"`;
+      const result = await job("unshare", ["--mount", "sh", "-c", inner, "sh"]);
+      assert.equal(result.code, 0, result.stderr);
+      for (let rank = 0; rank < 6; rank++) {
+        assert.match(
+          result.ranks.get(rank)?.[0] ?? "",
+          new RegExp(`^Hello, World! I am process ${rank} of 6 on `),
+        );
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);
 
 test(
   `SIGINT to the launcher inside salloc reaches the ranks of its srun step (${flavour})`,
