@@ -230,12 +230,16 @@ export interface Started {
   finished: Promise<Finished>;
 }
 
-/** Starts a command with exactly `env`, without waiting for it (killed after `timeoutMs`). */
+/**
+ * Starts a command with exactly `env`, without waiting for it (killed after `timeoutMs`). The bounds here are
+ * only against hangs: start-up on a loaded machine can take 15 s; time what a test is about from
+ * `waitFor` on.
+ */
 export function start(
   command: string,
   args: readonly string[],
   env: Record<string, string | undefined>,
-  timeoutMs = 20_000,
+  timeoutMs = 50_000,
 ): Started {
   const child = spawn(command, args, { cwd: REPO, env, stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
@@ -258,7 +262,7 @@ export function start(
     stdout: () => stdout,
     stderr: () => stderr,
     finished,
-    async waitFor(pattern, count, ms = 15_000) {
+    async waitFor(pattern, count, ms = 40_000) {
       const deadline = Date.now() + ms;
       const matches = () => stdout.split("\n").filter((line) => pattern.test(line)).length;
       while (matches() < count) {
