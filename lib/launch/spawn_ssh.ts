@@ -175,16 +175,31 @@ export function sshCommand(env: Record<string, string | undefined>): string[] {
  * ```ts
  * import { agentShellCommand } from "./spawn_ssh.ts";
  * const line = agentShellCommand({ runtime: "bun", execPath: "/opt/bun", compiled: false, libDir: "/app/lib", searchPath: "" });
- * console.log(line); // "exec /opt/bun /app/lib/launch/remote_agent.ts"
+ * console.log(line.endsWith("exec /opt/bun /app/lib/launch/remote_agent.ts")); // true
  * ```
  */
 export function agentShellCommand(host: LauncherHost): string {
-  if (host.compiled) return `exec env ${EnvName.ROLE}=agent ${shellQuote(host.execPath)}`;
+  if (host.compiled) {
+    return `${requireFile(host.execPath, "mpirun-deno")}exec env ${EnvName.ROLE}=agent ${
+      shellQuote(host.execPath)
+    }`;
+  }
   const agent = path.join(host.libDir, "launch", "remote_agent.ts");
   const argv = host.runtime === "deno"
     ? [host.execPath, "run", "-A", "--no-config", agent]
     : [host.execPath, agent];
-  return `exec ${argv.map(shellQuote).join(" ")}`;
+  return `${requireFile(host.execPath, "runtime")}${requireFile(agent, "mpirun-deno checkout")}exec ${
+    argv.map(shellQuote).join(" ")
+  }`;
+}
+
+/**
+ * A shell test that ends the remote login with code 127 and a message naming the host and `file` when that
+ * file is not there: clearer than the shell's or `env`'s own.
+ */
+function requireFile(file: string, what: string): string {
+  const message = shellQuote(`mpirun-deno: the ${what} ${file} does not exist on `);
+  return `[ -e ${shellQuote(file)} ] || { echo ${message}"$(hostname)" >&2; exit 127; }; `;
 }
 
 /** The environment a remote rank is sent: the rank's, less what belongs to the launcher's own host. */
