@@ -1,9 +1,10 @@
 /**
  * Abort under direct launch (`srun -n 4 mpirun-deno script.ts`), where no launcher of ours can end the job:
  * rank 0 keeps every rank's rendezvous connection open after the world is known, and an abort travels through
- * it. A rank that aborts tells rank 0; rank 0 decides (the first abort it sees wins), tells every rank, waits
- * a moment for them to go, and exits too; every rank exits with the decided code, so that `srun` ends the step
- * with the code of the rank that aborted, as under Open MPI's `srun --mpi=pmix`.
+ * it. A rank that aborts tells rank 0; rank 0 decides (the first abort it sees wins) and tells every rank;
+ * every rank exits with the decided code a moment after it learns it (so that no rank sees another's
+ * connection close before it has read the abort), and `srun` ends the step with the code of the rank that
+ * aborted, as under Open MPI's `srun --mpi=pmix`.
  *
  * @module
  */
@@ -12,10 +13,15 @@ import type { Connection } from "../transport/connection.ts";
 import { type AbortMessage, sendControl } from "./protocol.ts";
 
 /**
- * How long rank 0 waits, after telling every rank to abort, for their connections to close before it exits:
- * a rank that sees rank 0 go before it reads the abort might otherwise report rank 0 lost, with another code.
+ * How long every rank waits, once it knows the step is aborting, before it exits: long enough for every other
+ * rank to read the abort too, so that none sees a peer's connection close first and fails with another code.
  */
-const RELAY_LINGER_MS = 1000;
+const EXIT_DELAY_MS = 400;
+/**
+ * Rank 0 stays longer: a rank that failed because of the abort (a peer gone before it read the abort) asks
+ * rank 0 to abort in turn, and is answered with the first abort's code.
+ */
+const RANK_ZERO_EXIT_DELAY_MS = 1200;
 /** How long a rank that asked rank 0 to abort waits for its answer before it exits with its own code. */
 const ANSWER_WAIT_MS = 1500;
 
@@ -50,25 +56,22 @@ export class StepAbort {
   /** A connection closed: it carries nothing more. */
   detach(connection: Connection): void {
     this.#connections.delete(connection);
-    if (this.#rank === 0 && this.#decided !== undefined && this.#connections.size === 0) {
-      this.#exit(this.#decided);
-    }
   }
 
   /** An abort message arrived on `connection`. */
   received(message: AbortMessage, connection: Connection): void {
-    if (this.#rank !== 0) {
-      this.#exit(message.code);
-    } else if (this.#decided === undefined) {
-      this.#decide(message);
-    } else if (!connection.closed) {
-      // A rank that failed because of the abort (a peer gone first): it ends with the step's code too.
-      sendControl(connection, { ...message, code: this.#decided });
+    if (this.#rank === 0 && this.#decided !== undefined) {
+      // Another abort after the first (often a failure the first one caused): that rank ends with the
+      // first one's code too.
+      if (!connection.closed) sendControl(connection, { ...message, code: this.#decided });
+      return;
     }
+    this.#decide(message);
   }
 
   /** Ends the step from this rank with `code`, after the reason has been written. */
   abort(code: number, reason: string): void {
+    if (this.#decided !== undefined) return; // ending already, with the code decided first
     const message: AbortMessage = { t: "abort", rank: this.#rank, code, reason };
     if (this.#rank === 0) {
       this.#decide(message);
@@ -84,13 +87,15 @@ export class StepAbort {
     setTimeout(() => this.#exit(code), ANSWER_WAIT_MS);
   }
 
+  /** The step ends with `message.code`: rank 0 tells every rank; everyone exits after a short delay. */
   #decide(message: AbortMessage): void {
     if (this.#decided !== undefined) return;
     this.#decided = message.code;
-    for (const connection of this.#connections) {
-      if (!connection.closed) sendControl(connection, message);
+    if (this.#rank === 0) {
+      for (const connection of this.#connections) {
+        if (!connection.closed) sendControl(connection, message);
+      }
     }
-    if (this.#connections.size === 0) this.#exit(message.code);
-    setTimeout(() => this.#exit(message.code), RELAY_LINGER_MS);
+    setTimeout(() => this.#exit(message.code), this.#rank === 0 ? RANK_ZERO_EXIT_DELAY_MS : EXIT_DELAY_MS);
   }
 }
