@@ -76,16 +76,15 @@ export function sshHosts(): Service<SshHosts> {
   const hosts = (exported.MPD_SSH_HOSTS ?? "").split(/\s+/).filter((host) => host !== "");
   const names = new Map<string, string>();
   for (const host of hosts) {
+    // A login can take several seconds on a loaded machine: a generous bound, and a reason either way.
     const result = spawnSync("ssh", ["-F", config, "-o", "BatchMode=yes", host, "hostname"], {
       encoding: "utf8",
-      timeout: 10_000,
+      timeout: 45_000,
     });
     if (result.status !== 0) {
-      return unavailable(
-        "the ssh hosts",
-        `do not answer (ssh ${host}: ${result.stderr?.trim()})`,
-        "ssh_hosts.sh",
-      );
+      const why = result.error?.message ?? (result.stderr?.trim() ||
+        (result.signal ? `killed by ${result.signal}` : `exit code ${result.status}`));
+      return unavailable("the ssh hosts", `do not answer (ssh ${host}: ${why})`, "ssh_hosts.sh");
     }
     names.set(host, result.stdout.trim());
   }
