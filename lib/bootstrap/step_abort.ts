@@ -9,6 +9,7 @@
  * @module
  */
 
+import { onUncaught } from "../runtime/host.ts";
 import type { Connection } from "../transport/connection.ts";
 import { type AbortMessage, sendControl } from "./protocol.ts";
 
@@ -16,14 +17,14 @@ import { type AbortMessage, sendControl } from "./protocol.ts";
  * How long every rank waits, once it knows the step is aborting, before it exits: long enough for every other
  * rank to read the abort too, so that none sees a peer's connection close first and fails with another code.
  */
-const EXIT_DELAY_MS = 400;
+const EXIT_DELAY_MS = 1000;
 /**
  * Rank 0 stays longer: a rank that failed because of the abort (a peer gone before it read the abort) asks
  * rank 0 to abort in turn, and is answered with the first abort's code.
  */
-const RANK_ZERO_EXIT_DELAY_MS = 1200;
+const RANK_ZERO_EXIT_DELAY_MS = 1500;
 /** How long a rank that asked rank 0 to abort waits for its answer before it exits with its own code. */
-const ANSWER_WAIT_MS = 1500;
+const ANSWER_WAIT_MS = 2500;
 
 /**
  * The abort channel of one rank of a directly launched step.
@@ -91,6 +92,9 @@ export class StepAbort {
   #decide(message: AbortMessage): void {
     if (this.#decided !== undefined) return;
     this.#decided = message.code;
+    // From now on a failure here is the abort's consequence (a peer gone): it must not end this rank with
+    // another code first, also in a script started without mpirun-deno's rank entry point.
+    onUncaught(() => {});
     if (this.#rank === 0) {
       for (const connection of this.#connections) {
         if (!connection.closed) sendControl(connection, message);
