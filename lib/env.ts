@@ -43,6 +43,8 @@ export const EnvName = {
   BIND_INTERFACE: "MPIRUN_DENO_BIND_INTERFACE",
   /** The launcher's ssh command and its options, such as `ssh -F cluster_config` (default: `ssh`). */
   SSH: "MPIRUN_DENO_SSH",
+  /** Seconds ssh gets to connect to a host before the job fails naming it (default 10). */
+  SSH_CONNECT_TIMEOUT: "MPIRUN_DENO_SSH_CONNECT_TIMEOUT",
   /** Under direct Slurm launch: the address of rank 0's node, where node names do not resolve. */
   RENDEZVOUS_HOST: "MPIRUN_DENO_RENDEZVOUS_HOST",
   /** Microseconds a waiting rank keeps polling before it sleeps in the event loop. */

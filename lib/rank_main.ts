@@ -64,7 +64,9 @@ function where(position: SourcePosition): string {
  */
 function describeFailure(error: unknown): string {
   const located = buildErrors(error);
-  if (located.length === 0) return error instanceof Error && error.stack ? error.stack : String(error);
+  if (located.length === 0) {
+    return withoutBundlePaths(error instanceof Error && error.stack ? error.stack : String(error));
+  }
   return located.map(({ message, position }) => {
     const lines = [`${message}\n    at ${where(position)}`];
     if (position.lineText !== undefined) {
@@ -74,11 +76,20 @@ function describeFailure(error: unknown): string {
   }).join("\n");
 }
 
+/**
+ * `text` without what the compiled binary's own bundle adds (`/$bunfs/...`): stack frames inside it, and a
+ * resolver's `from "/$bunfs/root/mpirun-deno..."`. They name no file of the user's.
+ */
+function withoutBundlePaths(text: string): string {
+  return text.split("\n").filter((line) => !/^\s+at .*\/\$bunfs\//.test(line)).join("\n")
+    .replace(/ from "\/\$bunfs\/[^"]*"/g, "");
+}
+
 /** The one-line reason the launcher prints: the first line, plus where a build error points. */
 function reasonOf(error: unknown): string {
   const located = buildErrors(error);
   const line = located.length === 0
-    ? firstLine(error)
+    ? withoutBundlePaths(firstLine(error))
     : `${located[0].message} at ${where(located[0].position)}`;
   return located.length > 1 ? `${line} (and ${located.length - 1} more)` : line;
 }

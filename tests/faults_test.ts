@@ -435,6 +435,15 @@ test(`1 MiB per rank written in chunks cut mid-line, then process.exit, arrives 
   await assertAllGone(printedPids(job, size));
 });
 
+test(`without a launcher (direct srun), Abort(5) on one rank ends every rank with code 5 (${flavour})`, async () => {
+  const results = await runDirect(3, "tests/faults/fail_abort.ts");
+  for (const [rank, result] of results.entries()) {
+    assert.equal(result.code, 5, `rank ${rank}: ${result.signal ?? ""} ${result.stderr}`);
+  }
+  assert.match(results[1].stderr, /mpirun-deno: rank 1: Abort\(5\) called on COMM_WORLD/);
+  await assertAllGone(results.map((result) => Number(/pid:(\d+)/.exec(result.stdout)?.[1])));
+});
+
 test(`without a launcher, ranks waiting in a barrier for a dead rank get ERR_PEER_LOST (${flavour})`, async () => {
   const results = await runDirect(3, "tests/faults/peer_lost_collective.ts");
   assert.equal(results[0].signal, "SIGKILL", results[0].stderr);

@@ -8,7 +8,7 @@
  */
 
 import { EnvName, readEnv, readHostnameOverride, readIntEnv } from "../env.ts";
-import { pid, writeStderr } from "../runtime/host.ts";
+import { exitProcess, pid, writeStderr } from "../runtime/host.ts";
 import { connect, listen } from "../transport/sockets.ts";
 import { listenForPeers } from "../transport/endpoints.ts";
 import type { SocketHandle } from "../runtime/runtime.ts";
@@ -20,6 +20,7 @@ import { CONNECT_TIMEOUT_MS } from "../wire/limits.ts";
 import type { Bootstrap, Identity, Rendezvous } from "./bootstrap.ts";
 import { expandHostlist } from "./hostlist.ts";
 import { decodeControl, type PeerAddress, sendControl } from "./protocol.ts";
+import { StepAbort } from "./step_abort.ts";
 
 /** Slurm's variables this bootstrap reads. */
 export const SlurmEnv = {
@@ -73,6 +74,8 @@ export interface StepSecrets {
 export class SlurmBootstrap implements Bootstrap {
   readonly kind = "slurm";
   readonly identity: Identity;
+  /** Ends the whole step from this rank (`Abort`, an uncaught error): see `step_abort.ts`. */
+  readonly stepAbort: StepAbort;
   #firstNode: string;
   #port: number;
 
@@ -110,6 +113,7 @@ export class SlurmBootstrap implements Bootstrap {
       jobId: `slurm-${jobId}.${stepId}`,
       hostname: readHostnameOverride(rank) ?? readEnv(SlurmEnv.NODENAME) ?? hostname,
     };
+    this.stepAbort = new StepAbort(rank, exitProcess);
   }
 
   async rendezvous(accept: (socket: SocketHandle) => void): Promise<Rendezvous> {
@@ -134,13 +138,16 @@ export class SlurmBootstrap implements Bootstrap {
           if (header.kind !== FrameKind.CONTROL) return;
           const message = decodeControl(payload);
           if (message.t === "world") resolve(message.peers);
+          else if (message.t === "abort") this.stepAbort.received(message, connection);
         },
-        onClose: (error) =>
+        onClose: (error) => {
+          this.stepAbort.detach(connection);
           reject(
             new Error(
               `rank 0 closed the rendezvous before the world was known${error ? `: ${error.message}` : ""}`,
             ),
-          ),
+          );
+        },
       });
       sendControl(connection, {
         t: "hello",
@@ -152,7 +159,8 @@ export class SlurmBootstrap implements Bootstrap {
         ...local,
       });
     });
-    connection.close();
+    // The connection stays: it carries an abort to or from rank 0.
+    this.stepAbort.attach(connection);
     return { peers, control: undefined };
   }
 
@@ -177,13 +185,14 @@ export class SlurmBootstrap implements Bootstrap {
             onFrame: (header, payload) => {
               if (header.kind !== FrameKind.CONTROL) return;
               const message = decodeControl(payload);
+              if (message.t === "abort" && peers[peer]) this.stepAbort.received(message, connection);
               if (message.t !== "hello" || message.rank !== peer || peers[peer]) return;
               const { host, port, hostname, pid, path } = message;
               peers[peer] = { host, port, hostname, pid, ...(path ? { path } : {}) };
               connections.push(connection);
               if (--missing === 0) resolveAll();
             },
-            onClose: () => {},
+            onClose: () => this.stepAbort.detach(connection),
           });
         },
         (error) => refusals.refused(socket.remoteAddress, error.message),
@@ -204,7 +213,9 @@ export class SlurmBootstrap implements Bootstrap {
     await all;
     server!.close();
     for (const connection of connections) {
-      sendControl(connection, { t: "world", peers }, () => connection.close());
+      // The connections stay: they carry aborts between rank 0 and the others.
+      this.stepAbort.attach(connection);
+      sendControl(connection, { t: "world", peers });
     }
     return peers;
   }

@@ -10,6 +10,7 @@ import { type Bootstrap, localPlacement } from "../bootstrap/bootstrap.ts";
 import { launchedByLauncher, LauncherBootstrap } from "../bootstrap/launcher.ts";
 import { type PeerAddress, sendControl } from "../bootstrap/protocol.ts";
 import { SingletonBootstrap } from "../bootstrap/singleton.ts";
+import type { StepAbort } from "../bootstrap/step_abort.ts";
 import { launchedBySlurm, SlurmBootstrap } from "../bootstrap/slurm.ts";
 import { setErrorPrefix } from "../errors.ts";
 import { Engine } from "../p2p/engine.ts";
@@ -48,6 +49,8 @@ const ABORT_WAIT_MS = 1500;
 
 /** Whoever reports a failure of this rank to the launcher (abort or uncaught error). */
 let control: Connection | undefined;
+/** Under direct `srun`, where there is no launcher: the channel through rank 0 that ends the whole step. */
+let stepAbort: StepAbort | undefined;
 
 /**
  * Ends the job from this rank: tells the launcher (when there is one) and exits with `code`. Used by
@@ -56,6 +59,12 @@ let control: Connection | undefined;
 export function abortJob(rank: number, code: number, reason: string): Promise<never> {
   return new Promise<never>(() => {
     const exit = () => exitProcess(code);
+    if (stepAbort) {
+      const channel = stepAbort;
+      writeStderr(`mpirun-deno: rank ${rank}: ${reason}\n`, () => channel.abort(code, reason));
+      setTimeout(exit, 2 * ABORT_WAIT_MS); // a broken pipe may never call back
+      return;
+    }
     if (!control || control.closed) {
       writeStderr(`mpirun-deno: rank ${rank}: ${reason}\n`, exit);
       setTimeout(exit, ABORT_WAIT_MS); // a broken pipe may never call back
@@ -102,6 +111,7 @@ async function createWorld(): Promise<World> {
   }
   const rendezvous = await boot.rendezvous((socket) => peers.accept(socket));
   control = rendezvous.control;
+  if (boot instanceof SlurmBootstrap) stepAbort = boot.stepAbort;
   const hostnames = rendezvous.peers.map((peer) => peer.hostname);
   const { localRank, localSize } = localPlacement(rendezvous.peers, rank);
   peers.join(rendezvous.peers, localSize);

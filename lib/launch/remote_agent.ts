@@ -158,6 +158,14 @@ class Agent {
       );
       return;
     }
+    const missing = missingFile(order);
+    if (missing !== undefined) {
+      fail(
+        `the ${missing.what} ${missing.path} does not exist on ${this.#host} ` +
+          "(mpirun-deno expects the same paths on every host)",
+      );
+      return;
+    }
     let child: ChildProcess;
     try {
       child = spawnRank(order);
@@ -257,6 +265,22 @@ class Agent {
   };
 
   #onSignal = (signal: NodeJS.Signals): void => this.#killAll(signal);
+}
+
+/**
+ * The runtime (an absolute path) or the script (a path, not a URL) of a rank that is not on this host, so
+ * that the launcher can say so instead of the rank's resolver error.
+ */
+function missingFile(order: AgentStart): { what: string; path: string } | undefined {
+  if (order.command.startsWith("/") && !fs.existsSync(order.command)) {
+    return { what: "runtime", path: order.command };
+  }
+  // MPIRUN_DENO_SCRIPT, spelt out (this module imports nothing of lib/): absolute, or a URL.
+  const script = order.env.MPIRUN_DENO_SCRIPT;
+  if (script !== undefined && script.startsWith("/") && !fs.existsSync(script)) {
+    return { what: "script", path: script };
+  }
+  return undefined;
 }
 
 /** Starts a rank in its own process group, dying with this agent; throws when it cannot be spawned. */

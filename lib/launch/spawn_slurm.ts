@@ -293,9 +293,15 @@ export class SlurmSpawner implements Spawner {
     this.#options = options;
   }
 
-  /** This machine's address on the route to the allocation's first node. */
-  localAddress(placements: readonly RankPlacement[]): Promise<string | undefined> {
-    return localAddressToward(placements[0]?.host ?? "localhost", SLURMD_PORT);
+  /**
+   * This machine's address on the route to the allocation's first node, by the address Slurm knows it by
+   * (`NodeAddr`: node names need not resolve here), else by its name.
+   */
+  async localAddress(placements: readonly RankPlacement[]): Promise<string | undefined> {
+    const node = placements[0]?.host;
+    if (node === undefined) return await localAddressToward("localhost", SLURMD_PORT);
+    const address = await slurmNodeAddress(node, this.#options.env ?? process.env);
+    return await localAddressToward(address ?? node, SLURMD_PORT);
   }
 
   start(ranks: readonly RankLaunch[], events: SpawnEvents): RunningJob {
@@ -486,6 +492,28 @@ class SrunStep {
       if (!delivered) this.#signalSrun(signal);
     });
   }
+}
+
+/**
+ * The `NodeAddr` of `scontrol show node` output, or `undefined` when it has none.
+ *
+ * @example
+ * ```ts
+ * import { parseNodeAddr } from "./spawn_slurm.ts";
+ * console.log(parseNodeAddr("NodeName=n1 Arch=x86_64 CoresPerSocket=1\n   NodeAddr=10.0.0.5 NodeHostName=n1\n")); // "10.0.0.5"
+ * ```
+ */
+export function parseNodeAddr(text: string): string | undefined {
+  return /(?:^|\s)NodeAddr=(\S+)/.exec(text)?.[1];
+}
+
+/** The address Slurm reaches node `name` by (`scontrol show node`), or `undefined` if Slurm cannot say. */
+export async function slurmNodeAddress(
+  name: string,
+  env: Record<string, string | undefined>,
+): Promise<string | undefined> {
+  const shown = await capture("scontrol", ["show", "node", name], env);
+  return shown === undefined ? undefined : parseNodeAddr(shown);
 }
 
 /** Output of a command, or `undefined` when it fails. */

@@ -7,8 +7,8 @@
  * back as frames, passes on signals, and kills them when the connection ends.
  *
  * The ssh command is `ssh` (the user's `~/.ssh/config` applies), or `MPIRUN_DENO_SSH` (e.g.
- * `ssh -F ./cluster_ssh_config -i key`); `-T -o BatchMode=yes` is always added: a password prompt would hang
- * the job.
+ * `ssh -F ./cluster_ssh_config -i key`); `-T -o BatchMode=yes` is always added (a password prompt would hang
+ * the job), with a connect timeout (`MPIRUN_DENO_SSH_CONNECT_TIMEOUT`, default 10 s) and keep-alives.
  *
  * @module
  */
@@ -32,13 +32,56 @@ import {
   splitGreeting,
 } from "./agent_protocol.ts";
 import { localAddressToward, sshDestination } from "./network.ts";
+import { UsageError } from "./options.ts";
 import { isLocalHost, type RankPlacement } from "./plan.ts";
 import { currentLauncherHost, type LauncherHost } from "./rank_command.ts";
 import { LocalSpawner } from "./spawn_local.ts";
 import type { ExitStatus, RankLaunch, RankSignal, RunningJob, Spawner, SpawnEvents } from "./spawner.ts";
 
-/** Options ssh always gets: no terminal, and never a prompt. */
-const SSH_OPTIONS = ["-T", "-o", "BatchMode=yes"] as const;
+/** Seconds ssh gets to connect to a host unless `MPIRUN_DENO_SSH_CONNECT_TIMEOUT` says otherwise. */
+export const DEFAULT_SSH_CONNECT_TIMEOUT_S = 10;
+/**
+ * ssh keep-alives: a host that stops answering (dead, or cut off) ends its connection after about
+ * interval x count seconds, and with it the job, naming the host.
+ */
+const SSH_ALIVE_INTERVAL_S = 2;
+const SSH_ALIVE_COUNT = 3;
+
+/**
+ * Options ssh always gets, after those of `MPIRUN_DENO_SSH` (ssh keeps the first value it reads of an option,
+ * so `-o ConnectTimeout=30` there wins; `~/.ssh/config` is read after the command line and does not): no
+ * terminal, never a prompt, a bound on the time to connect, and keep-alives. Throws for a connect timeout
+ * that is not a positive whole number of seconds ({@linkcode UsageError}).
+ *
+ * @example
+ * ```ts
+ * import { sshOptions } from "./spawn_ssh.ts";
+ * console.log(sshOptions({ MPIRUN_DENO_SSH_CONNECT_TIMEOUT: "3" }).includes("ConnectTimeout=3")); // true
+ * ```
+ */
+export function sshOptions(env: Record<string, string | undefined>): string[] {
+  const text = env[EnvName.SSH_CONNECT_TIMEOUT]?.trim();
+  let seconds = DEFAULT_SSH_CONNECT_TIMEOUT_S;
+  if (text) {
+    seconds = Number(text);
+    if (!/^\d+$/.test(text) || seconds < 1) {
+      throw new UsageError(
+        `${EnvName.SSH_CONNECT_TIMEOUT}=${JSON.stringify(text)} is not a positive whole number of seconds`,
+      );
+    }
+  }
+  return [
+    "-T",
+    "-o",
+    "BatchMode=yes",
+    "-o",
+    `ConnectTimeout=${seconds}`,
+    "-o",
+    `ServerAliveInterval=${SSH_ALIVE_INTERVAL_S}`,
+    "-o",
+    `ServerAliveCountMax=${SSH_ALIVE_COUNT}`,
+  ];
+}
 
 /** How long an ssh connection gets to deliver the last output once its ranks were killed. */
 const SSH_CLOSE_GRACE_MS = 3000;
@@ -132,16 +175,31 @@ export function sshCommand(env: Record<string, string | undefined>): string[] {
  * ```ts
  * import { agentShellCommand } from "./spawn_ssh.ts";
  * const line = agentShellCommand({ runtime: "bun", execPath: "/opt/bun", compiled: false, libDir: "/app/lib", searchPath: "" });
- * console.log(line); // "exec /opt/bun /app/lib/launch/remote_agent.ts"
+ * console.log(line.endsWith("exec /opt/bun /app/lib/launch/remote_agent.ts")); // true
  * ```
  */
 export function agentShellCommand(host: LauncherHost): string {
-  if (host.compiled) return `exec env ${EnvName.ROLE}=agent ${shellQuote(host.execPath)}`;
+  if (host.compiled) {
+    return `${requireFile(host.execPath, "mpirun-deno")}exec env ${EnvName.ROLE}=agent ${
+      shellQuote(host.execPath)
+    }`;
+  }
   const agent = path.join(host.libDir, "launch", "remote_agent.ts");
   const argv = host.runtime === "deno"
     ? [host.execPath, "run", "-A", "--no-config", agent]
     : [host.execPath, agent];
-  return `exec ${argv.map(shellQuote).join(" ")}`;
+  return `${requireFile(host.execPath, "runtime")}${requireFile(agent, "mpirun-deno checkout")}exec ${
+    argv.map(shellQuote).join(" ")
+  }`;
+}
+
+/**
+ * A shell test that ends the remote login with code 127 and a message naming the host and `file` when that
+ * file is not there: clearer than the shell's or `env`'s own.
+ */
+function requireFile(file: string, what: string): string {
+  const message = shellQuote(`mpirun-deno: the ${what} ${file} does not exist on `);
+  return `[ -e ${shellQuote(file)} ] || { echo ${message}"$(hostname)" >&2; exit 127; }; `;
 }
 
 /** The environment a remote rank is sent: the rank's, less what belongs to the launcher's own host. */
@@ -184,6 +242,7 @@ class HostSession {
     host: string,
     launches: readonly RankLaunch[],
     ssh: readonly string[],
+    options: readonly string[],
     agent: string,
     events: SpawnEvents,
   ) {
@@ -191,7 +250,7 @@ class HostSession {
     this.#sshName = ssh[0];
     this.ranks = launches.map((launch) => launch.placement.rank);
     this.#events = events;
-    this.child = spawn(ssh[0], [...ssh.slice(1), ...SSH_OPTIONS, host, agent], {
+    this.child = spawn(ssh[0], [...ssh.slice(1), ...options, host, agent], {
       detached: true,
       stdio: ["pipe", "pipe", "pipe"],
     });
@@ -330,23 +389,31 @@ class HostSession {
   #onClose(code: number | null, signal: NodeJS.Signals | null): void {
     this.#stopStdin?.();
     const how = signal !== null ? `was killed by ${signal}` : `exited with code ${code}`;
+    const lost = this.ranks.filter((rank) => !this.#settled.has(rank) && this.pids.has(rank));
+    if (lost.length > 0 && !this.#closing) {
+      // Once for the host, naming it and its ranks (and ssh's reason, such as a keep-alive timeout).
+      const why = this.#lastError === "" ? "" : `: ${this.#lastError}`;
+      this.#events.onOutput(
+        lost[0],
+        "stderr",
+        new TextEncoder().encode(
+          `mpirun-deno: lost the ssh connection to ${this.host} (ssh ${how}${why}); ` +
+            `rank${lost.length > 1 ? "s" : ""} ${lost.join(", ")} on it ${
+              lost.length > 1 ? "are" : "is"
+            } lost\n`,
+        ),
+      );
+    }
     for (const rank of this.ranks) {
       if (!this.#settled.has(rank)) {
         this.#settled.add(rank);
         if (!this.pids.has(rank)) {
           const why = this.#lastError === "" ? "" : `: ${this.#lastError}`;
           const what = this.child.pid === undefined
-            ? `cannot run ${this.#sshName}`
+            ? `cannot run ${this.#sshName} to reach ${this.host}`
             : `ssh to ${this.host} ${how}`;
           this.#events.onSpawnError(rank, new Error(`${what}${why}`));
         } else {
-          if (!this.#closing) {
-            this.#events.onOutput(
-              rank,
-              "stderr",
-              new TextEncoder().encode(`mpirun-deno: lost the ssh connection to ${this.host} (ssh ${how})\n`),
-            );
-          }
           this.#events.onExit(
             rank,
             code === null && signal === null ? { code: 255, signal: null } : { code, signal },
@@ -408,11 +475,13 @@ class HostSession {
 export class SshSpawner implements Spawner {
   readonly name = "ssh";
   #ssh: string[];
+  #options: string[];
   #own: string;
   #launcher: LauncherHost | undefined;
 
   constructor(options: SshSpawnerOptions = {}) {
     this.#ssh = options.ssh ?? sshCommand(options.env ?? process.env);
+    this.#options = sshOptions(options.env ?? process.env);
     this.#own = options.ownHostname ?? hostname();
     this.#launcher = options.launcher;
   }
@@ -440,7 +509,7 @@ export class SshSpawner implements Spawner {
     const localJob = local.length > 0 ? new LocalSpawner().start(local, events) : undefined;
     const agent = remote.size > 0 ? agentShellCommand(this.#launcher ?? currentLauncherHost()) : "";
     const sessions = [...remote].map(([host, launches]) =>
-      new HostSession(host, launches, this.#ssh, agent, events)
+      new HostSession(host, launches, this.#ssh, this.#options, agent, events)
     );
     const sessionOf = new Map<number, HostSession>();
     for (const session of sessions) for (const rank of session.ranks) sessionOf.set(rank, session);

@@ -60,6 +60,10 @@ export interface SshHosts {
   names: Map<string, string>;
   /** "netns" (own addresses and host names) or "loopback". */
   mode: string;
+  /** An address in the hosts' subnet where packets vanish unanswered (netns mode of a recent `up`). */
+  blackhole?: string;
+  /** Each host's sshd listener pid (its sessions are its children). */
+  sshdPids: Map<string, number>;
 }
 
 /** Finds the ssh hosts of `scripts/services/ssh_hosts.sh`, and checks that they answer. */
@@ -72,23 +76,40 @@ export function sshHosts(): Service<SshHosts> {
   const hosts = (exported.MPD_SSH_HOSTS ?? "").split(/\s+/).filter((host) => host !== "");
   const names = new Map<string, string>();
   for (const host of hosts) {
+    // A login can take several seconds on a loaded machine: a generous bound, and a reason either way.
     const result = spawnSync("ssh", ["-F", config, "-o", "BatchMode=yes", host, "hostname"], {
       encoding: "utf8",
-      timeout: 10_000,
+      timeout: 45_000,
     });
     if (result.status !== 0) {
-      return unavailable(
-        "the ssh hosts",
-        `do not answer (ssh ${host}: ${result.stderr?.trim()})`,
-        "ssh_hosts.sh",
-      );
+      const why = result.error?.message ?? (result.stderr?.trim() ||
+        (result.signal ? `killed by ${result.signal}` : `exit code ${result.status}`));
+      return unavailable("the ssh hosts", `do not answer (ssh ${host}: ${why})`, "ssh_hosts.sh");
     }
     names.set(host, result.stdout.trim());
   }
+  const sshdPids = new Map<string, number>();
+  hosts.forEach((host, i) => {
+    try {
+      sshdPids.set(
+        host,
+        Number(fs.readFileSync(path.join(path.dirname(config), `h${i + 1}`, "sshd.pid"), "utf8")),
+      );
+    } catch {
+      // Not readable: the tests that need it skip.
+    }
+  });
   if (hosts.length < 3) return unavailable("the ssh hosts", `are ${hosts.length}, not 3`, "ssh_hosts.sh");
   return {
     ok: true,
-    value: { ssh: `ssh -F ${config}`, hosts, names, mode: exported.MPD_SSH_MODE ?? "netns" },
+    value: {
+      ssh: `ssh -F ${config}`,
+      hosts,
+      names,
+      mode: exported.MPD_SSH_MODE ?? "netns",
+      blackhole: exported.MPD_SSH_BLACKHOLE || undefined,
+      sshdPids,
+    },
   };
 }
 
@@ -208,12 +229,16 @@ export interface Started {
   finished: Promise<Finished>;
 }
 
-/** Starts a command with exactly `env`, without waiting for it (killed after `timeoutMs`). */
+/**
+ * Starts a command with exactly `env`, without waiting for it (killed after `timeoutMs`). The bounds here are
+ * only against hangs: start-up on a loaded machine can take 15 s; time what a test is about from
+ * `waitFor` on.
+ */
 export function start(
   command: string,
   args: readonly string[],
   env: Record<string, string | undefined>,
-  timeoutMs = 20_000,
+  timeoutMs = 50_000,
 ): Started {
   const child = spawn(command, args, { cwd: REPO, env, stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
@@ -236,7 +261,7 @@ export function start(
     stdout: () => stdout,
     stderr: () => stderr,
     finished,
-    async waitFor(pattern, count, ms = 15_000) {
+    async waitFor(pattern, count, ms = 40_000) {
       const deadline = Date.now() + ms;
       const matches = () => stdout.split("\n").filter((line) => pattern.test(line)).length;
       while (matches() < count) {

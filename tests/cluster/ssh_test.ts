@@ -27,13 +27,15 @@ import {
 const service = sshHosts();
 const skip = service.ok ? false : service.skip;
 if (skip) console.error(`ssh_test: skipping every test: ${skip}`);
-const hosts: SshHosts = service.ok ? service.value : { ssh: "ssh", hosts: [], names: new Map(), mode: "" };
+const hosts: SshHosts = service.ok
+  ? service.value
+  : { ssh: "ssh", hosts: [], names: new Map(), mode: "", sshdPids: new Map() };
 const [h1, h2, h3] = hosts.hosts;
 /** What a rank on `host` says `Get_processor_name()` is. */
 const nameOf = (host: string) => hosts.names.get(host) ?? host;
 
 /** Test timeout: each job is bounded well below it. */
-const TIMEOUT = 30_000;
+const TIMEOUT = 60_000;
 const options = { skip, timeout: TIMEOUT };
 
 function env(): Record<string, string | undefined> {
@@ -41,11 +43,12 @@ function env(): Record<string, string | undefined> {
 }
 
 /** Runs the launcher (of this test run's flavour) with `args`, and checks that nothing of the job is left. */
-async function launch(args: string[], input?: string) {
+async function launch(args: string[], input?: string, extraEnv: Record<string, string> = {}) {
   const mark = marker();
-  const { command, args: full } = launcherCommand(["--tag-output", "--timeout", "15", ...args, mark]);
+  // Bounds only against a hang: start-up on a loaded machine can take 15 s.
+  const { command, args: full } = launcherCommand(["--tag-output", "--timeout", "40", ...args, mark]);
   const began = Date.now();
-  const result = await run(command, full, env(), { input, timeoutMs: 25_000 });
+  const result = await run(command, full, { ...env(), ...extraEnv }, { input, timeoutMs: 50_000 });
   const seconds = (Date.now() - began) / 1000;
   assert.deepEqual(await leftovers(mark), [], `processes of the job are left: ${result.stderr}`);
   return { ...result, ranks: taggedLines(result.stdout), seconds };
@@ -128,7 +131,22 @@ test(
   `a rank failing on a remote host ends the job, naming the rank and the host (${flavour})`,
   options,
   async () => {
-    const job = await launch([...SIX(), "tests/cluster/_fail.ts", "throw", "3"]);
+    const mark = marker();
+    const { command, args } = launcherCommand([
+      "--tag-output",
+      ...SIX(),
+      "tests/cluster/_fail.ts",
+      "throw",
+      "3",
+      mark,
+    ]);
+    const started = start(command, args, env(), 50_000);
+    // From the ranks' start on: start-up itself is slow under load, and no part of what is tested here.
+    await started.waitFor(/rank \d+ ready on /, 6, 40_000);
+    const began = Date.now();
+    const job = await started.finished;
+    const seconds = (Date.now() - began) / 1000;
+    assert.deepEqual(await leftovers(mark), [], `processes of the job are left: ${job.stderr}`);
     assert.equal(job.code, 1, job.stderr);
     // A Deno rank runs the script as its main module: a top-level throw reaches it as a rejected evaluation.
     assert.match(
@@ -140,7 +158,7 @@ test(
           `Error: planned failure on ${nameOf(h2)}`,
       ),
     );
-    assert.ok(job.seconds < 10, `the job took ${job.seconds} s`);
+    assert.ok(seconds < 10, `the job took ${seconds} s to end after the ranks were ready`);
   },
 );
 
@@ -232,4 +250,86 @@ test(`remote ranks listen on the interface MPIRUN_DENO_BIND_INTERFACE names on t
     missing.stderr,
     /MPIRUN_DENO_BIND_INTERFACE=nope0: no such interface with an IPv4 address here/,
   );
+});
+
+test(`a black-holed host fails the job within the ssh connect timeout, naming it (${flavour})`, {
+  ...options,
+  skip: skip || (!hosts.blackhole && "the ssh hosts have no black hole (an older `ssh_hosts.sh up`)"),
+}, async () => {
+  const job = await launch(["--host", `${h1},${hosts.blackhole}`, "examples/hello.ts"], undefined, {
+    MPIRUN_DENO_SSH_CONNECT_TIMEOUT: "1",
+  });
+  assert.equal(job.code, 127, job.stderr);
+  assert.match(
+    job.stderr,
+    new RegExp(
+      `rank 1 \\(host ${hosts.blackhole!.replaceAll(".", "\\.")}, pid unknown\\) could not be started: ` +
+        `ssh to \\S+ exited with code 255: .*timed out`,
+    ),
+  );
+  // 1 s to connect, plus start-up under load; the hosts' ssh config alone would wait 10 s, the kernel 2 min.
+  assert.ok(job.seconds < 9, `the job took ${job.seconds} s`);
+});
+
+test(`a bad MPIRUN_DENO_SSH_CONNECT_TIMEOUT is refused by name (${flavour})`, options, async () => {
+  const job = await launch(["--host", `${h1},${h2}`, "examples/hello.ts"], undefined, {
+    MPIRUN_DENO_SSH_CONNECT_TIMEOUT: "soon",
+  });
+  assert.equal(job.code, 2, job.stderr);
+  assert.match(
+    job.stderr,
+    /MPIRUN_DENO_SSH_CONNECT_TIMEOUT="soon" is not a positive whole number of seconds/,
+  );
+});
+
+/** `pid` and its ancestors below `stop` (exclusive). */
+function ancestors(pid: number, stop: number): number[] {
+  const chain: number[] = [];
+  for (let at = pid; at > 1 && at !== stop;) {
+    chain.push(at);
+    const stat = fs.readFileSync(`/proc/${at}/stat`, "utf8");
+    at = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+  }
+  return chain;
+}
+
+test(`a host that stops answering mid-job ends the job within 10 s, naming host and ranks (${flavour})`, {
+  ...options,
+  skip: skip || (hosts.sshdPids.size < 3 && "the hosts' sshd pids are unknown"),
+}, async () => {
+  const mark = marker();
+  const { command, args } = launcherCommand([...SIX(), "tests/cluster/_fail.ts", "hang", mark]);
+  const job = start(command, args, env());
+  const frozen: number[] = [];
+  try {
+    await job.waitFor(/^rank \d+ ready on /, 6);
+    // h2 freezes: its ranks, their agent and the sshd session that serves them stop (as a host that hangs, or
+    // whose network is cut, they answer nothing), and nothing closes a connection.
+    const listener = hosts.sshdPids.get(h2)!;
+    for (const pid of processesWith(mark)) {
+      if (!ancestors(pid, 0).includes(listener)) continue; // a rank of another host, or the launcher
+      for (const each of ancestors(pid, listener)) if (!frozen.includes(each)) frozen.push(each);
+    }
+    assert.ok(frozen.length >= 4, `found h2's ranks, agent and session: ${frozen}`);
+    for (const pid of frozen) process.kill(pid, "SIGSTOP");
+    const began = Date.now();
+    const ended = await job.finished;
+    const took = Date.now() - began;
+    assert.notEqual(ended.code, 0, ended.stderr);
+    assert.match(
+      ended.stderr,
+      new RegExp(`lost the ssh connection to ${h2} \\(.*\\); ranks 2, 3 on it are lost`),
+    );
+    assert.ok(took < 10_000, `the job took ${took} ms to end after the host froze`);
+  } finally {
+    for (const pid of frozen) {
+      try {
+        process.kill(pid, "SIGKILL");
+        process.kill(pid, "SIGCONT");
+      } catch {
+        // Gone already.
+      }
+    }
+  }
+  assert.deepEqual(await leftovers(mark), []);
 });

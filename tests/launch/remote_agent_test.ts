@@ -98,7 +98,7 @@ test("the agent starts its ranks, passes stdin, and reports output and ends, the
 
 test("a rank that cannot start is reported with its host and why", async () => {
   const agent = startAgent();
-  agent.start(0, { script: "true", cwd: "/nonexistent/dir" }, 3);
+  agent.start(0, { script: "true", cwd: "/nonexistent/dir" }, 4);
   agent.send(encodeJsonFrame(AgentFrameKind.START, 1, {
     rank: 1,
     command: "/nonexistent/runtime",
@@ -106,15 +106,31 @@ test("a rank that cannot start is reported with its host and why", async () => {
     env: {},
     cwd: REPO,
     stdin: false,
-    total: 3,
+    total: 4,
   }));
-  agent.start(2, { script: "echo fine" }, 3);
+  agent.send(encodeJsonFrame(AgentFrameKind.START, 2, {
+    rank: 2,
+    command: "/bin/sh",
+    args: [],
+    env: { MPIRUN_DENO_SCRIPT: "/nonexistent/app.ts" },
+    cwd: REPO,
+    stdin: false,
+    total: 4,
+  }));
+  agent.start(3, { script: "echo fine" }, 4);
   assert.equal(await agent.exited, 0);
   const errors = agent.of(AgentFrameKind.ERROR).sort((a, b) => a.index - b.index).map(payloadText);
-  assert.equal(errors.length, 2);
+  assert.equal(errors.length, 3);
   assert.match(errors[0], /the working directory \/nonexistent\/dir does not exist on /);
-  assert.match(errors[1], /cannot run \/nonexistent\/runtime on /);
-  assert.equal(agent.output(2, AgentFrameKind.STDOUT), "fine\n");
+  assert.match(
+    errors[1],
+    /the runtime \/nonexistent\/runtime does not exist on \S+ \(mpirun-deno expects the same/,
+  );
+  assert.match(
+    errors[2],
+    /the script \/nonexistent\/app\.ts does not exist on \S+ \(mpirun-deno expects the same/,
+  );
+  assert.equal(agent.output(3, AgentFrameKind.STDOUT), "fine\n");
 });
 
 test("signals reach every rank, and the end of the launcher's stream kills what is left", async () => {

@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as os from "node:os";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import process from "node:process";
@@ -38,17 +40,36 @@ test("words sent to the remote shell are quoted only when they need it", () => {
 
 test("the agent runs on the launcher's runtime by its absolute path, with nothing secret on the line", () => {
   const base = { execPath: "/opt/deno dir/deno", libDir: "/repo/lib", searchPath: "/bin" };
-  assert.equal(
-    agentShellCommand({ ...base, runtime: "deno", compiled: false }),
-    "exec '/opt/deno dir/deno' run -A --no-config /repo/lib/launch/remote_agent.ts",
+  const deno = agentShellCommand({ ...base, runtime: "deno", compiled: false });
+  assert.ok(
+    deno.endsWith("; exec '/opt/deno dir/deno' run -A --no-config /repo/lib/launch/remote_agent.ts"),
+    deno,
   );
+  assert.ok(deno.startsWith("[ -e '/opt/deno dir/deno' ] || "), deno);
+  assert.match(deno, /\[ -e \/repo\/lib\/launch\/remote_agent\.ts \] \|\| /);
+  const bun = agentShellCommand({ ...base, runtime: "bun", execPath: "/opt/bun", compiled: false });
+  assert.ok(bun.endsWith("; exec /opt/bun /repo/lib/launch/remote_agent.ts"), bun);
+  const binary = agentShellCommand({ ...base, runtime: "bun", execPath: "/opt/mpirun-deno", compiled: true });
+  assert.ok(binary.endsWith("; exec env MPIRUN_DENO_ROLE=agent /opt/mpirun-deno"), binary);
+});
+
+test("a runtime or checkout missing where the agent starts ends the login with 127, naming file and host", () => {
+  const host = { runtime: "deno", libDir: "/repo/lib", searchPath: "/bin", compiled: false } as const;
+  const missing = spawnSync("sh", ["-c", agentShellCommand({ ...host, execPath: "/no/such dir/deno" })], {
+    encoding: "utf8",
+  });
+  assert.equal(missing.status, 127);
   assert.equal(
-    agentShellCommand({ ...base, runtime: "bun", execPath: "/opt/bun", compiled: false }),
-    "exec /opt/bun /repo/lib/launch/remote_agent.ts",
+    missing.stderr.trim(),
+    `mpirun-deno: the runtime /no/such dir/deno does not exist on ${os.hostname()}`,
   );
-  assert.equal(
-    agentShellCommand({ ...base, runtime: "bun", execPath: "/opt/mpirun-deno", compiled: true }),
-    "exec env MPIRUN_DENO_ROLE=agent /opt/mpirun-deno",
+  const checkout = spawnSync("sh", ["-c", agentShellCommand({ ...host, execPath: "/bin/sh" })], {
+    encoding: "utf8",
+  });
+  assert.equal(checkout.status, 127);
+  assert.match(
+    checkout.stderr,
+    /mpirun-deno: the mpirun-deno checkout \/repo\/lib\/launch\/remote_agent\.ts does not exist on /,
   );
 });
 
