@@ -76,6 +76,7 @@ export { Status } from "../p2p/status.ts";
 export { Comm, COMM_NULL } from "./comm.ts";
 export { Group, GROUP_EMPTY } from "./group.ts";
 export {
+  APPNUM,
   COMM_SELF,
   COMM_WORLD,
   Finalize,

@@ -67,6 +67,9 @@ export function directRank(
       );
     }
   }
+  if (options.programs.length > 1) {
+    throw new UsageError("a job of several programs needs a launcher; under srun use srun --multi-prog");
+  }
   if (options.mapBy !== "slot") {
     throw new UsageError("--map-by needs a launcher; under srun use srun --distribution");
   }

@@ -213,7 +213,8 @@ function forwardSignals(supervisor: Supervisor, handlers: Map<RankSignal, () => 
 interface JobSetup {
   options: LaunchOptions;
   env: LaunchIo["env"];
-  command: RankCommand;
+  /** The command of each program, by app number. */
+  commands: RankCommand[];
   network: NetworkPlan;
   coordinatorPort: number;
   tokenHex: string;
@@ -223,7 +224,7 @@ interface JobSetup {
 
 /** One launch per rank, with the job's environment (addresses they can reach for ranks elsewhere). */
 function rankLaunches(placements: RankPlacement[], setup: JobSetup): RankLaunch[] {
-  const { options, env, command, network } = setup;
+  const { options, env, commands, network } = setup;
   const dialHost = network.dial;
   const jobEnv = {
     size: placements.length,
@@ -232,22 +233,38 @@ function rankLaunches(placements: RankPlacement[], setup: JobSetup): RankLaunch[
       : `${dialHost}:${setup.coordinatorPort}`,
     token: setup.tokenHex,
     jobId: randomUUID().slice(0, 8),
-    script: options.script,
-    exports: options.env,
     bindAddress: network.localBind,
-    command: command.env,
   };
   const cores = cpuCount();
-  return placements.map((placement) => ({
-    placement,
-    command: command.command,
-    args: command.args,
-    env: setup.here(placement)
-      ? rankEnvironment(env, placement, { ...jobEnv, cores })
-      : remoteRankEnvironment(rankEnvironment(env, placement, jobEnv), network),
-    cwd: options.wdir,
-    stdin: placement.rank === 0 ? "launcher" : "none",
-  }));
+  const appnums = programOfRanks(options, placements.length);
+  return placements.map((placement) => {
+    const appnum = appnums[placement.rank];
+    const program = options.programs[appnum];
+    const command = commands[appnum];
+    const programEnv = {
+      ...jobEnv,
+      appnum,
+      script: program.script,
+      exports: program.env,
+      command: command.env,
+    };
+    return {
+      placement,
+      command: command.command,
+      args: command.args,
+      env: setup.here(placement)
+        ? rankEnvironment(env, placement, { ...programEnv, cores })
+        : remoteRankEnvironment(rankEnvironment(env, placement, programEnv), network),
+      cwd: program.wdir,
+      stdin: placement.rank === 0 ? "launcher" : "none",
+    };
+  });
+}
+
+/** The app number of each rank: the programs of an MPMD job take consecutive ranks, in order. */
+function programOfRanks(options: LaunchOptions, size: number): number[] {
+  if (options.programs.length === 1) return new Array(size).fill(0);
+  return options.programs.flatMap((program, appnum) => new Array(program.np!).fill(appnum));
 }
 
 /** The ranks' output as the end of the job watches it. */
@@ -347,11 +364,16 @@ export async function main(options: LaunchOptions, io: Partial<LaunchIo> = {}): 
   const size = placements.length;
   const spawner = chooseSpawner(options, placements, env);
   const bindAddress = chosenBindAddress(options);
-  const command = (io.rankCommand ?? rankCommand)({
-    runtime: options.runtime,
-    script: options.script,
-    scriptArgs: options.scriptArgs,
-  });
+  if (options.programs.length > 1 && spawner.name === "slurm") {
+    throw new UsageError("a job of several programs cannot run as a Slurm step yet; use --launcher ssh");
+  }
+  const commands = options.programs.map((program) =>
+    (io.rankCommand ?? rankCommand)({
+      runtime: options.runtime,
+      script: program.script,
+      scriptArgs: program.scriptArgs,
+    })
+  );
   const tokenHex = newToken();
   // The supervisor names ranks by what the coordinator and the backend, both started later, know of them.
   const started: { coordinator?: Coordinator; job?: RunningJob } = {};
@@ -384,7 +406,7 @@ export async function main(options: LaunchOptions, io: Partial<LaunchIo> = {}): 
     if (io.handleSignals ?? true) forwardSignals(supervisor, signalHandlers);
     process.on("exit", killOnExit);
 
-    const setup = { options, env, command, network, coordinatorPort: coordinator.port, tokenHex, here };
+    const setup = { options, env, commands, network, coordinatorPort: coordinator.port, tokenHex, here };
     const job = started.job = startRanks(spawner, rankLaunches(placements, setup), output, supervisor, flow);
     supervisor.attach(job);
     timeout = armTimeout(options.timeoutSeconds, supervisor, coordinator, size);
