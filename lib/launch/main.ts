@@ -16,13 +16,14 @@ import { Coordinator, type Reports } from "./coordinator.ts";
 import { OutputForwarder, type Sink, writableSink } from "./io.ts";
 import type { LauncherKind, LaunchOptions } from "./options.ts";
 import { UsageError } from "./options.ts";
+import { onInterrupt } from "./interrupts.ts";
 import { type NetworkPlan, NoRouteError, planNetwork, remoteRankEnvironment } from "./network.ts";
 import { isLocalHost, placeRanks, type RankPlacement } from "./plan.ts";
 import { type RankCommand, rankCommand, rankEnvironment, type RankProgram } from "./rank_command.ts";
 import { LocalSpawner } from "./spawn_local.ts";
 import { allocationHosts, allocationTasks, inSlurmAllocation, SlurmSpawner } from "./spawn_slurm.ts";
 import { SshSpawner } from "./spawn_ssh.ts";
-import type { RankLaunch, RankSignal, RunningJob, Spawner } from "./spawner.ts";
+import type { RankLaunch, RunningJob, Spawner } from "./spawner.ts";
 import { Supervisor } from "./supervise.ts";
 
 /** The backends, by `--launcher` name. A new backend is one file and one line here. */
@@ -39,9 +40,6 @@ const REPORT_WAIT_MS = 1000;
 /** How long output may still trickle in after every rank has exited (a pipe held by a killed descendant). */
 const OUTPUT_GRACE_MS = 2000;
 
-/** Signals the launcher forwards to every rank. */
-const FORWARDED_SIGNALS: readonly RankSignal[] = ["SIGINT", "SIGTERM", "SIGHUP"];
-
 /** Where the launcher writes, and seams for tests. */
 export interface LaunchIo {
   stdout: Sink;
@@ -50,7 +48,7 @@ export interface LaunchIo {
   env: Record<string, string | undefined>;
   /** How a rank is started (tests run plain scripts instead of `lib/rank_main.ts`). */
   rankCommand(program: RankProgram): RankCommand;
-  /** Forward SIGINT/SIGTERM/SIGHUP of this process to the ranks (off for in-process tests). */
+  /** Interrupt the job on SIGINT/SIGTERM/SIGHUP of this process (off for in-process tests). */
   handleSignals: boolean;
 }
 
@@ -193,19 +191,6 @@ function openOutputFiles(output: OutputForwarder, options: LaunchOptions): void 
     throw new UsageError(
       `--output-filename: cannot write into ${options.outputDir}: ${(error as Error).message}`,
     );
-  }
-}
-
-/** Passes this process's forwarded signals to `supervisor`, recording each handler in `handlers`. */
-function forwardSignals(supervisor: Supervisor, handlers: Map<RankSignal, () => void>): void {
-  for (const signal of FORWARDED_SIGNALS) {
-    const handler = () => supervisor.interrupted(signal);
-    try {
-      process.on(signal, handler);
-      handlers.set(signal, handler);
-    } catch {
-      // This platform cannot listen for this signal (SIGHUP on Windows).
-    }
   }
 }
 
@@ -381,6 +366,10 @@ export async function main(options: LaunchOptions, io: Partial<LaunchIo> = {}): 
     size,
     describe: (rank) => describeRank(rank, placements[rank], started.coordinator?.hello(rank), started.job),
   });
+  // From here on a signal interrupts the job, even one that came while the launcher was still starting.
+  const stopInterrupts = (io.handleSignals ?? true)
+    ? onInterrupt((signal) => supervisor.interrupted(signal))
+    : () => {};
   // Ranks elsewhere (other hosts, or tasks of a Slurm step) need addresses they can reach.
   const here = (placement: RankPlacement) =>
     spawner.name !== "slurm" && isLocalHost(placement.host, hostname());
@@ -398,12 +387,10 @@ export async function main(options: LaunchOptions, io: Partial<LaunchIo> = {}): 
     stderr,
   });
   const flow: OutputFlow = { activity: 0, paused: false };
-  const signalHandlers = new Map<RankSignal, () => void>();
   const killOnExit = () => started.job?.killAll();
   let timeout: ReturnType<typeof setTimeout> | undefined;
   try {
     openOutputFiles(output, options);
-    if (io.handleSignals ?? true) forwardSignals(supervisor, signalHandlers);
     process.on("exit", killOnExit);
 
     const setup = { options, env, commands, network, coordinatorPort: coordinator.port, tokenHex, here };
@@ -421,7 +408,7 @@ export async function main(options: LaunchOptions, io: Partial<LaunchIo> = {}): 
     started.job?.killAll();
     coordinator.close();
     await output.close();
-    for (const [signal, handler] of signalHandlers) process.off(signal, handler);
+    stopInterrupts();
     process.off("exit", killOnExit);
   }
 
