@@ -67,6 +67,14 @@ export function directRank(
       );
     }
   }
+  if (options.stdin !== 0) {
+    throw new UsageError("--stdin needs a launcher; under srun use srun --input");
+  }
+  if (options.mergeStderr) {
+    throw new UsageError(
+      "--merge-stderr-to-stdout needs a launcher; under srun give srun --error the --output file",
+    );
+  }
   if (options.programs.length > 1) {
     throw new UsageError("a job of several programs needs a launcher; under srun use srun --multi-prog");
   }

@@ -241,9 +241,14 @@ function rankLaunches(placements: RankPlacement[], setup: JobSetup): RankLaunch[
         ? rankEnvironment(env, placement, { ...programEnv, cores })
         : remoteRankEnvironment(rankEnvironment(env, placement, programEnv), network),
       cwd: program.wdir,
-      stdin: placement.rank === 0 ? "launcher" : "none",
+      stdin: readsStdin(options.stdin, placement.rank) ? "launcher" : "none",
     };
   });
+}
+
+/** Does `rank` read the launcher's standard input under `--stdin target`? */
+function readsStdin(target: LaunchOptions["stdin"], rank: number): boolean {
+  return target === "all" || target === rank;
 }
 
 /** The app number of each rank: the programs of an MPMD job take consecutive ranks, in order. */
@@ -347,6 +352,9 @@ export async function main(options: LaunchOptions, io: Partial<LaunchIo> = {}): 
   // Plan everything that can fail on the request before anything starts.
   const placements = placeJob(options, env);
   const size = placements.length;
+  if (typeof options.stdin === "number" && options.stdin >= size) {
+    throw new UsageError(`--stdin: there is no rank ${options.stdin} in a job of ${size} ranks`);
+  }
   const spawner = chooseSpawner(options, placements, env);
   const bindAddress = chosenBindAddress(options);
   if (options.programs.length > 1 && spawner.name === "slurm") {
@@ -383,6 +391,7 @@ export async function main(options: LaunchOptions, io: Partial<LaunchIo> = {}): 
     timestamp: options.timestampOutput,
     dir: options.outputDir,
     copy: options.outputCopy,
+    mergeStderr: options.mergeStderr,
     stdout,
     stderr,
   });

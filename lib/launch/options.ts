@@ -29,6 +29,9 @@ export class UsageError extends Error {
 export type LauncherKind = "local" | "ssh" | "slurm";
 /** The runtime a rank runs on. */
 export type RankRuntime = "deno" | "bun";
+/** Which ranks read the launcher's standard input (`--stdin`). */
+export type StdinTarget = number | "all" | "none";
+
 /** How ranks are placed on hosts: fill each host's slots in turn, or round-robin over the hosts. */
 export type MapBy = "slot" | "node";
 
@@ -46,6 +49,8 @@ export interface RawOptions {
   tagOutput: boolean;
   timestampOutput: boolean;
   outputFilename?: string;
+  stdin?: string;
+  mergeStderr: boolean;
   env: string[];
   wdir?: string;
   timeout?: string;
@@ -165,6 +170,17 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     help: "Also write output to DIR/rank.N/stdout and stderr (:nocopy: only there)",
   },
   {
+    key: "stdin",
+    names: ["--stdin"],
+    value: "RANK|all|none",
+    help: "Which ranks read the launcher's standard input (default 0); the others read end-of-file",
+  },
+  {
+    key: "mergeStderr",
+    names: ["--merge-stderr-to-stdout"],
+    help: "Forward the ranks' stderr to the launcher's stdout, line by line",
+  },
+  {
     key: "env",
     names: ["-x"],
     value: "VAR[=VALUE]",
@@ -242,6 +258,7 @@ function emptyRaw(): RawOptions {
     host: [],
     env: [],
     oversubscribe: false,
+    mergeStderr: false,
     tagOutput: false,
     timestampOutput: false,
     help: false,
@@ -422,6 +439,10 @@ export interface LaunchOptions {
   outputDir: string | undefined;
   /** Whether output also goes to the launcher's stdout/stderr (false with `:nocopy`). */
   outputCopy: boolean;
+  /** Which ranks read the launcher's standard input: one rank (0 by default), every one, or none. */
+  stdin: StdinTarget;
+  /** `--merge-stderr-to-stdout`. */
+  mergeStderr: boolean;
   /** Variables exported with `-x`, in order. */
   env: [name: string, value: string][];
   /** Absolute working directory of the ranks. */
@@ -499,6 +520,14 @@ function parseNp(raw: Pick<RawOptions, "np" | "spelled">): number | undefined {
     throw new UsageError(`${raw.spelled.np}: ${value} ranks are more than the ${MAX_RANKS} a job may have`);
   }
   return value;
+}
+
+function parseStdin(raw: RawOptions): StdinTarget {
+  const value = raw.stdin;
+  if (value === undefined) return 0;
+  if (value === "all" || value === "none") return value;
+  if (/^\d+$/.test(value) && Number(value) < MAX_RANKS) return Number(value);
+  throw new UsageError(`--stdin: ${JSON.stringify(value)} is not a rank, all or none`);
 }
 
 function parseTimeout(raw: RawOptions): number | undefined {
@@ -647,6 +676,8 @@ export function resolveOptions(
     timestampOutput: raw.timestampOutput,
     outputDir: output.dir,
     outputCopy: output.copy,
+    stdin: parseStdin(raw),
+    mergeStderr: raw.mergeStderr,
     env: first.env,
     wdir: first.wdir,
     timeoutSeconds,
