@@ -312,14 +312,18 @@ function armTimeout(
   }, seconds * 1000);
 }
 
-/** Waits for the ranks' output to end: as long as it still flows, a silent pipe only for the grace time. */
-async function outputEnded(output: OutputForwarder, flow: OutputFlow): Promise<void> {
+/**
+ * Waits for the ranks' output to end: as long as it still flows, a silent pipe only for the grace time.
+ * Resolves with false when a pipe was given up on (what came after is lost).
+ */
+async function outputEnded(output: OutputForwarder, flow: OutputFlow): Promise<boolean> {
   for (;;) {
     const seen = flow.activity;
     const grace = delay(OUTPUT_GRACE_MS);
     const ended = await Promise.race([output.ended.then(() => true), grace.promise.then(() => false)]);
     grace.cancel();
-    if (ended || (flow.activity === seen && !flow.paused)) break;
+    if (ended) return true;
+    if (flow.activity === seen && !flow.paused) return false;
   }
 }
 
@@ -411,7 +415,13 @@ export async function main(options: LaunchOptions, io: Partial<LaunchIo> = {}): 
     clearTimeout(timeout);
     // Whatever the ranks left running goes with them; their pipes then end.
     job.killAll();
-    await outputEnded(output, flow);
+    if (!await outputEnded(output, flow)) {
+      say(
+        `output may be incomplete: a rank's output stayed open ${
+          OUTPUT_GRACE_MS / 1000
+        } s after the job ended`,
+      );
+    }
   } finally {
     clearTimeout(timeout);
     started.job?.killAll();

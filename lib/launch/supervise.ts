@@ -191,18 +191,22 @@ export class Supervisor {
   }
 
   /**
-   * A rank called `Abort(code)` or died of an uncaught error. When that error is a lost peer, the peer's own
+   * A rank called `Abort(code)` or died of an uncaught error: `reason`'s first line says why, the lines after
+   * it are its trace, printed after the failure. When that error is a lost peer, the peer's own
    * failure is the cause: the abort counts only if none comes within {@linkcode CONSEQUENCE_WAIT_MS}.
    */
   aborted(rank: number, code: number, reason: string): void {
-    const firstLine = reason.split("\n", 1)[0].trim();
+    const [first, ...trace] = reason.split("\n");
+    const firstLine = first.trim();
     const failure = {
       code: abortExitCode(code),
       message: `${this.#options.describe(rank)} aborted with code ${code}${
         firstLine === "" ? "" : `: ${firstLine}`
       }`,
     };
-    if (!firstLine.includes("[ERR_PEER_LOST]")) return this.fail(failure);
+    if (!firstLine.includes("[ERR_PEER_LOST]")) {
+      return this.fail({ ...failure, details: trace.filter((line) => line.trim() !== "") });
+    }
     if (this.#failure !== undefined || this.#consequences.has(rank)) return;
     this.#consequences.set(rank, { ...failure, reason: firstLine });
     const blamed = this.#blameEarlyExit();
