@@ -6,6 +6,7 @@
  */
 
 import { randomUUID } from "node:crypto";
+import * as fs from "node:fs";
 import * as os from "node:os";
 import process from "node:process";
 import type { HelloMessage } from "../bootstrap/protocol.ts";
@@ -17,6 +18,8 @@ import { OutputForwarder, type Sink, writableSink } from "./io.ts";
 import type { LauncherKind, LaunchOptions } from "./options.ts";
 import { UsageError } from "./options.ts";
 import { onInterrupt } from "./interrupts.ts";
+import { HostListError, type HostSlots, lsfHosts, parsePbsNodefile } from "./hostfile.ts";
+import { allowedCpus, boundCommand, coreBindings, jobMap } from "./binding.ts";
 import { type NetworkPlan, NoRouteError, planNetwork, remoteRankEnvironment } from "./network.ts";
 import { isLocalHost, placeRanks, type RankPlacement } from "./plan.ts";
 import { type RankCommand, rankCommand, rankEnvironment, type RankProgram } from "./rank_command.ts";
@@ -112,17 +115,48 @@ function runsUnderSlurm(options: LaunchOptions, env: LaunchIo["env"]): boolean {
   return slurm;
 }
 
-/** Where each rank runs; inside a Slurm allocation the hosts and the default number of ranks are its own. */
+/**
+ * The hosts of a PBS/Torque (`PBS_NODEFILE`) or LSF (`LSB_MCPU_HOSTS`, `LSB_HOSTS`) job the launcher runs in,
+ * with where they were read; `undefined` outside one.
+ */
+function batchAllocation(env: LaunchIo["env"]): { hosts: HostSlots[]; where: string } | undefined {
+  try {
+    const nodefile = env.PBS_NODEFILE;
+    if (nodefile) {
+      let text: string;
+      try {
+        text = fs.readFileSync(nodefile, "utf8");
+      } catch (error) {
+        throw new UsageError(`PBS_NODEFILE=${nodefile} cannot be read: ${(error as Error).message}`);
+      }
+      return { hosts: parsePbsNodefile(text, `PBS_NODEFILE ${nodefile}`), where: "the PBS job's nodes" };
+    }
+    const lsf = lsfHosts(env);
+    return lsf && { hosts: lsf, where: "the LSF job's hosts" };
+  } catch (error) {
+    if (error instanceof HostListError) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
+/**
+ * Where each rank runs; inside a Slurm allocation the hosts and the default number of ranks are its own, and
+ * inside a PBS or LSF job its hosts (started with ssh).
+ */
 function placeJob(options: LaunchOptions, env: LaunchIo["env"]): RankPlacement[] {
   const slurm = runsUnderSlurm(options, env);
-  const localOnly = options.hosts === undefined && !slurm;
+  const batch = options.hosts === undefined && !slurm ? batchAllocation(env) : undefined;
+  const localOnly = options.hosts === undefined && !slurm && batch === undefined;
   // As in Open MPI, this machine alone has one slot per CPU, and more ranks than slots need --oversubscribe.
   return placeRanks({
     np: options.np ?? (slurm ? allocationTasks(env) : undefined),
-    hosts: options.hosts ?? (slurm ? allocationHosts(env) : [{ host: hostname(), slots: cpuCount() }]),
+    hosts: options.hosts ??
+      (slurm ? allocationHosts(env) : batch?.hosts ?? [{ host: hostname(), slots: cpuCount() }]),
     mapBy: options.mapBy,
+    perNode: options.perNode,
+    rankBy: options.rankBy,
     oversubscribe: options.oversubscribe,
-    where: localOnly ? "this machine (one per CPU)" : undefined,
+    where: localOnly ? "this machine (one per CPU)" : batch?.where,
   });
 }
 
@@ -200,6 +234,10 @@ interface JobSetup {
   env: LaunchIo["env"];
   /** The command of each program, by app number. */
   commands: RankCommand[];
+  /** The program of each rank, by rank. */
+  appnums: number[];
+  /** The core of each rank under `--bind-to core`, by rank. */
+  cores: number[] | undefined;
   network: NetworkPlan;
   coordinatorPort: number;
   tokenHex: string;
@@ -209,7 +247,7 @@ interface JobSetup {
 
 /** One launch per rank, with the job's environment (addresses they can reach for ranks elsewhere). */
 function rankLaunches(placements: RankPlacement[], setup: JobSetup): RankLaunch[] {
-  const { options, env, commands, network } = setup;
+  const { options, env, commands, network, appnums, cores: bound } = setup;
   const dialHost = network.dial;
   const jobEnv = {
     size: placements.length,
@@ -221,7 +259,6 @@ function rankLaunches(placements: RankPlacement[], setup: JobSetup): RankLaunch[
     bindAddress: network.localBind,
   };
   const cores = cpuCount();
-  const appnums = programOfRanks(options, placements.length);
   return placements.map((placement) => {
     const appnum = appnums[placement.rank];
     const program = options.programs[appnum];
@@ -233,10 +270,13 @@ function rankLaunches(placements: RankPlacement[], setup: JobSetup): RankLaunch[
       exports: program.env,
       command: command.env,
     };
+    const started = bound === undefined
+      ? command
+      : boundCommand(command.command, command.args, bound[placement.rank]);
     return {
       placement,
-      command: command.command,
-      args: command.args,
+      command: started.command,
+      args: started.args,
       env: setup.here(placement)
         ? rankEnvironment(env, placement, { ...programEnv, cores })
         : remoteRankEnvironment(rankEnvironment(env, placement, programEnv), network),
@@ -244,6 +284,63 @@ function rankLaunches(placements: RankPlacement[], setup: JobSetup): RankLaunch[
       stdin: readsStdin(options.stdin, placement.rank) ? "launcher" : "none",
     };
   });
+}
+
+/**
+ * The core of each rank under `--bind-to core`, or `undefined` without binding. More ranks on this host
+ * than cores to bind them to is a {@linkcode UsageError}, as is binding, `-N` or `--rank-by` in a Slurm
+ * step (srun places and binds its tasks itself).
+ */
+function bindingCores(
+  options: LaunchOptions,
+  placements: RankPlacement[],
+  spawner: Spawner,
+  here: (placement: RankPlacement) => boolean,
+): number[] | undefined {
+  if (spawner.name === "slurm") {
+    for (
+      const [set, flag, instead] of [
+        [options.bindTo !== "none", "--bind-to", "srun --cpu-bind"],
+        [options.perNode !== undefined, "-N", "srun --ntasks-per-node"],
+        [options.rankBy !== undefined, "--rank-by", "srun --distribution"],
+      ] as const
+    ) {
+      if (set) throw new UsageError(`${flag} cannot place ranks of a Slurm step; use ${instead}`);
+    }
+  }
+  if (options.bindTo === "none") return undefined;
+  const cpus = allowedCpus() ?? Array.from({ length: cpuCount() }, (_, cpu) => cpu);
+  const crowded = placements.find((placement) => here(placement) && placement.localSize > cpus.length);
+  if (crowded !== undefined) {
+    throw new UsageError(
+      `--bind-to core: ${crowded.localSize} ranks on this host but ${cpus.length} cores to bind them to; ` +
+        "run fewer ranks here or use --bind-to none",
+    );
+  }
+  return coreBindings(placements, here, cpus);
+}
+
+/** `--display-map` and `--report-bindings`, on stderr before the job starts. */
+function reportPlan(
+  options: LaunchOptions,
+  placements: RankPlacement[],
+  appnums: number[],
+  cores: number[] | undefined,
+  stderr: Sink,
+): void {
+  const lines: string[] = [];
+  if (options.displayMap) lines.push(...jobMap(placements, appnums, options.programs, cores));
+  if (options.reportBindings) {
+    for (const placement of placements) {
+      const where = `rank ${placement.rank} (host ${placement.host})`;
+      lines.push(
+        cores === undefined ? `${where} not bound` : `${where} bound to core ${cores[placement.rank]}`,
+      );
+    }
+  }
+  if (lines.length > 0) {
+    stderr.write(new TextEncoder().encode(lines.map((line) => `mpirun-deno: ${line}\n`).join("")));
+  }
 }
 
 /** Does `rank` read the launcher's standard input under `--stdin target`? */
@@ -371,6 +468,12 @@ export async function main(options: LaunchOptions, io: Partial<LaunchIo> = {}): 
       scriptArgs: program.scriptArgs,
     })
   );
+  // Ranks elsewhere (other hosts, or tasks of a Slurm step) need addresses they can reach.
+  const here = (placement: RankPlacement) =>
+    spawner.name !== "slurm" && isLocalHost(placement.host, hostname());
+  const appnums = programOfRanks(options, size);
+  const cores = bindingCores(options, placements, spawner, here);
+  reportPlan(options, placements, appnums, cores, stderr);
   const tokenHex = newToken();
   // The supervisor names ranks by what the coordinator and the backend, both started later, know of them.
   const started: { coordinator?: Coordinator; job?: RunningJob } = {};
@@ -382,9 +485,6 @@ export async function main(options: LaunchOptions, io: Partial<LaunchIo> = {}): 
   const stopInterrupts = (io.handleSignals ?? true)
     ? onInterrupt((signal) => supervisor.interrupted(signal))
     : () => {};
-  // Ranks elsewhere (other hosts, or tasks of a Slurm step) need addresses they can reach.
-  const here = (placement: RankPlacement) =>
-    spawner.name !== "slurm" && isLocalHost(placement.host, hostname());
   const network = await jobNetwork(options, env, spawner, placements, !placements.every(here), bindAddress);
   const coordinator = await startCoordinator(network.listen, size, tokenHex, say, supervisor);
   started.coordinator = coordinator;
@@ -406,7 +506,17 @@ export async function main(options: LaunchOptions, io: Partial<LaunchIo> = {}): 
     openOutputFiles(output, options);
     process.on("exit", killOnExit);
 
-    const setup = { options, env, commands, network, coordinatorPort: coordinator.port, tokenHex, here };
+    const setup = {
+      options,
+      env,
+      commands,
+      appnums,
+      cores,
+      network,
+      coordinatorPort: coordinator.port,
+      tokenHex,
+      here,
+    };
     const job = started.job = startRanks(spawner, rankLaunches(placements, setup), output, supervisor, flow);
     supervisor.attach(job);
     timeout = armTimeout(options.timeoutSeconds, supervisor, coordinator, size);

@@ -32,8 +32,15 @@ export type RankRuntime = "deno" | "bun";
 /** Which ranks read the launcher's standard input (`--stdin`). */
 export type StdinTarget = number | "all" | "none";
 
-/** How ranks are placed on hosts: fill each host's slots in turn, or round-robin over the hosts. */
-export type MapBy = "slot" | "node";
+/**
+ * How ranks are placed on hosts: fill each host's slots in turn (`slot`; `core` alike, one rank per core's
+ * slot), or round-robin over the hosts (`node`). `ppr:N:node` is `slot` with N slots on every host.
+ */
+export type MapBy = "slot" | "node" | "core";
+/** How ranks are numbered once placed: in placement order, host by host (`slot`), or round-robin (`node`). */
+export type RankBy = "slot" | "node";
+/** What each rank is bound to: nothing (the default), or one core of its host. */
+export type BindTo = "none" | "core";
 
 /** The command line as scanned: strings, not yet validated. */
 export interface RawOptions {
@@ -42,6 +49,11 @@ export interface RawOptions {
   hostfile?: string;
   launcher?: string;
   mapBy?: string;
+  perNode?: string;
+  rankBy?: string;
+  bindTo?: string;
+  reportBindings: boolean;
+  displayMap: boolean;
   oversubscribe: boolean;
   runtime?: string;
   bindAddress?: string;
@@ -127,8 +139,37 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   {
     key: "mapBy",
     names: ["--map-by"],
+    value: "slot|core|node|ppr:N:node",
+    help:
+      "Fill each host's slots (cores) in turn (default), deal ranks round-robin over hosts, or N per host",
+  },
+  {
+    key: "perNode",
+    names: ["-N", "--npernode", "-npernode", "-ppn", "--ppn"],
+    value: "N",
+    help: "N ranks on every host, whatever its slots (as --map-by ppr:N:node)",
+  },
+  {
+    key: "rankBy",
+    names: ["--rank-by"],
     value: "slot|node",
-    help: "Fill each host's slots in turn (default), or deal ranks round-robin over hosts",
+    help: "Number ranks host by host (slot), or round-robin over hosts (node) (default: as mapped)",
+  },
+  {
+    key: "bindTo",
+    names: ["--bind-to"],
+    value: "core|none",
+    help: "Bind each rank to one core of its host, the Nth for local rank N (with taskset); default none",
+  },
+  {
+    key: "reportBindings",
+    names: ["--report-bindings"],
+    help: "Print each rank's binding before the job starts",
+  },
+  {
+    key: "displayMap",
+    names: ["--display-map"],
+    help: "Print the job's map (rank, host, local rank, cores, program) before it starts",
   },
   {
     key: "oversubscribe",
@@ -258,6 +299,8 @@ function emptyRaw(): RawOptions {
     host: [],
     env: [],
     oversubscribe: false,
+    reportBindings: false,
+    displayMap: false,
     mergeStderr: false,
     tagOutput: false,
     timestampOutput: false,
@@ -430,6 +473,13 @@ export interface LaunchOptions {
   /** The backend; `undefined` means chosen from the environment and the hosts. */
   launcher: LauncherKind | undefined;
   mapBy: MapBy;
+  /** Ranks per host (`-N`, `--map-by ppr:N:node`), whatever the hosts' slots; `undefined`: their slots. */
+  perNode: number | undefined;
+  /** `--rank-by`; `undefined` numbers ranks in placement order. */
+  rankBy: RankBy | undefined;
+  bindTo: BindTo;
+  reportBindings: boolean;
+  displayMap: boolean;
   oversubscribe: boolean;
   bindAddress: string | undefined;
   bindInterface: string | undefined;
@@ -520,6 +570,37 @@ function parseNp(raw: Pick<RawOptions, "np" | "spelled">): number | undefined {
     throw new UsageError(`${raw.spelled.np}: ${value} ranks are more than the ${MAX_RANKS} a job may have`);
   }
   return value;
+}
+
+/** `--map-by` and `-N`: `ppr:N:node` is `slot` with N per host; `-N` may not contradict it. */
+function parseMapping(raw: RawOptions): { mapBy: MapBy; perNode: number | undefined } {
+  const flag = raw.spelled.perNode;
+  let perNode: number | undefined;
+  if (raw.perNode !== undefined) {
+    if (!/^\d+$/.test(raw.perNode) || Number(raw.perNode) < 1 || Number(raw.perNode) > MAX_RANKS) {
+      throw new UsageError(
+        `${flag}: ${JSON.stringify(raw.perNode)} is not a whole number of ranks of at least 1`,
+      );
+    }
+    perNode = Number(raw.perNode);
+  }
+  const ppr = /^ppr:(\d+):node$/.exec(raw.mapBy ?? "");
+  if (ppr === null) {
+    if (raw.mapBy !== undefined && /^ppr:/.test(raw.mapBy)) {
+      throw new UsageError(`--map-by: ${JSON.stringify(raw.mapBy)} is not ppr:N:node (N ranks per node)`);
+    }
+    const mapBy = oneOf<MapBy>(raw, "mapBy", ["slot", "core", "node"]) ?? "slot";
+    if (perNode !== undefined && mapBy === "node") {
+      throw new UsageError(`${flag} places N ranks per host in turn; it cannot go with --map-by node`);
+    }
+    return { mapBy, perNode };
+  }
+  const count = Number(ppr[1]);
+  if (count < 1 || count > MAX_RANKS) throw new UsageError(`--map-by: ${raw.mapBy}: N must be at least 1`);
+  if (perNode !== undefined && perNode !== count) {
+    throw new UsageError(`${flag} ${perNode} contradicts --map-by ${raw.mapBy}`);
+  }
+  return { mapBy: "slot", perNode: count };
 }
 
 function parseStdin(raw: RawOptions): StdinTarget {
@@ -651,7 +732,7 @@ export function resolveOptions(
 ): LaunchOptions {
   const runtime = oneOf<RankRuntime>(raw, "runtime", ["deno", "bun"]);
   const launcher = oneOf<LauncherKind>(raw, "launcher", ["local", "ssh", "slurm"]);
-  const mapBy = oneOf<MapBy>(raw, "mapBy", ["slot", "node"]) ?? "slot";
+  const mapping = parseMapping(raw);
   const timeoutSeconds = parseTimeout(raw);
   const bind = parseBind(raw);
   const output = parseOutput(raw, context);
@@ -668,7 +749,11 @@ export function resolveOptions(
     runtime,
     hosts,
     launcher,
-    mapBy,
+    ...mapping,
+    rankBy: oneOf<RankBy>(raw, "rankBy", ["slot", "node"]),
+    bindTo: oneOf<BindTo>(raw, "bindTo", ["core", "none"]) ?? "none",
+    reportBindings: raw.reportBindings,
+    displayMap: raw.displayMap,
     oversubscribe: raw.oversubscribe,
     bindAddress: bind.address,
     bindInterface: bind.iface,
