@@ -145,7 +145,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   },
   {
     key: "perNode",
-    names: ["-N", "--npernode", "-npernode", "-ppn", "--ppn"],
+    names: ["-N", "--npernode", "-ppn"],
     value: "N",
     help: "N ranks on every host, whatever its slots (as --map-by ppr:N:node)",
   },
@@ -241,7 +241,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   },
   {
     key: "app",
-    names: ["--app", "--configfile", "-configfile"],
+    names: ["--app", "-configfile"],
     value: "FILE",
     help: "Run the programs FILE lists, one per line: '-n 2 [-x VAR] [--wdir DIR] script.ts [args]'",
   },
@@ -837,28 +837,66 @@ function parsePrograms(
   });
 }
 
-/** The `--help` text, written from {@linkcode OPTION_SPECS}. */
+/**
+ * The sections of `--help`, as Open MPI groups its options; an option not listed here is shown under "Other
+ * options".
+ */
+const HELP_GROUPS: readonly [title: string, keys: readonly OptionKey[]][] = [
+  ["General", ["np", "app", "runtime", "wdir", "env", "timeout"]],
+  ["Hosts and start-up", ["host", "hostfile", "launcher", "oversubscribe", "bindAddress", "bindInterface"]],
+  ["Mapping, ranking and binding", ["mapBy", "perNode", "rankBy", "bindTo", "reportBindings", "displayMap"]],
+  ["Input and output", ["stdin", "tagOutput", "timestampOutput", "outputFilename", "mergeStderr"]],
+  ["Information", ["help", "version"]],
+];
+
+/** Examples at the end of `--help`. */
+const HELP_EXAMPLES: readonly [command: string, what: string][] = [
+  ["mpirun-deno -n 4 hello.ts", "4 ranks on this machine"],
+  ["mpirun-deno -n 1 master.ts : -n 3 worker.ts", "one job of two programs (MPI.APPNUM 0 and 1)"],
+  ["mpirun-deno --app programs.txt", "the same, one program per line of the file"],
+  ["mpirun-deno --hostfile hosts -N 2 --bind-to core app.ts", "2 ranks per host, each bound to a core"],
+  ["mpirun-deno -H a:4,b:4 --map-by node --display-map app.ts", "8 ranks dealt over a and b, map printed"],
+  ["echo data | mpirun-deno -n 4 --stdin all app.ts", "every rank reads a copy of the input"],
+];
+
+/** The `--help` text, written from {@linkcode OPTION_SPECS} in the sections of {@linkcode HELP_GROUPS}. */
 export function helpText(): string {
-  const rows = OPTION_SPECS.map((spec) => [
-    spec.names.join(", ") + (spec.value === undefined ? "" : ` ${spec.value}`),
-    spec.help,
-  ]);
-  const width = Math.max(...rows.map(([flags]) => flags.length)) + 2;
+  const flags = (spec: OptionSpec) =>
+    spec.names.join(", ") + (spec.value === undefined ? "" : ` ${spec.value}`);
+  const width = Math.max(...OPTION_SPECS.map((spec) => flags(spec).length)) + 2;
+  const listed = new Set(HELP_GROUPS.flatMap(([, keys]) => keys));
+  const groups: [string, OptionSpec[]][] = [
+    ...HELP_GROUPS.map(([title, keys]) =>
+      [title, keys.flatMap((key) => OPTION_SPECS.filter((spec) => spec.key === key))] as [
+        string,
+        OptionSpec[],
+      ]
+    ),
+    ["Other", OPTION_SPECS.filter((spec) => !listed.has(spec.key))],
+  ];
+  const exampleWidth = Math.max(...HELP_EXAMPLES.map(([command]) => command.length)) + 2;
   return [
     "mpirun-deno: run a TypeScript MPI program as N ranks",
     "",
-    "Usage: mpirun-deno [options] script.ts [args...]",
+    "Usage: mpirun-deno [options] script.ts [args...] [: [-n N] [-x VAR] [--wdir DIR] script2.ts [args...]]...",
     "",
-    "Options come before the script; everything after the script is passed to it untouched.",
-    "",
-    "Options:",
-    ...rows.map(([flags, help]) => `  ${flags.padEnd(width)}${help}`),
+    "Options come before the script; everything after the script is passed to it untouched, up to a lone ':'",
+    "that starts the next program of the job (-n, -x and --wdir are then that program's own).",
+    ...groups.filter(([, specs]) => specs.length > 0).flatMap(([title, specs]) => [
+      "",
+      `${title} options:`,
+      ...specs.map((spec) => `  ${flags(spec).padEnd(width)}${spec.help}`),
+    ]),
     "",
     "Exit code: 0 when every rank exits 0; otherwise the first failing rank's code (128+N for signal N),",
-    "124 on --timeout, 2 for a command-line error.",
+    "128+N when the launcher gets signal N (130 for Ctrl-C), 124 on --timeout, 2 for a command-line error.",
     "",
     "Remote hosts are reached with ssh (BatchMode), or with the command in MPIRUN_DENO_SSH (e.g. 'ssh -F cfg').",
     "Inside a Slurm allocation ranks start as one srun step; under 'srun mpirun-deno script.ts' each task is a rank.",
+    "Inside a PBS/Torque or LSF job, the hosts are PBS_NODEFILE's, or LSB_MCPU_HOSTS's / LSB_HOSTS's (over ssh).",
+    "",
+    "Examples:",
+    ...HELP_EXAMPLES.map(([command, what]) => `  ${command.padEnd(exampleWidth)}${what}`),
     "",
   ].join("\n");
 }
