@@ -178,3 +178,26 @@ test(`--stdin all gives ranks on every host a copy of the input (${flavour})`, o
     assert.match(job.stdout, new RegExp(`^rank ${rank} read "to all\\\\n"$`, "m"));
   }
 });
+
+test(`an MPMD job spans hosts: each program on its own, one world (${flavour})`, options, async () => {
+  const app = path.join(REPO, "tests", "launcher", "_app.ts");
+  const job = await launch([
+    "--host",
+    `${h1},${h2}`,
+    "--display-map",
+    "-n",
+    "1",
+    app,
+    "a",
+    ":",
+    "-n",
+    "1",
+    app,
+    "b",
+  ]);
+  assert.equal(job.code, 0, job.stderr);
+  assert.match(job.stdout, /^app a rank 0\/2 appnum 0 env 0 world a,b /m);
+  assert.match(job.stdout, /^app b rank 1\/2 appnum 1 env 1 world a,b /m);
+  assert.match(job.stderr, new RegExp(`^mpirun-deno:   0 +${h1} +0 +- +0: _app\\.ts$`, "m"));
+  assert.match(job.stderr, new RegExp(`^mpirun-deno:   1 +${h2} +0 +- +1: _app\\.ts$`, "m"));
+});
