@@ -104,6 +104,8 @@ export interface OptionSpec {
   names: readonly string[];
   /** What the value looks like in `--help`; absent for switches. */
   value?: string;
+  /** Takes two words, joined as `NAME=VALUE` (MPICH's `-genv NAME VALUE`). */
+  pair?: true;
   help: string;
 }
 
@@ -226,6 +228,13 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     names: ["-x"],
     value: "VAR[=VALUE]",
     help: "Export VAR to the ranks, with VALUE or the launcher's own value; repeatable",
+  },
+  {
+    key: "env",
+    names: ["-genv", "-env"],
+    value: "VAR VALUE",
+    pair: true,
+    help: "As -x VAR=VALUE (MPICH's spelling); repeatable",
   },
   {
     key: "wdir",
@@ -368,7 +377,10 @@ function scanOptions(
       slots[spec.key] = true;
       continue;
     }
-    const value = found.inline ?? argv[++index];
+    let value: string | undefined = found.inline ?? argv[++index];
+    if (spec.pair && value !== undefined) {
+      value = argv[index + 1] === undefined ? undefined : `${value}=${argv[++index]}`;
+    }
     if (value === undefined) throw new UsageError(`Option ${name} needs a value (${spec.value})`);
     const slot = slots[spec.key];
     if (Array.isArray(slot)) slot.push(value);

@@ -58,20 +58,30 @@ test(
   },
 );
 
-test("--app FILE runs one program per line (quotes and comments as in a shell)", OPTS, async () => {
+test("--app FILE runs one program per line (quotes, comments, MPICH's -genv/-env)", OPTS, async () => {
   const file = path.join(tempDir(), "programs.txt");
   fs.writeFileSync(
     file,
-    `# master, then workers\n-n 1 ${APP} master "two words"\n\n-n 1 ${APP} worker # one\n`,
+    `# master, then workers\n-n 1 ${APP} master "two words"\n\n-n 1 -env LAUNCHER_TEST_X own ${APP} worker # one\n`,
   );
-  const { code, stdout, stderr } = await launch(["--oversubscribe", "--app", file]);
+  const { code, stdout, stderr } = await launch([
+    "--oversubscribe",
+    "-genv",
+    "LAUNCHER_TEST_X",
+    "job",
+    "--app",
+    file,
+  ]);
   assert.equal(code, 0, stderr);
   const lines = appLines(stdout);
   assert.match(
     lines.get(0) ?? "",
-    /^app master rank 0\/2 appnum 0 env 0 world master,worker args \["two words"\]/,
+    /^app master rank 0\/2 appnum 0 env 0 world master,worker args \["two words"\] x job /,
   );
-  assert.match(lines.get(1) ?? "", /^app worker rank 1\/2 appnum 1 env 1 world master,worker args \[\]/);
+  assert.match(
+    lines.get(1) ?? "",
+    /^app worker rank 1\/2 appnum 1 env 1 world master,worker args \[\] x own /,
+  );
 });
 
 const mistakes: [string, string[], RegExp][] = [
