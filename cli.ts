@@ -16,6 +16,7 @@ import process from "node:process";
 import type { Writable } from "node:stream";
 import { EnvName, readEnv } from "./lib/env.ts";
 import { isDirectLaunch, runDirect } from "./lib/launch/direct.ts";
+import { catchInterrupts } from "./lib/launch/interrupts.ts";
 import { main } from "./lib/launch/main.ts";
 import {
   helpText,
@@ -73,6 +74,8 @@ export async function runAndExit(args: readonly string[] = process.argv.slice(2)
       const { runAgent } = await import("./lib/launch/remote_agent.ts");
       process.exit(await runAgent());
     }
+    // Before anything else: a Ctrl-C while the launcher starts must stop the job it is starting.
+    catchInterrupts();
     code = await run(args);
   } catch (error) {
     await write(process.stderr, `mpirun-deno: internal error: ${(error as Error)?.stack ?? error}\n`);

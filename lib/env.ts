@@ -26,6 +26,8 @@ export const EnvName = {
   COORDINATOR: "MPIRUN_DENO_COORDINATOR",
   /** The job's secret token (hex); only ever passed through the environment. */
   TOKEN: "MPIRUN_DENO_TOKEN",
+  /** Which program of an MPMD job this rank runs (0 for the first, and for every rank of an SPMD job). */
+  APPNUM: "MPIRUN_DENO_APPNUM",
   /** An identifier of the job, for messages. */
   JOB_ID: "MPIRUN_DENO_JOB_ID",
   /** The user script a rank runs (absolute path or URL). */

@@ -94,14 +94,44 @@ function reasonOf(error: unknown): string {
   return located.length > 1 ? `${line} (and ${located.length - 1} more)` : line;
 }
 
+/** This library's own folder, as paths and URLs in stack frames show it. */
+const LIBRARY_DIRS = [
+  new URL("./", import.meta.url).href,
+  decodeURIComponent(new URL("./", import.meta.url).pathname),
+];
+
+/** Frames of the runtime itself, or of the library embedded in a compiled binary. */
+const RUNTIME_FRAME = /\((ext|node):|\bext:|node:internal|\(native\)|at native|\$bunfs|B:\/~BUN/;
+
+/**
+ * `trace` with only the user's frames: those of this library (`lib/rank_main.ts` importing the script, the
+ * MPI calls it went through) and of the runtime are dropped. A trace with no frame of the user's keeps its
+ * frames, which then say where the library failed.
+ */
+function userFrames(trace: string): string {
+  const lines = trace.split("\n");
+  const isFrame = (line: string) => /^\s+at /.test(line);
+  const mine = (line: string) => LIBRARY_DIRS.some((dir) => line.includes(dir)) || RUNTIME_FRAME.test(line);
+  const kept = lines.filter((line) => !isFrame(line) || !mine(line));
+  return kept.some(isFrame) || !lines.some(isFrame) ? kept.join("\n") : trace;
+}
+
+/** The most of a trace the launcher is sent. */
+const MAX_TRACE_CHARS = 16 * 1024;
+
 let failed = false;
 
+/**
+ * Ends the job for an uncaught error. The trace goes to the launcher with the reason (its first line), and
+ * the launcher prints the first failing rank's alone: the same error in every rank is printed once.
+ * Without a launcher, this rank prints it.
+ */
 function fail(kind: string, error: unknown): void {
   // The first failure ends the job; later ones (often the same cause, or a broken stderr) add nothing.
   if (failed) return;
   failed = true;
-  writeStderr(`${describeFailure(error)}\n`); // a broken pipe (the launcher is gone) must not keep the job from ending
-  abortJob(world.rank, UNCAUGHT_EXIT_CODE, `${kind}: ${reasonOf(error)}`);
+  const trace = userFrames(describeFailure(error)).slice(0, MAX_TRACE_CHARS);
+  abortJob(world.rank, UNCAUGHT_EXIT_CODE, `${kind}: ${reasonOf(error)}\n${trace}`);
 }
 
 /** This checkout's `mod.ts`, found next to this file at run time (a compiled binary passes its own). */

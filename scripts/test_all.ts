@@ -55,6 +55,7 @@ const suites: Suite[] = [
       "tests/review_liveness_test.ts",
       "tests/module_identity_test.ts",
       "tests/npm_package_test.ts",
+      "tests/launcher/",
     ],
     env: { MPIRUN_DENO_TEST_LAUNCHER: "binary" },
   },

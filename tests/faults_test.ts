@@ -263,7 +263,7 @@ test(`--timeout ends a deadlocked job with 124 and says what each rank waits for
 const SIGNAL_NUMBERS = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 } as const;
 
 for (const [signal, number] of Object.entries(SIGNAL_NUMBERS)) {
-  test(`${signal} to the launcher reaches every rank, whose exit code becomes the job's (${flavour})`, async () => {
+  test(`${signal} to the launcher reaches every rank; the job is interrupted, 128 + ${number} (${flavour})`, async () => {
     const running = startJob(3, "signals");
     await running.waitFor(/^ready$/, 3);
     running.signal(signal as NodeJS.Signals);
@@ -276,10 +276,7 @@ for (const [signal, number] of Object.entries(SIGNAL_NUMBERS)) {
       );
     }
     assert.equal(job.code, 128 + number, job.stderr);
-    assert.match(
-      launcherLines(job.stderr).join("\n"),
-      new RegExp(`^mpirun-deno: rank \\d \\(host ${HOST}, pid \\d+\\) exited with code ${128 + number}$`),
-    );
+    assert.deepEqual(launcherLines(job.stderr), [`mpirun-deno: job interrupted by ${signal}`]);
     await assertAllGone(pids);
   });
 }
@@ -291,10 +288,7 @@ test(`ranks that do not handle SIGTERM die by it, and the job exits 143 (${flavo
   const job = await running.finished;
   const pids = printedPids(job, 2);
   assert.equal(job.code, 143, job.stderr);
-  assert.match(
-    launcherLines(job.stderr).join("\n"),
-    new RegExp(`^mpirun-deno: rank \\d \\(host ${HOST}, pid \\d+\\) was killed by signal SIGTERM$`),
-  );
+  assert.deepEqual(launcherLines(job.stderr), ["mpirun-deno: job interrupted by SIGTERM"]);
   await assertAllGone(pids);
 });
 
@@ -307,7 +301,11 @@ test(`a second SIGINT kills every rank at once, even ranks that ignore SIGINT ($
   running.signal("SIGINT");
   const job = await running.finished;
   assert.equal(job.code, 130, job.stderr);
-  assert.deepEqual(launcherLines(job.stderr), ["mpirun-deno: killed every rank after a second SIGINT"]);
+  // Ranks that outlive the grace time after the first SIGINT are killed anyway: under load that may come first.
+  assert.match(
+    launcherLines(job.stderr).join("\n"),
+    /^mpirun-deno: job interrupted by SIGINT(; killed every rank after a second SIGINT)?$/,
+  );
   assert.ok(job.endedAt - second < END_BOUND_MS, `the launcher took ${job.endedAt - second} ms`);
   await assertAllGone(printedPids(job, 3));
 });

@@ -97,6 +97,7 @@ export { Distgraphcomm, Graphcomm } from "./topology/graphcomm.ts";
 export type { CartOptions, DistGraphOptions, GraphOptions } from "./topology/hooks.ts";
 export { Compute_dims } from "./topology/dims.ts";
 export {
+  APPNUM,
   argv,
   COMM_SELF,
   COMM_WORLD,

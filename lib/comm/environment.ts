@@ -6,6 +6,7 @@
  */
 
 import { MPI_VERSION, VERSION } from "../constants.ts";
+import { EnvName, readIntEnv } from "../env.ts";
 import { runtimeName, runtimeVersion, scriptArguments } from "../runtime/detect.ts";
 import type { Comm } from "./comm.ts";
 import { world } from "./world.ts";
@@ -102,3 +103,17 @@ export function Get_local_rank(): number {
 export function Get_local_size(): number {
   return world.localSize;
 }
+
+/**
+ * Which program of an MPMD job this rank runs: 0 for the first (`mpirun-deno -n 1 a.ts : -n 3 b.ts` gives
+ * rank 0 the number 0 and ranks 1-3 the number 1), and 0 for every rank of an SPMD job or one started
+ * without a launcher. mpi4py reads the same number as `COMM_WORLD.Get_attr(MPI.APPNUM)`; here it is the
+ * value itself.
+ *
+ * @example
+ * ```ts
+ * import { MPI } from "mpirun-deno";
+ * if (MPI.APPNUM === 0) console.log("the master program");
+ * ```
+ */
+export const APPNUM: number = readIntEnv(EnvName.APPNUM, 0, 2 ** 31 - 1) ?? 0;

@@ -67,6 +67,31 @@ export function directRank(
       );
     }
   }
+  if (options.stdin !== 0) {
+    throw new UsageError("--stdin needs a launcher; under srun use srun --input");
+  }
+  if (options.mergeStderr) {
+    throw new UsageError(
+      "--merge-stderr-to-stdout needs a launcher; under srun give srun --error the --output file",
+    );
+  }
+  if (options.programs.length > 1) {
+    throw new UsageError("a job of several programs needs a launcher; under srun use srun --multi-prog");
+  }
+  for (
+    const [set, flag, instead] of [
+      [options.perNode !== undefined, "-N", "srun --ntasks-per-node"],
+      [options.rankBy !== undefined, "--rank-by", "srun --distribution"],
+      [options.bindTo !== "none", "--bind-to", "srun --cpu-bind"],
+      [
+        options.displayMap || options.reportBindings,
+        "--display-map/--report-bindings",
+        "srun --cpu-bind=verbose",
+      ],
+    ] as const
+  ) {
+    if (set) throw new UsageError(`${flag} needs a launcher; under srun use ${instead}`);
+  }
   if (options.mapBy !== "slot") {
     throw new UsageError("--map-by needs a launcher; under srun use srun --distribution");
   }

@@ -104,3 +104,51 @@ export function parseHostfile(text: string, name: string): HostSlots[] {
   if (hosts.length === 0) throw new HostListError(`${name} lists no hosts`);
   return mergeHosts(hosts);
 }
+
+/**
+ * The hosts of a PBS/Torque job from its `PBS_NODEFILE`: one host name per line, once per slot.
+ *
+ * @example
+ * ```ts
+ * import { parsePbsNodefile } from "./hostfile.ts";
+ * console.log(parsePbsNodefile("n1\nn1\nn2\n", "nodes")); // [{ host: "n1", slots: 2 }, { host: "n2", slots: 1 }]
+ * ```
+ */
+export function parsePbsNodefile(text: string, name: string): HostSlots[] {
+  const hosts = text.split(/\r?\n/).map((line) => line.trim()).filter((line) => line !== "");
+  if (hosts.length === 0) throw new HostListError(`${name} lists no hosts`);
+  return mergeHosts(
+    hosts.map((host, index) => ({ host: checkHost(host, `${name}:${index + 1}`), slots: 1 })),
+  );
+}
+
+/**
+ * The hosts of an LSF job: `LSB_MCPU_HOSTS` (`"n1 2 n2 4"`: host, slots, ...) or else `LSB_HOSTS` (`"n1 n1
+ * n2"`: once per slot); `undefined` when neither is set.
+ *
+ * @example
+ * ```ts
+ * import { lsfHosts } from "./hostfile.ts";
+ * console.log(lsfHosts({ LSB_MCPU_HOSTS: "n1 2 n2 1" })); // [{ host: "n1", slots: 2 }, { host: "n2", slots: 1 }]
+ * ```
+ */
+export function lsfHosts(env: Record<string, string | undefined>): HostSlots[] | undefined {
+  const mcpu = env.LSB_MCPU_HOSTS?.trim();
+  if (mcpu) {
+    const words = mcpu.split(/\s+/);
+    if (words.length % 2 !== 0) {
+      throw new HostListError(`LSB_MCPU_HOSTS=${JSON.stringify(mcpu)} is not pairs of host and slots`);
+    }
+    const hosts: HostSlots[] = [];
+    for (let index = 0; index < words.length; index += 2) {
+      hosts.push({
+        host: checkHost(words[index], "LSB_MCPU_HOSTS"),
+        slots: parseSlots(words[index + 1], "LSB_MCPU_HOSTS"),
+      });
+    }
+    return mergeHosts(hosts);
+  }
+  const list = env.LSB_HOSTS?.trim();
+  if (!list) return undefined;
+  return mergeHosts(list.split(/\s+/).map((host) => ({ host: checkHost(host, "LSB_HOSTS"), slots: 1 })));
+}

@@ -92,6 +92,8 @@ export interface OutputOptions {
   dir?: string;
   /** Forward to `stdout`/`stderr` (false: only to the files). */
   copy: boolean;
+  /** Forward the ranks' stderr to `stdout` too, line by line (`--merge-stderr-to-stdout`). */
+  mergeStderr?: boolean;
   stdout: Sink;
   stderr: Sink;
   /** The clock of `timestamp` (tests fix it). */
@@ -277,7 +279,7 @@ export class OutputForwarder {
   }
 
   #sink(stream: OutputStream): Sink {
-    return stream === "stdout" ? this.#options.stdout : this.#options.stderr;
+    return stream === "stdout" || this.#options.mergeStderr ? this.#options.stdout : this.#options.stderr;
   }
 
   /** Pushes the prefix of a line that starts now, if it starts now. */

@@ -6,6 +6,7 @@
  */
 
 import { randomUUID } from "node:crypto";
+import * as fs from "node:fs";
 import * as os from "node:os";
 import process from "node:process";
 import type { HelloMessage } from "../bootstrap/protocol.ts";
@@ -16,13 +17,16 @@ import { Coordinator, type Reports } from "./coordinator.ts";
 import { OutputForwarder, type Sink, writableSink } from "./io.ts";
 import type { LauncherKind, LaunchOptions } from "./options.ts";
 import { UsageError } from "./options.ts";
+import { onInterrupt } from "./interrupts.ts";
+import { HostListError, type HostSlots, lsfHosts, parsePbsNodefile } from "./hostfile.ts";
+import { allowedCpus, boundCommand, coreBindings, jobMap } from "./binding.ts";
 import { type NetworkPlan, NoRouteError, planNetwork, remoteRankEnvironment } from "./network.ts";
 import { isLocalHost, placeRanks, type RankPlacement } from "./plan.ts";
 import { type RankCommand, rankCommand, rankEnvironment, type RankProgram } from "./rank_command.ts";
 import { LocalSpawner } from "./spawn_local.ts";
 import { allocationHosts, allocationTasks, inSlurmAllocation, SlurmSpawner } from "./spawn_slurm.ts";
 import { SshSpawner } from "./spawn_ssh.ts";
-import type { RankLaunch, RankSignal, RunningJob, Spawner } from "./spawner.ts";
+import type { RankLaunch, RunningJob, Spawner } from "./spawner.ts";
 import { Supervisor } from "./supervise.ts";
 
 /** The backends, by `--launcher` name. A new backend is one file and one line here. */
@@ -39,9 +43,6 @@ const REPORT_WAIT_MS = 1000;
 /** How long output may still trickle in after every rank has exited (a pipe held by a killed descendant). */
 const OUTPUT_GRACE_MS = 2000;
 
-/** Signals the launcher forwards to every rank. */
-const FORWARDED_SIGNALS: readonly RankSignal[] = ["SIGINT", "SIGTERM", "SIGHUP"];
-
 /** Where the launcher writes, and seams for tests. */
 export interface LaunchIo {
   stdout: Sink;
@@ -50,7 +51,7 @@ export interface LaunchIo {
   env: Record<string, string | undefined>;
   /** How a rank is started (tests run plain scripts instead of `lib/rank_main.ts`). */
   rankCommand(program: RankProgram): RankCommand;
-  /** Forward SIGINT/SIGTERM/SIGHUP of this process to the ranks (off for in-process tests). */
+  /** Interrupt the job on SIGINT/SIGTERM/SIGHUP of this process (off for in-process tests). */
   handleSignals: boolean;
 }
 
@@ -114,17 +115,48 @@ function runsUnderSlurm(options: LaunchOptions, env: LaunchIo["env"]): boolean {
   return slurm;
 }
 
-/** Where each rank runs; inside a Slurm allocation the hosts and the default number of ranks are its own. */
+/**
+ * The hosts of a PBS/Torque (`PBS_NODEFILE`) or LSF (`LSB_MCPU_HOSTS`, `LSB_HOSTS`) job the launcher runs in,
+ * with where they were read; `undefined` outside one.
+ */
+function batchAllocation(env: LaunchIo["env"]): { hosts: HostSlots[]; where: string } | undefined {
+  try {
+    const nodefile = env.PBS_NODEFILE;
+    if (nodefile) {
+      let text: string;
+      try {
+        text = fs.readFileSync(nodefile, "utf8");
+      } catch (error) {
+        throw new UsageError(`PBS_NODEFILE=${nodefile} cannot be read: ${(error as Error).message}`);
+      }
+      return { hosts: parsePbsNodefile(text, `PBS_NODEFILE ${nodefile}`), where: "the PBS job's nodes" };
+    }
+    const lsf = lsfHosts(env);
+    return lsf && { hosts: lsf, where: "the LSF job's hosts" };
+  } catch (error) {
+    if (error instanceof HostListError) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
+/**
+ * Where each rank runs; inside a Slurm allocation the hosts and the default number of ranks are its own, and
+ * inside a PBS or LSF job its hosts (started with ssh).
+ */
 function placeJob(options: LaunchOptions, env: LaunchIo["env"]): RankPlacement[] {
   const slurm = runsUnderSlurm(options, env);
-  const localOnly = options.hosts === undefined && !slurm;
+  const batch = options.hosts === undefined && !slurm ? batchAllocation(env) : undefined;
+  const localOnly = options.hosts === undefined && !slurm && batch === undefined;
   // As in Open MPI, this machine alone has one slot per CPU, and more ranks than slots need --oversubscribe.
   return placeRanks({
     np: options.np ?? (slurm ? allocationTasks(env) : undefined),
-    hosts: options.hosts ?? (slurm ? allocationHosts(env) : [{ host: hostname(), slots: cpuCount() }]),
+    hosts: options.hosts ??
+      (slurm ? allocationHosts(env) : batch?.hosts ?? [{ host: hostname(), slots: cpuCount() }]),
     mapBy: options.mapBy,
+    perNode: options.perNode,
+    rankBy: options.rankBy,
     oversubscribe: options.oversubscribe,
-    where: localOnly ? "this machine (one per CPU)" : undefined,
+    where: localOnly ? "this machine (one per CPU)" : batch?.where,
   });
 }
 
@@ -196,24 +228,16 @@ function openOutputFiles(output: OutputForwarder, options: LaunchOptions): void 
   }
 }
 
-/** Passes this process's forwarded signals to `supervisor`, recording each handler in `handlers`. */
-function forwardSignals(supervisor: Supervisor, handlers: Map<RankSignal, () => void>): void {
-  for (const signal of FORWARDED_SIGNALS) {
-    const handler = () => supervisor.interrupted(signal);
-    try {
-      process.on(signal, handler);
-      handlers.set(signal, handler);
-    } catch {
-      // This platform cannot listen for this signal (SIGHUP on Windows).
-    }
-  }
-}
-
 /** What every rank of the job is told alike, and how the launch of each is made. */
 interface JobSetup {
   options: LaunchOptions;
   env: LaunchIo["env"];
-  command: RankCommand;
+  /** The command of each program, by app number. */
+  commands: RankCommand[];
+  /** The program of each rank, by rank. */
+  appnums: number[];
+  /** The core of each rank under `--bind-to core`, by rank. */
+  cores: number[] | undefined;
   network: NetworkPlan;
   coordinatorPort: number;
   tokenHex: string;
@@ -223,7 +247,7 @@ interface JobSetup {
 
 /** One launch per rank, with the job's environment (addresses they can reach for ranks elsewhere). */
 function rankLaunches(placements: RankPlacement[], setup: JobSetup): RankLaunch[] {
-  const { options, env, command, network } = setup;
+  const { options, env, commands, network, appnums, cores: bound } = setup;
   const dialHost = network.dial;
   const jobEnv = {
     size: placements.length,
@@ -232,22 +256,102 @@ function rankLaunches(placements: RankPlacement[], setup: JobSetup): RankLaunch[
       : `${dialHost}:${setup.coordinatorPort}`,
     token: setup.tokenHex,
     jobId: randomUUID().slice(0, 8),
-    script: options.script,
-    exports: options.env,
     bindAddress: network.localBind,
-    command: command.env,
   };
   const cores = cpuCount();
-  return placements.map((placement) => ({
-    placement,
-    command: command.command,
-    args: command.args,
-    env: setup.here(placement)
-      ? rankEnvironment(env, placement, { ...jobEnv, cores })
-      : remoteRankEnvironment(rankEnvironment(env, placement, jobEnv), network),
-    cwd: options.wdir,
-    stdin: placement.rank === 0 ? "launcher" : "none",
-  }));
+  return placements.map((placement) => {
+    const appnum = appnums[placement.rank];
+    const program = options.programs[appnum];
+    const command = commands[appnum];
+    const programEnv = {
+      ...jobEnv,
+      appnum,
+      script: program.script,
+      exports: program.env,
+      command: command.env,
+    };
+    const started = bound === undefined
+      ? command
+      : boundCommand(command.command, command.args, bound[placement.rank]);
+    return {
+      placement,
+      command: started.command,
+      args: started.args,
+      env: setup.here(placement)
+        ? rankEnvironment(env, placement, { ...programEnv, cores })
+        : remoteRankEnvironment(rankEnvironment(env, placement, programEnv), network),
+      cwd: program.wdir,
+      stdin: readsStdin(options.stdin, placement.rank) ? "launcher" : "none",
+    };
+  });
+}
+
+/**
+ * The core of each rank under `--bind-to core`, or `undefined` without binding. More ranks on this host
+ * than cores to bind them to is a {@linkcode UsageError}, as is binding, `-N` or `--rank-by` in a Slurm
+ * step (srun places and binds its tasks itself).
+ */
+function bindingCores(
+  options: LaunchOptions,
+  placements: RankPlacement[],
+  spawner: Spawner,
+  here: (placement: RankPlacement) => boolean,
+): number[] | undefined {
+  if (spawner.name === "slurm") {
+    for (
+      const [set, flag, instead] of [
+        [options.bindTo !== "none", "--bind-to", "srun --cpu-bind"],
+        [options.perNode !== undefined, "-N", "srun --ntasks-per-node"],
+        [options.rankBy !== undefined, "--rank-by", "srun --distribution"],
+      ] as const
+    ) {
+      if (set) throw new UsageError(`${flag} cannot place ranks of a Slurm step; use ${instead}`);
+    }
+  }
+  if (options.bindTo === "none") return undefined;
+  const cpus = allowedCpus() ?? Array.from({ length: cpuCount() }, (_, cpu) => cpu);
+  const crowded = placements.find((placement) => here(placement) && placement.localSize > cpus.length);
+  if (crowded !== undefined) {
+    throw new UsageError(
+      `--bind-to core: ${crowded.localSize} ranks on this host but ${cpus.length} cores to bind them to; ` +
+        "run fewer ranks here or use --bind-to none",
+    );
+  }
+  return coreBindings(placements, here, cpus);
+}
+
+/** `--display-map` and `--report-bindings`, on stderr before the job starts. */
+function reportPlan(
+  options: LaunchOptions,
+  placements: RankPlacement[],
+  appnums: number[],
+  cores: number[] | undefined,
+  stderr: Sink,
+): void {
+  const lines: string[] = [];
+  if (options.displayMap) lines.push(...jobMap(placements, appnums, options.programs, cores));
+  if (options.reportBindings) {
+    for (const placement of placements) {
+      const where = `rank ${placement.rank} (host ${placement.host})`;
+      lines.push(
+        cores === undefined ? `${where} not bound` : `${where} bound to core ${cores[placement.rank]}`,
+      );
+    }
+  }
+  if (lines.length > 0) {
+    stderr.write(new TextEncoder().encode(lines.map((line) => `mpirun-deno: ${line}\n`).join("")));
+  }
+}
+
+/** Does `rank` read the launcher's standard input under `--stdin target`? */
+function readsStdin(target: LaunchOptions["stdin"], rank: number): boolean {
+  return target === "all" || target === rank;
+}
+
+/** The app number of each rank: the programs of an MPMD job take consecutive ranks, in order. */
+function programOfRanks(options: LaunchOptions, size: number): number[] {
+  if (options.programs.length === 1) return new Array(size).fill(0);
+  return options.programs.flatMap((program, appnum) => new Array(program.np!).fill(appnum));
 }
 
 /** The ranks' output as the end of the job watches it. */
@@ -305,14 +409,18 @@ function armTimeout(
   }, seconds * 1000);
 }
 
-/** Waits for the ranks' output to end: as long as it still flows, a silent pipe only for the grace time. */
-async function outputEnded(output: OutputForwarder, flow: OutputFlow): Promise<void> {
+/**
+ * Waits for the ranks' output to end: as long as it still flows, a silent pipe only for the grace time.
+ * Resolves with false when a pipe was given up on (what came after is lost).
+ */
+async function outputEnded(output: OutputForwarder, flow: OutputFlow): Promise<boolean> {
   for (;;) {
     const seen = flow.activity;
     const grace = delay(OUTPUT_GRACE_MS);
     const ended = await Promise.race([output.ended.then(() => true), grace.promise.then(() => false)]);
     grace.cancel();
-    if (ended || (flow.activity === seen && !flow.paused)) break;
+    if (ended) return true;
+    if (flow.activity === seen && !flow.paused) return false;
   }
 }
 
@@ -345,13 +453,27 @@ export async function main(options: LaunchOptions, io: Partial<LaunchIo> = {}): 
   // Plan everything that can fail on the request before anything starts.
   const placements = placeJob(options, env);
   const size = placements.length;
+  if (typeof options.stdin === "number" && options.stdin >= size) {
+    throw new UsageError(`--stdin: there is no rank ${options.stdin} in a job of ${size} ranks`);
+  }
   const spawner = chooseSpawner(options, placements, env);
   const bindAddress = chosenBindAddress(options);
-  const command = (io.rankCommand ?? rankCommand)({
-    runtime: options.runtime,
-    script: options.script,
-    scriptArgs: options.scriptArgs,
-  });
+  if (options.programs.length > 1 && spawner.name === "slurm") {
+    throw new UsageError("a job of several programs cannot run as a Slurm step yet; use --launcher ssh");
+  }
+  const commands = options.programs.map((program) =>
+    (io.rankCommand ?? rankCommand)({
+      runtime: options.runtime,
+      script: program.script,
+      scriptArgs: program.scriptArgs,
+    })
+  );
+  // Ranks elsewhere (other hosts, or tasks of a Slurm step) need addresses they can reach.
+  const here = (placement: RankPlacement) =>
+    spawner.name !== "slurm" && isLocalHost(placement.host, hostname());
+  const appnums = programOfRanks(options, size);
+  const cores = bindingCores(options, placements, spawner, here);
+  reportPlan(options, placements, appnums, cores, stderr);
   const tokenHex = newToken();
   // The supervisor names ranks by what the coordinator and the backend, both started later, know of them.
   const started: { coordinator?: Coordinator; job?: RunningJob } = {};
@@ -359,9 +481,10 @@ export async function main(options: LaunchOptions, io: Partial<LaunchIo> = {}): 
     size,
     describe: (rank) => describeRank(rank, placements[rank], started.coordinator?.hello(rank), started.job),
   });
-  // Ranks elsewhere (other hosts, or tasks of a Slurm step) need addresses they can reach.
-  const here = (placement: RankPlacement) =>
-    spawner.name !== "slurm" && isLocalHost(placement.host, hostname());
+  // From here on a signal interrupts the job, even one that came while the launcher was still starting.
+  const stopInterrupts = (io.handleSignals ?? true)
+    ? onInterrupt((signal) => supervisor.interrupted(signal))
+    : () => {};
   const network = await jobNetwork(options, env, spawner, placements, !placements.every(here), bindAddress);
   const coordinator = await startCoordinator(network.listen, size, tokenHex, say, supervisor);
   started.coordinator = coordinator;
@@ -372,19 +495,28 @@ export async function main(options: LaunchOptions, io: Partial<LaunchIo> = {}): 
     timestamp: options.timestampOutput,
     dir: options.outputDir,
     copy: options.outputCopy,
+    mergeStderr: options.mergeStderr,
     stdout,
     stderr,
   });
   const flow: OutputFlow = { activity: 0, paused: false };
-  const signalHandlers = new Map<RankSignal, () => void>();
   const killOnExit = () => started.job?.killAll();
   let timeout: ReturnType<typeof setTimeout> | undefined;
   try {
     openOutputFiles(output, options);
-    if (io.handleSignals ?? true) forwardSignals(supervisor, signalHandlers);
     process.on("exit", killOnExit);
 
-    const setup = { options, env, command, network, coordinatorPort: coordinator.port, tokenHex, here };
+    const setup = {
+      options,
+      env,
+      commands,
+      appnums,
+      cores,
+      network,
+      coordinatorPort: coordinator.port,
+      tokenHex,
+      here,
+    };
     const job = started.job = startRanks(spawner, rankLaunches(placements, setup), output, supervisor, flow);
     supervisor.attach(job);
     timeout = armTimeout(options.timeoutSeconds, supervisor, coordinator, size);
@@ -393,13 +525,19 @@ export async function main(options: LaunchOptions, io: Partial<LaunchIo> = {}): 
     clearTimeout(timeout);
     // Whatever the ranks left running goes with them; their pipes then end.
     job.killAll();
-    await outputEnded(output, flow);
+    if (!await outputEnded(output, flow)) {
+      say(
+        `output may be incomplete: a rank's output stayed open ${
+          OUTPUT_GRACE_MS / 1000
+        } s after the job ended`,
+      );
+    }
   } finally {
     clearTimeout(timeout);
     started.job?.killAll();
     coordinator.close();
     await output.close();
-    for (const [signal, handler] of signalHandlers) process.off(signal, handler);
+    stopInterrupts();
     process.off("exit", killOnExit);
   }
 

@@ -5,7 +5,7 @@
  */
 
 import type { HostSlots } from "./hostfile.ts";
-import { type MapBy, UsageError } from "./options.ts";
+import { type MapBy, type RankBy, UsageError } from "./options.ts";
 
 /** Where one rank runs. */
 export interface RankPlacement {
@@ -23,6 +23,10 @@ export interface PlacementRequest {
   np: number | undefined;
   hosts: readonly HostSlots[];
   mapBy: MapBy;
+  /** Ranks per host, in place of the hosts' slots (`-N`, `--map-by ppr:N:node`). */
+  perNode?: number;
+  /** How ranks are numbered once placed; by default in placement order. */
+  rankBy?: RankBy;
   /** Allow more ranks than slots (the hosts are then filled again in the same order). */
   oversubscribe: boolean;
   /** Whose slots, for the error: `the hosts` by default. */
@@ -42,18 +46,24 @@ export interface PlacementRequest {
  * ```
  */
 export function placeRanks(request: PlacementRequest): RankPlacement[] {
-  const { hosts, mapBy } = request;
+  const { mapBy, perNode } = request;
+  const hosts = perNode === undefined
+    ? request.hosts
+    : request.hosts.map((host) => ({ host: host.host, slots: perNode }));
   if (hosts.length === 0) throw new UsageError("No hosts to run on");
   const total = hosts.reduce((sum, host) => sum + host.slots, 0);
   const np = request.np ?? total;
   if (np > total && !request.oversubscribe) {
+    const slots = perNode === undefined
+      ? `the ${total} slots of ${request.where ?? "the hosts"}`
+      : `${perNode} per host on ${hosts.length} host${hosts.length === 1 ? "" : "s"} (${total})`;
     throw new UsageError(
-      `-n: ${np} ranks do not fit the ${total} slots of ${request.where ?? "the hosts"}; ` +
-        `${request.where === undefined ? "add slots or " : "add "}--oversubscribe`,
+      `-n: ${np} ranks do not fit ${slots}; ` +
+        `${request.where === undefined && perNode === undefined ? "add slots or " : "add "}--oversubscribe`,
     );
   }
   const order: number[] = [];
-  if (mapBy === "slot") {
+  if (mapBy !== "node") {
     hosts.forEach((host, index) => {
       for (let slot = 0; slot < host.slots; slot++) order.push(index);
     });
@@ -68,16 +78,42 @@ export function placeRanks(request: PlacementRequest): RankPlacement[] {
       });
     }
   }
-  const hostOf = (rank: number) => rank < total ? order[rank] : (rank - total) % hosts.length;
+  // The host of each process in placement order; past the slots, round-robin over every host.
+  const placed = Array.from(
+    { length: np },
+    (_, index) => index < total ? order[index] : (index - total) % hosts.length,
+  );
+  const hostOf = numberRanks(placed, hosts.length, request.rankBy);
   const localSizes = hosts.map(() => 0);
   const localRanks: number[] = [];
-  for (let rank = 0; rank < np; rank++) localRanks.push(localSizes[hostOf(rank)]++);
+  for (let rank = 0; rank < np; rank++) localRanks.push(localSizes[hostOf[rank]]++);
   return localRanks.map((localRank, rank) => ({
     rank,
-    host: hosts[hostOf(rank)].host,
+    host: hosts[hostOf[rank]].host,
     localRank,
-    localSize: localSizes[hostOf(rank)],
+    localSize: localSizes[hostOf[rank]],
   }));
+}
+
+/**
+ * The host of each rank, from the host of each process in placement order: with `slot`, the processes of
+ * each host take consecutive ranks, host by host; with `node`, ranks go round-robin over the hosts.
+ */
+function numberRanks(placed: readonly number[], hostCount: number, rankBy: RankBy | undefined): number[] {
+  if (rankBy === undefined) return [...placed];
+  const counts = Array.from({ length: hostCount }, (_, host) => placed.filter((h) => h === host).length);
+  if (rankBy === "slot") return counts.flatMap((count, host) => new Array(count).fill(host));
+  const out: number[] = [];
+  const left = [...counts];
+  while (out.length < placed.length) {
+    for (let host = 0; host < hostCount; host++) {
+      if (left[host] > 0) {
+        left[host]--;
+        out.push(host);
+      }
+    }
+  }
+  return out;
 }
 
 /** Names under which this machine is reached without a network hop. */

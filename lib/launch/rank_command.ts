@@ -159,6 +159,8 @@ export interface JobEnvironment {
   command: Record<string, string>;
   /** Cores of the rank's host, where the launcher knows them (its own host): see {@linkcode QUIET_BUN}. */
   cores?: number;
+  /** Which program of an MPMD job the rank runs (`MPIRUN_DENO_APPNUM`); 0 when absent. */
+  appnum?: number;
 }
 
 /**
@@ -210,6 +212,7 @@ export function rankEnvironment(
     [EnvName.COORDINATOR]: job.coordinator,
     [EnvName.TOKEN]: job.token,
     [EnvName.JOB_ID]: job.jobId,
+    [EnvName.APPNUM]: String(job.appnum ?? 0),
     [EnvName.SCRIPT]: job.script,
   });
   return env;

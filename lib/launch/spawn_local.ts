@@ -26,8 +26,46 @@ function signalGroup(child: ChildProcess, signal: RankSignal): void {
 }
 
 /**
- * Starts ranks as local child processes. Rank 0's standard input is the launcher's own; the others get
- * end-of-file.
+ * Copies the launcher's standard input to the input of every one of `children`, reading on only as fast as
+ * the slowest takes it; each gets end-of-file when the launcher's input ends (or when it has exited).
+ */
+function copyInput(children: ChildProcess[]): void {
+  const input = process.stdin;
+  const open = new Set(children.map((child) => child.stdin!));
+  let waiting = 0;
+  const onData = (chunk: Uint8Array) => {
+    for (const stdin of open) {
+      if (stdin.write(chunk)) continue;
+      waiting++;
+      input.pause();
+      stdin.once("drain", () => {
+        if (--waiting === 0) input.resume();
+      });
+    }
+  };
+  const stop = () => {
+    input.off("data", onData);
+    input.off("end", onEnd);
+    input.pause();
+  };
+  const onEnd = () => {
+    for (const stdin of open) stdin.end();
+    stop();
+  };
+  for (const child of children) {
+    child.stdin!.on("error", () => {});
+    child.on("exit", () => {
+      open.delete(child.stdin!);
+      if (open.size === 0) stop();
+    });
+  }
+  input.on("data", onData);
+  input.on("end", onEnd);
+}
+
+/**
+ * Starts ranks as local child processes. The standard input of the rank that reads it (rank 0 by default)
+ * is the launcher's own; the others get end-of-file.
  *
  * @example
  * ```ts ignore
@@ -41,6 +79,8 @@ export class LocalSpawner implements Spawner {
 
   start(ranks: readonly RankLaunch[], events: SpawnEvents): RunningJob {
     const children = new Map<number, ChildProcess>();
+    // One reader inherits the launcher's input; several (--stdin all) get a copy each through a pipe.
+    const readers = ranks.filter((launch) => launch.stdin === "launcher").length;
     for (const launch of ranks) {
       const rank = launch.placement.rank;
       let child: ChildProcess;
@@ -50,7 +90,7 @@ export class LocalSpawner implements Spawner {
           // The rank dies with this process (see runtime/parent_death.ts), even if it is killed with SIGKILL.
           env: { ...launch.env, [EnvName.PARENT_PID]: String(process.pid) },
           detached: true,
-          stdio: [launch.stdin === "launcher" ? "inherit" : "ignore", "pipe", "pipe"],
+          stdio: [launch.stdin === "none" ? "ignore" : readers === 1 ? "inherit" : "pipe", "pipe", "pipe"],
         });
       } catch (error) {
         events.onSpawnError(rank, error instanceof Error ? error : new Error(String(error)));
@@ -78,6 +118,7 @@ export class LocalSpawner implements Spawner {
       });
       child.on("exit", (code, signal) => events.onExit(rank, { code, signal }));
     }
+    if (readers > 1) copyInput([...children.values()].filter((child) => child.stdin !== null));
     return {
       pid: (rank) => children.get(rank)?.pid,
       signal: (signal) => {

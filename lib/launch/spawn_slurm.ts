@@ -224,6 +224,8 @@ export interface SrunRequest {
   name: string;
   command: string;
   args: readonly string[];
+  /** srun's `--input`: the task that reads the launcher's standard input, `all` or `none` (default `0`). */
+  input?: string;
 }
 
 /**
@@ -241,7 +243,7 @@ export function srunArguments(request: SrunRequest): string[] {
   return [
     `--ntasks=${request.ntasks}`,
     "--label",
-    "--input=0",
+    `--input=${request.input ?? "0"}`,
     "--mpi=none",
     "--kill-on-bad-exit=0",
     "--quit-on-interrupt",
@@ -321,6 +323,7 @@ export class SlurmSpawner implements Spawner {
           name,
           command: first.command,
           args: first.args,
+          input: srunInput(ranks),
         }),
         { env: stepEnvironment(first.env), detached: true, stdio: ["inherit", "pipe", "pipe"] },
       );
@@ -329,6 +332,13 @@ export class SlurmSpawner implements Spawner {
     }
     return new SrunStep(child, ranks.length, events, env, name).job();
   }
+}
+
+/** srun's `--input`: the task that reads the launcher's standard input, `all`, or `none`. */
+function srunInput(ranks: readonly RankLaunch[]): string {
+  const readers = ranks.filter((launch) => launch.stdin === "launcher");
+  if (readers.length === 0) return "none";
+  return readers.length === 1 ? String(readers[0].placement.rank) : "all";
 }
 
 /** srun could not be run at all: every rank failed to start, and has no output. */

@@ -235,7 +235,8 @@ class HostSession {
   #streamsEnded = new Set<number>();
   #lastError = "";
   #closing = false;
-  #stopStdin: (() => void) | undefined;
+  /** Stops passing standard input on, by index of the rank on this host. */
+  #stopStdin = new Map<number, () => void>();
   #sshName: string;
 
   constructor(
@@ -341,10 +342,11 @@ class HostSession {
     const stop = () => {
       input.off("data", onData);
       input.off("end", onEnd);
-      input.pause();
-      this.#stopStdin = undefined;
+      // Under --stdin all other ranks may still read it.
+      if (input.listenerCount("data") === 0) input.pause();
+      this.#stopStdin.delete(index);
     };
-    this.#stopStdin = stop;
+    this.#stopStdin.set(index, stop);
     input.on("data", onData);
     input.on("end", onEnd);
   }
@@ -366,7 +368,7 @@ class HostSession {
       case AgentFrameKind.EXIT:
         if (this.#settled.has(rank)) break;
         this.#settled.add(rank);
-        if (index === 0) this.#stopStdin?.();
+        this.#stopStdin.get(index)?.();
         this.#events.onExit(rank, payloadJson<ExitStatus>(frame));
         break;
       case AgentFrameKind.ERROR:
@@ -387,7 +389,7 @@ class HostSession {
 
   /** ssh ended: whatever was not heard of its ranks is decided now. */
   #onClose(code: number | null, signal: NodeJS.Signals | null): void {
-    this.#stopStdin?.();
+    for (const stop of [...this.#stopStdin.values()]) stop();
     const how = signal !== null ? `was killed by ${signal}` : `exited with code ${code}`;
     const lost = this.ranks.filter((rank) => !this.#settled.has(rank) && this.pids.has(rank));
     if (lost.length > 0 && !this.#closing) {
@@ -440,7 +442,7 @@ class HostSession {
       return;
     }
     this.#closing = true;
-    this.#stopStdin?.();
+    for (const stop of [...this.#stopStdin.values()]) stop();
     this.#write(encodeAgentFrame(AgentFrameKind.SIGNAL, ALL_RANKS, "SIGKILL"));
     this.child.stdin?.end();
     const timer = setTimeout(() => this.#killSsh("SIGKILL"), SSH_CLOSE_GRACE_MS);

@@ -1,6 +1,6 @@
 /**
  * Supervision of a running job: the first failure (a rank's non-zero exit, its death by a signal, its
- * `abort`, the `--timeout`, a second interrupt) ends the job. The others get SIGTERM, then SIGKILL a moment
+ * `abort`, the `--timeout`, a signal to the launcher) ends the job. The others get SIGTERM, then SIGKILL a moment
  * later; the failure names the rank, its host and pid, and decides the launcher's exit code.
  *
  * @module
@@ -102,6 +102,10 @@ export class Supervisor {
   #terminating = false;
   #killTimer: ReturnType<typeof setTimeout> | undefined;
   #interrupts = 0;
+  /** The signal that interrupted the job, which the ranks get instead of SIGTERM. */
+  #interruptSignal: RankSignal | undefined;
+  /** The failure that the interrupt made, when it was the first. */
+  #interruption: Failure | undefined;
   /** Aborts of ranks that lost a peer, held back while the peer's own failure may still come. */
   #consequences = new Map<number, Omit<Failure, "details"> & { reason: string }>();
   #consequenceTimer: ReturnType<typeof setTimeout> | undefined;
@@ -187,18 +191,22 @@ export class Supervisor {
   }
 
   /**
-   * A rank called `Abort(code)` or died of an uncaught error. When that error is a lost peer, the peer's own
+   * A rank called `Abort(code)` or died of an uncaught error: `reason`'s first line says why, the lines after
+   * it are its trace, printed after the failure. When that error is a lost peer, the peer's own
    * failure is the cause: the abort counts only if none comes within {@linkcode CONSEQUENCE_WAIT_MS}.
    */
   aborted(rank: number, code: number, reason: string): void {
-    const firstLine = reason.split("\n", 1)[0].trim();
+    const [first, ...trace] = reason.split("\n");
+    const firstLine = first.trim();
     const failure = {
       code: abortExitCode(code),
       message: `${this.#options.describe(rank)} aborted with code ${code}${
         firstLine === "" ? "" : `: ${firstLine}`
       }`,
     };
-    if (!firstLine.includes("[ERR_PEER_LOST]")) return this.fail(failure);
+    if (!firstLine.includes("[ERR_PEER_LOST]")) {
+      return this.fail({ ...failure, details: trace.filter((line) => line.trim() !== "") });
+    }
     if (this.#failure !== undefined || this.#consequences.has(rank)) return;
     this.#consequences.set(rank, { ...failure, reason: firstLine });
     const blamed = this.#blameEarlyExit();
@@ -207,17 +215,29 @@ export class Supervisor {
   }
 
   /**
-   * The launcher got `signal`: the first one is forwarded to every rank (which decide how to end); a second
-   * kills them all at once.
+   * The launcher got `signal`: the job is interrupted (exit code 128 + the signal's number, unless a rank
+   * failed first), and the signal goes to every rank, now or as soon as they are started, which decide how
+   * to end; those still running after the grace time are killed. A second signal kills them all at once.
    */
   interrupted(signal: RankSignal): void {
     this.#interrupts++;
-    if (this.#interrupts === 1) {
-      this.#job?.signal(signal);
+    if (this.#interrupts > 1) {
+      if (this.#failure !== undefined && this.#failure === this.#interruption) {
+        this.#failure.message += `; killed every rank after a second ${signal}`;
+      }
+      this.#job?.killAll();
       return;
     }
-    this.fail({ code: 128 + signalNumber(signal), message: `killed every rank after a second ${signal}` });
-    this.#job?.killAll();
+    this.#interruptSignal = signal;
+    if (this.#failure === undefined) {
+      clearTimeout(this.#consequenceTimer);
+      this.#failure = this.#interruption = {
+        code: 128 + signalNumber(signal),
+        message: `job interrupted by ${signal}`,
+        details: [],
+      };
+    }
+    this.#terminate();
   }
 
   /**
@@ -266,9 +286,8 @@ export class Supervisor {
   #signalAll(): void {
     const job = this.#job;
     if (job === undefined || this.#killTimer !== undefined) return;
-    // After a forwarded signal the ranks are already ending on their own: a SIGTERM now would race with their
-    // handlers of that signal. Those that do not end within the grace time get SIGKILL all the same.
-    if (this.#interrupts === 0) job.signal("SIGTERM");
+    // Those that do not end within the grace time get SIGKILL all the same.
+    job.signal(this.#interruptSignal ?? "SIGTERM");
     this.#killTimer = setTimeout(() => job.killAll(), this.#options.graceMs ?? KILL_GRACE_MS);
   }
 

@@ -151,7 +151,17 @@ test("usage errors name the flag and the value", () => {
   rejects(["-n", "2", "data"], 'Script "data" is not a file');
   rejects(["--runtime", "node", "app.ts"], '--runtime: "node" is not one of deno, bun');
   rejects(["--launcher", "pbs", "app.ts"], '--launcher: "pbs" is not one of local, ssh, slurm');
-  rejects(["--map-by", "core", "app.ts"], '--map-by: "core" is not one of slot, node');
+  rejects(["--map-by", "socket", "app.ts"], '--map-by: "socket" is not one of slot, core, node');
+  rejects(
+    ["--map-by", "ppr:x:node", "app.ts"],
+    '--map-by: "ppr:x:node" is not ppr:N:node (N ranks per node)',
+  );
+  rejects(["-N", "2", "--map-by", "ppr:3:node", "app.ts"], "-N 2 contradicts --map-by ppr:3:node");
+  rejects(["--npernode", "0", "app.ts"], '--npernode: "0" is not a whole number of ranks of at least 1');
+  rejects(["--bind-to", "socket", "app.ts"], '--bind-to: "socket" is not one of core, none');
+  rejects(["--rank-by", "core", "app.ts"], '--rank-by: "core" is not one of slot, node');
+  rejects(["--stdin", "some", "app.ts"], '--stdin: "some" is not a rank, all or none');
+  rejects(["--hostfle", "h", "app.ts"], 'Unknown option "--hostfle"; did you mean --hostfile?');
   rejects(["--timeout", "0", "app.ts"], '--timeout: "0" is not a positive number of seconds');
   rejects(["--timeout", "soon", "app.ts"], '--timeout: "soon" is not a positive number of seconds');
   rejects(["--wdir", "nowhere", "app.ts"], '--wdir: "nowhere" is not a directory');

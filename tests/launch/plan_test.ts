@@ -42,3 +42,21 @@ test("localhost, loopback and this machine's name are local", () => {
   assert.ok(isLocalHost("NODE7.cluster", "node7.cluster"));
   assert.ok(!isLocalHost("node8", "node7.cluster"));
 });
+
+test("-N / ppr:N:node puts N ranks on every host, whatever its slots", () => {
+  const hosts = [{ host: "a", slots: 1 }, { host: "b", slots: 5 }];
+  const ranks = placeRanks({ np: undefined, hosts, mapBy: "slot", perNode: 2, oversubscribe: false });
+  assert.deepEqual(ranks.map((r) => r.host), ["a", "a", "b", "b"]);
+  assert.throws(
+    () => placeRanks({ np: 5, hosts, mapBy: "slot", perNode: 2, oversubscribe: false }),
+    /^UsageError: -n: 5 ranks do not fit 2 per host on 2 hosts \(4\); add --oversubscribe$/,
+  );
+});
+
+test("--rank-by renumbers placed ranks: host by host (slot) or round-robin (node)", () => {
+  const hosts = [{ host: "a", slots: 2 }, { host: "b", slots: 2 }];
+  const bySlot = placeRanks({ np: 4, hosts, mapBy: "node", rankBy: "slot", oversubscribe: false });
+  assert.deepEqual(bySlot.map((r) => [r.host, r.localRank]), [["a", 0], ["a", 1], ["b", 0], ["b", 1]]);
+  const byNode = placeRanks({ np: 3, hosts, mapBy: "slot", rankBy: "node", oversubscribe: false });
+  assert.deepEqual(byNode.map((r) => r.host), ["a", "b", "a"]);
+});

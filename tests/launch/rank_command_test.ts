@@ -108,6 +108,7 @@ test("a rank's environment: inherited, minus an enclosing job's, plus -x, plus i
     MPIRUN_DENO_COORDINATOR: "127.0.0.1:999",
     MPIRUN_DENO_TOKEN: "ab".repeat(32),
     MPIRUN_DENO_JOB_ID: "job1",
+    MPIRUN_DENO_APPNUM: "0",
     MPIRUN_DENO_SCRIPT: "/x/app.ts",
   });
 });

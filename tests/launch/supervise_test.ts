@@ -78,15 +78,32 @@ test("a rank that cannot start fails the job with 127", () => {
   assert.equal(s.failure?.message, "rank 0 (host h, pid 1000) could not be started: spawn deno ENOENT");
 });
 
-test("the first launcher signal is forwarded, the second kills every rank", () => {
+test("the first launcher signal interrupts the job and is forwarded, the second kills every rank", () => {
   const { s, job } = supervisor(2);
   s.interrupted("SIGINT");
   assert.deepEqual(job.calls, ["SIGINT"]);
-  assert.equal(s.exitCode, 0, "forwarding is not a failure");
+  assert.equal(s.exitCode, 130);
+  assert.equal(s.failure?.message, "job interrupted by SIGINT");
+  s.exited(0, { code: null, signal: "SIGINT" });
+  assert.equal(s.failure?.message, "job interrupted by SIGINT", "the ranks it ended are not to blame");
   s.interrupted("SIGINT");
   assert.equal(s.exitCode, 130);
-  assert.equal(s.failure?.message, "killed every rank after a second SIGINT");
+  assert.equal(s.failure?.message, "job interrupted by SIGINT; killed every rank after a second SIGINT");
   assert.ok(job.calls.includes("killAll"));
+});
+
+test("a signal before the ranks are started reaches them once they are", () => {
+  const s = new Supervisor({ size: 1, describe: (rank) => `rank ${rank}`, graceMs: 10_000 });
+  s.interrupted("SIGTERM");
+  assert.equal(s.exitCode, 143);
+  const calls: string[] = [];
+  s.attach({
+    pid: () => undefined,
+    signal: (signal) => calls.push(signal),
+    killAll: () => calls.push("killAll"),
+  });
+  assert.deepEqual(calls, ["SIGTERM"]);
+  s.exited(0, { code: null, signal: "SIGTERM" });
 });
 
 test("a timeout claims the failure at once and ends the job after the reports", () => {
