@@ -30,6 +30,8 @@ export const ErrorCode = {
   ERR_TRUNCATE: 15,
   ERR_OTHER: 16,
   ERR_INTERN: 17,
+  /** No memory for a message (Open MPI's MPI_ERR_NO_MEM). */
+  ERR_NO_MEM: 39,
   ERR_PEER_LOST: 75,
   ERR_ABORTED: 76,
 } as const;

@@ -5,29 +5,52 @@
  */
 
 import assert from "node:assert/strict";
+import * as fs from "node:fs";
 import { test } from "node:test";
 import { flavour, runRanks } from "./_helpers/run_ranks.ts";
 
-test(`a send of 2 GiB or of 4 GiB + 100 bytes is refused with ERR_COUNT, never truncated (${flavour})`, async () => {
-  const job = await runRanks(2, "tests/review/oversize.ts", { timeoutMs: 120_000 });
-  assert.equal(job.code, 0, job.stderr);
-  const lines = job.ranks[0];
-  for (const call of ["Send", "Ssend", "Isend"]) {
-    assert.ok(
-      lines.some((line) =>
-        line.startsWith(`${call} 2147483648: ERR_COUNT: rank 0: a message of 2147483648 bytes`)
-      ),
-      lines.join("\n"),
-    );
-    // 4 GiB + 100 is where the 32-bit header used to announce 100 bytes. Bun cannot allocate it at all.
-    const big = lines.find((line) => line.startsWith(`${call} 4294967396:`));
-    if (big !== undefined) assert.match(big, /: ERR_COUNT: rank 0: a message of 4294967396 bytes/);
-    else assert.ok(lines.some((line) => line.startsWith("alloc 4294967396: skipped")), lines.join("\n"));
+/** Free memory a 3 GiB message between two ranks needs: both buffers, with room to spare. */
+const HUGE_NEEDS_BYTES = 8 * 2 ** 30;
+
+/** Why a test that needs `bytes` of free memory cannot run here, or false. */
+function lacksMemory(bytes: number): string | false {
+  let available: number;
+  try {
+    const line = /^MemAvailable:\s+(\d+) kB/m.exec(fs.readFileSync("/proc/meminfo", "utf8"));
+    if (!line) return "this machine does not say how much memory is free (no MemAvailable in /proc/meminfo)";
+    available = Number(line[1]) * 1024;
+  } catch {
+    return "this machine does not say how much memory is free (no /proc/meminfo)";
   }
-  assert.ok(!lines.some((line) => line.endsWith(": sent")), lines.join("\n"));
-  // The refused sends left nothing behind: the first message rank 1 receives is the 3-byte one.
-  assert.deepEqual(job.ranks[1], ["received 3 bytes"]);
-});
+  return available < bytes
+    ? `it needs ${(bytes / 2 ** 30).toFixed(0)} GiB of free memory, and ${
+      (available / 2 ** 30).toFixed(1)
+    } GiB is available`
+    : false;
+}
+
+// Issue 20 asked that no size be cut; issue 16 that no size be refused: a message larger than a frame goes in
+// chunks, straight into the receiver's buffer. Over TCP the chunks are on the wire (between two ranks of one
+// host, by default, the receiver copies the message from the sender's memory instead: the same 3 GiB with
+// `ssend` and no MPIRUN_DENO_TRANSPORT, run by hand, as it costs minutes on a loaded machine).
+test(
+  `a 3 GiB buffer arrives whole, in chunks over TCP (${flavour})`,
+  // Minutes on a loaded machine (about 80 s for 3 GiB under a load of 12 on 2 cores): slowed, never failed.
+  { skip: lacksMemory(HUGE_NEEDS_BYTES), timeout: 600_000 },
+  async () => {
+    const job = await runRanks(2, "tests/review/huge_message.ts", {
+      env: { MPIRUN_DENO_TRANSPORT: "tcp" },
+      timeoutMs: 590_000,
+    });
+    assert.equal(job.code, 0, job.stderr);
+    assert.deepEqual(job.ranks[0], [`sent ${3 * 2 ** 30} bytes by Send`]);
+    assert.equal(job.ranks[1].length, 1, job.stdout);
+    assert.match(
+      job.ranks[1][0],
+      /^received 3221225472 bytes, 0 wrong blocks \(first -1\), then 3 bytes: 1,2,3; the receive took [\d.]+ s$/,
+    );
+  },
+);
 
 for (const variant of ["", "warm", "raw", "deno-exit"]) {
   test(`1000 awaited sends all arrive although the sender exits at once (${variant || "cold"}, ${flavour})`, async () => {

@@ -153,3 +153,36 @@ test(`a rank that ends normally does not fail a pending recv(ANY_SOURCE) (${flav
   assert.equal(job.code, 0, job.stderr);
   assert.deepEqual(job.ranks[0], ["got:from rank 1"], job.stdout);
 });
+
+/** Starts `count` processes that each keep one CPU busy; returns a function that kills them. */
+function startCpuHogs(count: number): () => void {
+  const hogs = Array.from(
+    { length: count },
+    () => spawn("sh", ["-c", "while :; do :; done"], { stdio: "ignore" }),
+  );
+  return () => {
+    for (const hog of hogs) hog.kill("SIGKILL");
+  };
+}
+
+test(`a large transfer then a collective succeeds beside 4 CPU hogs (${flavour})`, async () => {
+  const stopHogs = startCpuHogs(4);
+  let job;
+  try {
+    // A loaded machine must slow the job, never fail it: the limit only ends a hang.
+    job = await runRanks(4, "tests/faults/review_loaded.ts", { timeoutMs: 110_000 });
+  } finally {
+    stopHogs();
+  }
+  assert.equal(job.code, 0, job.stderr);
+  const checksums = job.ranks.map((lines) => lines.filter((line) => line.startsWith("checksum:")));
+  assert.equal(checksums[0].length, 1, job.stdout);
+  assert.deepEqual(checksums[1], checksums[0], "rank 1 received what rank 0 sent");
+  for (let rank = 0; rank < 4; rank++) {
+    assert.deepEqual(
+      job.ranks[rank].filter((line) => line.startsWith("sum:")),
+      ["sum:10 ranks:0,1,2,3"],
+      `rank ${rank}: ${job.stdout}`,
+    );
+  }
+});

@@ -12,7 +12,7 @@ import { connect } from "../transport/sockets.ts";
 import { listenForPeers } from "../transport/endpoints.ts";
 import type { SocketHandle } from "../runtime/runtime.ts";
 import { Connection } from "../transport/connection.ts";
-import { connectHandshake, COORDINATOR_ID, parseToken } from "../transport/handshake.ts";
+import { connectHandshake, COORDINATOR_ID, dialUntilProven, parseToken } from "../transport/handshake.ts";
 import type { FrameHeader } from "../wire/frame.ts";
 import { FrameKind } from "../wire/frame.ts";
 import type { Bootstrap, Identity, Rendezvous } from "./bootstrap.ts";
@@ -90,9 +90,14 @@ export class LauncherBootstrap implements Bootstrap {
 
   async rendezvous(accept: (socket: SocketHandle) => void): Promise<Rendezvous> {
     const { rank, token, hostname } = this.identity;
-    const socket = await connect(this.#coordinator.host, this.#coordinator.port);
-    const control = new Connection(socket);
-    await connectHandshake(control, token, rank, COORDINATOR_ID);
+    // No deadline on the launcher, which started this process and watches it: a loaded machine slows its
+    // answer, and a launcher that is gone closes the connection or refuses the dial (see dialUntilProven).
+    const { host: coordinatorHost, port: coordinatorPort } = this.#coordinator;
+    const control = await dialUntilProven(
+      async () => new Connection(await connect(coordinatorHost, coordinatorPort)),
+      (connection) => connectHandshake(connection, token, rank, COORDINATOR_ID, false),
+    );
+    const socket = control.socket;
     // Listen on the address this host used to reach the coordinator: the other hosts can reach it too.
     const host = this.#bindAddress ?? socket.localAddress;
     const listening = await listenForPeers(host, accept);

@@ -28,7 +28,12 @@ const SENDRECV_NAMES = ["dest", "sendtag", "source", "recvtag", "status"] as con
 export interface Posted<T> {
   promise: Promise<T>;
   cancel?: () => boolean;
+  /** The receive was refused before it was posted (a bad argument): `promise` rejects, nothing waits. */
+  refused?: true;
 }
+
+/** A send whose arguments are checked and whose payload is ready: calling it hands the message over. */
+export type PreparedSend = () => Promise<void>;
 
 /** Normalises `dest, tag` or `{ dest, tag }` and sends a value or (with `raw`) a buffer. */
 export function send(
@@ -45,9 +50,11 @@ export function send(
     dest = args.dest;
     tag = args.tag as number | undefined;
   }
-  return raw
-    ? sendBuffer(core, where, data, dest, tag ?? 0, sync)
-    : sendValue(core, where, data, dest, tag ?? 0, sync);
+  try {
+    return (raw ? prepareBufferSend : prepareValueSend)(core, where, data, dest, tag ?? 0, sync)();
+  } catch (error) {
+    return Promise.reject(error);
+  }
 }
 
 /** Receives a value: `source, tag, status` positionally or as one options object. */
@@ -80,23 +87,26 @@ export function irecvBuffer(core: CommCore, buf: unknown, source: unknown, tag: 
   return toRequest((status) => startRecvBuffer(core, "Irecv", buf, args.source, args.tag, status));
 }
 
-/** Posts the receive, then sends: pairs of ranks that both call it do not deadlock. */
-export async function sendrecv<T>(core: CommCore, sendobj: unknown, named: unknown[]): Promise<T> {
-  const args = namedArgs("sendrecv", SENDRECV_NAMES, trim(named));
-  const receive = startRecv<T>(
-    core,
-    "sendrecv",
-    args.source,
-    args.recvtag,
-    args.status as Status | undefined,
-  );
-  receive.promise.catch(() => {}); // raised below, after the send
-  await sendValue(core, "sendrecv", sendobj, args.dest, args.sendtag ?? 0, false);
-  return receive.promise;
+/**
+ * Posts the receive, then sends: pairs of ranks that both call it do not deadlock. The send is checked and
+ * its value encoded first, so a refused send leaves nothing posted; a send that fails once under way (its
+ * peer is lost) withdraws the receive, which then swallows no later message.
+ */
+export function sendrecv<T>(core: CommCore, sendobj: unknown, named: unknown[]): Promise<T> {
+  let args;
+  let send: PreparedSend;
+  try {
+    args = namedArgs("sendrecv", SENDRECV_NAMES, trim(named));
+    send = prepareValueSend(core, "sendrecv", sendobj, args.dest, args.sendtag ?? 0, false);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  const status = args.status as Status | undefined;
+  return sendAfterPosting(startRecv<T>(core, "sendrecv", args.source, args.recvtag, status), send);
 }
 
-/** `Sendrecv` on buffers: posts the receive into `recvbuf`, then sends `sendbuf`. */
-export async function sendrecvBuffer(
+/** `Sendrecv` on buffers: posts the receive into `recvbuf`, then sends `sendbuf` (cleaned up as `sendrecv`). */
+export function sendrecvBuffer(
   core: CommCore,
   sendbuf: unknown,
   dest: number,
@@ -106,10 +116,30 @@ export async function sendrecvBuffer(
   recvtag: number,
   status: Status | undefined,
 ): Promise<void> {
-  const receive = startRecvBuffer(core, "Sendrecv", recvbuf, source, recvtag, status);
+  let send: PreparedSend;
+  try {
+    send = prepareBufferSend(core, "Sendrecv", sendbuf, dest, sendtag, false);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  return sendAfterPosting(startRecvBuffer(core, "Sendrecv", recvbuf, source, recvtag, status), send);
+}
+
+/**
+ * The two halves of a send-receive: `send` runs once `receive` is posted; a receive refused up front sends
+ * nothing, and a send that fails withdraws the receive (which would otherwise take the next matching
+ * message, with nobody to hand it to). Resolves with the receive's result; rejects with the first failure.
+ */
+export async function sendAfterPosting<T>(receive: Posted<T>, send: PreparedSend): Promise<T> {
+  if (receive.refused) return receive.promise;
   receive.promise.catch(() => {}); // raised below, after the send
-  await sendBuffer(core, "Sendrecv", sendbuf, dest, sendtag, false);
-  await receive.promise;
+  try {
+    await send();
+  } catch (error) {
+    receive.cancel?.();
+    throw error;
+  }
+  return receive.promise;
 }
 
 /** Waits for a matching message and returns its envelope; the message stays to be received. */
@@ -158,77 +188,71 @@ export function patternOf(core: CommCore, where: string, source: unknown, tag: u
   };
 }
 
-export function sendValue(
+/**
+ * Checks a value send and encodes the value; throws what is wrong. The returned function hands the message
+ * to the engine.
+ */
+export function prepareValueSend(
   core: CommCore,
   where: string,
   obj: unknown,
   dest: unknown,
   tag: unknown,
   sync: boolean,
-): Promise<void> {
-  let payload: Uint8Array;
-  let peer: number;
-  let checkedTag: number;
-  try {
-    core.live(where);
-    const checkedDest = checkDest(where, dest, core.size);
-    checkedTag = checkSendTag(where, tag);
-    payload = encodeValue(obj, { where, headroom: HEADER_SIZE });
-    if (checkedDest === PROC_NULL) return Promise.resolve();
-    peer = core.members[checkedDest];
-  } catch (error) {
-    return Promise.reject(error);
-  }
-  const sent = core.job.engine.send({
-    peer,
-    context: core.contexts.p2p,
-    source: core.rank,
-    tag: checkedTag,
-    payload,
-    headroom: true,
-    raw: false,
-    sync,
-    owned: true,
-  });
-  if (!sync) return sent;
-  return core.job.activities.track(() => `${where}(dest=${dest}, tag=${checkedTag}) on ${core.name}`, sent);
+): PreparedSend {
+  core.live(where);
+  const checkedDest = checkDest(where, dest, core.size);
+  const checkedTag = checkSendTag(where, tag);
+  const payload = encodeValue(obj, { where, headroom: HEADER_SIZE });
+  if (checkedDest === PROC_NULL) return () => Promise.resolve();
+  const peer = core.members[checkedDest];
+  return () => {
+    const sent = core.job.engine.send({
+      peer,
+      context: core.contexts.p2p,
+      source: core.rank,
+      tag: checkedTag,
+      payload,
+      headroom: true,
+      raw: false,
+      sync,
+      owned: true,
+    });
+    if (!sync) return sent;
+    return core.job.activities.track(() => `${where}(dest=${dest}, tag=${checkedTag}) on ${core.name}`, sent);
+  };
 }
 
-export function sendBuffer(
+/** Checks a buffer send and views the buffer; throws what is wrong. As {@linkcode prepareValueSend}. */
+export function prepareBufferSend(
   core: CommCore,
   where: string,
   buf: unknown,
   dest: unknown,
   tag: unknown,
   sync: boolean,
-): Promise<void> {
-  let view;
-  let peer: number;
-  let checkedTag: number;
-  try {
-    core.live(where);
-    const checkedDest = checkDest(where, dest, core.size);
-    checkedTag = checkSendTag(where, tag);
-    view = resolveBuffer(buf, where, "buf");
-    if (checkedDest === PROC_NULL) return Promise.resolve();
-    peer = core.members[checkedDest];
-  } catch (error) {
-    return Promise.reject(error);
-  }
-  return core.job.activities.track(
-    () => `${where}(dest=${dest}, tag=${checkedTag}) on ${core.name}`,
-    core.job.engine.send({
-      peer,
-      context: core.contexts.p2p,
-      source: core.rank,
-      tag: checkedTag,
-      payload: view.bytes,
-      headroom: false,
-      raw: true,
-      sync,
-      owned: false,
-    }),
-  );
+): PreparedSend {
+  core.live(where);
+  const checkedDest = checkDest(where, dest, core.size);
+  const checkedTag = checkSendTag(where, tag);
+  const view = resolveBuffer(buf, where, "buf");
+  if (checkedDest === PROC_NULL) return () => Promise.resolve();
+  const peer = core.members[checkedDest];
+  return () =>
+    core.job.activities.track(
+      () => `${where}(dest=${dest}, tag=${checkedTag}) on ${core.name}`,
+      core.job.engine.send({
+        peer,
+        context: core.contexts.p2p,
+        source: core.rank,
+        tag: checkedTag,
+        payload: view.bytes,
+        headroom: false,
+        raw: true,
+        sync,
+        owned: false,
+      }),
+    );
 }
 
 export function startRecv<T>(
@@ -264,7 +288,7 @@ export function startRecvBuffer(
     core.live(where);
     view = resolveBuffer(buf, where, "buf");
   } catch (error) {
-    return { promise: Promise.reject(error) };
+    return { promise: Promise.reject(error), refused: true };
   }
   const bytes = view.bytes;
   return receive<void>(core, where, source, tag, status, post, (message) => {
@@ -314,7 +338,7 @@ function receive<T>(
   try {
     pattern = patternOf(core, where, source, tag);
   } catch (error) {
-    return { promise: Promise.reject(error) };
+    return { promise: Promise.reject(error), refused: true };
   }
   if (pattern.source === PROC_NULL) {
     if (status) procNullStatus(status);

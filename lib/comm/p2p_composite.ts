@@ -8,22 +8,29 @@
  * @module
  */
 
-import { ANY_SOURCE, ANY_TAG, PROC_NULL } from "../constants.ts";
+import { ANY_SOURCE, ANY_TAG } from "../constants.ts";
 import type { Request } from "../p2p/request.ts";
 import type { Status } from "../p2p/status.ts";
 import { toByteView } from "../wire/buffers.ts";
-import { encodeValue } from "../wire/codec.ts";
-import { HEADER_SIZE } from "../wire/frame.ts";
-import { checkDest, checkSendTag, namedArgs } from "./args.ts";
+import { namedArgs } from "./args.ts";
 import { type CommCore, trim } from "./core.ts";
-import { type Posted, sendBuffer, startRecv, startRecvBuffer, toRequest } from "./p2p_calls.ts";
+import {
+  type Posted,
+  prepareBufferSend,
+  type PreparedSend,
+  prepareValueSend,
+  sendAfterPosting,
+  startRecv,
+  startRecvBuffer,
+  toRequest,
+} from "./p2p_calls.ts";
 
 const ISENDRECV_NAMES = ["dest", "sendtag", "source", "recvtag"] as const;
 
 /**
- * Checks the send half (destination, tag, and the value's encoding or the buffer) before anything is
- * posted, so that a refused send never leaves a receive behind that a later message could match; returns
- * what sends it. A value is encoded once, here.
+ * Checks the send half of a composite call and encodes a value (see `prepareValueSend` and
+ * `prepareBufferSend`): throws what is wrong before anything is posted, so that a refused send never leaves a
+ * receive behind that a later message could match; returns what sends it.
  */
 export function checkedSend(
   core: CommCore,
@@ -32,49 +39,18 @@ export function checkedSend(
   dest: unknown,
   tag: unknown,
   raw: boolean,
-): () => Promise<void> {
-  core.live(where);
-  const checkedDest = checkDest(where, dest, core.size);
-  const checkedTag = checkSendTag(where, tag ?? 0);
-  if (raw) {
-    toByteView(data, where, "buf");
-    return () => sendBuffer(core, where, data, checkedDest, checkedTag, false);
-  }
-  const payload = encodeValue(data, { where, headroom: HEADER_SIZE });
-  if (checkedDest === PROC_NULL) return () => Promise.resolve();
-  return () =>
-    core.job.engine.send({
-      peer: core.members[checkedDest],
-      context: core.contexts.p2p,
-      source: core.rank,
-      tag: checkedTag,
-      payload,
-      headroom: true,
-      raw: false,
-      sync: false,
-      owned: true,
-    });
+): PreparedSend {
+  return (raw ? prepareBufferSend : prepareValueSend)(core, where, data, dest, tag ?? 0, false);
 }
 
 /**
- * Checks the send half, posts the receive, then sends: a send refused by its arguments posts nothing, and
- * one that fails later (a lost peer) withdraws the receive (if it has not matched yet) before its error is
+ * Checks the send half, posts the receive, then sends (see `sendAfterPosting`): a send refused by its
+ * arguments posts nothing, and one that fails later (a lost peer) withdraws the receive before its error is
  * raised. Else the receive's result.
  */
-export async function sendThenReceive<T>(
-  check: () => () => Promise<void>,
-  post: () => Posted<T>,
-): Promise<T> {
+export function sendThenReceive<T>(check: () => PreparedSend, post: () => Posted<T>): Promise<T> {
   const send = check();
-  const receive = post();
-  receive.promise.catch(() => {}); // raised below, after the send
-  try {
-    await send();
-  } catch (error) {
-    receive.cancel?.();
-    throw error;
-  }
-  return receive.promise;
+  return sendAfterPosting(post(), send);
 }
 
 /** `isendrecv(sendobj, dest, sendtag, source, recvtag)` (or `{ dest, sendtag, source, recvtag }`). */

@@ -11,7 +11,7 @@
 
 import { ErrorCode, type MPIError, mpiError } from "../errors.ts";
 import { FrameFlag, type FrameHeader, FrameKind, getUint32, HEADER_SIZE, putUint32 } from "../wire/frame.ts";
-import { CREDIT_BATCH, DIRECT_MIN, EAGER_LIMIT, EAGER_WINDOW, MAX_MESSAGE_BYTES } from "../wire/limits.ts";
+import { CREDIT_BATCH, DIRECT_MIN, EAGER_LIMIT, EAGER_WINDOW, RDATA_CHUNK_BYTES } from "../wire/limits.ts";
 import type { DirectCopy, FrameHandler, FrameSink, Liveness } from "../transport/transport.ts";
 import { type Arrival, matches, MatchQueues, type Pattern } from "./matching.ts";
 
@@ -63,6 +63,21 @@ interface PendingSend {
   order: SendOrder;
   resolve(): void;
   reject(error: unknown): void;
+}
+
+/**
+ * A rendezvous receive cleared to send (CTS), waiting for its payload. A payload larger than one chunk is
+ * assembled in `target` (the receive's buffer, or one of the message's size), chunk by chunk.
+ */
+interface AwaitedData {
+  receive: PostedReceive;
+  arrival: Arrival;
+  /** Where the chunks of a chunked payload land (undefined: the payload comes as one frame). */
+  target?: Uint8Array;
+  /** Bytes of the payload received so far. */
+  received: number;
+  /** Why the receive failed already (no memory for its payload): its chunks are read and dropped. */
+  failed?: boolean;
 }
 
 /** A pending receive: its promise and a way to withdraw it. */
@@ -117,7 +132,7 @@ export class Engine implements FrameHandler {
   #eagerConsumed: Int32Array;
   #nextSeq: Uint32Array;
   #pendingSends: Map<number, PendingSend>[];
-  #awaitingData: Map<number, { receive: PostedReceive; arrival: Arrival }>[];
+  #awaitingData: Map<number, AwaitedData>[];
   #lost: (MPIError | undefined)[];
   /** Peers the sink was asked to watch (once each). */
   #watched: Uint8Array;
@@ -128,6 +143,8 @@ export class Engine implements FrameHandler {
   #direct: DirectCopy | undefined;
   /** Peers with whom a direct copy failed once (either way): their rendezvous go over the socket. */
   #directFailed: Uint8Array;
+  /** Largest payload of one RDATA frame: a larger message goes in chunks (see {@linkcode RDATA_CHUNK_BYTES}). */
+  #chunkBytes: number;
 
   constructor(
     rank: number,
@@ -135,8 +152,10 @@ export class Engine implements FrameHandler {
     sink: FrameSink,
     liveness: Liveness = NO_LIVENESS,
     direct?: DirectCopy,
+    chunkBytes: number = RDATA_CHUNK_BYTES,
   ) {
     this.rank = rank;
+    this.#chunkBytes = chunkBytes;
     this.size = size;
     this.#sink = sink;
     this.#liveness = liveness;
@@ -156,15 +175,13 @@ export class Engine implements FrameHandler {
   /**
    * Sends a message; resolves once its bytes are out of the caller's hands and handed to the transport's
    * kernel side (so a process that exits after the promise resolves loses nothing), or for `sync` once
-   * matched. Rejects with ERR_COUNT, before anything travels, a message larger than
-   * {@linkcode MAX_MESSAGE_BYTES}: no size is ever cut.
+   * matched. A message of any size goes whole: one larger than a frame travels in chunks.
    */
   send(order: SendOrder): Promise<void> {
     const lost = this.#lost[order.peer];
     if (lost) return Promise.reject(lost);
     const size = order.payload.length - (order.headroom ? HEADER_SIZE : 0);
     const peer = order.peer;
-    if (size > MAX_MESSAGE_BYTES) return Promise.reject(tooLarge(size, peer));
     if (
       !order.sync && size <= EAGER_LIMIT && this.#eagerInFlight[peer] + size <= EAGER_WINDOW &&
       !(size >= DIRECT_MIN && this.#directPeer(peer) !== undefined)
@@ -280,7 +297,11 @@ export class Engine implements FrameHandler {
    */
   payloadTarget(peer: number, header: FrameHeader): Uint8Array | undefined {
     if (header.kind !== FrameKind.RDATA) return undefined;
-    return this.#awaitingData[peer].get(header.seq)?.receive.into;
+    const awaiting = this.#awaitingData[peer].get(header.seq);
+    if (awaiting === undefined) return undefined;
+    if (awaiting.target === undefined) return awaiting.receive.into;
+    const end = header.size + header.length;
+    return end <= awaiting.target.length ? awaiting.target.subarray(header.size, end) : undefined;
   }
 
   /** The envelope of the earliest matching message that has arrived, without receiving it. */
@@ -325,7 +346,7 @@ export class Engine implements FrameHandler {
         this.#onClearToSend(peer, header.seq);
         return;
       case FrameKind.RDATA:
-        this.#onRendezvousData(peer, header.seq, payload);
+        this.#onRendezvousData(peer, header.seq, header.size, payload);
         return;
       case FrameKind.CREDIT:
         this.#eagerInFlight[peer] -= header.size;
@@ -427,7 +448,7 @@ export class Engine implements FrameHandler {
 
   #requestData(arrival: Arrival, receive: PostedReceive): void {
     const done = arrival.address !== undefined && this.#readDirect(arrival, receive);
-    if (!done) this.#awaitingData[arrival.peer].set(arrival.seq, { receive, arrival });
+    if (!done) this.#awaitingData[arrival.peer].set(arrival.seq, this.#awaitData(arrival, receive));
     const header: FrameHeader = {
       length: 0,
       kind: done ? FrameKind.DONE : FrameKind.CTS,
@@ -442,17 +463,58 @@ export class Engine implements FrameHandler {
     this.#sink.sendFrame(arrival.peer, header, undefined, false, () => {});
   }
 
+  /**
+   * What a rendezvous receive waits with for its payload. A payload of more than one chunk gets its target
+   * now: the receive's buffer when it has room, else a buffer of the message's size. If that cannot be
+   * allocated, the receive fails at once (ERR_NO_MEM, naming the size and the sender) and the chunks, which
+   * the sender sends anyway, are dropped as they come.
+   */
+  #awaitData(arrival: Arrival, receive: PostedReceive): AwaitedData {
+    const awaiting: AwaitedData = { receive, arrival, received: 0 };
+    if (arrival.size <= this.#chunkBytes) return awaiting;
+    const target = this.#targetFor(arrival, receive);
+    if (target === undefined) awaiting.failed = true;
+    else awaiting.target = target;
+    return awaiting;
+  }
+
+  /**
+   * A buffer for the whole payload of `arrival`: the receive's own when it has room, else a new one. When no
+   * memory is left for it, fails the receive and returns undefined.
+   */
+  #targetFor(arrival: Arrival, receive: PostedReceive): Uint8Array | undefined {
+    const into = receive.into;
+    if (into !== undefined && into.length >= arrival.size) return into.subarray(0, arrival.size);
+    try {
+      return new Uint8Array(arrival.size);
+    } catch (error) {
+      receive.reject(mpiError(
+        ErrorCode.ERR_NO_MEM,
+        `no memory for the ${arrival.size} bytes of the message from rank ${arrival.source} ` +
+          `(tag ${arrival.tag}): ${(error as Error).message}`,
+      ));
+      return undefined;
+    }
+  }
+
   #onClearToSend(peer: number, seq: number): void {
     const pending = this.#pendingSends[peer].get(seq);
     if (!pending) return;
     this.#pendingSends[peer].delete(seq);
     const { order } = pending;
     const payload = order.headroom ? order.payload.subarray(HEADER_SIZE) : order.payload;
-    const header = this.#header(FrameKind.RDATA, order, seq, payload.length);
-    this.#sink.sendFrame(peer, header, payload, false, (error) => {
-      if (error) pending.reject(this.#writeFailed(peer, error));
-      else pending.resolve();
-    });
+    // Every chunk but the last settles nothing: the frames to one peer go out in order, and a failed write
+    // fails the ones after it, so the last one's outcome is the send's.
+    for (let offset = 0; offset < payload.length || offset === 0; offset += this.#chunkBytes) {
+      const end = Math.min(offset + this.#chunkBytes, payload.length);
+      const header = this.#header(FrameKind.RDATA, order, seq, offset);
+      const last = end === payload.length;
+      this.#sink.sendFrame(peer, header, payload.subarray(offset, end), false, (error) => {
+        if (error) pending.reject(this.#writeFailed(peer, error));
+        else if (last) pending.resolve();
+      });
+      if (last) break;
+    }
   }
 
   /**
@@ -487,10 +549,9 @@ export class Engine implements FrameHandler {
   #readDirect(arrival: Arrival, receive: PostedReceive): boolean {
     const pid = this.#directPeer(arrival.peer);
     if (pid === undefined) return false;
-    const into = receive.into;
-    const target = into !== undefined && into.length >= arrival.size
-      ? into.subarray(0, arrival.size)
-      : new Uint8Array(arrival.size);
+    const target = this.#targetFor(arrival, receive);
+    // No memory for it: the receive failed, and the sender's copy is done with (DONE).
+    if (target === undefined) return true;
     if (!this.#direct!.read(pid, arrival.address!, target)) {
       this.#directFailed[arrival.peer] = 1;
       return false;
@@ -506,11 +567,35 @@ export class Engine implements FrameHandler {
     pending.resolve();
   }
 
-  #onRendezvousData(peer: number, seq: number, payload: Uint8Array): void {
+  /** One RDATA frame: the whole payload of rendezvous `seq`, or its chunk at `offset`. */
+  #onRendezvousData(peer: number, seq: number, offset: number, payload: Uint8Array): void {
     const awaiting = this.#awaitingData[peer].get(seq);
     if (!awaiting) return;
+    const { arrival, target } = awaiting;
+    if (target === undefined && !awaiting.failed) {
+      this.#awaitingData[peer].delete(seq);
+      awaiting.receive.resolve(received(arrival, payload));
+      return;
+    }
+    if (offset !== awaiting.received || offset + payload.length > arrival.size) {
+      // A protocol error: the peer is lost, which fails this receive with everything else pending on it.
+      this.onPeerLost(
+        peer,
+        `it sent bytes ${offset}..${offset + payload.length} of a ${arrival.size}-byte message out of order`,
+      );
+      return;
+    }
+    // A chunk that came whole in one read is a view of that read: it still has to be copied in place.
+    if (
+      target !== undefined &&
+      !(payload.buffer === target.buffer && payload.byteOffset === target.byteOffset + offset)
+    ) {
+      target.set(payload, offset);
+    }
+    awaiting.received += payload.length;
+    if (awaiting.received < arrival.size) return;
     this.#awaitingData[peer].delete(seq);
-    awaiting.receive.resolve(received(awaiting.arrival, payload));
+    if (target !== undefined) awaiting.receive.resolve(received(arrival, target));
   }
 
   #failSend(peer: number, seq: number, error: Error): void {
@@ -581,15 +666,6 @@ export class Engine implements FrameHandler {
 }
 
 const TWO_TO_32 = 2 ** 32;
-
-/** The error of a send whose message is larger than one frame can announce. */
-function tooLarge(size: number, peer: number): MPIError {
-  return mpiError(
-    ErrorCode.ERR_COUNT,
-    `a message of ${size} bytes to rank ${peer} is larger than the largest supported, ${MAX_MESSAGE_BYTES} ` +
-      `bytes (2 GiB - 1): split it into smaller messages`,
-  );
-}
 
 function received(arrival: Arrival, payload: Uint8Array): Received {
   return { source: arrival.source, tag: arrival.tag, raw: arrival.raw, payload };

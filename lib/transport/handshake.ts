@@ -179,6 +179,50 @@ export function connectHandshake(
   );
 }
 
+/** The first pause before dialling again a peer that dropped this connector after its deadline. */
+const REDIAL_FIRST_MS = 100;
+/** The longest pause between two such dials. */
+const REDIAL_MAX_MS = 5_000;
+
+/**
+ * Dials with `dial` and proves the token with `prove` until the handshake succeeds; resolves with the proven
+ * connection. No deadline is set here: the acceptor drops a connector that has not proved itself within
+ * {@linkcode HANDSHAKE_TIMEOUT_MS} of its own time (see {@linkcode acceptHandshake}), and a healthy connector
+ * on a loaded machine (or one busy in a long synchronous computation) can miss that. A connection dropped
+ * that late is therefore dialled again, after a pause that doubles from 100 ms to 5 s, for as long as the
+ * peer takes the connection: the peer's process is alive. A dead or absent peer ends this: its port refuses
+ * the dial, which `dial` rejects with. A drop sooner than the acceptor's deadline (a proof it refused), and
+ * any other error, rejects at once.
+ *
+ * @example
+ * ```ts ignore
+ * const connection = await dialUntilProven(
+ *   async () => new Connection(await connect(host, port)),
+ *   (connection) => connectHandshake(connection, token, myRank, peerRank, false),
+ * );
+ * ```
+ */
+export async function dialUntilProven(
+  dial: () => Promise<Connection>,
+  prove: (connection: Connection) => Promise<void>,
+): Promise<Connection> {
+  for (let pause = REDIAL_FIRST_MS;; pause = Math.min(pause * 2, REDIAL_MAX_MS)) {
+    // Measured from before the dial: the acceptor's clock starts later, so a drop after its deadline is late
+    // here too, however long this process took to see its connection made.
+    const dialledAt = Date.now();
+    const connection = await dial();
+    try {
+      await prove(connection);
+      return connection;
+    } catch (error) {
+      connection.destroy();
+      const dropped = error instanceof HandshakeError && error.closed;
+      if (!dropped || Date.now() - dialledAt < HANDSHAKE_TIMEOUT_MS) throw error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, pause));
+  }
+}
+
 function fail(connection: Connection, why: string): HandshakeError {
   connection.destroy();
   return new HandshakeError(why);

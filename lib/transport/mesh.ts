@@ -9,10 +9,9 @@
 import type { SocketHandle } from "../runtime/runtime.ts";
 import type { FrameHeader } from "../wire/frame.ts";
 import { FrameKind, HEADER_SIZE } from "../wire/frame.ts";
-import { HANDSHAKE_TIMEOUT_MS } from "../wire/limits.ts";
-import { Connection, HandshakeError } from "./connection.ts";
+import { Connection } from "./connection.ts";
 import { dialPeer, type PeerEndpoint, type PeerSockets } from "./endpoints.ts";
-import { acceptHandshake, connectHandshake } from "./handshake.ts";
+import { acceptHandshake, connectHandshake, dialUntilProven } from "./handshake.ts";
 import { RefusalLog } from "./refusals.ts";
 import { answerRing, offerRing, type RingMaker } from "./rings.ts";
 import type { FrameHandler, FrameSink } from "./transport.ts";
@@ -34,12 +33,6 @@ export interface MeshOptions extends FrameHandler {
 }
 
 type Done = (error?: Error | null) => void;
-
-/**
- * How many times a rank dials a peer that closes the connection during the handshake, after the peer's
- * deadline, before it counts the peer as gone (a peer that is gone refuses the next dial at once).
- */
-const HANDSHAKE_ATTEMPTS = 3;
 
 interface QueuedFrame {
   header: FrameHeader;
@@ -226,27 +219,24 @@ export class Mesh implements FrameSink {
   async #dial(peer: number): Promise<void> {
     const endpoint = this.#peers?.[peer];
     if (!endpoint) throw new Error(`no address is known for rank ${peer}`);
-    let connection: Connection;
-    for (let attempt = 1;; attempt++) {
-      connection = new Connection(await this.#connect(endpoint));
-      const connectedAt = Date.now();
-      try {
-        // No deadline: the connection proves the peer's process alive, and only its end (refused, reset,
-        // closed) proves it dead. A peer computing without yielding answers once it is done.
+    // No deadline on the peer: the connection proves its process alive, and only its end (refused, reset,
+    // closed) proves it dead. A peer computing without yielding, or slowed by a loaded machine, answers once
+    // it can; one that dropped this rank after its own deadline is dialled again (see dialUntilProven).
+    let dialled: Connection | undefined;
+    const connection = await dialUntilProven(
+      async () => {
+        dialled = undefined;
+        return dialled = new Connection(await this.#connect(endpoint));
+      },
+      async (connection) => {
         await connectHandshake(connection, this.#options.token, this.#options.rank, peer, false);
         await offerRing(connection, this.#options.rings, peer);
-        break;
-      } catch (error) {
-        // The peer dropped the connection after its handshake deadline: it may have taken this rank, busy
-        // computing, for a stranger that never answered. Dialling again tells: a dead peer's port refuses.
-        const late = Date.now() - connectedAt >= HANDSHAKE_TIMEOUT_MS;
-        const dropped = error instanceof HandshakeError && error.closed && late;
-        if (dropped && attempt < HANDSHAKE_ATTEMPTS) continue;
-        // A peer that spoke and then closed without a farewell died: one that ends normally completes the
-        // handshakes under way first (see `shutdown`), and then says BYE.
-        throw connection.bytesHeard > 0 ? new LostMidHandshake(error as Error) : error;
-      }
-    }
+      },
+    ).catch((error) => {
+      // A peer that spoke and then closed without a farewell died: one that ends normally completes the
+      // handshakes under way first (see `shutdown`), and then says BYE.
+      throw dialled && dialled.bytesHeard > 0 ? new LostMidHandshake(error) : error;
+    });
     const queued = this.#outgoing[peer] as QueuedFrame[];
     this.#outgoing[peer] = connection;
     this.#adopt(connection, peer, false);

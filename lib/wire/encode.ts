@@ -61,6 +61,16 @@ let encoding = false;
 class Refusal {
   constructor(readonly target: unknown) {}
 }
+/** Thrown inside the encoder at an item longer than MessagePack's 32-bit lengths can say (4 GiB - 1 bytes). */
+class TooLong {
+  constructor(readonly bytes: number) {}
+}
+
+/** Throws {@linkcode TooLong} unless `bytes` fits a MessagePack 32-bit length: never cut a length. */
+function checkLength32(bytes: number): void {
+  if (bytes > 0xffff_ffff) throw new TooLong(bytes);
+}
+
 /** The target of a {@linkcode Refusal} for nesting past {@linkcode MAX_VALUE_DEPTH}. */
 const TOO_DEEP = {};
 
@@ -116,6 +126,13 @@ export function encodeValue(value: unknown, options?: EncodeOptions): Uint8Array
     return out.slice(0, at);
   } catch (error) {
     if (error instanceof Refusal) throw refusalError(value, error.target, options?.where ?? "encode");
+    if (error instanceof TooLong) {
+      throw mpiError(
+        ErrorCode.ERR_COUNT,
+        `${options?.where ?? "encode"}: value holds an item of ${error.bytes} bytes, more than the ` +
+          `4294967295 that MessagePack can carry in one item: send it as a buffer (Send) instead`,
+      );
+    }
     throw error;
   } finally {
     if (nested) {
@@ -265,6 +282,7 @@ function writeString(value: string): void {
     out[at++] = bytes >> 8;
     out[at++] = bytes;
   } else {
+    checkLength32(bytes);
     out[at++] = 0xdb;
     outView.setUint32(at, bytes);
     at += 4;
@@ -380,6 +398,7 @@ function writeExtHeader(type: number, length: number): void {
         out[at++] = length >> 8;
         out[at++] = length;
       } else {
+        checkLength32(length);
         out[at++] = 0xc9;
         outView.setUint32(at, length);
         at += 4;
@@ -425,6 +444,8 @@ function changedWhileEncoding(kind: string): MPIError {
 
 function writeTypedArray(view: ArrayBufferView, tag: string): void {
   const bytes = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
+  // Before anything is reserved: an item MessagePack cannot carry is refused, not allocated.
+  checkLength32(bytes.length + (tag === "Uint8Array" ? 0 : 1));
   if (tag === "Uint8Array") {
     const length = bytes.length;
     reserve(5 + length);
@@ -436,6 +457,7 @@ function writeTypedArray(view: ArrayBufferView, tag: string): void {
       out[at++] = length >> 8;
       out[at++] = length;
     } else {
+      checkLength32(length);
       out[at++] = 0xc6;
       outView.setUint32(at, length);
       at += 4;

@@ -12,9 +12,13 @@
  * 12      4     source: the sender's rank in that communicator
  * 16      4     tag (signed; -1 never travels)
  * 20      4     sequence number of a rendezvous or synchronous send, per sender
- * 24      4     message size announced by a rendezvous request, or credit returned
- * 28      4     reserved (0)
+ * 24      4     size, low 32 bits: the message size announced by a rendezvous request, the offset in its
+ *               message of a rendezvous payload's chunk, or credit returned
+ * 28      4     size, high 32 bits (a message of 4 GiB or more)
  * ```
+ *
+ * A payload's length is 32-bit, and no frame carries more than `MAX_FRAME_PAYLOAD`: a larger rendezvous
+ * message travels as several RDATA frames, each naming its offset.
  *
  * @module
  */
@@ -33,7 +37,10 @@ export const FrameKind = {
   RTS: 2,
   /** Clear to send: the receiver matched the RTS with `seq`. */
   CTS: 3,
-  /** The payload of the rendezvous `seq`. */
+  /**
+   * The payload of the rendezvous `seq`, or one chunk of it: `size` is the chunk's offset in the message, and
+   * the chunks come in order.
+   */
   RDATA: 4,
   /** The receiver consumed `size` bytes of eager messages: the sender may send that much more eagerly. */
   CREDIT: 5,
@@ -88,9 +95,9 @@ export interface FrameHeader {
  * ```
  */
 export function writeHeader(target: Uint8Array, header: FrameHeader, offset = 0): void {
-  // The last guard against a size cut to 32 bits: the engine refuses such messages before they get here.
-  if (!(header.length <= MAX_U32 && header.size <= MAX_U32)) {
-    throw new RangeError(`frame length ${header.length} or size ${header.size} does not fit 32 bits`);
+  // The last guard against a length cut to 32 bits: the engine sends large payloads in chunks.
+  if (!(header.length <= MAX_U32 && header.size <= Number.MAX_SAFE_INTEGER)) {
+    throw new RangeError(`frame length ${header.length} does not fit 32 bits or size ${header.size} 53 bits`);
   }
   // Byte stores rather than a DataView: this runs for every frame, and a DataView is an allocation.
   putUint32(target, offset, header.length);
@@ -102,8 +109,9 @@ export function writeHeader(target: Uint8Array, header: FrameHeader, offset = 0)
   putUint32(target, offset + 12, header.source);
   putUint32(target, offset + 16, header.tag);
   putUint32(target, offset + 20, header.seq);
-  putUint32(target, offset + 24, header.size);
-  putUint32(target, offset + 28, 0);
+  putUint32(target, offset + 24, header.size % TWO_TO_32);
+  // Below 2^32 (every size but a huge message's), `size / 2^32` floors to 0 with no call.
+  putUint32(target, offset + 28, header.size < TWO_TO_32 ? 0 : Math.floor(header.size / TWO_TO_32));
 }
 
 /** Reads the header at `offset` (default 0) of `source`, which must hold {@linkcode HEADER_SIZE} bytes there. */
@@ -116,11 +124,12 @@ export function readHeader(source: Uint8Array, offset = 0): FrameHeader {
     source: getUint32(source, offset + 12) | 0,
     tag: getUint32(source, offset + 16) | 0,
     seq: getUint32(source, offset + 20),
-    size: getUint32(source, offset + 24),
+    size: getUint32(source, offset + 24) + getUint32(source, offset + 28) * TWO_TO_32,
   };
 }
 
 const MAX_U32 = 0xffff_ffff;
+const TWO_TO_32 = 2 ** 32;
 
 /** Stores the low 32 bits of `value` little-endian (a signed value as its two's complement). */
 export function putUint32(target: Uint8Array, at: number, value: number): void {

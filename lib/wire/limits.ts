@@ -10,16 +10,17 @@ export const MAX_VALUE_DEPTH = 512;
 /**
  * Largest payload one frame may announce. A header claiming more is a protocol error and the connection is
  * dropped before anything is allocated. 2 GiB - 1 keeps lengths in one unsigned 32-bit field and under the
- * largest ArrayBuffer every runtime allocates.
+ * largest ArrayBuffer every runtime allocates. A larger message travels in chunks of
+ * {@linkcode RDATA_CHUNK_BYTES}: messages have no size limit but memory.
  */
 export const MAX_FRAME_PAYLOAD = 2 ** 31 - 1;
 
 /**
- * Largest message one send may carry, on every path (eager, rendezvous over a socket, direct copy): the
- * frame's length and size fields are 32-bit, and a rendezvous payload travels as one frame. A larger send is
- * refused with ERR_COUNT before anything travels; it is never cut.
+ * A rendezvous payload larger than this travels as several RDATA frames of at most this many bytes (the
+ * last one shorter), each landing in place in the receiver's buffer: frames stay bounded, and no message
+ * is copied again to be reassembled.
  */
-export const MAX_MESSAGE_BYTES = MAX_FRAME_PAYLOAD;
+export const RDATA_CHUNK_BYTES = 256 * 1024 * 1024;
 
 /** Largest payload accepted before the handshake has proven the job token: strangers get nothing big. */
 export const MAX_HANDSHAKE_BYTES = 256;

@@ -79,16 +79,18 @@ export class MemoryMesh {
 
 /**
  * Builds `size` engines that talk to each other through memory. With `direct`, each engine reads large
- * messages from the "peer process" `peerProcess` (this process, for real cross-memory reads).
+ * messages from the "peer process" `peerProcess` (this process, for real cross-memory reads); `chunkBytes`
+ * sets the largest RDATA frame (default: the engine's).
  */
 export function memoryEngines(
   size: number,
   direct?: { copy: DirectCopy; peerProcess: number },
+  chunkBytes?: number,
 ): { engines: Engine[]; sent: SentFrame[] } {
   const engines: Engine[] = [];
   const mesh = new MemoryMesh(size, (rank) => engines[rank], direct?.peerProcess);
   for (let rank = 0; rank < size; rank++) {
-    engines.push(new Engine(rank, size, mesh.sinks[rank], undefined, direct?.copy));
+    engines.push(new Engine(rank, size, mesh.sinks[rank], undefined, direct?.copy, chunkBytes));
   }
   return { engines, sent: mesh.sent };
 }

@@ -81,7 +81,7 @@ test("-N 2 over two names of this host, numbered round-robin with --rank-by node
     "x",
   ]);
   assert.equal(code, 0, stderr);
-  const rows = stderr.split("\n").filter((line) => /^mpirun-deno:   \d/.test(line)).map((line) =>
+  const rows = stderr.split("\n").filter((line) => /^mpirun-deno: {3}\d/.test(line)).map((line) =>
     line.split(/\s+/).slice(1, 4)
   );
   assert.deepEqual(rows, [["0", names[0], "0"], ["1", names[1], "0"], ["2", names[0], "1"], [

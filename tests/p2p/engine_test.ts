@@ -4,7 +4,7 @@ import { ANY_SOURCE, ANY_TAG } from "../../lib/constants.ts";
 import { ErrorCode, MPIError } from "../../lib/errors.ts";
 import { Engine, type SendOrder } from "../../lib/p2p/engine.ts";
 import { FrameKind, HEADER_SIZE, readHeader, writeHeader } from "../../lib/wire/frame.ts";
-import { DIRECT_MIN, EAGER_LIMIT, EAGER_WINDOW, MAX_MESSAGE_BYTES } from "../../lib/wire/limits.ts";
+import { DIRECT_MIN, EAGER_LIMIT, EAGER_WINDOW } from "../../lib/wire/limits.ts";
 import { memoryEngines } from "../_helpers/memory_mesh.ts";
 import { loadLibc } from "../../lib/runtime/libc.ts";
 import { CrossMemory } from "../../lib/transport/cross_memory.ts";
@@ -164,27 +164,67 @@ test(
   },
 );
 
-test("a message over MAX_MESSAGE_BYTES is refused with ERR_COUNT before any frame goes out", async () => {
-  const { engines, sent } = memoryEngines(2);
-  const huge = new Uint8Array(MAX_MESSAGE_BYTES + 1);
-  for (const sync of [false, true]) {
-    await assert.rejects(engines[0].send(order(1, 0, huge, { sync })), (error) => {
-      assert.ok(error instanceof MPIError);
-      assert.equal(error.code, ErrorCode.ERR_COUNT);
-      assert.match(error.message, /2147483648 bytes to rank 1 is larger than the largest supported/);
-      return true;
-    });
-  }
-  assert.equal(sent.length, 0);
+test("a message larger than a chunk travels as ordered RDATA chunks that land in the receive's buffer", async () => {
+  const { engines, sent } = memoryEngines(2, undefined, 1000);
+  const message = new Uint8Array(EAGER_LIMIT + 3500);
+  for (let i = 0; i < message.length; i++) message[i] = (i * 7) & 255;
+  const into = new Uint8Array(message.length + 10);
+  const receiving = engines[1].receive(pattern(0, 4), into);
+  await engines[0].send(order(1, 4, message));
+  const got = (await receiving.promise)!;
+  assert.deepEqual(got.payload, message);
+  assert.equal(got.payload.buffer, into.buffer, "assembled in the receive's own buffer");
+  const chunks = sent.filter((frame) => frame.header.kind === FrameKind.RDATA);
+  const count = Math.ceil(message.length / 1000);
+  assert.equal(chunks.length, count);
+  assert.deepEqual(
+    chunks.map((frame) => frame.header.size),
+    Array.from({ length: count }, (_, i) => i * 1000),
+  );
+  assert.ok(chunks.every((frame) => frame.payload.length <= 1000));
+  // Without a buffer (a value), the chunks are assembled into one of the message's size.
+  const value = engines[1].receive(pattern(0, 5));
+  await engines[0].send(order(1, 5, message, { sync: true }));
+  assert.deepEqual((await value.promise)!.payload, message);
 });
 
-test("writeHeader refuses a length or size that does not fit 32 bits instead of cutting it", () => {
+test("a chunk that does not continue its message is a protocol error that loses the peer", async () => {
+  const controls: number[] = [];
+  const engine = new Engine(
+    1,
+    2,
+    {
+      sendFrame: (_peer, header, _payload, _headroom, done) => {
+        controls.push(header.kind);
+        done();
+      },
+    },
+    undefined,
+    undefined,
+    1000,
+  );
+  const rts = { length: 0, kind: FrameKind.RTS, flags: 1, context: 0, source: 0, tag: 6, seq: 3, size: 5000 };
+  engine.onFrame(0, rts, new Uint8Array(0));
+  const receiving = engine.receive(pattern(0, 6));
+  assert.deepEqual(controls, [FrameKind.CTS]);
+  const chunk = { ...rts, kind: FrameKind.RDATA, length: 1000, size: 0 };
+  engine.onFrame(0, chunk, new Uint8Array(1000));
+  engine.onFrame(0, { ...chunk, size: 2000 }, new Uint8Array(1000));
+  await assert.rejects(
+    receiving.promise,
+    /rank 0 is gone \(it sent bytes 2000\.\.3000 of a 5000-byte message out of order\)/,
+  );
+});
+
+test("writeHeader carries sizes up to 2^53 in 64 bits and refuses a length that does not fit 32 bits", () => {
   const header = { length: 0, kind: FrameKind.RTS, flags: 0, context: 0, source: 0, tag: 0, seq: 0, size: 0 };
   const bytes = new Uint8Array(HEADER_SIZE);
-  assert.throws(() => writeHeader(bytes, { ...header, size: 2 ** 32 + 100 }), RangeError);
+  for (const size of [0, 2 ** 32 - 1, 2 ** 32, 3 * 2 ** 30 + 7, 2 ** 32 + 100, Number.MAX_SAFE_INTEGER]) {
+    writeHeader(bytes, { ...header, size });
+    assert.equal(readHeader(bytes).size, size);
+  }
   assert.throws(() => writeHeader(bytes, { ...header, length: 2 ** 32 }), RangeError);
-  writeHeader(bytes, { ...header, size: 2 ** 32 - 1 });
-  assert.equal(readHeader(bytes).size, 2 ** 32 - 1);
+  assert.throws(() => writeHeader(bytes, { ...header, size: 2 ** 53 }), RangeError);
 });
 
 test("an eager send resolves only once the sink has written its bytes", async () => {
