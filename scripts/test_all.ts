@@ -50,6 +50,7 @@ const suites: Suite[] = [
       "tests/cluster/",
       "tests/review_data_test.ts",
       "tests/review_liveness_test.ts",
+      "tests/observe/",
     ],
     env: { MPIRUN_DENO_TEST_LAUNCHER: "binary" },
   },

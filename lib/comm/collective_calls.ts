@@ -8,28 +8,36 @@
 
 import { Collectives, type Run, type Shape } from "../collectives/channel.ts";
 import { type Op, type OpLike, SUM, toOp } from "../collectives/ops.ts";
+import { brokenCollectives, checkSignal, raceSignal } from "../p2p/cancellation.ts";
 import { checkRoot, namedArgs } from "./args.ts";
 import { type CommCore, trim } from "./core.ts";
 
-const ROOT_NAMES = ["root"] as const;
-const OP_NAMES = ["op"] as const;
-const REDUCE_NAMES = ["op", "root"] as const;
-const REDUCE_SCATTER_NAMES = ["recvcounts", "op"] as const;
+const ROOT_NAMES = ["root", "signal"] as const;
+const OP_NAMES = ["op", "signal"] as const;
+const REDUCE_NAMES = ["op", "root", "signal"] as const;
+const REDUCE_SCATTER_NAMES = ["recvcounts", "op", "signal"] as const;
+const SIGNAL_NAMES = ["signal"] as const;
 
 /**
  * Checks a collective's arguments (`prepare` throws before anything is sent, and then the call takes no
- * sequence number), then runs it on the next channel of the communicator's collective sequence.
+ * sequence number), then runs it on the next channel of the communicator's collective sequence. `prepare`
+ * may name an `AbortSignal` (see {@linkcode signalOf}): a collective it cancels rejects with ERR_CANCELLED
+ * and leaves the communicator without collectives (MPI cannot withdraw one that other ranks have joined).
  */
 export function collective<T>(
   core: CommCore,
   where: string,
   raw: boolean,
-  prepare: (shape: Shape) => Run<T>,
+  prepare: (shape: Shape, cancel: { signal?: AbortSignal }) => Run<T>,
 ): Promise<T> {
   let run: Run<T>;
+  const cancel: { signal?: AbortSignal } = {};
   try {
     core.live(where);
-    run = prepare({ rank: core.rank, size: core.size });
+    run = prepare({ rank: core.rank, size: core.size }, cancel);
+    if (core.cancelledCollective !== undefined) {
+      throw brokenCollectives(where, core.name, core.cancelledCollective);
+    }
   } catch (error) {
     return Promise.reject(error);
   }
@@ -42,10 +50,29 @@ export function collective<T>(
     shared: core.job.shared,
   });
   const channel = core.collectives.open(where, raw);
-  return core.job.activities.track(
-    () => `${where} (collective #${channel.tag}) on ${core.name}`,
-    run(channel),
-  );
+  const label = () => `${where} (collective #${channel.tag}) on ${core.name}`;
+  const signal = cancel.signal;
+  const running = signal
+    ? raceSignal(run(channel), signal, label, () => {
+      core.cancelledCollective ??= `${where} (collective #${channel.tag})`;
+      return true;
+    })
+    : run(channel);
+  return core.job.activities.track(label, running);
+}
+
+/**
+ * The checked `signal` of a collective's options, put in `cancel` for {@linkcode collective}. The collectives
+ * without other options take `{ signal }` as their last argument.
+ */
+export function signalOf(
+  where: string,
+  options: unknown,
+  cancel: { signal?: AbortSignal },
+): Record<string, unknown> {
+  const args = namedArgs(where, SIGNAL_NAMES, trim([options]));
+  cancel.signal = checkSignal(where, args.signal);
+  return args;
 }
 
 /** A rooted collective whose last argument is its root (positional or `{ root }`, 0 by default). */
@@ -53,11 +80,12 @@ export function rooted<T>(
   core: CommCore,
   where: string,
   raw: boolean,
-  root: number | { root?: number } | undefined,
+  root: number | { root?: number; signal?: AbortSignal } | undefined,
   run: (shape: Shape, root: number) => Run<T>,
 ): Promise<T> {
-  return collective(core, where, raw, (shape) => {
+  return collective(core, where, raw, (shape, cancel) => {
     const args = namedArgs(where, ROOT_NAMES, trim([root]));
+    cancel.signal = checkSignal(where, args.signal);
     return run(shape, rootOf(core, where, args.root));
   });
 }
@@ -67,11 +95,12 @@ export function reduction<T>(
   core: CommCore,
   where: string,
   raw: boolean,
-  op: OpLike | { op?: OpLike } | undefined,
+  op: OpLike | { op?: OpLike; signal?: AbortSignal } | undefined,
   run: (shape: Shape, op: Op) => Run<T>,
 ): Promise<T> {
-  return collective(core, where, raw, (shape) => {
+  return collective(core, where, raw, (shape, cancel) => {
     const args = namedArgs(where, OP_NAMES, trim([op]));
+    cancel.signal = checkSignal(where, args.signal);
     return run(shape, toOp(where, args.op ?? SUM));
   });
 }
@@ -84,8 +113,9 @@ export function rootedReduction<T>(
   named: unknown[],
   run: (shape: Shape, op: Op, root: number) => Run<T>,
 ): Promise<T> {
-  return collective(core, where, raw, (shape) => {
+  return collective(core, where, raw, (shape, cancel) => {
     const args = namedArgs(where, REDUCE_NAMES, trim(named));
+    cancel.signal = checkSignal(where, args.signal);
     return run(shape, toOp(where, args.op ?? SUM), rootOf(core, where, args.root));
   });
 }
@@ -97,8 +127,9 @@ export function countedReduction<T>(
   named: unknown[],
   run: (shape: Shape, recvcounts: unknown, op: Op) => Run<T>,
 ): Promise<T> {
-  return collective(core, where, true, (shape) => {
+  return collective(core, where, true, (shape, cancel) => {
     const args = namedArgs(where, REDUCE_SCATTER_NAMES, trim(named));
+    cancel.signal = checkSignal(where, args.signal);
     return run(shape, args.recvcounts, toOp(where, args.op ?? SUM));
   });
 }

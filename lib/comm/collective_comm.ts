@@ -21,7 +21,15 @@ import { scatterBuffer, scatterValue, scattervBuffer } from "../collectives/scat
 import type { InPlace } from "../constants.ts";
 import { Request } from "../p2p/request.ts";
 import type { BufferArg, VBufferArg } from "../wire/buffers.ts";
-import { collective, countedReduction, reduction, rooted, rootedReduction } from "./collective_calls.ts";
+import type { Cancellable } from "../p2p/cancellation.ts";
+import {
+  collective,
+  countedReduction,
+  reduction,
+  rooted,
+  rootedReduction,
+  signalOf,
+} from "./collective_calls.ts";
 import type { CommCore } from "./core.ts";
 
 /** The collective calls of a communicator: see {@linkcode Comm}, the class users hold. */
@@ -46,8 +54,11 @@ export class CollectiveComm {
    * await MPI.COMM_WORLD.barrier();
    * ```
    */
-  barrier(): Promise<void> {
-    return collective(this.#core, "barrier", true, barrier);
+  barrier(options?: Cancellable): Promise<void> {
+    return collective(this.#core, "barrier", true, (shape, cancel) => {
+      signalOf("barrier", options, cancel);
+      return barrier(shape);
+    });
   }
 
   /** Starts a barrier; the request completes once every rank has started it. */
@@ -66,12 +77,12 @@ export class CollectiveComm {
    * const data = await comm.bcast(comm.rank === 0 ? { key1: [7, 2.72], key2: ["abc", "xyz"] } : null, 0);
    * ```
    */
-  bcast<T>(obj: T, root?: number | { root?: number }): Promise<T> {
+  bcast<T>(obj: T, root?: number | { root?: number; signal?: AbortSignal }): Promise<T> {
     return rooted(this.#core, "bcast", false, root, (shape, root) => bcastValue(shape, obj, root));
   }
 
   /** Starts a broadcast of a value; see {@linkcode Comm.bcast}. */
-  ibcast<T>(obj: T, root?: number | { root?: number }): Request<T> {
+  ibcast<T>(obj: T, root?: number | { root?: number; signal?: AbortSignal }): Request<T> {
     return new Request(this.bcast(obj, root));
   }
 
@@ -87,12 +98,18 @@ export class CollectiveComm {
    * assert.equal(await comm.scatter(items, 0), (comm.rank + 1) ** 2);
    * ```
    */
-  scatter<T = unknown>(sendobj: unknown, root?: number | { root?: number }): Promise<T> {
+  scatter<T = unknown>(
+    sendobj: unknown,
+    root?: number | { root?: number; signal?: AbortSignal },
+  ): Promise<T> {
     return rooted(this.#core, "scatter", false, root, (shape, root) => scatterValue<T>(shape, sendobj, root));
   }
 
   /** Starts a scatter of values; see {@linkcode Comm.scatter}. */
-  iscatter<T = unknown>(sendobj: unknown, root?: number | { root?: number }): Request<T> {
+  iscatter<T = unknown>(
+    sendobj: unknown,
+    root?: number | { root?: number; signal?: AbortSignal },
+  ): Request<T> {
     return new Request(this.scatter<T>(sendobj, root));
   }
 
@@ -108,12 +125,12 @@ export class CollectiveComm {
    * if (comm.rank === 0) assert.deepEqual(all, Array.from({ length: comm.size }, (_, i) => (i + 1) ** 2));
    * ```
    */
-  gather<T>(sendobj: T, root?: number | { root?: number }): Promise<T[] | null> {
+  gather<T>(sendobj: T, root?: number | { root?: number; signal?: AbortSignal }): Promise<T[] | null> {
     return rooted(this.#core, "gather", false, root, (shape, root) => gatherValue(shape, sendobj, root));
   }
 
   /** Starts a gather of values; see {@linkcode Comm.gather}. */
-  igather<T>(sendobj: T, root?: number | { root?: number }): Request<T[] | null> {
+  igather<T>(sendobj: T, root?: number | { root?: number; signal?: AbortSignal }): Request<T[] | null> {
     return new Request(this.gather(sendobj, root));
   }
 
@@ -128,8 +145,11 @@ export class CollectiveComm {
    * assert.deepEqual(await MPI.COMM_WORLD.allgather(MPI.COMM_WORLD.rank), ranks);
    * ```
    */
-  allgather<T>(sendobj: T): Promise<T[]> {
-    return collective(this.#core, "allgather", false, (shape) => allgatherValue(shape, sendobj));
+  allgather<T>(sendobj: T, options?: Cancellable): Promise<T[]> {
+    return collective(this.#core, "allgather", false, (shape, cancel) => {
+      signalOf("allgather", options, cancel);
+      return allgatherValue(shape, sendobj);
+    });
   }
 
   /** Starts an allgather of values; see {@linkcode Comm.allgather}. */
@@ -149,8 +169,11 @@ export class CollectiveComm {
    * assert.equal(got[0], `0->${comm.rank}`);
    * ```
    */
-  alltoall<T = unknown>(sendobj: readonly unknown[]): Promise<T[]> {
-    return collective(this.#core, "alltoall", false, (shape) => alltoallValue<T>(shape, sendobj));
+  alltoall<T = unknown>(sendobj: readonly unknown[], options?: Cancellable): Promise<T[]> {
+    return collective(this.#core, "alltoall", false, (shape, cancel) => {
+      signalOf("alltoall", options, cancel);
+      return alltoallValue<T>(shape, sendobj);
+    });
   }
 
   /** Starts an all-to-all of values; see {@linkcode Comm.alltoall}. */
@@ -171,7 +194,11 @@ export class CollectiveComm {
    * if (comm.rank === 0) assert.equal(total, (comm.size * (comm.size - 1)) / 2);
    * ```
    */
-  reduce<T>(sendobj: T, op?: OpLike | { op?: OpLike; root?: number }, root?: number): Promise<T | null> {
+  reduce<T>(
+    sendobj: T,
+    op?: OpLike | { op?: OpLike; root?: number; signal?: AbortSignal },
+    root?: number,
+  ): Promise<T | null> {
     return rootedReduction(
       this.#core,
       "reduce",
@@ -182,7 +209,11 @@ export class CollectiveComm {
   }
 
   /** Starts a reduction of values; see {@linkcode Comm.reduce}. */
-  ireduce<T>(sendobj: T, op?: OpLike | { op?: OpLike; root?: number }, root?: number): Request<T | null> {
+  ireduce<T>(
+    sendobj: T,
+    op?: OpLike | { op?: OpLike; root?: number; signal?: AbortSignal },
+    root?: number,
+  ): Request<T | null> {
     return new Request(this.reduce(sendobj, op, root));
   }
 
@@ -197,12 +228,12 @@ export class CollectiveComm {
    * assert.deepEqual(await comm.allreduce([comm.rank, 1], MPI.SUM), [(comm.size * (comm.size - 1)) / 2, comm.size]);
    * ```
    */
-  allreduce<T>(sendobj: T, op?: OpLike | { op?: OpLike }): Promise<T> {
+  allreduce<T>(sendobj: T, op?: OpLike | { op?: OpLike; signal?: AbortSignal }): Promise<T> {
     return reduction(this.#core, "allreduce", false, op, (shape, op) => allreduceValue(shape, sendobj, op));
   }
 
   /** Starts an allreduce of values; see {@linkcode Comm.allreduce}. */
-  iallreduce<T>(sendobj: T, op?: OpLike | { op?: OpLike }): Request<T> {
+  iallreduce<T>(sendobj: T, op?: OpLike | { op?: OpLike; signal?: AbortSignal }): Request<T> {
     return new Request(this.allreduce(sendobj, op));
   }
 
@@ -216,7 +247,7 @@ export class CollectiveComm {
    * assert.equal(await MPI.COMM_WORLD.scan(1), MPI.COMM_WORLD.rank + 1);
    * ```
    */
-  scan<T>(sendobj: T, op?: OpLike | { op?: OpLike }): Promise<T> {
+  scan<T>(sendobj: T, op?: OpLike | { op?: OpLike; signal?: AbortSignal }): Promise<T> {
     return reduction(this.#core, "scan", false, op, (shape, op) => scanValue(shape, sendobj, op));
   }
 
@@ -231,7 +262,7 @@ export class CollectiveComm {
    * assert.equal(await MPI.COMM_WORLD.exscan(1), rank === 0 ? null : rank);
    * ```
    */
-  exscan<T>(sendobj: T, op?: OpLike | { op?: OpLike }): Promise<T | null> {
+  exscan<T>(sendobj: T, op?: OpLike | { op?: OpLike; signal?: AbortSignal }): Promise<T | null> {
     return reduction(this.#core, "exscan", false, op, (shape, op) => exscanValue(shape, sendobj, op));
   }
 
@@ -241,8 +272,8 @@ export class CollectiveComm {
   // elements. IN_PLACE works where MPI allows it.
 
   /** Same as {@linkcode Comm.barrier}. */
-  Barrier(): Promise<void> {
-    return this.barrier();
+  Barrier(options?: Cancellable): Promise<void> {
+    return this.barrier(options);
   }
 
   /** Same as {@linkcode Comm.ibarrier}. */
@@ -262,12 +293,12 @@ export class CollectiveComm {
    * await comm.Bcast(data, 0);
    * ```
    */
-  Bcast(buf: BufferArg, root?: number | { root?: number }): Promise<void> {
+  Bcast(buf: BufferArg, root?: number | { root?: number; signal?: AbortSignal }): Promise<void> {
     return rooted(this.#core, "Bcast", true, root, (shape, root) => bcastBuffer(shape, buf, root));
   }
 
   /** Starts a buffer broadcast; see {@linkcode Comm.Bcast}. Leave `buf` alone until the request completes. */
-  Ibcast(buf: BufferArg, root?: number | { root?: number }): Request<void> {
+  Ibcast(buf: BufferArg, root?: number | { root?: number; signal?: AbortSignal }): Request<void> {
     return new Request(this.Bcast(buf, root));
   }
 
@@ -289,7 +320,7 @@ export class CollectiveComm {
   Scatter(
     sendbuf: BufferArg | null,
     recvbuf: BufferArg | InPlace,
-    root?: number | { root?: number },
+    root?: number | { root?: number; signal?: AbortSignal },
   ): Promise<void> {
     return rooted(
       this.#core,
@@ -317,7 +348,7 @@ export class CollectiveComm {
   Iscatter(
     sendbuf: BufferArg | null,
     recvbuf: BufferArg | InPlace,
-    root?: number | { root?: number },
+    root?: number | { root?: number; signal?: AbortSignal },
   ): Request<void> {
     return new Request(this.Scatter(sendbuf, recvbuf, root));
   }
@@ -339,7 +370,7 @@ export class CollectiveComm {
   Scatterv(
     sendbuf: VBufferArg | null,
     recvbuf: BufferArg | InPlace,
-    root?: number | { root?: number },
+    root?: number | { root?: number; signal?: AbortSignal },
   ): Promise<void> {
     return rooted(
       this.#core,
@@ -367,7 +398,7 @@ export class CollectiveComm {
   Gather(
     sendbuf: BufferArg | InPlace,
     recvbuf: BufferArg | null,
-    root?: number | { root?: number },
+    root?: number | { root?: number; signal?: AbortSignal },
   ): Promise<void> {
     return rooted(
       this.#core,
@@ -394,7 +425,7 @@ export class CollectiveComm {
   Igather(
     sendbuf: BufferArg | InPlace,
     recvbuf: BufferArg | null,
-    root?: number | { root?: number },
+    root?: number | { root?: number; signal?: AbortSignal },
   ): Request<void> {
     return new Request(this.Gather(sendbuf, recvbuf, root));
   }
@@ -403,7 +434,7 @@ export class CollectiveComm {
   Gatherv(
     sendbuf: BufferArg | InPlace,
     recvbuf: VBufferArg | null,
-    root?: number | { root?: number },
+    root?: number | { root?: number; signal?: AbortSignal },
   ): Promise<void> {
     return rooted(
       this.#core,
@@ -428,8 +459,11 @@ export class CollectiveComm {
    * assert.deepEqual(all, Float64Array.from({ length: comm.size }, (_, i) => i));
    * ```
    */
-  Allgather(sendbuf: BufferArg | InPlace, recvbuf: BufferArg): Promise<void> {
-    return collective(this.#core, "Allgather", true, (shape) => allgatherBuffer(shape, sendbuf, recvbuf));
+  Allgather(sendbuf: BufferArg | InPlace, recvbuf: BufferArg, options?: Cancellable): Promise<void> {
+    return collective(this.#core, "Allgather", true, (shape, cancel) => {
+      signalOf("Allgather", options, cancel);
+      return allgatherBuffer(shape, sendbuf, recvbuf);
+    });
   }
 
   /** Starts an Allgather; see {@linkcode Comm.Allgather}. */
@@ -438,8 +472,11 @@ export class CollectiveComm {
   }
 
   /** Allgather with a block of `counts[i]` elements at `displs[i]` of `[recvbuf, counts, displs]` per rank. */
-  Allgatherv(sendbuf: BufferArg | InPlace, recvbuf: VBufferArg): Promise<void> {
-    return collective(this.#core, "Allgatherv", true, (shape) => allgathervBuffer(shape, sendbuf, recvbuf));
+  Allgatherv(sendbuf: BufferArg | InPlace, recvbuf: VBufferArg, options?: Cancellable): Promise<void> {
+    return collective(this.#core, "Allgatherv", true, (shape, cancel) => {
+      signalOf("Allgatherv", options, cancel);
+      return allgathervBuffer(shape, sendbuf, recvbuf);
+    });
   }
 
   /**
@@ -456,8 +493,11 @@ export class CollectiveComm {
    * assert.deepEqual(got, Int32Array.from({ length: comm.size }, (_, i) => 100 * i + comm.rank));
    * ```
    */
-  Alltoall(sendbuf: BufferArg | InPlace, recvbuf: BufferArg): Promise<void> {
-    return collective(this.#core, "Alltoall", true, (shape) => alltoallBuffer(shape, sendbuf, recvbuf));
+  Alltoall(sendbuf: BufferArg | InPlace, recvbuf: BufferArg, options?: Cancellable): Promise<void> {
+    return collective(this.#core, "Alltoall", true, (shape, cancel) => {
+      signalOf("Alltoall", options, cancel);
+      return alltoallBuffer(shape, sendbuf, recvbuf);
+    });
   }
 
   /**
@@ -476,8 +516,11 @@ export class CollectiveComm {
   }
 
   /** All-to-all with `[sendbuf, counts, displs]` and `[recvbuf, counts, displs]` blocks per rank. */
-  Alltoallv(sendbuf: VBufferArg | InPlace, recvbuf: VBufferArg): Promise<void> {
-    return collective(this.#core, "Alltoallv", true, (shape) => alltoallvBuffer(shape, sendbuf, recvbuf));
+  Alltoallv(sendbuf: VBufferArg | InPlace, recvbuf: VBufferArg, options?: Cancellable): Promise<void> {
+    return collective(this.#core, "Alltoallv", true, (shape, cancel) => {
+      signalOf("Alltoallv", options, cancel);
+      return alltoallvBuffer(shape, sendbuf, recvbuf);
+    });
   }
 
   /**
@@ -495,7 +538,7 @@ export class CollectiveComm {
   Reduce(
     sendbuf: BufferArg | InPlace,
     recvbuf: BufferArg | null,
-    op?: OpLike | { op?: OpLike; root?: number },
+    op?: OpLike | { op?: OpLike; root?: number; signal?: AbortSignal },
     root?: number,
   ): Promise<void> {
     return rootedReduction(
@@ -511,7 +554,7 @@ export class CollectiveComm {
   Ireduce(
     sendbuf: BufferArg | InPlace,
     recvbuf: BufferArg | null,
-    op?: OpLike | { op?: OpLike; root?: number },
+    op?: OpLike | { op?: OpLike; root?: number; signal?: AbortSignal },
     root?: number,
   ): Request<void> {
     return new Request(this.Reduce(sendbuf, recvbuf, op, root));
@@ -529,7 +572,11 @@ export class CollectiveComm {
    * await comm.Allreduce(Float64Array.of(1, 2, comm.rank), sum, MPI.SUM);
    * ```
    */
-  Allreduce(sendbuf: BufferArg | InPlace, recvbuf: BufferArg, op?: OpLike | { op?: OpLike }): Promise<void> {
+  Allreduce(
+    sendbuf: BufferArg | InPlace,
+    recvbuf: BufferArg,
+    op?: OpLike | { op?: OpLike; signal?: AbortSignal },
+  ): Promise<void> {
     return reduction(
       this.#core,
       "Allreduce",
@@ -540,7 +587,11 @@ export class CollectiveComm {
   }
 
   /** Starts an Allreduce; see {@linkcode Comm.Allreduce}. */
-  Iallreduce(sendbuf: BufferArg | InPlace, recvbuf: BufferArg, op?: OpLike | { op?: OpLike }): Request<void> {
+  Iallreduce(
+    sendbuf: BufferArg | InPlace,
+    recvbuf: BufferArg,
+    op?: OpLike | { op?: OpLike; signal?: AbortSignal },
+  ): Request<void> {
     return new Request(this.Allreduce(sendbuf, recvbuf, op));
   }
 
@@ -561,7 +612,7 @@ export class CollectiveComm {
   Reduce_scatter_block(
     sendbuf: BufferArg | InPlace,
     recvbuf: BufferArg,
-    op?: OpLike | { op?: OpLike },
+    op?: OpLike | { op?: OpLike; signal?: AbortSignal },
   ): Promise<void> {
     return reduction(
       this.#core,
@@ -589,7 +640,7 @@ export class CollectiveComm {
   Ireduce_scatter_block(
     sendbuf: BufferArg | InPlace,
     recvbuf: BufferArg,
-    op?: OpLike | { op?: OpLike },
+    op?: OpLike | { op?: OpLike; signal?: AbortSignal },
   ): Request<void> {
     return new Request(this.Reduce_scatter_block(sendbuf, recvbuf, op));
   }
@@ -622,6 +673,7 @@ export class CollectiveComm {
     recvcounts?: readonly number[] | ArrayLike<number> | null | {
       recvcounts?: readonly number[];
       op?: OpLike;
+      signal?: AbortSignal;
     },
     op?: OpLike,
   ): Promise<void> {
@@ -634,7 +686,11 @@ export class CollectiveComm {
   }
 
   /** Inclusive prefix reduction of typed arrays into `recvbuf`: ranks 0..r on rank r. */
-  Scan(sendbuf: BufferArg | InPlace, recvbuf: BufferArg, op?: OpLike | { op?: OpLike }): Promise<void> {
+  Scan(
+    sendbuf: BufferArg | InPlace,
+    recvbuf: BufferArg,
+    op?: OpLike | { op?: OpLike; signal?: AbortSignal },
+  ): Promise<void> {
     return reduction(this.#core, "Scan", true, op, (shape, op) => scanBuffer(shape, sendbuf, recvbuf, op));
   }
 
@@ -650,12 +706,20 @@ export class CollectiveComm {
    * assert.deepEqual(prefix, Int32Array.of(MPI.COMM_WORLD.rank + 1));
    * ```
    */
-  Iscan(sendbuf: BufferArg | InPlace, recvbuf: BufferArg, op?: OpLike | { op?: OpLike }): Request<void> {
+  Iscan(
+    sendbuf: BufferArg | InPlace,
+    recvbuf: BufferArg,
+    op?: OpLike | { op?: OpLike; signal?: AbortSignal },
+  ): Request<void> {
     return new Request(this.Scan(sendbuf, recvbuf, op));
   }
 
   /** Exclusive prefix reduction of typed arrays: ranks 0..r-1 on rank r; rank 0's `recvbuf` is untouched. */
-  Exscan(sendbuf: BufferArg | InPlace, recvbuf: BufferArg, op?: OpLike | { op?: OpLike }): Promise<void> {
+  Exscan(
+    sendbuf: BufferArg | InPlace,
+    recvbuf: BufferArg,
+    op?: OpLike | { op?: OpLike; signal?: AbortSignal },
+  ): Promise<void> {
     return reduction(
       this.#core,
       "Exscan",
@@ -677,7 +741,11 @@ export class CollectiveComm {
    * assert.deepEqual(before, Int32Array.of(MPI.COMM_WORLD.rank));
    * ```
    */
-  Iexscan(sendbuf: BufferArg | InPlace, recvbuf: BufferArg, op?: OpLike | { op?: OpLike }): Request<void> {
+  Iexscan(
+    sendbuf: BufferArg | InPlace,
+    recvbuf: BufferArg,
+    op?: OpLike | { op?: OpLike; signal?: AbortSignal },
+  ): Request<void> {
     return new Request(this.Exscan(sendbuf, recvbuf, op));
   }
 

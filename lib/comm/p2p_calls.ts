@@ -9,6 +9,7 @@
 
 import { ANY_SOURCE, ANY_TAG, PROC_NULL } from "../constants.ts";
 import { ErrorCode, mpiError } from "../errors.ts";
+import { cancelledError, checkSignal, raceSignal } from "../p2p/cancellation.ts";
 import type { Received } from "../p2p/engine.ts";
 import { nextTurn, Request } from "../p2p/request.ts";
 import { Status } from "../p2p/status.ts";
@@ -19,7 +20,7 @@ import { checkDest, checkRecvTag, checkSendTag, checkSource, namedArgs } from ".
 import { type CommCore, trim } from "./core.ts";
 
 const SEND_NAMES = ["dest", "tag"] as const;
-const RECV_NAMES = ["source", "tag", "status"] as const;
+const RECV_NAMES = ["source", "tag", "status", "signal"] as const;
 const PROBE_NAMES = RECV_NAMES;
 const SENDRECV_NAMES = ["dest", "sendtag", "source", "recvtag", "status"] as const;
 
@@ -52,13 +53,13 @@ export function send(
 /** Receives a value: `source, tag, status` positionally or as one options object. */
 export function recv<T>(core: CommCore, source: unknown, tag: unknown, status: unknown): Promise<T> {
   const args = receiveArgs("recv", source, tag, status);
-  return startRecv<T>(core, "recv", args.source, args.tag, args.status).promise;
+  return startRecv<T>(core, "recv", args.source, args.tag, args.status, args.signal).promise;
 }
 
 /** Starts receiving a value; the request's status gets the envelope. */
 export function irecv<T>(core: CommCore, source: unknown, tag: unknown): Request<T> {
   const args = receiveArgs("irecv", source, tag);
-  return toRequest((status) => startRecv<T>(core, "irecv", args.source, args.tag, status));
+  return toRequest((status) => startRecv<T>(core, "irecv", args.source, args.tag, status, args.signal));
 }
 
 /** Receives bytes into `buf`: `source, tag, status` positionally or as one options object. */
@@ -70,13 +71,15 @@ export function recvBuffer(
   status: unknown,
 ): Promise<void> {
   const args = receiveArgs("Recv", source, tag, status);
-  return startRecvBuffer(core, "Recv", buf, args.source, args.tag, args.status).promise;
+  return startRecvBuffer(core, "Recv", buf, args.source, args.tag, args.status, args.signal).promise;
 }
 
 /** Starts receiving bytes into `buf`; the request's status gets the envelope. */
 export function irecvBuffer(core: CommCore, buf: unknown, source: unknown, tag: unknown): Request<void> {
   const args = receiveArgs("Irecv", source, tag);
-  return toRequest((status) => startRecvBuffer(core, "Irecv", buf, args.source, args.tag, status));
+  return toRequest((status) =>
+    startRecvBuffer(core, "Irecv", buf, args.source, args.tag, status, args.signal)
+  );
 }
 
 /** Posts the receive, then sends: pairs of ranks that both call it do not deadlock. */
@@ -115,12 +118,15 @@ export async function sendrecvBuffer(
 export async function probe(core: CommCore, named: unknown[]): Promise<Status> {
   const args = namedArgs("probe", PROBE_NAMES, trim(named));
   const pattern = patternOf(core, "probe", args.source, args.tag);
+  const signal = checkSignal("probe", args.signal);
   const result = (args.status as Status | undefined) ?? new Status();
   if (pattern.source === PROC_NULL) return procNullStatus(result);
-  const arrival = await core.job.activities.track(
-    `probe(source=${showRank(pattern.source)}, tag=${showTag(pattern.tag)}) on ${core.name}`,
-    core.job.engine.probe(pattern),
-  );
+  const label = `probe(source=${showRank(pattern.source)}, tag=${showTag(pattern.tag)}) on ${core.name}`;
+  if (signal?.aborted) throw cancelledError(label, signal);
+  let withdraw = () => false;
+  let probed = core.job.engine.probe(pattern, signal && ((take) => withdraw = take));
+  if (signal) probed = raceSignal(probed, signal, () => label, () => withdraw());
+  const arrival = await core.job.activities.track(label, probed);
   fillStatus(result, arrival.source, arrival.tag, arrival.size);
   return result;
 }
@@ -236,8 +242,9 @@ function startRecv<T>(
   source: unknown,
   tag: unknown,
   status: Status | undefined,
+  signal?: unknown,
 ): Posted<T> {
-  return receive<T>(core, where, source, tag, status, (message) => {
+  return receive<T>(core, where, source, tag, status, signal, (message) => {
     if (message.raw) {
       throw mpiError(
         ErrorCode.ERR_TYPE,
@@ -255,6 +262,7 @@ function startRecvBuffer(
   source: unknown,
   tag: unknown,
   status: Status | undefined,
+  signal?: unknown,
 ): Posted<void> {
   let bytes: Uint8Array;
   try {
@@ -263,7 +271,7 @@ function startRecvBuffer(
   } catch (error) {
     return { promise: Promise.reject(error) };
   }
-  return receive<void>(core, where, source, tag, status, (message) => {
+  return receive<void>(core, where, source, tag, status, signal, (message) => {
     if (!message.raw) {
       throw mpiError(
         ErrorCode.ERR_TYPE,
@@ -298,12 +306,15 @@ function receive<T>(
   source: unknown,
   tag: unknown,
   status: Status | undefined,
+  signal: unknown,
   finish: (message: Received) => T,
   into?: Uint8Array,
 ): Posted<T> {
   let pattern;
+  let abortSignal;
   try {
     pattern = patternOf(core, where, source, tag);
+    abortSignal = checkSignal(where, signal);
   } catch (error) {
     return { promise: Promise.reject(error) };
   }
@@ -311,11 +322,12 @@ function receive<T>(
     if (status) procNullStatus(status);
     return { promise: Promise.resolve(null as T) };
   }
+  const label = () =>
+    `${where}(source=${showRank(pattern.source)}, tag=${showTag(pattern.tag)}) on ${core.name}`;
+  if (abortSignal?.aborted) return { promise: Promise.reject(cancelledError(label(), abortSignal)) };
   const handle = core.job.engine.receive(pattern, into);
   const activities = core.job.activities;
-  const activity = activities.begin(() =>
-    `${where}(source=${showRank(pattern.source)}, tag=${showTag(pattern.tag)}) on ${core.name}`
-  );
+  const activity = activities.begin(label);
   const promise = handle.promise.then((message) => {
     activities.end(activity);
     if (message === undefined) return undefined as T;
@@ -325,6 +337,9 @@ function receive<T>(
     activities.end(activity);
     throw error;
   });
+  if (abortSignal) {
+    return { promise: raceSignal(promise, abortSignal, label, handle.cancel), cancel: handle.cancel };
+  }
   return { promise, cancel: handle.cancel };
 }
 
@@ -344,12 +359,17 @@ function receiveArgs(
   source: unknown,
   tag?: unknown,
   status?: unknown,
-): { source: unknown; tag: unknown; status: Status | undefined } {
+): { source: unknown; tag: unknown; status: Status | undefined; signal?: unknown } {
   if (typeof source !== "object" || source === null) {
     return { source, tag, status: status as Status | undefined };
   }
   const args = namedArgs(where, RECV_NAMES, trim([source, tag, status]));
-  return { source: args.source, tag: args.tag, status: args.status as Status | undefined };
+  return {
+    source: args.source,
+    tag: args.tag,
+    status: args.status as Status | undefined,
+    signal: args.signal,
+  };
 }
 
 function fillStatus(status: Status, source: number, tag: number, count: number): void {
