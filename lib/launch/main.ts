@@ -12,13 +12,14 @@ import type { HelloMessage } from "../bootstrap/protocol.ts";
 import { EnvName } from "../env.ts";
 import { cpuCount, hostname, interfaceIPv4 } from "../runtime/host.ts";
 import { newToken, parseToken } from "../transport/handshake.ts";
-import { Coordinator, type Reports } from "./coordinator.ts";
+import { Coordinator } from "./coordinator.ts";
 import { OutputForwarder, type Sink, writableSink } from "./io.ts";
 import type { LauncherKind, LaunchOptions } from "./options.ts";
 import { UsageError } from "./options.ts";
 import { type NetworkPlan, NoRouteError, planNetwork, remoteRankEnvironment } from "./network.ts";
 import { isLocalHost, placeRanks, type RankPlacement } from "./plan.ts";
 import { type RankCommand, rankCommand, rankEnvironment, type RankProgram } from "./rank_command.ts";
+import { formatReports, JobObserver } from "./observe.ts";
 import { LocalSpawner } from "./spawn_local.ts";
 import { allocationHosts, allocationTasks, inSlurmAllocation, SlurmSpawner } from "./spawn_slurm.ts";
 import { SshSpawner } from "./spawn_ssh.ts";
@@ -79,23 +80,6 @@ function chosenBindAddress(options: LaunchOptions): string | undefined {
     );
   }
   return address;
-}
-
-function formatReports(reports: Reports, size: number, ended: (rank: number) => boolean): string[] {
-  const out: string[] = [];
-  for (let rank = 0; rank < size; rank++) {
-    const prefix = `rank ${rank}: `;
-    const lines = reports.lines.get(rank);
-    if (lines !== undefined) {
-      if (lines.length === 0) out.push(`${prefix}not blocked in an MPI call`);
-      for (const line of lines) out.push(line.startsWith(prefix) ? line : prefix + line);
-    } else if (reports.silent.includes(rank)) {
-      out.push(`${prefix}did not answer (busy outside MPI calls?)`);
-    } else if (!ended(rank)) {
-      out.push(`${prefix}not connected to the launcher`);
-    }
-  }
-  return out;
 }
 
 function delay(ms: number): { promise: Promise<void>; cancel(): void } {
@@ -169,6 +153,7 @@ async function startCoordinator(
   tokenHex: string,
   say: (line: string) => void,
   supervisor: Supervisor,
+  observer: JobObserver,
 ): Promise<Coordinator> {
   try {
     return await Coordinator.start({
@@ -176,9 +161,15 @@ async function startCoordinator(
       size,
       token: parseToken(tokenHex),
       log: say,
-      onHello: (hello) => supervisor.joined(hello.rank),
+      onHello: (hello) => {
+        observer.hello(hello);
+        supervisor.joined(hello.rank);
+      },
       onWorld: () => supervisor.worldReady(),
-      onAbort: (message) => supervisor.aborted(message.rank, message.code, String(message.reason ?? "")),
+      onAbort: (message) => {
+        observer.aborted(message);
+        supervisor.aborted(message.rank, message.code, String(message.reason ?? ""));
+      },
     });
   } catch (error) {
     throw new UsageError(`Cannot listen on ${host}: ${(error as Error).message}`);
@@ -196,10 +187,31 @@ function openOutputFiles(output: OutputForwarder, options: LaunchOptions): void 
   }
 }
 
-/** Passes this process's forwarded signals to `supervisor`, recording each handler in `handlers`. */
-function forwardSignals(supervisor: Supervisor, handlers: Map<RankSignal, () => void>): void {
+/**
+ * Passes this process's forwarded signals to `supervisor`, recording each handler in `handlers`. At a
+ * terminal, the first Ctrl-C first prints what every rank is doing (a second one passes on at once).
+ */
+function forwardSignals(
+  supervisor: Supervisor,
+  handlers: Map<RankSignal, () => void>,
+  observer: JobObserver,
+): void {
+  let interrupts = 0;
+  let reporting = false;
+  const atTerminal = process.stderr.isTTY === true;
   for (const signal of FORWARDED_SIGNALS) {
-    const handler = () => supervisor.interrupted(signal);
+    const handler = () => {
+      if (signal === "SIGINT" && atTerminal && interrupts++ === 0) {
+        reporting = true;
+        observer.liveState("Ctrl-C").then(() => {
+          if (reporting) supervisor.interrupted(signal);
+          reporting = false;
+        });
+        return;
+      }
+      if (reporting) reporting = false;
+      supervisor.interrupted(signal);
+    };
     try {
       process.on(signal, handler);
       handlers.set(signal, handler);
@@ -265,6 +277,7 @@ function startRanks(
   output: OutputForwarder,
   supervisor: Supervisor,
   flow: OutputFlow,
+  observer: JobObserver,
 ): RunningJob {
   // Back-pressure: while the launcher's own stdout or stderr is backed up, the ranks' pipes are not read.
   // An output event before `start` returns finds no job to pause.
@@ -282,7 +295,10 @@ function startRanks(
       });
     },
     onOutputEnd: (rank, stream) => output.end(rank, stream),
-    onExit: (rank, status) => supervisor.exited(rank, status),
+    onExit: (rank, status) => {
+      observer.exited(rank, status);
+      supervisor.exited(rank, status);
+    },
     onSpawnError: (rank, error) => supervisor.spawnFailed(rank, error),
   });
   return started.job;
@@ -294,12 +310,17 @@ function armTimeout(
   supervisor: Supervisor,
   coordinator: Coordinator,
   size: number,
+  observer: JobObserver,
 ): ReturnType<typeof setTimeout> | undefined {
   if (seconds === undefined) return undefined;
   return setTimeout(() => {
     if (!supervisor.beginTimeout(seconds)) return;
     coordinator.requestReports(REPORT_WAIT_MS).then(
-      (reports) => supervisor.endTimeout(formatReports(reports, size, (rank) => supervisor.hasEnded(rank))),
+      (reports) => {
+        const blocked = formatReports(reports, size, (rank) => supervisor.hasEnded(rank));
+        observer.timedOut(seconds, blocked);
+        supervisor.endTimeout(blocked);
+      },
       () => supervisor.endTimeout([]),
     );
   }, seconds * 1000);
@@ -353,6 +374,7 @@ export async function main(options: LaunchOptions, io: Partial<LaunchIo> = {}): 
     scriptArgs: options.scriptArgs,
   });
   const tokenHex = newToken();
+  const observer = JobObserver.open(options.eventsFile);
   // The supervisor names ranks by what the coordinator and the backend, both started later, know of them.
   const started: { coordinator?: Coordinator; job?: RunningJob } = {};
   const supervisor = new Supervisor({
@@ -363,7 +385,7 @@ export async function main(options: LaunchOptions, io: Partial<LaunchIo> = {}): 
   const here = (placement: RankPlacement) =>
     spawner.name !== "slurm" && isLocalHost(placement.host, hostname());
   const network = await jobNetwork(options, env, spawner, placements, !placements.every(here), bindAddress);
-  const coordinator = await startCoordinator(network.listen, size, tokenHex, say, supervisor);
+  const coordinator = await startCoordinator(network.listen, size, tokenHex, say, supervisor, observer);
   started.coordinator = coordinator;
 
   const output = new OutputForwarder({
@@ -381,13 +403,29 @@ export async function main(options: LaunchOptions, io: Partial<LaunchIo> = {}): 
   let timeout: ReturnType<typeof setTimeout> | undefined;
   try {
     openOutputFiles(output, options);
-    if (io.handleSignals ?? true) forwardSignals(supervisor, signalHandlers);
+    if (io.handleSignals ?? true) forwardSignals(supervisor, signalHandlers, observer);
     process.on("exit", killOnExit);
 
     const setup = { options, env, command, network, coordinatorPort: coordinator.port, tokenHex, here };
-    const job = started.job = startRanks(spawner, rankLaunches(placements, setup), output, supervisor, flow);
+    observer.started({
+      size,
+      script: options.script,
+      launcher: spawner.name,
+      hosts: placements.map((placement) => placement.host),
+      requestReports: (waitMs) => coordinator.requestReports(waitMs),
+      hasEnded: (rank) => supervisor.hasEnded(rank),
+      write: (line) => stderr.write(encoder.encode(`${line}\n`)),
+    }, io.handleSignals ?? true);
+    const job = started.job = startRanks(
+      spawner,
+      rankLaunches(placements, setup),
+      output,
+      supervisor,
+      flow,
+      observer,
+    );
     supervisor.attach(job);
-    timeout = armTimeout(options.timeoutSeconds, supervisor, coordinator, size);
+    timeout = armTimeout(options.timeoutSeconds, supervisor, coordinator, size, observer);
 
     await supervisor.finished;
     clearTimeout(timeout);
@@ -404,6 +442,7 @@ export async function main(options: LaunchOptions, io: Partial<LaunchIo> = {}): 
   }
 
   reportFailure(supervisor, stderr, say);
+  observer.ended(supervisor.exitCode, supervisor.failure?.message);
   await Promise.all([stdout.drain(), stderr.drain()]);
   return supervisor.exitCode;
 }

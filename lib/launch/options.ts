@@ -48,6 +48,10 @@ export interface RawOptions {
   env: string[];
   wdir?: string;
   timeout?: string;
+  // Seeing inside a job (observe.ts).
+  events?: string;
+  report?: string;
+  check: boolean;
   help: boolean;
   version: boolean;
   /** The first argument that is not an option, if any. */
@@ -67,6 +71,8 @@ export interface OptionSpec {
   names: readonly string[];
   /** What the value looks like in `--help`; absent for switches. */
   value?: string;
+  /** The value may be left out (`--report`), and is then `""`; given, it is written `--report=FILE`. */
+  optional?: boolean;
   help: string;
 }
 
@@ -162,6 +168,25 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     value: "SECONDS",
     help: "End the job after SECONDS, report what each rank waits for, exit 124",
   },
+  // Seeing inside a job.
+  {
+    key: "events",
+    names: ["--events"],
+    value: "FILE",
+    help: "Write the job's events as JSON lines to FILE (may be /dev/stderr, /dev/fd/3)",
+  },
+  {
+    key: "report",
+    names: ["--report"],
+    value: "[=FILE]",
+    optional: true,
+    help: "At the end, print time in MPI, calls, bytes and the communication matrix (FILE.json/.html too)",
+  },
+  {
+    key: "check",
+    names: ["--check"],
+    help: "Type-check the script with Deno before starting any rank",
+  },
   { key: "version", names: ["-V", "--version"], help: "Print the version and the runtime, then exit" },
   { key: "help", names: ["-h", "--help"], help: "Print this help, then exit" },
 ];
@@ -177,6 +202,7 @@ function emptyRaw(): RawOptions {
     host: [],
     env: [],
     oversubscribe: false,
+    check: false,
     tagOutput: false,
     timestampOutput: false,
     help: false,
@@ -240,7 +266,7 @@ export function scanCommandLine(argv: readonly string[]): RawOptions {
       (raw[spec.key] as boolean) = true;
       continue;
     }
-    const value = found.inline ?? argv[++index];
+    const value = found.inline ?? (spec.optional ? "" : argv[++index]);
     if (value === undefined) throw new UsageError(`Option ${name} needs a value (${spec.value})`);
     const slot = raw[spec.key];
     if (Array.isArray(slot)) slot.push(value);
@@ -278,6 +304,12 @@ export interface LaunchOptions {
   wdir: string;
   /** `--timeout` in seconds. */
   timeoutSeconds: number | undefined;
+  /** `--events`: where the job's events go, absolute (or a `/dev/...` path). */
+  eventsFile: string | undefined;
+  /** `--report`: whether to report, and the file to write it to as well (`.json` or `.html`). */
+  report: { file: string | undefined; format: "json" | "html" | undefined } | undefined;
+  /** `--check`: type-check the script before launching. */
+  check: boolean;
 }
 
 /** What validation needs from the outside world; tests pass their own. */
@@ -357,6 +389,33 @@ function parseTimeout(raw: RawOptions): number | undefined {
     throw new UsageError(`--timeout: ${JSON.stringify(raw.timeout)} is not a positive number of seconds`);
   }
   return value;
+}
+
+function parseEventsFile(raw: RawOptions, context: ValidationContext): string | undefined {
+  if (raw.events === undefined) return undefined;
+  if (raw.events === "") throw new UsageError("--events: needs a file name");
+  const absolute = path.resolve(context.cwd, raw.events);
+  if (context.kindOf(absolute) === "directory") {
+    throw new UsageError(`--events: ${JSON.stringify(raw.events)} is a directory, not a file`);
+  }
+  if (context.kindOf(path.dirname(absolute)) !== "directory") {
+    throw new UsageError(`--events: the directory of ${JSON.stringify(raw.events)} does not exist`);
+  }
+  return absolute;
+}
+
+function parseReport(raw: RawOptions, context: ValidationContext): LaunchOptions["report"] {
+  if (raw.report === undefined) return undefined;
+  if (raw.report === "") return { file: undefined, format: undefined };
+  const format = raw.report.endsWith(".json") ? "json" : raw.report.endsWith(".html") ? "html" : undefined;
+  if (format === undefined) {
+    throw new UsageError(`--report: ${JSON.stringify(raw.report)} does not end in .json or .html`);
+  }
+  const absolute = path.resolve(context.cwd, raw.report);
+  if (context.kindOf(path.dirname(absolute)) !== "directory") {
+    throw new UsageError(`--report: the directory of ${JSON.stringify(raw.report)} does not exist`);
+  }
+  return { file: absolute, format };
 }
 
 function parseScript(raw: RawOptions, context: ValidationContext): string {
@@ -475,6 +534,8 @@ export function resolveOptions(
   const env = parseExports(raw, context);
   const hosts = parseHosts(raw, context);
   const script = parseScript(raw, context);
+  const eventsFile = parseEventsFile(raw, context);
+  const report = parseReport(raw, context);
   return {
     np,
     script,
@@ -493,13 +554,16 @@ export function resolveOptions(
     env,
     wdir,
     timeoutSeconds,
+    eventsFile,
+    report,
+    check: raw.check,
   };
 }
 
 /** The `--help` text, written from {@linkcode OPTION_SPECS}. */
 export function helpText(): string {
   const rows = OPTION_SPECS.map((spec) => [
-    spec.names.join(", ") + (spec.value === undefined ? "" : ` ${spec.value}`),
+    spec.names.join(", ") + (spec.value === undefined ? "" : spec.optional ? spec.value : ` ${spec.value}`),
     spec.help,
   ]);
   const width = Math.max(...rows.map(([flags]) => flags.length)) + 2;
