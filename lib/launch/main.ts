@@ -25,6 +25,7 @@ import { allocationHosts, allocationTasks, inSlurmAllocation, SlurmSpawner } fro
 import { SshSpawner } from "./spawn_ssh.ts";
 import type { RankLaunch, RankSignal, RunningJob, Spawner } from "./spawner.ts";
 import { Supervisor } from "./supervise.ts";
+import { typeCheck } from "./type_check.ts";
 
 /** The backends, by `--launcher` name. A new backend is one file and one line here. */
 const SPAWNERS: Record<LauncherKind, (options: LaunchOptions, env: LaunchIo["env"]) => Spawner> = {
@@ -373,6 +374,7 @@ export async function main(options: LaunchOptions, io: Partial<LaunchIo> = {}): 
     script: options.script,
     scriptArgs: options.scriptArgs,
   });
+  if (options.check) typeCheck(options.script);
   const tokenHex = newToken();
   const observer = JobObserver.open(options.eventsFile);
   // The supervisor names ranks by what the coordinator and the backend, both started later, know of them.
