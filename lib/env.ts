@@ -22,6 +22,8 @@ export const EnvName = {
   LOCAL_RANK: "MPIRUN_DENO_LOCAL_RANK",
   /** How many ranks run on this rank's host. */
   LOCAL_SIZE: "MPIRUN_DENO_LOCAL_SIZE",
+  /** Set to `1` by `--report`: the rank counts its calls, bytes and time in MPI and sends them at the end. */
+  REPORT: "MPIRUN_DENO_REPORT",
   /** `host:port` of the launcher's coordinator. */
   COORDINATOR: "MPIRUN_DENO_COORDINATOR",
   /** The job's secret token (hex); only ever passed through the environment. */

@@ -18,6 +18,7 @@ import { EnvName, readEnv, writeEnv } from "../env.ts";
 import type { Connection } from "../transport/connection.ts";
 import { openPeers } from "../transport/peers.ts";
 import { Activities } from "./activity.ts";
+import { Profiler } from "./profile.ts";
 import { Comm, type Job } from "./comm.ts";
 import { ContextIds, FIRST_FREE_CONTEXT, SELF_CONTEXTS, WORLD_CONTEXTS } from "./context.ts";
 
@@ -38,6 +39,8 @@ export interface World {
   commSelf: Comm;
   /** When the world was built (Wtime counts from process start, this is for reports). */
   startedAt: number;
+  /** What `--report` counts, when the launcher asked for it. */
+  profiler?: Profiler;
 }
 
 /**
@@ -88,6 +91,8 @@ async function createWorld(): Promise<World> {
   const engine = new Engine(rank, size, peers.sink, peers.progress, peers.direct);
   peers.deliverTo(engine);
   const activities = new Activities();
+  const profiler = readEnv(EnvName.REPORT) === "1" ? new Profiler(rank, size) : undefined;
+  profiler?.install(engine);
   if (boot instanceof LauncherBootstrap) {
     boot.onControl = (message) => {
       if (message.t === "report" && control) {
@@ -136,7 +141,24 @@ async function createWorld(): Promise<World> {
     commWorld: new Comm(job, members, rank, WORLD_CONTEXTS, "COMM_WORLD"),
     commSelf: new Comm(job, [rank], 0, SELF_CONTEXTS, "COMM_SELF"),
     startedAt: Date.now(),
+    profiler,
   };
+}
+
+/** How long a rank whose script is done waits for its `--report` profile to be written to the launcher. */
+const PROFILE_WAIT_MS = 1000;
+
+/** Sends what `--report` counted to the launcher (once the script is done); nothing without `--report`. */
+export function sendProfile(): Promise<void> {
+  const profiler = world.profiler;
+  if (profiler === undefined || !control || control.closed) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, PROFILE_WAIT_MS);
+    sendControl(control!, { t: "profile", rank: world.rank, profile: profiler.snapshot() }, () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }
 
 const WORLD_KEY = Symbol.for("mpirun-deno.world.v1");

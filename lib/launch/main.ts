@@ -167,6 +167,7 @@ async function startCoordinator(
         supervisor.joined(hello.rank);
       },
       onWorld: () => supervisor.worldReady(),
+      onProfile: (rank, profile) => observer.profile(rank, profile),
       onAbort: (message) => {
         observer.aborted(message);
         supervisor.aborted(message.rank, message.code, String(message.reason ?? ""));
@@ -246,7 +247,8 @@ function rankLaunches(placements: RankPlacement[], setup: JobSetup): RankLaunch[
     token: setup.tokenHex,
     jobId: randomUUID().slice(0, 8),
     script: options.script,
-    exports: options.env,
+    // `--report`: the ranks count what they do (comm/profile.ts).
+    exports: options.report ? [...options.env, [EnvName.REPORT, "1"] as [string, string]] : options.env,
     bindAddress: network.localBind,
     command: command.env,
   };
@@ -376,7 +378,7 @@ export async function main(options: LaunchOptions, io: Partial<LaunchIo> = {}): 
   });
   if (options.check) typeCheck(options.script);
   const tokenHex = newToken();
-  const observer = JobObserver.open(options.eventsFile);
+  const observer = JobObserver.open(options);
   // The supervisor names ranks by what the coordinator and the backend, both started later, know of them.
   const started: { coordinator?: Coordinator; job?: RunningJob } = {};
   const supervisor = new Supervisor({
@@ -434,6 +436,7 @@ export async function main(options: LaunchOptions, io: Partial<LaunchIo> = {}): 
     // Whatever the ranks left running goes with them; their pipes then end.
     job.killAll();
     await outputEnded(output, flow);
+    await observer.profilesIn();
   } finally {
     clearTimeout(timeout);
     started.job?.killAll();

@@ -6,15 +6,20 @@
  * @module
  */
 
+import * as fs from "node:fs";
 import process from "node:process";
 import type { AbortMessage, HelloMessage } from "../bootstrap/protocol.ts";
 import type { Reports } from "./coordinator.ts";
 import { type EventSink, NO_EVENTS, openEventFile } from "./events.ts";
-import { UsageError } from "./options.ts";
+import { type LaunchOptions, UsageError } from "./options.ts";
+import { buildReport, checkProfile, type RankProfile, reportHtml, reportText } from "./report.ts";
 import type { ExitStatus } from "./spawner.ts";
 
 /** How long ranks get to say what they are doing for a live-state report (SIGUSR1, Ctrl-C). */
 export const LIVE_WAIT_MS = 1000;
+
+/** How long the end of the job waits for the `--report` profiles of ranks that exited 0 and sent none yet. */
+const PROFILE_WAIT_MS = 1000;
 
 /**
  * One line per rank from the answers to a report request: the calls it is blocked in, or `idle` when it is
@@ -88,18 +93,49 @@ export class JobObserver {
   #startedAt = Date.now();
   #liveInFlight: Promise<void> | undefined;
   #onUsr1 = () => void this.liveState("SIGUSR1");
+  #report: LaunchOptions["report"];
+  #profiles: (RankProfile | undefined)[] = [];
+  #cleanExits = new Set<number>();
 
-  private constructor(events: EventSink) {
+  private constructor(events: EventSink, report: LaunchOptions["report"]) {
     this.#events = events;
+    this.#report = report;
   }
 
-  /** An observer writing events to `eventsFile` (none if undefined); a file it cannot open is a usage error. */
-  static open(eventsFile: string | undefined): JobObserver {
-    if (eventsFile === undefined) return new JobObserver(NO_EVENTS);
+  /**
+   * An observer writing events to `options.eventsFile` (none if undefined) and reporting as `options.report`
+   * says; an events file it cannot open is a usage error.
+   */
+  static open(options: Pick<LaunchOptions, "eventsFile" | "report">): JobObserver {
+    const { eventsFile, report } = options;
+    if (eventsFile === undefined) return new JobObserver(NO_EVENTS, report);
     try {
-      return new JobObserver(openEventFile(eventsFile));
+      return new JobObserver(openEventFile(eventsFile), report);
     } catch (error) {
       throw new UsageError(`--events: cannot write ${eventsFile}: ${(error as Error).message}`);
+    }
+  }
+
+  /** A rank sent its `--report` profile. */
+  profile(rank: number, value: unknown): void {
+    const size = this.#job?.size ?? 0;
+    const profile = checkProfile(value, rank, size);
+    if (profile === undefined) {
+      this.#job?.write(`mpirun-deno: rank ${rank} sent a --report profile that is not one; left out`);
+      return;
+    }
+    this.#profiles[rank] = profile;
+  }
+
+  /**
+   * Waits (a little) for the profiles of the ranks that exited 0 and whose profile has not been read yet:
+   * it was written before they exited, but the launcher may see the exit first.
+   */
+  async profilesIn(): Promise<void> {
+    if (this.#report === undefined) return;
+    const end = Date.now() + PROFILE_WAIT_MS;
+    while ([...this.#cleanExits].some((rank) => this.#profiles[rank] === undefined) && Date.now() < end) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
     }
   }
 
@@ -137,6 +173,7 @@ export class JobObserver {
 
   /** A rank exited. */
   exited(rank: number, status: ExitStatus): void {
+    if (status.code === 0) this.#cleanExits.add(rank);
     this.#events.emit({ event: "rank_exit", rank, code: status.code, signal: status.signal });
   }
 
@@ -165,8 +202,28 @@ export class JobObserver {
   /** The job ended with the launcher's exit `code`; closes the event stream and stops listening. */
   ended(code: number, failure: string | undefined): void {
     process.off("SIGUSR1", this.#onUsr1);
+    this.#writeReport();
     const seconds = Math.round((Date.now() - this.#startedAt) / 100) / 10;
     this.#events.emit({ event: "job_end", code, failure: failure ?? null, seconds });
     this.#events.close();
+  }
+
+  /** Prints the `--report` and writes its file, if asked for. */
+  #writeReport(): void {
+    const job = this.#job;
+    if (this.#report === undefined || job === undefined) return;
+    const report = buildReport(job.size, this.#profiles);
+    for (const line of reportText(report)) job.write(line);
+    const { file, format } = this.#report;
+    if (file === undefined) return;
+    try {
+      const text = format === "html"
+        ? reportHtml(report, job.script)
+        : JSON.stringify({ script: job.script, ...report }, null, 2) + "\n";
+      fs.writeFileSync(file, text);
+      job.write(`mpirun-deno: wrote the report to ${file}`);
+    } catch (error) {
+      job.write(`mpirun-deno: --report: cannot write ${file}: ${(error as Error).message}`);
+    }
   }
 }
