@@ -7,7 +7,7 @@
  */
 
 import { EnvName, readEnv } from "./env.ts";
-import { abortJob, sendProfile, world } from "./comm/world.ts";
+import { abortJob, sendProfile, warnLeftovers, world } from "./comm/world.ts";
 import { synchronousOutput } from "./runtime/sync_output.ts";
 import { isCompiledBinary, runtimeName } from "./runtime/detect.ts";
 import { exitProcess, fileUrl, nodeBuiltin, onUncaught, writeStderr } from "./runtime/host.ts";
@@ -120,6 +120,7 @@ export async function runRank(loadModule: () => Promise<object> = importModule):
   const url = /^[a-z][a-z0-9+.-]*:/i.test(script) && !/^[a-z]:[\\/]/i.test(script) ? script : fileUrl(script);
   try {
     await import(url);
+    warnLeftovers();
     await sendProfile();
   } catch (error) {
     if (runtimeName === "deno" && isCompiledBinary()) writeStderr(DENO_COMPILE_HINT);

@@ -18,6 +18,7 @@ import { EnvName, readEnv, writeEnv } from "../env.ts";
 import type { Connection } from "../transport/connection.ts";
 import { openPeers } from "../transport/peers.ts";
 import { Activities } from "./activity.ts";
+import { leftoversWarning } from "./leftovers.ts";
 import { Profiler } from "./profile.ts";
 import { Comm, type Job } from "./comm.ts";
 import { ContextIds, FIRST_FREE_CONTEXT, SELF_CONTEXTS, WORLD_CONTEXTS } from "./context.ts";
@@ -143,6 +144,15 @@ async function createWorld(): Promise<World> {
     startedAt: Date.now(),
     profiler,
   };
+}
+
+/**
+ * Warns, on stderr, about what this rank's script left unfinished: calls it never saw complete and messages
+ * sent to it that nobody received (see leftovers.ts). Called when the script is done.
+ */
+export function warnLeftovers(): void {
+  const warning = leftoversWarning(world.job, world.rank);
+  if (warning !== undefined) writeStderr(`mpirun-deno: ${warning}\n`);
 }
 
 /** How long a rank whose script is done waits for its `--report` profile to be written to the launcher. */

@@ -251,6 +251,11 @@ export class Engine implements FrameHandler {
     return this.#awaitingData[peer].get(header.seq)?.receive.into;
   }
 
+  /** The messages that arrived and that no receive has taken (yet), oldest first. */
+  unreceived(): readonly Arrival[] {
+    return this.#queues.unexpected;
+  }
+
   /** The envelope of the earliest matching message that has arrived, without receiving it. */
   peek(pattern: Pattern): Arrival | undefined {
     return this.#queues.peekUnexpected(pattern);
