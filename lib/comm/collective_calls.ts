@@ -10,6 +10,7 @@ import { Collectives, type Run, type Shape } from "../collectives/channel.ts";
 import { type Op, type OpLike, SUM, toOp } from "../collectives/ops.ts";
 import { brokenCollectives, checkSignal, raceSignal } from "../p2p/cancellation.ts";
 import { checkRoot, namedArgs } from "./args.ts";
+import { type CollectiveCall, withCollectiveCheck } from "./collective_check.ts";
 import { type CommCore, trim } from "./core.ts";
 
 const ROOT_NAMES = ["root", "signal"] as const;
@@ -28,13 +29,13 @@ export function collective<T>(
   core: CommCore,
   where: string,
   raw: boolean,
-  prepare: (shape: Shape, cancel: { signal?: AbortSignal }) => Run<T>,
+  prepare: (shape: Shape, call: CollectiveCall) => Run<T>,
 ): Promise<T> {
   let run: Run<T>;
-  const cancel: { signal?: AbortSignal } = {};
+  const call: CollectiveCall = { where };
   try {
     core.live(where);
-    run = prepare({ rank: core.rank, size: core.size }, cancel);
+    run = withCollectiveCheck(call, prepare({ rank: core.rank, size: core.size }, call));
     if (core.cancelledCollective !== undefined) {
       throw brokenCollectives(where, core.name, core.cancelledCollective);
     }
@@ -51,7 +52,7 @@ export function collective<T>(
   });
   const channel = core.collectives.open(where, raw);
   const label = () => `${where} (collective #${channel.tag}) on ${core.name}`;
-  const signal = cancel.signal;
+  const signal = call.signal;
   const running = signal
     ? raceSignal(run(channel), signal, label, () => {
       core.cancelledCollective ??= `${where} (collective #${channel.tag})`;
@@ -62,16 +63,16 @@ export function collective<T>(
 }
 
 /**
- * The checked `signal` of a collective's options, put in `cancel` for {@linkcode collective}. The collectives
+ * The checked `signal` of a collective's options, put in `call` for {@linkcode collective}. The collectives
  * without other options take `{ signal }` as their last argument.
  */
 export function signalOf(
   where: string,
   options: unknown,
-  cancel: { signal?: AbortSignal },
+  call: CollectiveCall,
 ): Record<string, unknown> {
   const args = namedArgs(where, SIGNAL_NAMES, trim([options]));
-  cancel.signal = checkSignal(where, args.signal);
+  call.signal = checkSignal(where, args.signal);
   return args;
 }
 
@@ -83,10 +84,11 @@ export function rooted<T>(
   root: number | { root?: number; signal?: AbortSignal } | undefined,
   run: (shape: Shape, root: number) => Run<T>,
 ): Promise<T> {
-  return collective(core, where, raw, (shape, cancel) => {
+  return collective(core, where, raw, (shape, call) => {
     const args = namedArgs(where, ROOT_NAMES, trim([root]));
-    cancel.signal = checkSignal(where, args.signal);
-    return run(shape, rootOf(core, where, args.root));
+    call.signal = checkSignal(where, args.signal);
+    call.root = rootOf(core, where, args.root);
+    return run(shape, call.root);
   });
 }
 
@@ -98,10 +100,12 @@ export function reduction<T>(
   op: OpLike | { op?: OpLike; signal?: AbortSignal } | undefined,
   run: (shape: Shape, op: Op) => Run<T>,
 ): Promise<T> {
-  return collective(core, where, raw, (shape, cancel) => {
+  return collective(core, where, raw, (shape, call) => {
     const args = namedArgs(where, OP_NAMES, trim([op]));
-    cancel.signal = checkSignal(where, args.signal);
-    return run(shape, toOp(where, args.op ?? SUM));
+    call.signal = checkSignal(where, args.signal);
+    const checkedOp = toOp(where, args.op ?? SUM);
+    call.op = checkedOp.name;
+    return run(shape, checkedOp);
   });
 }
 
@@ -113,10 +117,13 @@ export function rootedReduction<T>(
   named: unknown[],
   run: (shape: Shape, op: Op, root: number) => Run<T>,
 ): Promise<T> {
-  return collective(core, where, raw, (shape, cancel) => {
+  return collective(core, where, raw, (shape, call) => {
     const args = namedArgs(where, REDUCE_NAMES, trim(named));
-    cancel.signal = checkSignal(where, args.signal);
-    return run(shape, toOp(where, args.op ?? SUM), rootOf(core, where, args.root));
+    call.signal = checkSignal(where, args.signal);
+    const checkedOp = toOp(where, args.op ?? SUM);
+    call.op = checkedOp.name;
+    call.root = rootOf(core, where, args.root);
+    return run(shape, checkedOp, call.root);
   });
 }
 
@@ -127,10 +134,12 @@ export function countedReduction<T>(
   named: unknown[],
   run: (shape: Shape, recvcounts: unknown, op: Op) => Run<T>,
 ): Promise<T> {
-  return collective(core, where, true, (shape, cancel) => {
+  return collective(core, where, true, (shape, call) => {
     const args = namedArgs(where, REDUCE_SCATTER_NAMES, trim(named));
-    cancel.signal = checkSignal(where, args.signal);
-    return run(shape, args.recvcounts, toOp(where, args.op ?? SUM));
+    call.signal = checkSignal(where, args.signal);
+    const checkedOp = toOp(where, args.op ?? SUM);
+    call.op = checkedOp.name;
+    return run(shape, args.recvcounts, checkedOp);
   });
 }
 

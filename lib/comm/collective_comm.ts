@@ -55,8 +55,8 @@ export class CollectiveComm {
    * ```
    */
   barrier(options?: Cancellable): Promise<void> {
-    return collective(this.#core, "barrier", true, (shape, cancel) => {
-      signalOf("barrier", options, cancel);
+    return collective(this.#core, "barrier", true, (shape, call) => {
+      signalOf("barrier", options, call);
       return barrier(shape);
     });
   }
@@ -146,8 +146,8 @@ export class CollectiveComm {
    * ```
    */
   allgather<T>(sendobj: T, options?: Cancellable): Promise<T[]> {
-    return collective(this.#core, "allgather", false, (shape, cancel) => {
-      signalOf("allgather", options, cancel);
+    return collective(this.#core, "allgather", false, (shape, call) => {
+      signalOf("allgather", options, call);
       return allgatherValue(shape, sendobj);
     });
   }
@@ -170,8 +170,8 @@ export class CollectiveComm {
    * ```
    */
   alltoall<T = unknown>(sendobj: readonly unknown[], options?: Cancellable): Promise<T[]> {
-    return collective(this.#core, "alltoall", false, (shape, cancel) => {
-      signalOf("alltoall", options, cancel);
+    return collective(this.#core, "alltoall", false, (shape, call) => {
+      signalOf("alltoall", options, call);
       return alltoallValue<T>(shape, sendobj);
     });
   }
@@ -460,8 +460,8 @@ export class CollectiveComm {
    * ```
    */
   Allgather(sendbuf: BufferArg | InPlace, recvbuf: BufferArg, options?: Cancellable): Promise<void> {
-    return collective(this.#core, "Allgather", true, (shape, cancel) => {
-      signalOf("Allgather", options, cancel);
+    return collective(this.#core, "Allgather", true, (shape, call) => {
+      signalOf("Allgather", options, call);
       return allgatherBuffer(shape, sendbuf, recvbuf);
     });
   }
@@ -473,8 +473,8 @@ export class CollectiveComm {
 
   /** Allgather with a block of `counts[i]` elements at `displs[i]` of `[recvbuf, counts, displs]` per rank. */
   Allgatherv(sendbuf: BufferArg | InPlace, recvbuf: VBufferArg, options?: Cancellable): Promise<void> {
-    return collective(this.#core, "Allgatherv", true, (shape, cancel) => {
-      signalOf("Allgatherv", options, cancel);
+    return collective(this.#core, "Allgatherv", true, (shape, call) => {
+      signalOf("Allgatherv", options, call);
       return allgathervBuffer(shape, sendbuf, recvbuf);
     });
   }
@@ -494,8 +494,8 @@ export class CollectiveComm {
    * ```
    */
   Alltoall(sendbuf: BufferArg | InPlace, recvbuf: BufferArg, options?: Cancellable): Promise<void> {
-    return collective(this.#core, "Alltoall", true, (shape, cancel) => {
-      signalOf("Alltoall", options, cancel);
+    return collective(this.#core, "Alltoall", true, (shape, call) => {
+      signalOf("Alltoall", options, call);
       return alltoallBuffer(shape, sendbuf, recvbuf);
     });
   }
@@ -517,8 +517,8 @@ export class CollectiveComm {
 
   /** All-to-all with `[sendbuf, counts, displs]` and `[recvbuf, counts, displs]` blocks per rank. */
   Alltoallv(sendbuf: VBufferArg | InPlace, recvbuf: VBufferArg, options?: Cancellable): Promise<void> {
-    return collective(this.#core, "Alltoallv", true, (shape, cancel) => {
-      signalOf("Alltoallv", options, cancel);
+    return collective(this.#core, "Alltoallv", true, (shape, call) => {
+      signalOf("Alltoallv", options, call);
       return alltoallvBuffer(shape, sendbuf, recvbuf);
     });
   }
