@@ -183,7 +183,7 @@ export function reportText(report: JobReport): string[] {
   for (let rank = 0; rank < size; rank++) {
     const profile = ranks[rank];
     if (!profile) {
-      rankRows.push([String(rank), "-", "-", "-", "-", "-", "no report (failed or exited early)"]);
+      rankRows.push([String(rank), "-", "-", "-", "-", "-", "-"]);
       continue;
     }
     wall += profile.wallSeconds;
@@ -209,6 +209,14 @@ export function reportText(report: JobReport): string[] {
     formatBytes(sum(report.matrix.bytes.map(sum))),
   ]);
   lines.push("", ...table(rankRows).map((line) => `  ${line}`));
+  const missing = ranks.flatMap((profile, rank) => profile ? [] : [rank]);
+  if (missing.length > 0) {
+    lines.push(
+      `  no report from rank${missing.length === 1 ? "" : "s"} ${
+        missing.join(", ")
+      } (failed, or exited before the end of its script)`,
+    );
+  }
 
   const kinds = Object.entries(report.calls).sort((a, b) => b[1].seconds - a[1].seconds);
   if (kinds.length > 0) {
