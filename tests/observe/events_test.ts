@@ -132,3 +132,45 @@ test(`--events names what is wrong with its file (${flavour})`, async () => {
   assert.equal(job.code, 2);
   assert.match(job.stderr, /--events: the directory of "\/nonexistent\/dir\/x.jsonl" does not exist/);
 });
+
+test(`at a terminal, the first Ctrl-C prints what each rank is doing before the ranks get it (${flavour})`, async () => {
+  const dir = tempDir();
+  const eventsFile = path.join(dir, "job.jsonl");
+  const { command, args } = launcherCommand([
+    "-n",
+    "2",
+    "--oversubscribe",
+    "--tag-output",
+    "--timeout",
+    "55",
+    "--events",
+    eventsFile,
+    path.join(REPO, "tests/observe/fixtures/live.ts"),
+    path.join(dir, "never"),
+  ]);
+  // `script` runs the launcher on a pseudo-terminal: its stderr is a terminal, as where Ctrl-C is pressed.
+  const quoted = [command, ...args].map((arg) => `'${arg.replaceAll("'", "'\\''")}'`).join(" ");
+  const child = spawn("script", ["-qfec", quoted, "/dev/null"], {
+    cwd: REPO,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout.setEncoding("utf8").on("data", (chunk) => output += chunk);
+  child.stderr.setEncoding("utf8").on("data", (chunk) => output += chunk);
+  const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+  await until(() => (output.match(/\] ready/g) ?? []).length === 2, () => `2 ready lines: ${output}`);
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  const start = events(fs.readFileSync(eventsFile, "utf8")).find((line) => line.event === "job_start");
+  process.kill(start!.pid as number, "SIGINT");
+  const code = await exited;
+  assert.equal(code, 130, output);
+  const report = output.slice(output.indexOf("mpirun-deno: Ctrl-C: what each rank is doing"));
+  assert.match(report, /^ {2}rank 0: recv\(source=1, tag=7\) on COMM_WORLD for \d+\.\d s\r?$/m, output);
+  assert.match(report, /^ {2}rank 1: computing\r?$/m, output);
+  // Then the ranks got the SIGINT, and the first to end names the job's end.
+  assert.match(
+    report,
+    /^mpirun-deno: rank \d \(host .*, pid \d+\) (was killed by signal SIGINT|exited with code 130)\r?$/m,
+    output,
+  );
+});
