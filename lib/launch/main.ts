@@ -19,6 +19,7 @@ import { UsageError } from "./options.ts";
 import { type NetworkPlan, NoRouteError, planNetwork, remoteRankEnvironment } from "./network.ts";
 import { isLocalHost, placeRanks, type RankPlacement } from "./plan.ts";
 import { type RankCommand, rankCommand, rankEnvironment, type RankProgram } from "./rank_command.ts";
+import { inspectLaunch } from "./inspect.ts";
 import { formatReports, JobObserver } from "./observe.ts";
 import { LocalSpawner } from "./spawn_local.ts";
 import { allocationHosts, allocationTasks, inSlurmAllocation, SlurmSpawner } from "./spawn_slurm.ts";
@@ -420,9 +421,15 @@ export async function main(options: LaunchOptions, io: Partial<LaunchIo> = {}): 
       hasEnded: (rank) => supervisor.hasEnded(rank),
       write: (line) => stderr.write(encoder.encode(`${line}\n`)),
     }, io.handleSignals ?? true);
+    let launches = rankLaunches(placements, setup);
+    if (options.inspect) {
+      const inspected = inspectLaunch(launches, options.inspect);
+      launches = inspected.launches;
+      say(inspected.note);
+    }
     const job = started.job = startRanks(
       spawner,
-      rankLaunches(placements, setup),
+      launches,
       output,
       supervisor,
       flow,

@@ -15,6 +15,7 @@ import { EnvName } from "../env.ts";
 import { runtimeName, runtimeVersion } from "../runtime/detect.ts";
 import { HostListError, parseHostfile, parseHostList } from "./hostfile.ts";
 import type { HostSlots } from "./hostfile.ts";
+import { type InspectRequest, parseInspect } from "./inspect.ts";
 
 /** A mistake on the command line: nothing was started, the launcher exits with code 2. */
 export class UsageError extends Error {
@@ -52,6 +53,8 @@ export interface RawOptions {
   events?: string;
   report?: string;
   check: boolean;
+  inspect?: string;
+  inspectWait: boolean;
   help: boolean;
   version: boolean;
   /** The first argument that is not an option, if any. */
@@ -187,6 +190,17 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     names: ["--check"],
     help: "Type-check the script with Deno before starting any rank",
   },
+  {
+    key: "inspect",
+    names: ["--inspect"],
+    value: "RANK[:PORT]",
+    help: "Run RANK under the runtime's inspector on 127.0.0.1:PORT (default 9229); prints where to attach",
+  },
+  {
+    key: "inspectWait",
+    names: ["--inspect-wait"],
+    help: "With --inspect: that rank waits for a debugger before running (the others wait for it)",
+  },
   { key: "version", names: ["-V", "--version"], help: "Print the version and the runtime, then exit" },
   { key: "help", names: ["-h", "--help"], help: "Print this help, then exit" },
 ];
@@ -203,6 +217,7 @@ function emptyRaw(): RawOptions {
     env: [],
     oversubscribe: false,
     check: false,
+    inspectWait: false,
     tagOutput: false,
     timestampOutput: false,
     help: false,
@@ -310,6 +325,8 @@ export interface LaunchOptions {
   report: { file: string | undefined; format: "json" | "html" | undefined } | undefined;
   /** `--check`: type-check the script before launching. */
   check: boolean;
+  /** `--inspect RANK[:PORT]` and `--inspect-wait`. */
+  inspect: InspectRequest | undefined;
 }
 
 /** What validation needs from the outside world; tests pass their own. */
@@ -557,6 +574,7 @@ export function resolveOptions(
     eventsFile,
     report,
     check: raw.check,
+    inspect: parseInspect(raw.inspect, raw.inspectWait),
   };
 }
 
