@@ -7,6 +7,7 @@
  */
 
 import * as fs from "node:fs";
+import * as path from "node:path";
 import process from "node:process";
 import type { AbortMessage, HelloMessage } from "../bootstrap/protocol.ts";
 import type { Reports } from "./coordinator.ts";
@@ -218,7 +219,7 @@ export class JobObserver {
     if (file === undefined) return;
     try {
       const text = format === "html"
-        ? reportHtml(report, job.script)
+        ? reportHtml(report, path.basename(job.script))
         : JSON.stringify({ script: job.script, ...report }, null, 2) + "\n";
       fs.writeFileSync(file, text);
       job.write(`mpirun-deno: wrote the report to ${file}`);

@@ -4,7 +4,7 @@
  * of each case's medians and the overhead. The figure in docs/benchmarks.md comes from here.
  *
  * ```sh
- * deno run -A scripts/bench/report_overhead.ts [--runs 6] [--runtime deno|bun|binary] [--only REGEX]
+ * deno run -A scripts/bench/report_overhead.ts [--runs 6] [--runtime deno|bun|binary] [--only REGEX] [--quick]
  * ```
  *
  * @module
@@ -25,6 +25,7 @@ const { values } = parseArgs({
     runtime: { type: "string", default: "deno" },
     only: { type: "string", default: "latency/(value-small|buf-8B|buf-1KiB)$" },
     reps: { type: "string", default: "11" },
+    quick: { type: "boolean", default: false },
   },
 });
 
@@ -53,6 +54,7 @@ function runOnce(report: boolean): Map<string, number> {
     values.only!,
     "--reps",
     values.reps!,
+    ...(values.quick ? ["--quick"] : []),
   ], { cwd: REPO, encoding: "utf8" });
   if (result.status !== 0) throw new Error(`benchmark failed (${result.status}): ${result.stderr}`);
   const medians = new Map<string, number>();
