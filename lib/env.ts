@@ -22,6 +22,13 @@ export const EnvName = {
   LOCAL_RANK: "MPIRUN_DENO_LOCAL_RANK",
   /** How many ranks run on this rank's host. */
   LOCAL_SIZE: "MPIRUN_DENO_LOCAL_SIZE",
+  /** Set to `1` by `--report`: the rank counts its calls, bytes and time in MPI and sends them at the end. */
+  REPORT: "MPIRUN_DENO_REPORT",
+  /**
+   * Set to `1`: before each collective, every rank checks with the others that they called the same one with
+   * the same root and op, and fails naming the ranks that did not (`comm/collective_check.ts`).
+   */
+  CHECK_COLLECTIVES: "MPIRUN_DENO_CHECK_COLLECTIVES",
   /** `host:port` of the launcher's coordinator. */
   COORDINATOR: "MPIRUN_DENO_COORDINATOR",
   /** The job's secret token (hex); only ever passed through the environment. */

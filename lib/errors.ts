@@ -34,6 +34,8 @@ export const ErrorCode = {
   ERR_NO_MEM: 39,
   ERR_PEER_LOST: 75,
   ERR_ABORTED: 76,
+  /** A call given an `AbortSignal` was cancelled by it (`cause` is the signal's reason). */
+  ERR_CANCELLED: 77,
 } as const;
 
 /** One of the values of {@linkcode ErrorCode}. */

@@ -7,7 +7,7 @@
  */
 
 import { EnvName, readEnv } from "./env.ts";
-import { abortJob, world } from "./comm/world.ts";
+import { abortJob, sendProfile, warnLeftovers, world } from "./comm/world.ts";
 import { synchronousOutput } from "./runtime/sync_output.ts";
 import { isCompiledBinary, markMainModule, runtimeName } from "./runtime/detect.ts";
 import { exitProcess, fileUrl, nodeBuiltin, onUncaught, writeStderr } from "./runtime/host.ts";
@@ -173,6 +173,8 @@ export async function runRank(loadModule: () => Promise<object> = importModule):
   if (url.startsWith("file:")) markMainModule(decodeURIComponent(new URL(url).pathname));
   try {
     await import(url);
+    warnLeftovers();
+    await sendProfile();
   } catch (error) {
     if (runtimeName === "deno" && isCompiledBinary()) writeStderr(DENO_COMPILE_HINT);
     fail("uncaught exception", error);

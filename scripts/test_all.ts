@@ -56,6 +56,7 @@ const suites: Suite[] = [
       "tests/module_identity_test.ts",
       "tests/npm_package_test.ts",
       "tests/launcher/",
+      "tests/observe/",
     ],
     env: { MPIRUN_DENO_TEST_LAUNCHER: "binary" },
   },

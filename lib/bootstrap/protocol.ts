@@ -53,13 +53,21 @@ export interface ReportMessage {
   lines: string[];
 }
 
+/** Rank -> launcher, under `--report`: what this rank measured (`comm/profile.ts`), once its script is done. */
+export interface ProfileMessage {
+  t: "profile";
+  rank: number;
+  profile: unknown;
+}
+
 /** Every control message. */
 export type ControlMessage =
   | HelloMessage
   | WorldMessage
   | AbortMessage
   | ReportRequestMessage
-  | ReportMessage;
+  | ReportMessage
+  | ProfileMessage;
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -86,7 +94,7 @@ export function decodeControl(payload: Uint8Array): ControlMessage {
   if (typeof message !== "object" || message === null || typeof message.t !== "string") {
     throw new Error("control message without a type");
   }
-  if (!["hello", "world", "abort", "report", "blocked"].includes(message.t)) {
+  if (!["hello", "world", "abort", "report", "blocked", "profile"].includes(message.t)) {
     throw new Error(`unknown control message ${JSON.stringify(message.t)}`);
   }
   return message as ControlMessage;

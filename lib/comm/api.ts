@@ -56,6 +56,8 @@ export const ERR_INTERN: number = ErrorCode.ERR_INTERN;
 export const ERR_PEER_LOST: number = ErrorCode.ERR_PEER_LOST;
 /** `ErrorCode.ERR_ABORTED`, as mpi4py's `MPI.ERR_ABORTED`. */
 export const ERR_ABORTED: number = ErrorCode.ERR_ABORTED;
+/** `ErrorCode.ERR_CANCELLED`: a call's `AbortSignal` cancelled it. */
+export const ERR_CANCELLED: number = ErrorCode.ERR_CANCELLED;
 export {
   BAND,
   BOR,

@@ -9,29 +9,42 @@
 import { Collectives, type Run, type Shape } from "../collectives/channel.ts";
 import { type Op, type OpLike, SUM, toOp } from "../collectives/ops.ts";
 import { withWriteBacks } from "../datatypes/staging.ts";
+import { brokenCollectives, checkSignal, raceSignal } from "../p2p/cancellation.ts";
 import { checkRoot, namedArgs } from "./args.ts";
+import { type CollectiveCall, withCollectiveCheck } from "./collective_check.ts";
 import { type CommCore, trim } from "./core.ts";
 
-const ROOT_NAMES = ["root"] as const;
-const OP_NAMES = ["op"] as const;
-const REDUCE_NAMES = ["op", "root"] as const;
-const REDUCE_SCATTER_NAMES = ["recvcounts", "op"] as const;
+const ROOT_NAMES = ["root", "signal"] as const;
+const OP_NAMES = ["op", "signal"] as const;
+const REDUCE_NAMES = ["op", "root", "signal"] as const;
+const REDUCE_SCATTER_NAMES = ["recvcounts", "op", "signal"] as const;
+const SIGNAL_NAMES = ["signal"] as const;
 
 /**
  * Checks a collective's arguments (`prepare` throws before anything is sent, and then the call takes no
- * sequence number), then runs it on the next channel of the communicator's collective sequence.
+ * sequence number), then runs it on the next channel of the communicator's collective sequence. `prepare`
+ * may name an `AbortSignal` (see {@linkcode signalOf}): a collective it cancels rejects with ERR_CANCELLED
+ * and leaves the communicator without collectives (MPI cannot withdraw one that other ranks have joined).
  */
 export function collective<T>(
   core: CommCore,
   where: string,
   raw: boolean,
-  prepare: (shape: Shape) => Run<T>,
+  prepare: (shape: Shape, call: CollectiveCall) => Run<T>,
 ): Promise<T> {
   let run: Run<T>;
+  const call: CollectiveCall = { where };
   try {
     core.live(where);
-    // Receive buffers of non-contiguous datatypes are staged: their elements go back once the call is done.
-    run = withWriteBacks(() => prepare({ rank: core.rank, size: core.size }));
+    // Receive buffers of non-contiguous datatypes are staged: their elements go back once the call is done
+    // (not when it was cancelled).
+    run = withCollectiveCheck(
+      call,
+      withWriteBacks(() => prepare({ rank: core.rank, size: core.size }, call)),
+    );
+    if (core.cancelledCollective !== undefined) {
+      throw brokenCollectives(where, core.name, core.cancelledCollective);
+    }
   } catch (error) {
     return Promise.reject(error);
   }
@@ -44,10 +57,29 @@ export function collective<T>(
     shared: core.job.shared,
   });
   const channel = core.collectives.open(where, raw);
-  return core.job.activities.track(
-    () => `${where} (collective #${channel.tag}) on ${core.name}`,
-    run(channel),
-  );
+  const label = () => `${where} (collective #${channel.tag}) on ${core.name}`;
+  const signal = call.signal;
+  const running = signal
+    ? raceSignal(run(channel), signal, label, () => {
+      core.cancelledCollective ??= `${where} (collective #${channel.tag})`;
+      return true;
+    })
+    : run(channel);
+  return core.job.activities.track(label, running);
+}
+
+/**
+ * The checked `signal` of a collective's options, put in `call` for {@linkcode collective}. The collectives
+ * without other options take `{ signal }` as their last argument.
+ */
+export function signalOf(
+  where: string,
+  options: unknown,
+  call: CollectiveCall,
+): Record<string, unknown> {
+  const args = namedArgs(where, SIGNAL_NAMES, trim([options]));
+  call.signal = checkSignal(where, args.signal);
+  return args;
 }
 
 /** A rooted collective whose last argument is its root (positional or `{ root }`, 0 by default). */
@@ -55,12 +87,14 @@ export function rooted<T>(
   core: CommCore,
   where: string,
   raw: boolean,
-  root: number | { root?: number } | undefined,
+  root: number | { root?: number; signal?: AbortSignal } | undefined,
   run: (shape: Shape, root: number) => Run<T>,
 ): Promise<T> {
-  return collective(core, where, raw, (shape) => {
+  return collective(core, where, raw, (shape, call) => {
     const args = namedArgs(where, ROOT_NAMES, trim([root]));
-    return run(shape, rootOf(core, where, args.root));
+    call.signal = checkSignal(where, args.signal);
+    call.root = rootOf(core, where, args.root);
+    return run(shape, call.root);
   });
 }
 
@@ -69,12 +103,15 @@ export function reduction<T>(
   core: CommCore,
   where: string,
   raw: boolean,
-  op: OpLike | { op?: OpLike } | undefined,
+  op: OpLike | { op?: OpLike; signal?: AbortSignal } | undefined,
   run: (shape: Shape, op: Op) => Run<T>,
 ): Promise<T> {
-  return collective(core, where, raw, (shape) => {
+  return collective(core, where, raw, (shape, call) => {
     const args = namedArgs(where, OP_NAMES, trim([op]));
-    return run(shape, toOp(where, args.op ?? SUM));
+    call.signal = checkSignal(where, args.signal);
+    const checkedOp = toOp(where, args.op ?? SUM);
+    call.op = checkedOp.name;
+    return run(shape, checkedOp);
   });
 }
 
@@ -86,9 +123,13 @@ export function rootedReduction<T>(
   named: unknown[],
   run: (shape: Shape, op: Op, root: number) => Run<T>,
 ): Promise<T> {
-  return collective(core, where, raw, (shape) => {
+  return collective(core, where, raw, (shape, call) => {
     const args = namedArgs(where, REDUCE_NAMES, trim(named));
-    return run(shape, toOp(where, args.op ?? SUM), rootOf(core, where, args.root));
+    call.signal = checkSignal(where, args.signal);
+    const checkedOp = toOp(where, args.op ?? SUM);
+    call.op = checkedOp.name;
+    call.root = rootOf(core, where, args.root);
+    return run(shape, checkedOp, call.root);
   });
 }
 
@@ -99,9 +140,12 @@ export function countedReduction<T>(
   named: unknown[],
   run: (shape: Shape, recvcounts: unknown, op: Op) => Run<T>,
 ): Promise<T> {
-  return collective(core, where, true, (shape) => {
+  return collective(core, where, true, (shape, call) => {
     const args = namedArgs(where, REDUCE_SCATTER_NAMES, trim(named));
-    return run(shape, args.recvcounts, toOp(where, args.op ?? SUM));
+    call.signal = checkSignal(where, args.signal);
+    const checkedOp = toOp(where, args.op ?? SUM);
+    call.op = checkedOp.name;
+    return run(shape, args.recvcounts, checkedOp);
   });
 }
 

@@ -22,7 +22,15 @@ import type { InPlace } from "../constants.ts";
 import type { Prequest } from "../p2p/prequest.ts";
 import { Request } from "../p2p/request.ts";
 import type { BufferArg, VBufferArg, WBufferArg } from "../wire/buffers.ts";
-import { collective, countedReduction, reduction, rooted, rootedReduction } from "./collective_calls.ts";
+import type { Cancellable } from "../p2p/cancellation.ts";
+import {
+  collective,
+  countedReduction,
+  reduction,
+  rooted,
+  rootedReduction,
+  signalOf,
+} from "./collective_calls.ts";
 import type { CommCore } from "./core.ts";
 import { collectiveInit } from "./persistent.ts";
 
@@ -48,8 +56,11 @@ export class CollectiveComm {
    * await MPI.COMM_WORLD.barrier();
    * ```
    */
-  barrier(): Promise<void> {
-    return collective(this.#core, "barrier", true, barrier);
+  barrier(options?: Cancellable): Promise<void> {
+    return collective(this.#core, "barrier", true, (shape, call) => {
+      signalOf("barrier", options, call);
+      return barrier(shape);
+    });
   }
 
   /** Starts a barrier; the request completes once every rank has started it. */
@@ -68,12 +79,12 @@ export class CollectiveComm {
    * const data = await comm.bcast(comm.rank === 0 ? { key1: [7, 2.72], key2: ["abc", "xyz"] } : null, 0);
    * ```
    */
-  bcast<T>(obj: T, root?: number | { root?: number }): Promise<T> {
+  bcast<T>(obj: T, root?: number | { root?: number; signal?: AbortSignal }): Promise<T> {
     return rooted(this.#core, "bcast", false, root, (shape, root) => bcastValue(shape, obj, root));
   }
 
   /** Starts a broadcast of a value; see {@linkcode Comm.bcast}. */
-  ibcast<T>(obj: T, root?: number | { root?: number }): Request<T> {
+  ibcast<T>(obj: T, root?: number | { root?: number; signal?: AbortSignal }): Request<T> {
     return new Request(this.bcast(obj, root));
   }
 
@@ -89,12 +100,18 @@ export class CollectiveComm {
    * assert.equal(await comm.scatter(items, 0), (comm.rank + 1) ** 2);
    * ```
    */
-  scatter<T>(sendobj: readonly T[] | null | undefined, root?: number | { root?: number }): Promise<T> {
+  scatter<T>(
+    sendobj: readonly T[] | null | undefined,
+    root?: number | { root?: number; signal?: AbortSignal },
+  ): Promise<T> {
     return rooted(this.#core, "scatter", false, root, (shape, root) => scatterValue<T>(shape, sendobj, root));
   }
 
   /** Starts a scatter of values; see {@linkcode Comm.scatter}. */
-  iscatter<T>(sendobj: readonly T[] | null | undefined, root?: number | { root?: number }): Request<T> {
+  iscatter<T>(
+    sendobj: readonly T[] | null | undefined,
+    root?: number | { root?: number; signal?: AbortSignal },
+  ): Request<T> {
     return new Request(this.scatter<T>(sendobj, root));
   }
 
@@ -110,12 +127,12 @@ export class CollectiveComm {
    * if (comm.rank === 0) assert.deepEqual(all, Array.from({ length: comm.size }, (_, i) => (i + 1) ** 2));
    * ```
    */
-  gather<T>(sendobj: T, root?: number | { root?: number }): Promise<T[] | null> {
+  gather<T>(sendobj: T, root?: number | { root?: number; signal?: AbortSignal }): Promise<T[] | null> {
     return rooted(this.#core, "gather", false, root, (shape, root) => gatherValue(shape, sendobj, root));
   }
 
   /** Starts a gather of values; see {@linkcode Comm.gather}. */
-  igather<T>(sendobj: T, root?: number | { root?: number }): Request<T[] | null> {
+  igather<T>(sendobj: T, root?: number | { root?: number; signal?: AbortSignal }): Request<T[] | null> {
     return new Request(this.gather(sendobj, root));
   }
 
@@ -130,8 +147,11 @@ export class CollectiveComm {
    * assert.deepEqual(await MPI.COMM_WORLD.allgather(MPI.COMM_WORLD.rank), ranks);
    * ```
    */
-  allgather<T>(sendobj: T): Promise<T[]> {
-    return collective(this.#core, "allgather", false, (shape) => allgatherValue(shape, sendobj));
+  allgather<T>(sendobj: T, options?: Cancellable): Promise<T[]> {
+    return collective(this.#core, "allgather", false, (shape, call) => {
+      signalOf("allgather", options, call);
+      return allgatherValue(shape, sendobj);
+    });
   }
 
   /** Starts an allgather of values; see {@linkcode Comm.allgather}. */
@@ -151,13 +171,16 @@ export class CollectiveComm {
    * assert.equal(got[0], `0->${comm.rank}`);
    * ```
    */
-  alltoall<T>(sendobj: readonly T[]): Promise<T[]> {
-    return collective(this.#core, "alltoall", false, (shape) => alltoallValue<T>(shape, sendobj));
+  alltoall<T>(sendobj: readonly T[], options?: Cancellable): Promise<T[]> {
+    return collective(this.#core, "alltoall", false, (shape, call) => {
+      signalOf("alltoall", options, call);
+      return alltoallValue<T>(shape, sendobj);
+    });
   }
 
   /** Starts an all-to-all of values; see {@linkcode Comm.alltoall}. */
-  ialltoall<T>(sendobj: readonly T[]): Request<T[]> {
-    return new Request(this.alltoall<T>(sendobj));
+  ialltoall<T>(sendobj: readonly T[], options?: Cancellable): Request<T[]> {
+    return new Request(this.alltoall<T>(sendobj, options));
   }
 
   /**
@@ -173,7 +196,11 @@ export class CollectiveComm {
    * if (comm.rank === 0) assert.equal(total, (comm.size * (comm.size - 1)) / 2);
    * ```
    */
-  reduce<T>(sendobj: T, op?: OpLike | { op?: OpLike; root?: number }, root?: number): Promise<T | null> {
+  reduce<T>(
+    sendobj: T,
+    op?: OpLike | { op?: OpLike; root?: number; signal?: AbortSignal },
+    root?: number,
+  ): Promise<T | null> {
     return rootedReduction(
       this.#core,
       "reduce",
@@ -184,7 +211,11 @@ export class CollectiveComm {
   }
 
   /** Starts a reduction of values; see {@linkcode Comm.reduce}. */
-  ireduce<T>(sendobj: T, op?: OpLike | { op?: OpLike; root?: number }, root?: number): Request<T | null> {
+  ireduce<T>(
+    sendobj: T,
+    op?: OpLike | { op?: OpLike; root?: number; signal?: AbortSignal },
+    root?: number,
+  ): Request<T | null> {
     return new Request(this.reduce(sendobj, op, root));
   }
 
@@ -199,12 +230,12 @@ export class CollectiveComm {
    * assert.deepEqual(await comm.allreduce([comm.rank, 1], MPI.SUM), [(comm.size * (comm.size - 1)) / 2, comm.size]);
    * ```
    */
-  allreduce<T>(sendobj: T, op?: OpLike | { op?: OpLike }): Promise<T> {
+  allreduce<T>(sendobj: T, op?: OpLike | { op?: OpLike; signal?: AbortSignal }): Promise<T> {
     return reduction(this.#core, "allreduce", false, op, (shape, op) => allreduceValue(shape, sendobj, op));
   }
 
   /** Starts an allreduce of values; see {@linkcode Comm.allreduce}. */
-  iallreduce<T>(sendobj: T, op?: OpLike | { op?: OpLike }): Request<T> {
+  iallreduce<T>(sendobj: T, op?: OpLike | { op?: OpLike; signal?: AbortSignal }): Request<T> {
     return new Request(this.allreduce(sendobj, op));
   }
 
@@ -218,7 +249,7 @@ export class CollectiveComm {
    * assert.equal(await MPI.COMM_WORLD.scan(1), MPI.COMM_WORLD.rank + 1);
    * ```
    */
-  scan<T>(sendobj: T, op?: OpLike | { op?: OpLike }): Promise<T> {
+  scan<T>(sendobj: T, op?: OpLike | { op?: OpLike; signal?: AbortSignal }): Promise<T> {
     return reduction(this.#core, "scan", false, op, (shape, op) => scanValue(shape, sendobj, op));
   }
 
@@ -233,7 +264,7 @@ export class CollectiveComm {
    * assert.equal(await MPI.COMM_WORLD.exscan(1), rank === 0 ? null : rank);
    * ```
    */
-  exscan<T>(sendobj: T, op?: OpLike | { op?: OpLike }): Promise<T | null> {
+  exscan<T>(sendobj: T, op?: OpLike | { op?: OpLike; signal?: AbortSignal }): Promise<T | null> {
     return reduction(this.#core, "exscan", false, op, (shape, op) => exscanValue(shape, sendobj, op));
   }
 
@@ -243,8 +274,8 @@ export class CollectiveComm {
   // elements. IN_PLACE works where MPI allows it.
 
   /** Same as {@linkcode Comm.barrier}. */
-  Barrier(): Promise<void> {
-    return this.barrier();
+  Barrier(options?: Cancellable): Promise<void> {
+    return this.barrier(options);
   }
 
   /** Same as {@linkcode Comm.ibarrier}. */
@@ -264,12 +295,12 @@ export class CollectiveComm {
    * await comm.Bcast(data, 0);
    * ```
    */
-  Bcast(buf: BufferArg, root?: number | { root?: number }): Promise<void> {
+  Bcast(buf: BufferArg, root?: number | { root?: number; signal?: AbortSignal }): Promise<void> {
     return rooted(this.#core, "Bcast", true, root, (shape, root) => bcastBuffer(shape, buf, root));
   }
 
   /** Starts a buffer broadcast; see {@linkcode Comm.Bcast}. Leave `buf` alone until the request completes. */
-  Ibcast(buf: BufferArg, root?: number | { root?: number }): Request<void> {
+  Ibcast(buf: BufferArg, root?: number | { root?: number; signal?: AbortSignal }): Request<void> {
     return new Request(this.Bcast(buf, root));
   }
 
@@ -291,7 +322,7 @@ export class CollectiveComm {
   Scatter(
     sendbuf: BufferArg | null,
     recvbuf: BufferArg | InPlace,
-    root?: number | { root?: number },
+    root?: number | { root?: number; signal?: AbortSignal },
   ): Promise<void> {
     return rooted(
       this.#core,
@@ -319,7 +350,7 @@ export class CollectiveComm {
   Iscatter(
     sendbuf: BufferArg | null,
     recvbuf: BufferArg | InPlace,
-    root?: number | { root?: number },
+    root?: number | { root?: number; signal?: AbortSignal },
   ): Request<void> {
     return new Request(this.Scatter(sendbuf, recvbuf, root));
   }
@@ -341,7 +372,7 @@ export class CollectiveComm {
   Scatterv(
     sendbuf: VBufferArg | null,
     recvbuf: BufferArg | InPlace,
-    root?: number | { root?: number },
+    root?: number | { root?: number; signal?: AbortSignal },
   ): Promise<void> {
     return rooted(
       this.#core,
@@ -369,7 +400,7 @@ export class CollectiveComm {
   Gather(
     sendbuf: BufferArg | InPlace,
     recvbuf: BufferArg | null,
-    root?: number | { root?: number },
+    root?: number | { root?: number; signal?: AbortSignal },
   ): Promise<void> {
     return rooted(
       this.#core,
@@ -396,7 +427,7 @@ export class CollectiveComm {
   Igather(
     sendbuf: BufferArg | InPlace,
     recvbuf: BufferArg | null,
-    root?: number | { root?: number },
+    root?: number | { root?: number; signal?: AbortSignal },
   ): Request<void> {
     return new Request(this.Gather(sendbuf, recvbuf, root));
   }
@@ -405,7 +436,7 @@ export class CollectiveComm {
   Gatherv(
     sendbuf: BufferArg | InPlace,
     recvbuf: VBufferArg | null,
-    root?: number | { root?: number },
+    root?: number | { root?: number; signal?: AbortSignal },
   ): Promise<void> {
     return rooted(
       this.#core,
@@ -430,8 +461,11 @@ export class CollectiveComm {
    * assert.deepEqual(all, Float64Array.from({ length: comm.size }, (_, i) => i));
    * ```
    */
-  Allgather(sendbuf: BufferArg | InPlace, recvbuf: BufferArg): Promise<void> {
-    return collective(this.#core, "Allgather", true, (shape) => allgatherBuffer(shape, sendbuf, recvbuf));
+  Allgather(sendbuf: BufferArg | InPlace, recvbuf: BufferArg, options?: Cancellable): Promise<void> {
+    return collective(this.#core, "Allgather", true, (shape, call) => {
+      signalOf("Allgather", options, call);
+      return allgatherBuffer(shape, sendbuf, recvbuf);
+    });
   }
 
   /** Starts an Allgather; see {@linkcode Comm.Allgather}. */
@@ -440,8 +474,11 @@ export class CollectiveComm {
   }
 
   /** Allgather with a block of `counts[i]` elements at `displs[i]` of `[recvbuf, counts, displs]` per rank. */
-  Allgatherv(sendbuf: BufferArg | InPlace, recvbuf: VBufferArg): Promise<void> {
-    return collective(this.#core, "Allgatherv", true, (shape) => allgathervBuffer(shape, sendbuf, recvbuf));
+  Allgatherv(sendbuf: BufferArg | InPlace, recvbuf: VBufferArg, options?: Cancellable): Promise<void> {
+    return collective(this.#core, "Allgatherv", true, (shape, call) => {
+      signalOf("Allgatherv", options, call);
+      return allgathervBuffer(shape, sendbuf, recvbuf);
+    });
   }
 
   /**
@@ -458,8 +495,11 @@ export class CollectiveComm {
    * assert.deepEqual(got, Int32Array.from({ length: comm.size }, (_, i) => 100 * i + comm.rank));
    * ```
    */
-  Alltoall(sendbuf: BufferArg | InPlace, recvbuf: BufferArg): Promise<void> {
-    return collective(this.#core, "Alltoall", true, (shape) => alltoallBuffer(shape, sendbuf, recvbuf));
+  Alltoall(sendbuf: BufferArg | InPlace, recvbuf: BufferArg, options?: Cancellable): Promise<void> {
+    return collective(this.#core, "Alltoall", true, (shape, call) => {
+      signalOf("Alltoall", options, call);
+      return alltoallBuffer(shape, sendbuf, recvbuf);
+    });
   }
 
   /**
@@ -478,8 +518,11 @@ export class CollectiveComm {
   }
 
   /** All-to-all with `[sendbuf, counts, displs]` and `[recvbuf, counts, displs]` blocks per rank. */
-  Alltoallv(sendbuf: VBufferArg | InPlace, recvbuf: VBufferArg): Promise<void> {
-    return collective(this.#core, "Alltoallv", true, (shape) => alltoallvBuffer(shape, sendbuf, recvbuf));
+  Alltoallv(sendbuf: VBufferArg | InPlace, recvbuf: VBufferArg, options?: Cancellable): Promise<void> {
+    return collective(this.#core, "Alltoallv", true, (shape, call) => {
+      signalOf("Alltoallv", options, call);
+      return alltoallvBuffer(shape, sendbuf, recvbuf);
+    });
   }
 
   /**
@@ -497,7 +540,7 @@ export class CollectiveComm {
   Reduce(
     sendbuf: BufferArg | InPlace,
     recvbuf: BufferArg | null,
-    op?: OpLike | { op?: OpLike; root?: number },
+    op?: OpLike | { op?: OpLike; root?: number; signal?: AbortSignal },
     root?: number,
   ): Promise<void> {
     return rootedReduction(
@@ -513,7 +556,7 @@ export class CollectiveComm {
   Ireduce(
     sendbuf: BufferArg | InPlace,
     recvbuf: BufferArg | null,
-    op?: OpLike | { op?: OpLike; root?: number },
+    op?: OpLike | { op?: OpLike; root?: number; signal?: AbortSignal },
     root?: number,
   ): Request<void> {
     return new Request(this.Reduce(sendbuf, recvbuf, op, root));
@@ -531,7 +574,11 @@ export class CollectiveComm {
    * await comm.Allreduce(Float64Array.of(1, 2, comm.rank), sum, MPI.SUM);
    * ```
    */
-  Allreduce(sendbuf: BufferArg | InPlace, recvbuf: BufferArg, op?: OpLike | { op?: OpLike }): Promise<void> {
+  Allreduce(
+    sendbuf: BufferArg | InPlace,
+    recvbuf: BufferArg,
+    op?: OpLike | { op?: OpLike; signal?: AbortSignal },
+  ): Promise<void> {
     return reduction(
       this.#core,
       "Allreduce",
@@ -542,7 +589,11 @@ export class CollectiveComm {
   }
 
   /** Starts an Allreduce; see {@linkcode Comm.Allreduce}. */
-  Iallreduce(sendbuf: BufferArg | InPlace, recvbuf: BufferArg, op?: OpLike | { op?: OpLike }): Request<void> {
+  Iallreduce(
+    sendbuf: BufferArg | InPlace,
+    recvbuf: BufferArg,
+    op?: OpLike | { op?: OpLike; signal?: AbortSignal },
+  ): Request<void> {
     return new Request(this.Allreduce(sendbuf, recvbuf, op));
   }
 
@@ -563,7 +614,7 @@ export class CollectiveComm {
   Reduce_scatter_block(
     sendbuf: BufferArg | InPlace,
     recvbuf: BufferArg,
-    op?: OpLike | { op?: OpLike },
+    op?: OpLike | { op?: OpLike; signal?: AbortSignal },
   ): Promise<void> {
     return reduction(
       this.#core,
@@ -591,7 +642,7 @@ export class CollectiveComm {
   Ireduce_scatter_block(
     sendbuf: BufferArg | InPlace,
     recvbuf: BufferArg,
-    op?: OpLike | { op?: OpLike },
+    op?: OpLike | { op?: OpLike; signal?: AbortSignal },
   ): Request<void> {
     return new Request(this.Reduce_scatter_block(sendbuf, recvbuf, op));
   }
@@ -624,6 +675,7 @@ export class CollectiveComm {
     recvcounts?: readonly number[] | ArrayLike<number> | null | {
       recvcounts?: readonly number[];
       op?: OpLike;
+      signal?: AbortSignal;
     },
     op?: OpLike,
   ): Promise<void> {
@@ -636,7 +688,11 @@ export class CollectiveComm {
   }
 
   /** Inclusive prefix reduction of typed arrays into `recvbuf`: ranks 0..r on rank r. */
-  Scan(sendbuf: BufferArg | InPlace, recvbuf: BufferArg, op?: OpLike | { op?: OpLike }): Promise<void> {
+  Scan(
+    sendbuf: BufferArg | InPlace,
+    recvbuf: BufferArg,
+    op?: OpLike | { op?: OpLike; signal?: AbortSignal },
+  ): Promise<void> {
     return reduction(this.#core, "Scan", true, op, (shape, op) => scanBuffer(shape, sendbuf, recvbuf, op));
   }
 
@@ -652,12 +708,20 @@ export class CollectiveComm {
    * assert.deepEqual(prefix, Int32Array.of(MPI.COMM_WORLD.rank + 1));
    * ```
    */
-  Iscan(sendbuf: BufferArg | InPlace, recvbuf: BufferArg, op?: OpLike | { op?: OpLike }): Request<void> {
+  Iscan(
+    sendbuf: BufferArg | InPlace,
+    recvbuf: BufferArg,
+    op?: OpLike | { op?: OpLike; signal?: AbortSignal },
+  ): Request<void> {
     return new Request(this.Scan(sendbuf, recvbuf, op));
   }
 
   /** Exclusive prefix reduction of typed arrays: ranks 0..r-1 on rank r; rank 0's `recvbuf` is untouched. */
-  Exscan(sendbuf: BufferArg | InPlace, recvbuf: BufferArg, op?: OpLike | { op?: OpLike }): Promise<void> {
+  Exscan(
+    sendbuf: BufferArg | InPlace,
+    recvbuf: BufferArg,
+    op?: OpLike | { op?: OpLike; signal?: AbortSignal },
+  ): Promise<void> {
     return reduction(
       this.#core,
       "Exscan",
@@ -679,7 +743,11 @@ export class CollectiveComm {
    * assert.deepEqual(before, Int32Array.of(MPI.COMM_WORLD.rank));
    * ```
    */
-  Iexscan(sendbuf: BufferArg | InPlace, recvbuf: BufferArg, op?: OpLike | { op?: OpLike }): Request<void> {
+  Iexscan(
+    sendbuf: BufferArg | InPlace,
+    recvbuf: BufferArg,
+    op?: OpLike | { op?: OpLike; signal?: AbortSignal },
+  ): Request<void> {
     return new Request(this.Exscan(sendbuf, recvbuf, op));
   }
 

@@ -423,7 +423,7 @@ export class Comm extends CollectiveComm {
    */
   // deno-lint-ignore no-explicit-any
   recv<T = any>(
-    source?: number | { source?: number; tag?: number; status?: Status },
+    source?: number | { source?: number; tag?: number; status?: Status; signal?: AbortSignal },
     tag?: number,
     status?: Status,
   ): Promise<T> {
@@ -432,7 +432,10 @@ export class Comm extends CollectiveComm {
 
   /** Starts receiving a value; `await` the request (or `wait()`) for it. */
   // deno-lint-ignore no-explicit-any
-  irecv<T = any>(source?: number | { source?: number; tag?: number }, tag?: number): Request<T> {
+  irecv<T = any>(
+    source?: number | { source?: number; tag?: number; signal?: AbortSignal },
+    tag?: number,
+  ): Request<T> {
     return p2p.irecv<T>(this.#core, source, tag);
   }
 
@@ -451,7 +454,7 @@ export class Comm extends CollectiveComm {
 
   /** Waits until a matching message has arrived and returns its envelope (it stays to be received). */
   probe(
-    source?: number | { source?: number; tag?: number; status?: Status },
+    source?: number | { source?: number; tag?: number; status?: Status; signal?: AbortSignal },
     tag?: number,
     status?: Status,
   ): Promise<Status> {
@@ -460,7 +463,7 @@ export class Comm extends CollectiveComm {
 
   /** Says whether a matching message has arrived, without waiting for one (it lets pending I/O run once). */
   iprobe(
-    source?: number | { source?: number; tag?: number; status?: Status },
+    source?: number | { source?: number; tag?: number; status?: Status; signal?: AbortSignal },
     tag?: number,
     status?: Status,
   ): Promise<boolean> {
@@ -514,7 +517,7 @@ export class Comm extends CollectiveComm {
    */
   Recv(
     buf: BufferArg,
-    source?: number | { source?: number; tag?: number; status?: Status },
+    source?: number | { source?: number; tag?: number; status?: Status; signal?: AbortSignal },
     tag?: number,
     status?: Status,
   ): Promise<void> {
@@ -522,7 +525,11 @@ export class Comm extends CollectiveComm {
   }
 
   /** Starts receiving bytes into `buf`. */
-  Irecv(buf: BufferArg, source?: number | { source?: number; tag?: number }, tag?: number): Request<void> {
+  Irecv(
+    buf: BufferArg,
+    source?: number | { source?: number; tag?: number; signal?: AbortSignal },
+    tag?: number,
+  ): Request<void> {
     return p2p.irecvBuffer(this.#core, buf, source, tag);
   }
 

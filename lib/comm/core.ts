@@ -42,6 +42,8 @@ export class CommCore {
   state: CommState = "active";
   /** This communicator's collective sequence, made on the first collective call. */
   collectives: Collectives | undefined;
+  /** The collective an `AbortSignal` cancelled half-way, which leaves the sequence out of step. */
+  cancelledCollective: string | undefined;
 
   constructor(job: Job, members: readonly number[], rank: number, contexts: Contexts, name: string) {
     this.job = job;

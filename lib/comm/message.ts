@@ -67,7 +67,7 @@ export class Message {
   recv<T = any>(status?: Status): Promise<T> {
     const post = this.#take("recv");
     if (post instanceof Error) return Promise.reject(post);
-    return startRecv<T>(this.#core, "Message.recv", this.source, this.tag, status, post).promise;
+    return startRecv<T>(this.#core, "Message.recv", this.source, this.tag, status, undefined, post).promise;
   }
 
   /** Starts receiving the message as a value; the request's status gets its envelope. */
@@ -77,7 +77,7 @@ export class Message {
     return toRequest((status) =>
       post instanceof Error
         ? { promise: Promise.reject(post) }
-        : startRecv<T>(this.#core, "Message.irecv", this.source, this.tag, status, post)
+        : startRecv<T>(this.#core, "Message.irecv", this.source, this.tag, status, undefined, post)
     );
   }
 
@@ -85,7 +85,8 @@ export class Message {
   Recv(buf: unknown, status?: Status): Promise<void> {
     const post = this.#take("Recv");
     if (post instanceof Error) return Promise.reject(post);
-    return startRecvBuffer(this.#core, "Message.Recv", buf, this.source, this.tag, status, post).promise;
+    return startRecvBuffer(this.#core, "Message.Recv", buf, this.source, this.tag, status, undefined, post)
+      .promise;
   }
 
   /** Starts receiving the message's bytes into `buf`. */
@@ -94,7 +95,7 @@ export class Message {
     return toRequest((status) =>
       post instanceof Error
         ? { promise: Promise.reject(post) }
-        : startRecvBuffer(this.#core, "Message.Irecv", buf, this.source, this.tag, status, post)
+        : startRecvBuffer(this.#core, "Message.Irecv", buf, this.source, this.tag, status, undefined, post)
     );
   }
 

@@ -9,6 +9,7 @@
 
 import { ANY_SOURCE, ANY_TAG, PROC_NULL } from "../constants.ts";
 import { ErrorCode, mpiError } from "../errors.ts";
+import { cancelledError, checkSignal, raceSignal } from "../p2p/cancellation.ts";
 import type { Received, ReceiveHandle } from "../p2p/engine.ts";
 import type { Pattern } from "../p2p/matching.ts";
 import { nextTurn, Request } from "../p2p/request.ts";
@@ -20,7 +21,7 @@ import { checkDest, checkRecvTag, checkSendTag, checkSource, namedArgs } from ".
 import { type CommCore, trim } from "./core.ts";
 
 const SEND_NAMES = ["dest", "tag"] as const;
-const RECV_NAMES = ["source", "tag", "status"] as const;
+const RECV_NAMES = ["source", "tag", "status", "signal"] as const;
 const PROBE_NAMES = RECV_NAMES;
 const SENDRECV_NAMES = ["dest", "sendtag", "source", "recvtag", "status"] as const;
 
@@ -60,13 +61,13 @@ export function send(
 /** Receives a value: `source, tag, status` positionally or as one options object. */
 export function recv<T>(core: CommCore, source: unknown, tag: unknown, status: unknown): Promise<T> {
   const args = receiveArgs("recv", source, tag, status);
-  return startRecv<T>(core, "recv", args.source, args.tag, args.status).promise;
+  return startRecv<T>(core, "recv", args.source, args.tag, args.status, args.signal).promise;
 }
 
 /** Starts receiving a value; the request's status gets the envelope. */
 export function irecv<T>(core: CommCore, source: unknown, tag: unknown): Request<T> {
   const args = receiveArgs("irecv", source, tag);
-  return toRequest((status) => startRecv<T>(core, "irecv", args.source, args.tag, status));
+  return toRequest((status) => startRecv<T>(core, "irecv", args.source, args.tag, status, args.signal));
 }
 
 /** Receives bytes into `buf`: `source, tag, status` positionally or as one options object. */
@@ -78,13 +79,15 @@ export function recvBuffer(
   status: unknown,
 ): Promise<void> {
   const args = receiveArgs("Recv", source, tag, status);
-  return startRecvBuffer(core, "Recv", buf, args.source, args.tag, args.status).promise;
+  return startRecvBuffer(core, "Recv", buf, args.source, args.tag, args.status, args.signal).promise;
 }
 
 /** Starts receiving bytes into `buf`; the request's status gets the envelope. */
 export function irecvBuffer(core: CommCore, buf: unknown, source: unknown, tag: unknown): Request<void> {
   const args = receiveArgs("Irecv", source, tag);
-  return toRequest((status) => startRecvBuffer(core, "Irecv", buf, args.source, args.tag, status));
+  return toRequest((status) =>
+    startRecvBuffer(core, "Irecv", buf, args.source, args.tag, status, args.signal)
+  );
 }
 
 /**
@@ -146,12 +149,15 @@ export async function sendAfterPosting<T>(receive: Posted<T>, send: PreparedSend
 export async function probe(core: CommCore, named: unknown[]): Promise<Status> {
   const args = namedArgs("probe", PROBE_NAMES, trim(named));
   const pattern = patternOf(core, "probe", args.source, args.tag);
+  const signal = checkSignal("probe", args.signal);
   const result = (args.status as Status | undefined) ?? new Status();
   if (pattern.source === PROC_NULL) return procNullStatus(result);
-  const arrival = await core.job.activities.track(
-    `probe(source=${showRank(pattern.source)}, tag=${showTag(pattern.tag)}) on ${core.name}`,
-    core.job.engine.probe(pattern),
-  );
+  const label = `probe(source=${showRank(pattern.source)}, tag=${showTag(pattern.tag)}) on ${core.name}`;
+  if (signal?.aborted) throw cancelledError(label, signal);
+  let withdraw = () => false;
+  let probed = core.job.engine.probe(pattern, signal && ((take) => withdraw = take));
+  if (signal) probed = raceSignal(probed, signal, () => label, () => withdraw());
+  const arrival = await core.job.activities.track(label, probed);
   fillStatus(result, arrival.source, arrival.tag, arrival.size);
   return result;
 }
@@ -261,9 +267,10 @@ export function startRecv<T>(
   source: unknown,
   tag: unknown,
   status: Status | undefined,
+  signal?: unknown,
   post?: Post,
 ): Posted<T> {
-  return receive<T>(core, where, source, tag, status, post, (message) => {
+  return receive<T>(core, where, source, tag, status, signal, post, (message) => {
     if (message.raw) {
       throw mpiError(
         ErrorCode.ERR_TYPE,
@@ -281,6 +288,7 @@ export function startRecvBuffer(
   source: unknown,
   tag: unknown,
   status: Status | undefined,
+  signal?: unknown,
   post?: Post,
 ): Posted<void> {
   let view: TypedView;
@@ -291,7 +299,7 @@ export function startRecvBuffer(
     return { promise: Promise.reject(error), refused: true };
   }
   const bytes = view.bytes;
-  return receive<void>(core, where, source, tag, status, post, (message) => {
+  return receive<void>(core, where, source, tag, status, signal, post, (message) => {
     if (!message.raw) {
       throw mpiError(
         ErrorCode.ERR_TYPE,
@@ -330,13 +338,16 @@ function receive<T>(
   source: unknown,
   tag: unknown,
   status: Status | undefined,
+  signal: unknown,
   post: Post | undefined,
   finish: (message: Received) => T,
   into?: Uint8Array,
 ): Posted<T> {
   let pattern;
+  let abortSignal;
   try {
     pattern = patternOf(core, where, source, tag);
+    abortSignal = checkSignal(where, signal);
   } catch (error) {
     return { promise: Promise.reject(error), refused: true };
   }
@@ -344,11 +355,12 @@ function receive<T>(
     if (status) procNullStatus(status);
     return { promise: Promise.resolve(null as T) };
   }
+  const label = () =>
+    `${where}(source=${showRank(pattern.source)}, tag=${showTag(pattern.tag)}) on ${core.name}`;
+  if (abortSignal?.aborted) return { promise: Promise.reject(cancelledError(label(), abortSignal)) };
   const handle = post ? post(pattern, into) : core.job.engine.receive(pattern, into);
   const activities = core.job.activities;
-  const activity = activities.begin(() =>
-    `${where}(source=${showRank(pattern.source)}, tag=${showTag(pattern.tag)}) on ${core.name}`
-  );
+  const activity = activities.begin(label);
   const promise = handle.promise.then((message) => {
     activities.end(activity);
     if (message === undefined) return undefined as T;
@@ -358,6 +370,9 @@ function receive<T>(
     activities.end(activity);
     throw error;
   });
+  if (abortSignal) {
+    return { promise: raceSignal(promise, abortSignal, label, handle.cancel), cancel: handle.cancel };
+  }
   return { promise, cancel: handle.cancel };
 }
 
@@ -377,12 +392,17 @@ export function receiveArgs(
   source: unknown,
   tag?: unknown,
   status?: unknown,
-): { source: unknown; tag: unknown; status: Status | undefined } {
+): { source: unknown; tag: unknown; status: Status | undefined; signal?: unknown } {
   if (typeof source !== "object" || source === null) {
     return { source, tag, status: status as Status | undefined };
   }
   const args = namedArgs(where, RECV_NAMES, trim([source, tag, status]));
-  return { source: args.source, tag: args.tag, status: args.status as Status | undefined };
+  return {
+    source: args.source,
+    tag: args.tag,
+    status: args.status as Status | undefined,
+    signal: args.signal,
+  };
 }
 
 export function fillStatus(status: Status, source: number, tag: number, count: number): void {

@@ -19,6 +19,8 @@ import { EnvName, readEnv, writeEnv } from "../env.ts";
 import type { Connection } from "../transport/connection.ts";
 import { openPeers } from "../transport/peers.ts";
 import { Activities } from "./activity.ts";
+import { leftoversWarning } from "./leftovers.ts";
+import { Profiler } from "./profile.ts";
 import { Comm, type Job } from "./comm.ts";
 import { ContextIds, FIRST_FREE_CONTEXT, SELF_CONTEXTS, WORLD_CONTEXTS } from "./context.ts";
 
@@ -39,6 +41,8 @@ export interface World {
   commSelf: Comm;
   /** When the world was built (Wtime counts from process start, this is for reports). */
   startedAt: number;
+  /** What `--report` counts, when the launcher asked for it. */
+  profiler?: Profiler;
 }
 
 /**
@@ -97,6 +101,8 @@ async function createWorld(): Promise<World> {
   const engine = new Engine(rank, size, peers.sink, peers.progress, peers.direct);
   peers.deliverTo(engine);
   const activities = new Activities();
+  const profiler = readEnv(EnvName.REPORT) === "1" ? new Profiler(rank, size) : undefined;
+  profiler?.install(engine);
   if (boot instanceof LauncherBootstrap) {
     boot.onControl = (message) => {
       if (message.t === "report" && control) {
@@ -146,7 +152,33 @@ async function createWorld(): Promise<World> {
     commWorld: new Comm(job, members, rank, WORLD_CONTEXTS, "COMM_WORLD"),
     commSelf: new Comm(job, [rank], 0, SELF_CONTEXTS, "COMM_SELF"),
     startedAt: Date.now(),
+    profiler,
   };
+}
+
+/**
+ * Warns, on stderr, about what this rank's script left unfinished: calls it never saw complete and messages
+ * sent to it that nobody received (see leftovers.ts). Called when the script is done.
+ */
+export function warnLeftovers(): void {
+  const warning = leftoversWarning(world.job, world.rank);
+  if (warning !== undefined) writeStderr(`mpirun-deno: ${warning}\n`);
+}
+
+/** How long a rank whose script is done waits for its `--report` profile to be written to the launcher. */
+const PROFILE_WAIT_MS = 1000;
+
+/** Sends what `--report` counted to the launcher (once the script is done); nothing without `--report`. */
+export function sendProfile(): Promise<void> {
+  const profiler = world.profiler;
+  if (profiler === undefined || !control || control.closed) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, PROFILE_WAIT_MS);
+    sendControl(control!, { t: "profile", rank: world.rank, profile: profiler.snapshot() }, () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }
 
 const WORLD_KEY = Symbol.for("mpirun-deno.world.v1");

@@ -37,6 +37,8 @@ export interface CoordinatorOptions {
   onWorld?(peers: readonly PeerAddress[]): void;
   /** A rank asked to end the job. */
   onAbort?(message: AbortMessage): void;
+  /** A rank sent what it measured for `--report`. */
+  onProfile?(rank: number, profile: unknown): void;
 }
 
 /** Answers to a {@linkcode Coordinator.requestReports} round: lines per rank, and who did not answer. */
@@ -206,6 +208,8 @@ export class Coordinator {
         return this.#onHello(rank, connection, message);
       case "abort":
         return this.#options.onAbort?.({ ...message, rank });
+      case "profile":
+        return this.#options.onProfile?.(rank, message.profile);
       case "blocked": {
         const round = this.#reportRound;
         if (!round || !round.waiting.delete(rank)) return;

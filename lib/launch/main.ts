@@ -13,7 +13,7 @@ import type { HelloMessage } from "../bootstrap/protocol.ts";
 import { EnvName } from "../env.ts";
 import { cpuCount, hostname, interfaceIPv4 } from "../runtime/host.ts";
 import { newToken, parseToken } from "../transport/handshake.ts";
-import { Coordinator, type Reports } from "./coordinator.ts";
+import { Coordinator } from "./coordinator.ts";
 import { OutputForwarder, type Sink, writableSink } from "./io.ts";
 import type { LauncherKind, LaunchOptions } from "./options.ts";
 import { UsageError } from "./options.ts";
@@ -23,11 +23,14 @@ import { allowedCpus, boundCommand, coreBindings, jobMap } from "./binding.ts";
 import { type NetworkPlan, NoRouteError, planNetwork, remoteRankEnvironment } from "./network.ts";
 import { isLocalHost, placeRanks, type RankPlacement } from "./plan.ts";
 import { type RankCommand, rankCommand, rankEnvironment, type RankProgram } from "./rank_command.ts";
+import { inspectLaunch } from "./inspect.ts";
+import { formatReports, JobObserver } from "./observe.ts";
 import { LocalSpawner } from "./spawn_local.ts";
 import { allocationHosts, allocationTasks, inSlurmAllocation, SlurmSpawner } from "./spawn_slurm.ts";
 import { SshSpawner } from "./spawn_ssh.ts";
-import type { RankLaunch, RunningJob, Spawner } from "./spawner.ts";
+import type { RankLaunch, RankSignal, RunningJob, Spawner } from "./spawner.ts";
 import { Supervisor } from "./supervise.ts";
+import { typeCheck } from "./type_check.ts";
 
 /** The backends, by `--launcher` name. A new backend is one file and one line here. */
 const SPAWNERS: Record<LauncherKind, (options: LaunchOptions, env: LaunchIo["env"]) => Spawner> = {
@@ -80,23 +83,6 @@ function chosenBindAddress(options: LaunchOptions): string | undefined {
     );
   }
   return address;
-}
-
-function formatReports(reports: Reports, size: number, ended: (rank: number) => boolean): string[] {
-  const out: string[] = [];
-  for (let rank = 0; rank < size; rank++) {
-    const prefix = `rank ${rank}: `;
-    const lines = reports.lines.get(rank);
-    if (lines !== undefined) {
-      if (lines.length === 0) out.push(`${prefix}not blocked in an MPI call`);
-      for (const line of lines) out.push(line.startsWith(prefix) ? line : prefix + line);
-    } else if (reports.silent.includes(rank)) {
-      out.push(`${prefix}did not answer (busy outside MPI calls?)`);
-    } else if (!ended(rank)) {
-      out.push(`${prefix}not connected to the launcher`);
-    }
-  }
-  return out;
 }
 
 function delay(ms: number): { promise: Promise<void>; cancel(): void } {
@@ -201,6 +187,7 @@ async function startCoordinator(
   tokenHex: string,
   say: (line: string) => void,
   supervisor: Supervisor,
+  observer: JobObserver,
 ): Promise<Coordinator> {
   try {
     return await Coordinator.start({
@@ -208,9 +195,16 @@ async function startCoordinator(
       size,
       token: parseToken(tokenHex),
       log: say,
-      onHello: (hello) => supervisor.joined(hello.rank),
+      onHello: (hello) => {
+        observer.hello(hello);
+        supervisor.joined(hello.rank);
+      },
       onWorld: () => supervisor.worldReady(),
-      onAbort: (message) => supervisor.aborted(message.rank, message.code, String(message.reason ?? "")),
+      onProfile: (rank, profile) => observer.profile(rank, profile),
+      onAbort: (message) => {
+        observer.aborted(message);
+        supervisor.aborted(message.rank, message.code, String(message.reason ?? ""));
+      },
     });
   } catch (error) {
     throw new UsageError(`Cannot listen on ${host}: ${(error as Error).message}`);
@@ -226,6 +220,28 @@ function openOutputFiles(output: OutputForwarder, options: LaunchOptions): void 
       `--output-filename: cannot write into ${options.outputDir}: ${(error as Error).message}`,
     );
   }
+}
+
+/**
+ * What an interrupt signal does to the job: passes it to `supervisor`. At a terminal, the first Ctrl-C first
+ * prints what every rank is doing (a second one passes on at once).
+ */
+function interruptHandler(supervisor: Supervisor, observer: JobObserver): (signal: RankSignal) => void {
+  let interrupts = 0;
+  let reporting = false;
+  const atTerminal = process.stderr.isTTY === true;
+  return (signal) => {
+    if (signal === "SIGINT" && atTerminal && interrupts++ === 0) {
+      reporting = true;
+      observer.liveState("Ctrl-C").then(() => {
+        if (reporting) supervisor.interrupted(signal);
+        reporting = false;
+      });
+      return;
+    }
+    if (reporting) reporting = false;
+    supervisor.interrupted(signal);
+  };
 }
 
 /** What every rank of the job is told alike, and how the launch of each is made. */
@@ -267,7 +283,8 @@ function rankLaunches(placements: RankPlacement[], setup: JobSetup): RankLaunch[
       ...jobEnv,
       appnum,
       script: program.script,
-      exports: program.env,
+      // `--report`: the ranks count what they do (comm/profile.ts).
+      exports: options.report ? [...program.env, [EnvName.REPORT, "1"] as [string, string]] : program.env,
       command: command.env,
     };
     const started = bound === undefined
@@ -369,6 +386,7 @@ function startRanks(
   output: OutputForwarder,
   supervisor: Supervisor,
   flow: OutputFlow,
+  observer: JobObserver,
 ): RunningJob {
   // Back-pressure: while the launcher's own stdout or stderr is backed up, the ranks' pipes are not read.
   // An output event before `start` returns finds no job to pause.
@@ -386,7 +404,10 @@ function startRanks(
       });
     },
     onOutputEnd: (rank, stream) => output.end(rank, stream),
-    onExit: (rank, status) => supervisor.exited(rank, status),
+    onExit: (rank, status) => {
+      observer.exited(rank, status);
+      supervisor.exited(rank, status);
+    },
     onSpawnError: (rank, error) => supervisor.spawnFailed(rank, error),
   });
   return started.job;
@@ -398,12 +419,17 @@ function armTimeout(
   supervisor: Supervisor,
   coordinator: Coordinator,
   size: number,
+  observer: JobObserver,
 ): ReturnType<typeof setTimeout> | undefined {
   if (seconds === undefined) return undefined;
   return setTimeout(() => {
     if (!supervisor.beginTimeout(seconds)) return;
     coordinator.requestReports(REPORT_WAIT_MS).then(
-      (reports) => supervisor.endTimeout(formatReports(reports, size, (rank) => supervisor.hasEnded(rank))),
+      (reports) => {
+        const blocked = formatReports(reports, size, (rank) => supervisor.hasEnded(rank));
+        observer.timedOut(seconds, blocked);
+        supervisor.endTimeout(blocked);
+      },
       () => supervisor.endTimeout([]),
     );
   }, seconds * 1000);
@@ -474,7 +500,9 @@ export async function main(options: LaunchOptions, io: Partial<LaunchIo> = {}): 
   const appnums = programOfRanks(options, size);
   const cores = bindingCores(options, placements, spawner, here);
   reportPlan(options, placements, appnums, cores, stderr);
+  if (options.check) { for (const program of options.programs) typeCheck(program.script); }
   const tokenHex = newToken();
+  const observer = JobObserver.open(options);
   // The supervisor names ranks by what the coordinator and the backend, both started later, know of them.
   const started: { coordinator?: Coordinator; job?: RunningJob } = {};
   const supervisor = new Supervisor({
@@ -483,10 +511,10 @@ export async function main(options: LaunchOptions, io: Partial<LaunchIo> = {}): 
   });
   // From here on a signal interrupts the job, even one that came while the launcher was still starting.
   const stopInterrupts = (io.handleSignals ?? true)
-    ? onInterrupt((signal) => supervisor.interrupted(signal))
+    ? onInterrupt(interruptHandler(supervisor, observer))
     : () => {};
   const network = await jobNetwork(options, env, spawner, placements, !placements.every(here), bindAddress);
-  const coordinator = await startCoordinator(network.listen, size, tokenHex, say, supervisor);
+  const coordinator = await startCoordinator(network.listen, size, tokenHex, say, supervisor, observer);
   started.coordinator = coordinator;
 
   const output = new OutputForwarder({
@@ -517,9 +545,24 @@ export async function main(options: LaunchOptions, io: Partial<LaunchIo> = {}): 
       tokenHex,
       here,
     };
-    const job = started.job = startRanks(spawner, rankLaunches(placements, setup), output, supervisor, flow);
+    observer.started({
+      size,
+      script: options.programs.map((program) => program.script).join(" : "),
+      launcher: spawner.name,
+      hosts: placements.map((placement) => placement.host),
+      requestReports: (waitMs) => coordinator.requestReports(waitMs),
+      hasEnded: (rank) => supervisor.hasEnded(rank),
+      write: (line) => stderr.write(encoder.encode(`${line}\n`)),
+    }, io.handleSignals ?? true);
+    let launches = rankLaunches(placements, setup);
+    if (options.inspect) {
+      const inspected = inspectLaunch(launches, options.inspect);
+      launches = inspected.launches;
+      say(inspected.note);
+    }
+    const job = started.job = startRanks(spawner, launches, output, supervisor, flow, observer);
     supervisor.attach(job);
-    timeout = armTimeout(options.timeoutSeconds, supervisor, coordinator, size);
+    timeout = armTimeout(options.timeoutSeconds, supervisor, coordinator, size, observer);
 
     await supervisor.finished;
     clearTimeout(timeout);
@@ -532,6 +575,7 @@ export async function main(options: LaunchOptions, io: Partial<LaunchIo> = {}): 
         } s after the job ended`,
       );
     }
+    await observer.profilesIn();
   } finally {
     clearTimeout(timeout);
     started.job?.killAll();
@@ -542,6 +586,7 @@ export async function main(options: LaunchOptions, io: Partial<LaunchIo> = {}): 
   }
 
   reportFailure(supervisor, stderr, say);
+  observer.ended(supervisor.exitCode, supervisor.failure?.message);
   await Promise.all([stdout.drain(), stderr.drain()]);
   return supervisor.exitCode;
 }

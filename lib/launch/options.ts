@@ -16,6 +16,7 @@ import { runtimeName, runtimeVersion } from "../runtime/detect.ts";
 import { HostListError, parseHostfile, parseHostList } from "./hostfile.ts";
 import type { HostSlots } from "./hostfile.ts";
 import { splitCommand } from "./spawn_ssh.ts";
+import { type InspectRequest, parseInspect } from "./inspect.ts";
 
 /** A mistake on the command line: nothing was started, the launcher exits with code 2. */
 export class UsageError extends Error {
@@ -66,6 +67,12 @@ export interface RawOptions {
   env: string[];
   wdir?: string;
   timeout?: string;
+  // Seeing inside a job (observe.ts).
+  events?: string;
+  report?: string;
+  check: boolean;
+  inspect?: string;
+  inspectWait: boolean;
   help: boolean;
   version: boolean;
   /** `--app FILE`: the programs of an MPMD job, one per line. */
@@ -106,6 +113,8 @@ export interface OptionSpec {
   value?: string;
   /** Takes two words, joined as `NAME=VALUE` (MPICH's `-genv NAME VALUE`). */
   pair?: true;
+  /** The value may be left out (`--report`), and is then `""`; given, it is written `--report=FILE`. */
+  optional?: boolean;
   help: string;
 }
 
@@ -254,6 +263,36 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     value: "FILE",
     help: "Run the programs FILE lists, one per line: '-n 2 [-x VAR] [--wdir DIR] script.ts [args]'",
   },
+  // Seeing inside a job.
+  {
+    key: "events",
+    names: ["--events"],
+    value: "FILE",
+    help: "Write the job's events as JSON lines to FILE (may be /dev/stderr, /dev/fd/3)",
+  },
+  {
+    key: "report",
+    names: ["--report"],
+    value: "[=FILE]",
+    optional: true,
+    help: "At the end, print time in MPI, calls, bytes and the communication matrix (FILE.json/.html too)",
+  },
+  {
+    key: "check",
+    names: ["--check"],
+    help: "Type-check the script with Deno before starting any rank",
+  },
+  {
+    key: "inspect",
+    names: ["--inspect"],
+    value: "RANK[:PORT]",
+    help: "Run RANK under the runtime's inspector on 127.0.0.1:PORT (default 9229); prints where to attach",
+  },
+  {
+    key: "inspectWait",
+    names: ["--inspect-wait"],
+    help: "With --inspect: that rank waits for a debugger before running (the others wait for it)",
+  },
   { key: "version", names: ["-V", "--version"], help: "Print the version and the runtime, then exit" },
   { key: "help", names: ["-h", "--help"], help: "Print this help, then exit" },
 ];
@@ -311,6 +350,8 @@ function emptyRaw(): RawOptions {
     reportBindings: false,
     displayMap: false,
     mergeStderr: false,
+    check: false,
+    inspectWait: false,
     tagOutput: false,
     timestampOutput: false,
     help: false,
@@ -377,7 +418,7 @@ function scanOptions(
       slots[spec.key] = true;
       continue;
     }
-    let value: string | undefined = found.inline ?? argv[++index];
+    let value: string | undefined = found.inline ?? (spec.optional ? "" : argv[++index]);
     if (spec.pair && value !== undefined) {
       value = argv[index + 1] === undefined ? undefined : `${value}=${argv[++index]}`;
     }
@@ -511,6 +552,14 @@ export interface LaunchOptions {
   wdir: string;
   /** `--timeout` in seconds. */
   timeoutSeconds: number | undefined;
+  /** `--events`: where the job's events go, absolute (or a `/dev/...` path). */
+  eventsFile: string | undefined;
+  /** `--report`: whether to report, and the file to write it to as well (`.json` or `.html`). */
+  report: { file: string | undefined; format: "json" | "html" | undefined } | undefined;
+  /** `--check`: type-check the script before launching. */
+  check: boolean;
+  /** `--inspect RANK[:PORT]` and `--inspect-wait`. */
+  inspect: InspectRequest | undefined;
 }
 
 /** What validation needs from the outside world; tests pass their own. */
@@ -630,6 +679,33 @@ function parseTimeout(raw: RawOptions): number | undefined {
     throw new UsageError(`--timeout: ${JSON.stringify(raw.timeout)} is not a positive number of seconds`);
   }
   return value;
+}
+
+function parseEventsFile(raw: RawOptions, context: ValidationContext): string | undefined {
+  if (raw.events === undefined) return undefined;
+  if (raw.events === "") throw new UsageError("--events: needs a file name");
+  const absolute = path.resolve(context.cwd, raw.events);
+  if (context.kindOf(absolute) === "directory") {
+    throw new UsageError(`--events: ${JSON.stringify(raw.events)} is a directory, not a file`);
+  }
+  if (context.kindOf(path.dirname(absolute)) !== "directory") {
+    throw new UsageError(`--events: the directory of ${JSON.stringify(raw.events)} does not exist`);
+  }
+  return absolute;
+}
+
+function parseReport(raw: RawOptions, context: ValidationContext): LaunchOptions["report"] {
+  if (raw.report === undefined) return undefined;
+  if (raw.report === "") return { file: undefined, format: undefined };
+  const format = raw.report.endsWith(".json") ? "json" : raw.report.endsWith(".html") ? "html" : undefined;
+  if (format === undefined) {
+    throw new UsageError(`--report: ${JSON.stringify(raw.report)} does not end in .json or .html`);
+  }
+  const absolute = path.resolve(context.cwd, raw.report);
+  if (context.kindOf(path.dirname(absolute)) !== "directory") {
+    throw new UsageError(`--report: the directory of ${JSON.stringify(raw.report)} does not exist`);
+  }
+  return { file: absolute, format };
 }
 
 function parseScript(raw: Pick<RawOptions, "script">, context: ValidationContext): string {
@@ -753,6 +829,8 @@ export function resolveOptions(
   const hosts = parseHosts(raw, context);
   const programs = parsePrograms(raw, { env, wdir }, context);
   const [first] = programs;
+  const eventsFile = parseEventsFile(raw, context);
+  const report = parseReport(raw, context);
   return {
     programs,
     np: programs.length === 1 ? first.np : programs.reduce((sum, program) => sum + program.np!, 0),
@@ -778,6 +856,10 @@ export function resolveOptions(
     env: first.env,
     wdir: first.wdir,
     timeoutSeconds,
+    eventsFile,
+    report,
+    check: raw.check,
+    inspect: parseInspect(raw.inspect, raw.inspectWait),
   };
 }
 
@@ -858,6 +940,7 @@ const HELP_GROUPS: readonly [title: string, keys: readonly OptionKey[]][] = [
   ["Hosts and start-up", ["host", "hostfile", "launcher", "oversubscribe", "bindAddress", "bindInterface"]],
   ["Mapping, ranking and binding", ["mapBy", "perNode", "rankBy", "bindTo", "reportBindings", "displayMap"]],
   ["Input and output", ["stdin", "tagOutput", "timestampOutput", "outputFilename", "mergeStderr"]],
+  ["Seeing inside a job", ["events", "report", "check", "inspect", "inspectWait"]],
   ["Information", ["help", "version"]],
 ];
 
@@ -869,12 +952,13 @@ const HELP_EXAMPLES: readonly [command: string, what: string][] = [
   ["mpirun-deno --hostfile hosts -N 2 --bind-to core app.ts", "2 ranks per host, each bound to a core"],
   ["mpirun-deno -H a:4,b:4 --map-by node --display-map app.ts", "8 ranks dealt over a and b, map printed"],
   ["echo data | mpirun-deno -n 4 --stdin all app.ts", "every rank reads a copy of the input"],
+  ["mpirun-deno -n 4 --report=report.html app.ts", "time in MPI, bytes and the communication matrix"],
 ];
 
 /** The `--help` text, written from {@linkcode OPTION_SPECS} in the sections of {@linkcode HELP_GROUPS}. */
 export function helpText(): string {
   const flags = (spec: OptionSpec) =>
-    spec.names.join(", ") + (spec.value === undefined ? "" : ` ${spec.value}`);
+    spec.names.join(", ") + (spec.value === undefined ? "" : spec.optional ? spec.value : ` ${spec.value}`);
   const width = Math.max(...OPTION_SPECS.map((spec) => flags(spec).length)) + 2;
   const listed = new Set(HELP_GROUPS.flatMap(([, keys]) => keys));
   const groups: [string, OptionSpec[]][] = [

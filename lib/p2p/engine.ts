@@ -304,13 +304,21 @@ export class Engine implements FrameHandler {
     return end <= awaiting.target.length ? awaiting.target.subarray(header.size, end) : undefined;
   }
 
+  /** The messages that arrived and that no receive has taken (yet), oldest first. */
+  unreceived(): readonly Arrival[] {
+    return this.#queues.unexpected;
+  }
+
   /** The envelope of the earliest matching message that has arrived, without receiving it. */
   peek(pattern: Pattern): Arrival | undefined {
     return this.#queues.peekUnexpected(pattern);
   }
 
-  /** Waits until a matching message has arrived; resolves with its envelope, leaving it to be received. */
-  probe(pattern: Pattern): Promise<Arrival> {
+  /**
+   * Waits until a matching message has arrived; resolves with its envelope, leaving it to be received.
+   * `withdraw`, if given, is handed a function that takes the probe back (false once it has matched).
+   */
+  probe(pattern: Pattern, withdraw?: (take: () => boolean) => void): Promise<Arrival> {
     const arrival = this.#queues.peekUnexpected(pattern);
     if (arrival) return Promise.resolve(arrival);
     const lost = this.#lostFor(pattern);
@@ -318,7 +326,15 @@ export class Engine implements FrameHandler {
     this.#watch(pattern);
     this.#busy(1);
     return new Promise<Arrival>((resolve, reject) => {
-      this.#probes.push({ ...pattern, resolve, reject });
+      const waiter = { ...pattern, resolve, reject };
+      this.#probes.push(waiter);
+      withdraw?.(() => {
+        const index = this.#probes.indexOf(waiter);
+        if (index < 0) return false;
+        this.#probes.splice(index, 1);
+        reject(undefined);
+        return true;
+      });
     }).finally(() => this.#busy(-1));
   }
 

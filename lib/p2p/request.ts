@@ -6,7 +6,19 @@
  */
 
 import { ErrorCode, mpiError } from "../errors.ts";
+import { checkSignal, raceSignal } from "./cancellation.ts";
 import { Status } from "./status.ts";
+
+/** The options of {@linkcode Request.wait}. */
+export interface WaitOptions {
+  /** Gets the envelope of the completed operation. */
+  status?: Status;
+  /**
+   * Stops waiting when it aborts: `wait` rejects with `ErrorCode.ERR_CANCELLED`, and a receive that has not
+   * matched a message is withdrawn (as by `cancel()`); a send goes on.
+   */
+  signal?: AbortSignal;
+}
 
 /** Resolves on the next turn of the event loop, after pending I/O: lets `test` loops make progress. */
 export function nextTurn(): Promise<void> {
@@ -105,15 +117,45 @@ export class Request<T = unknown> implements PromiseLike<T> {
     return this.#done;
   }
 
-  /** Waits for completion and returns the result; copies the envelope into `status` if given. */
-  async wait(status?: Status): Promise<T> {
-    const value = await this.#promise;
-    status?.copyFrom(this.status);
+  /**
+   * Waits for completion and returns the result; copies the envelope into `status` if given. With
+   * `{ status, signal }`, the signal stops the wait (see {@linkcode WaitOptions}).
+   *
+   * @example Giving up on a receive after 50 ms
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { ErrorCode, MPI } from "mpirun-deno";
+   * const request = MPI.COMM_WORLD.irecv(MPI.COMM_WORLD.rank, 99);
+   * await assert.rejects(
+   *   request.wait({ signal: AbortSignal.timeout(50) }),
+   *   (error: { code?: number }) => error.code === ErrorCode.ERR_CANCELLED,
+   * );
+   * assert.equal(request.status.Is_cancelled(), true);
+   * ```
+   */
+  async wait(status?: Status | WaitOptions): Promise<T> {
+    let into = status as Status | undefined;
+    let value: T;
+    if (status !== undefined && Object.getPrototypeOf(status) === Object.prototype) {
+      const options = status as WaitOptions;
+      into = options.status;
+      const signal = checkSignal("wait", options.signal);
+      value = await (signal
+        ? raceSignal(this.#promise, signal, () => "wait", () => {
+          if (this.#done) return false;
+          this.cancel();
+          return true;
+        })
+        : this.#promise);
+    } else {
+      value = await this.#promise;
+    }
+    into?.copyFrom(this.status);
     return value;
   }
 
   /** Alias of {@linkcode Request.wait}, as mpi4py's `Wait`. */
-  Wait(status?: Status): Promise<T> {
+  Wait(status?: Status | WaitOptions): Promise<T> {
     return this.wait(status);
   }
 

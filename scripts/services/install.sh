@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Install the system packages that the ssh / Slurm integration tests need.
+# Install the system packages that the ssh / Slurm integration tests need (and Chromium, for the screenshot
+# of the --report page).
 #
 # Idempotent and non-interactive: packages that are already installed are
 # skipped (a re-run with nothing to do takes well under a second and does not
@@ -15,13 +16,15 @@ export DEBIAN_FRONTEND=noninteractive
 SSH_PKGS=(openssh-server openssh-client)
 SLURM_PKGS=(slurm-wlm slurmctld slurmd slurm-client munge)
 BASE_PKGS=(iproute2 procps)
+# The screenshot test of the --report HTML page (tests/observe/report_test.ts) opens it in headless Chromium.
+BROWSER_PKGS=(chromium)
 
 case "${1:-all}" in
   --ssh-only) WANT=("${BASE_PKGS[@]}" "${SSH_PKGS[@]}") ;;
   --slurm-only) WANT=("${BASE_PKGS[@]}" "${SLURM_PKGS[@]}") ;;
-  all|--all) WANT=("${BASE_PKGS[@]}" "${SSH_PKGS[@]}" "${SLURM_PKGS[@]}") ;;
+  all|--all) WANT=("${BASE_PKGS[@]}" "${SSH_PKGS[@]}" "${SLURM_PKGS[@]}" "${BROWSER_PKGS[@]}") ;;
   -h|--help)
-    sed -n '2,11p' "$0"; exit 0 ;;
+    sed -n '2,12p' "$0"; exit 0 ;;
   *) echo "install.sh: unknown argument: $1" >&2; exit 2 ;;
 esac
 

@@ -132,7 +132,7 @@ await failsWith(
 await failsWith(
   () => comm.Reduce_scatter(new Float64Array(size), new Float64Array(1), { counts: [1] } as never),
   ErrorCode.ERR_ARG,
-  new RegExp(`^rank ${rank}: Reduce_scatter: unknown option "counts" \\(expected recvcounts, op\\)$`),
+  new RegExp(`^rank ${rank}: Reduce_scatter: unknown option "counts" \\(expected recvcounts, op, signal\\)$`),
   "an unknown option",
 );
 

@@ -1,0 +1,231 @@
+/**
+ * `--report`, on the rank's side: counts every public call (per kind: calls, bytes sent, time), the time
+ * spent inside MPI calls (the union of the intervals during which at least one call is pending, so
+ * overlapping calls count once), the slowest calls, and the bytes and messages sent to each rank. It is
+ * installed only when the launcher asks (`MPIRUN_DENO_REPORT=1`), by wrapping the methods of the prototypes
+ * and of the engine: without it, no call does any extra work.
+ *
+ * What counts: a call's time runs from its start until its promise settles; a non-blocking call (`isend`,
+ * `irecv`, `ibcast`...) counts as started, and the time spent awaiting its request counts under `wait`. Bytes
+ * are those this rank hands to the transport, per call kind and per destination: point-to-point payloads
+ * and the messages of collective algorithms (collectives that run in host-shared memory move no messages).
+ *
+ * @module
+ */
+
+import { Channel } from "../collectives/channel.ts";
+import type { Engine, SendOrder } from "../p2p/engine.ts";
+import { Request } from "../p2p/request.ts";
+import { HEADER_SIZE } from "../wire/frame.ts";
+import { CollectiveComm } from "./collective_comm.ts";
+import { Comm } from "./comm.ts";
+
+/** One kind of call: how often, how many bytes it sent, how long it took. */
+export interface CallStats {
+  calls: number;
+  bytes: number;
+  seconds: number;
+  maxSeconds: number;
+}
+
+/** One slow call. */
+export interface SlowCall {
+  call: string;
+  seconds: number;
+  /** When it started, in seconds since the rank's profile began. */
+  at: number;
+}
+
+/** What one rank measured, as it sends it to the launcher. */
+export interface RankProfile {
+  rank: number;
+  /** From the start of the profile to its end. */
+  wallSeconds: number;
+  /** Time during which at least one MPI call was pending. */
+  mpiSeconds: number;
+  calls: Record<string, CallStats>;
+  /** The slowest calls, slowest first. */
+  slowest: SlowCall[];
+  /** Bytes and messages sent to each world rank, indexed by world rank. */
+  sentBytes: number[];
+  sentMessages: number[];
+}
+
+/** How many slow calls each rank keeps. */
+export const SLOWEST_KEPT = 5;
+
+/** Methods that are not communication: they are not counted. */
+const NOT_CALLS = new Set([
+  "constructor",
+  "Get_rank",
+  "Get_size",
+  "Get_name",
+  "Set_name",
+  "Get_group",
+  "Get_topology",
+  "Free",
+  "Abort",
+  "Compare",
+  "iprobe",
+  "Iprobe",
+]);
+
+// deno-lint-ignore no-explicit-any
+type AnyFunction = (this: any, ...args: any[]) => any;
+
+/**
+ * The profile of this process. {@linkcode Profiler.install} starts counting; {@linkcode Profiler.snapshot}
+ * says what was counted.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Profiler } from "./profile.ts";
+ * const profiler = new Profiler(0, 2);
+ * profiler.sent(1, 100);
+ * assert.deepEqual(profiler.snapshot().sentBytes, [0, 100]);
+ * ```
+ */
+export class Profiler {
+  readonly rank: number;
+  #started = performance.now();
+  #calls = new Map<string, CallStats>();
+  #slowest: SlowCall[] = [];
+  #sentBytes: number[];
+  #sentMessages: number[];
+  #pending = 0;
+  #insideSince = 0;
+  #inside = 0;
+  /** The public call whose synchronous part is running (nested public calls are part of it). */
+  #current: string | undefined;
+  #inChannel = false;
+
+  constructor(rank: number, size: number) {
+    this.rank = rank;
+    this.#sentBytes = new Array(size).fill(0);
+    this.#sentMessages = new Array(size).fill(0);
+  }
+
+  /** Counts `bytes` sent to world rank `peer`, for the current call kind too. */
+  sent(peer: number, bytes: number): void {
+    this.#sentBytes[peer] += bytes;
+    this.#sentMessages[peer]++;
+    if (this.#current !== undefined && !this.#inChannel) this.#stats(this.#current).bytes += bytes;
+  }
+
+  /**
+   * Wraps the public calls of `Comm`, the waits of `Request`, the sends of collective channels and of
+   * `engine`, so that they count. Once per process.
+   */
+  install(engine: Engine): void {
+    for (const proto of [CollectiveComm.prototype, Comm.prototype]) {
+      for (const name of Object.getOwnPropertyNames(proto)) {
+        const descriptor = Object.getOwnPropertyDescriptor(proto, name)!;
+        if (NOT_CALLS.has(name) || typeof descriptor.value !== "function") continue;
+        Object.defineProperty(proto, name, { ...descriptor, value: this.#wrapCall(name, descriptor.value) });
+      }
+    }
+    const requestThen = Request.prototype.then as AnyFunction;
+    // The patched methods need their own `this` (the request, the channel) beside the profiler's.
+    // deno-lint-ignore no-this-alias
+    const profiler = this;
+    Request.prototype.then = function (this: Request, ...args: unknown[]) {
+      if (profiler.#current !== undefined || this.done) return requestThen.apply(this, args);
+      const start = profiler.#begin();
+      const result = requestThen.apply(this, args);
+      requestThen.call(this, () => profiler.#end("wait", start), () => profiler.#end("wait", start));
+      return result;
+    } as typeof Request.prototype.then;
+    const channelSend = Channel.prototype.send as AnyFunction;
+    Channel.prototype.send = function (this: Channel, to: number, bytes: Uint8Array, owned: boolean) {
+      if (profiler.#inChannel) return channelSend.call(this, to, bytes, owned);
+      profiler.#stats(this.where).bytes += bytes.length;
+      profiler.#inChannel = true;
+      try {
+        return channelSend.call(this, to, bytes, owned);
+      } finally {
+        profiler.#inChannel = false;
+      }
+    };
+    const engineSend = engine.send.bind(engine);
+    engine.send = (order: SendOrder) => {
+      this.sent(order.peer, order.payload.length - (order.headroom ? HEADER_SIZE : 0));
+      return engineSend(order);
+    };
+  }
+
+  /** What was counted so far. */
+  snapshot(): RankProfile {
+    const now = performance.now();
+    const inside = this.#inside + (this.#pending > 0 ? now - this.#insideSince : 0);
+    return {
+      rank: this.rank,
+      wallSeconds: (now - this.#started) / 1000,
+      mpiSeconds: inside / 1000,
+      calls: Object.fromEntries(this.#calls),
+      slowest: [...this.#slowest],
+      sentBytes: [...this.#sentBytes],
+      sentMessages: [...this.#sentMessages],
+    };
+  }
+
+  #wrapCall(name: string, method: AnyFunction): AnyFunction {
+    // deno-lint-ignore no-this-alias
+    const profiler = this; // the wrapper's own `this` is the communicator
+
+    return function (this: unknown, ...args: unknown[]) {
+      if (profiler.#current !== undefined) return method.apply(this, args);
+      profiler.#current = name;
+      const start = profiler.#begin();
+      let result;
+      try {
+        result = method.apply(this, args);
+      } catch (error) {
+        profiler.#end(name, start);
+        throw error;
+      } finally {
+        profiler.#current = undefined;
+      }
+      if (result instanceof Request || !(result instanceof Promise)) {
+        profiler.#end(name, start, true);
+        return result;
+      }
+      const end = () => profiler.#end(name, start);
+      result.then(end, end);
+      return result;
+    };
+  }
+
+  #begin(): number {
+    const now = performance.now();
+    if (this.#pending++ === 0) this.#insideSince = now;
+    return now;
+  }
+
+  /** Ends a call begun at `start`; `instant` ones (a request started) count without time. */
+  #end(name: string, start: number, instant = false): void {
+    const now = performance.now();
+    if (--this.#pending === 0) this.#inside += now - this.#insideSince;
+    const stats = this.#stats(name);
+    stats.calls++;
+    if (instant) return;
+    const seconds = (now - start) / 1000;
+    stats.seconds += seconds;
+    if (seconds > stats.maxSeconds) stats.maxSeconds = seconds;
+    const slowest = this.#slowest;
+    if (slowest.length < SLOWEST_KEPT || seconds > slowest[slowest.length - 1].seconds) {
+      slowest.push({ call: name, seconds, at: (start - this.#started) / 1000 });
+      slowest.sort((a, b) => b.seconds - a.seconds);
+      if (slowest.length > SLOWEST_KEPT) slowest.pop();
+    }
+  }
+
+  #stats(name: string): CallStats {
+    let stats = this.#calls.get(name);
+    if (stats === undefined) {
+      stats = { calls: 0, bytes: 0, seconds: 0, maxSeconds: 0 };
+      this.#calls.set(name, stats);
+    }
+    return stats;
+  }
+}

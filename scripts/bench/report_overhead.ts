@@ -1,0 +1,96 @@
+/**
+ * The cost of `--report`: runs the ping-pong cases of `p2p.ts` on 2 ranks through the launcher, alternately
+ * without and with `--report` (so that a change in the machine's load hits both alike), and prints the median
+ * of each case's medians and the overhead. The figure in docs/benchmarks.md comes from here.
+ *
+ * ```sh
+ * deno run -A scripts/bench/report_overhead.ts [--runs 6] [--runtime deno|bun|binary] [--only REGEX] [--quick]
+ * ```
+ *
+ * @module
+ */
+
+import { spawnSync } from "node:child_process";
+import * as path from "node:path";
+import process from "node:process";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { type CaseResult, RECORD_PREFIX } from "./measure.ts";
+
+const REPO = fileURLToPath(new URL("../../", import.meta.url));
+const { values } = parseArgs({
+  args: process.argv.slice(2),
+  options: {
+    runs: { type: "string", default: "6" },
+    runtime: { type: "string", default: "deno" },
+    only: { type: "string", default: "latency/(value-small|buf-8B|buf-1KiB)$" },
+    reps: { type: "string", default: "11" },
+    quick: { type: "boolean", default: false },
+  },
+});
+
+function launcher(): string[] {
+  switch (values.runtime) {
+    case "binary":
+      return [path.join(REPO, "dist", "mpirun-deno")];
+    case "bun":
+      return [path.join(REPO, "node_modules", ".bin", "bun"), path.join(REPO, "cli.ts")];
+    default:
+      return [path.join(REPO, "node_modules", ".bin", "deno"), "run", "-A", path.join(REPO, "cli.ts")];
+  }
+}
+
+/** One run of the cases: their medians by name. */
+function runOnce(report: boolean): Map<string, number> {
+  const [command, ...args] = launcher();
+  const result = spawnSync(command, [
+    ...args,
+    "-n",
+    "2",
+    "--oversubscribe",
+    ...(report ? ["--report"] : []),
+    path.join(REPO, "scripts", "bench", "p2p.ts"),
+    "--only",
+    values.only!,
+    "--reps",
+    values.reps!,
+    ...(values.quick ? ["--quick"] : []),
+  ], { cwd: REPO, encoding: "utf8" });
+  if (result.status !== 0) throw new Error(`benchmark failed (${result.status}): ${result.stderr}`);
+  const medians = new Map<string, number>();
+  for (const line of result.stdout.split("\n")) {
+    if (!line.startsWith(RECORD_PREFIX)) continue;
+    const record = JSON.parse(line.slice(RECORD_PREFIX.length)) as CaseResult;
+    medians.set(record.case, record.median);
+  }
+  if (report && !/report of 2 ranks/.test(result.stderr)) throw new Error("--report printed no report");
+  return medians;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+const samples = { off: new Map<string, number[]>(), on: new Map<string, number[]>() };
+for (let run = 0; run < Number(values.runs); run++) {
+  for (const mode of run % 2 === 0 ? ["off", "on"] as const : ["on", "off"] as const) {
+    for (const [name, value] of runOnce(mode === "on")) {
+      const list = samples[mode].get(name) ?? [];
+      list.push(value);
+      samples[mode].set(name, list);
+    }
+  }
+}
+console.log(
+  `runtime ${values.runtime}, ${values.runs} runs each way, medians of per-run medians (µs, one way):`,
+);
+for (const [name, off] of samples.off) {
+  const on = samples.on.get(name) ?? [];
+  const [a, b] = [median(off), median(on)];
+  console.log(
+    `${name.padEnd(26)} without ${a.toFixed(2).padStart(8)}  with --report ${b.toFixed(2).padStart(8)}  ` +
+      `overhead ${(100 * (b - a) / a).toFixed(1)}%`,
+  );
+}

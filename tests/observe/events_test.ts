@@ -1,0 +1,176 @@
+/**
+ * `--events FILE` and the live state on SIGUSR1, through the real launcher: the events of a job that
+ * succeeds, fails and times out, and what each rank is doing while it runs.
+ */
+
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import process from "node:process";
+import { test } from "node:test";
+import { flavour, launcherCommand, REPO, runRanks } from "../_helpers/run_ranks.ts";
+
+/** The JSON lines of `text` (other lines skipped). */
+function events(text: string): Record<string, unknown>[] {
+  return text.split("\n").filter((line) => line.startsWith("{")).map((line) => JSON.parse(line));
+}
+
+function tempDir(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), "mpirun-deno-events-"));
+}
+
+/** Resolves once `condition` holds, polling; fails after `ms`, saying `what` it waited for. */
+async function until(condition: () => boolean, what: () => string, ms = 60_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what()}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+test(`SIGUSR1 prints what each rank is doing; --events FILE follows the job (${flavour})`, async () => {
+  const dir = tempDir();
+  const eventsFile = path.join(dir, "job.jsonl");
+  const go = path.join(dir, "go");
+  const { command, args } = launcherCommand([
+    "-n",
+    "3",
+    "--oversubscribe",
+    "--tag-output",
+    "--timeout",
+    "55",
+    "--events",
+    eventsFile,
+    path.join(REPO, "tests/observe/fixtures/live.ts"),
+    go,
+  ]);
+  const child = spawn(command, args, { cwd: REPO, stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.setEncoding("utf8").on("data", (chunk) => stdout += chunk);
+  child.stderr.setEncoding("utf8").on("data", (chunk) => stderr += chunk);
+  const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+  try {
+    await until(() => (stdout.match(/\] ready$/gm) ?? []).length === 3, () => `3 ready lines: ${stdout}`);
+    // Rank 0's recv is posted right after its "ready": give it a moment to be pending.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    process.kill(child.pid!, "SIGUSR1");
+    await until(
+      () => /rank 2: .*\n/.test(stderr.split("SIGUSR1:")[1] ?? ""),
+      () => `a live report: ${stderr}`,
+    );
+  } finally {
+    fs.writeFileSync(go, "");
+  }
+  const code = await exited;
+  assert.equal(code, 0, stderr);
+  const report = stderr.slice(stderr.indexOf("mpirun-deno: SIGUSR1: what each rank is doing"));
+  assert.match(report, /^ {2}rank 0: recv\(source=1, tag=7\) on COMM_WORLD for \d+\.\d s$/m, stderr);
+  assert.match(report, /^ {2}rank 1: computing$/m, stderr);
+  assert.match(report, /^ {2}rank 2: barrier \(collective #\d+\) on COMM_WORLD for \d+\.\d s$/m, stderr);
+  assert.match(stdout, /^\[0\] got go$/m, "the job went on after the report");
+
+  const lines = events(fs.readFileSync(eventsFile, "utf8"));
+  assert.deepEqual(lines[0].event, "job_start");
+  assert.equal(lines[0].size, 3);
+  assert.equal(lines.at(-1)!.event, "job_end");
+  assert.equal(lines.at(-1)!.code, 0);
+  assert.equal(lines.at(-1)!.failure, null);
+  for (const line of lines) assert.match(String(line.time), /^\d{4}-\d\d-\d\dT/);
+  for (let rank = 0; rank < 3; rank++) {
+    const start = lines.find((line) => line.event === "rank_start" && line.rank === rank);
+    assert.ok(
+      start && typeof start.pid === "number" && typeof start.host === "string",
+      JSON.stringify(lines),
+    );
+    const exit = lines.find((line) => line.event === "rank_exit" && line.rank === rank);
+    assert.deepEqual(exit && [exit.code, exit.signal], [0, null], JSON.stringify(lines));
+    assert.ok(lines.indexOf(start) < lines.indexOf(exit!), "a rank starts before it exits");
+  }
+});
+
+test(`--events /dev/stderr names the failed rank and the job's exit code (${flavour})`, async () => {
+  const job = await runRanks(3, "tests/observe/fixtures/exit_code.ts", {
+    launcherArgs: ["--events", "/dev/stderr"],
+  });
+  assert.equal(job.code, 3, job.stderr);
+  const lines = events(job.stderr);
+  const exit = lines.find((line) => line.event === "rank_exit" && line.rank === 1);
+  assert.equal(exit?.code, 3, job.stderr);
+  const end = lines.at(-1)!;
+  assert.equal(end.event, "job_end");
+  assert.equal(end.code, 3);
+  assert.match(String(end.failure), /^rank 1 \(host .*, pid \d+\) exited with code 3$/);
+});
+
+test(`--events writes a timeout with what every rank waited for (${flavour})`, async () => {
+  const file = path.join(tempDir(), "timeout.jsonl");
+  const job = await runRanks(2, "tests/faults/hang.ts", {
+    launcherArgs: ["--timeout", "3", "--events", file],
+  });
+  assert.equal(job.code, 124, job.stderr);
+  const lines = events(fs.readFileSync(file, "utf8"));
+  const timeout = lines.find((line) => line.event === "timeout");
+  assert.equal(timeout?.seconds, 3, JSON.stringify(lines));
+  // What each rank waits for (under heavy load a rank may still be in the fixture's first exchange).
+  for (const rank of [0, 1]) {
+    assert.ok(
+      (timeout!.blocked as string[]).some((line) => line.startsWith(`rank ${rank}: recv(source=`)),
+      JSON.stringify(timeout),
+    );
+  }
+  assert.equal(lines.at(-1)!.event, "job_end");
+  assert.equal(lines.at(-1)!.code, 124);
+});
+
+test(`--events names what is wrong with its file (${flavour})`, async () => {
+  const job = await runRanks(1, "examples/hello.ts", {
+    launcherArgs: ["--events", "/nonexistent/dir/x.jsonl"],
+  });
+  assert.equal(job.code, 2);
+  assert.match(job.stderr, /--events: the directory of "\/nonexistent\/dir\/x.jsonl" does not exist/);
+});
+
+test(`at a terminal, the first Ctrl-C prints what each rank is doing before the ranks get it (${flavour})`, async () => {
+  const dir = tempDir();
+  const eventsFile = path.join(dir, "job.jsonl");
+  const { command, args } = launcherCommand([
+    "-n",
+    "2",
+    "--oversubscribe",
+    "--tag-output",
+    "--timeout",
+    "55",
+    "--events",
+    eventsFile,
+    path.join(REPO, "tests/observe/fixtures/live.ts"),
+    path.join(dir, "never"),
+  ]);
+  // `script` runs the launcher on a pseudo-terminal: its stderr is a terminal, as where Ctrl-C is pressed.
+  const quoted = [command, ...args].map((arg) => `'${arg.replaceAll("'", "'\\''")}'`).join(" ");
+  const child = spawn("script", ["-qfec", quoted, "/dev/null"], {
+    cwd: REPO,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout.setEncoding("utf8").on("data", (chunk) => output += chunk);
+  child.stderr.setEncoding("utf8").on("data", (chunk) => output += chunk);
+  const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+  await until(() => (output.match(/\] ready/g) ?? []).length === 2, () => `2 ready lines: ${output}`);
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  const start = events(fs.readFileSync(eventsFile, "utf8")).find((line) => line.event === "job_start");
+  process.kill(start!.pid as number, "SIGINT");
+  const code = await exited;
+  assert.equal(code, 130, output);
+  const report = output.slice(output.indexOf("mpirun-deno: Ctrl-C: what each rank is doing"));
+  assert.match(report, /^ {2}rank 0: recv\(source=1, tag=7\) on COMM_WORLD for \d+\.\d s\r?$/m, output);
+  assert.match(report, /^ {2}rank 1: computing\r?$/m, output);
+  // Then the ranks got the SIGINT, and the first to end names the job's end.
+  assert.match(
+    report,
+    /^mpirun-deno: rank \d \(host .*, pid \d+\) (was killed by signal SIGINT|exited with code 130)\r?$/m,
+    output,
+  );
+});
