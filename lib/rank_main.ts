@@ -163,6 +163,15 @@ export async function prepareRank(loadModule: () => Promise<object> = importModu
 }
 
 /**
+ * What a rank does once its script has run to its end: warn of requests never finished and messages nobody
+ * received, and send the `--report` profile to the launcher.
+ */
+export async function afterScript(): Promise<void> {
+  warnLeftovers();
+  await sendProfile();
+}
+
+/**
  * Runs the user script named by the launcher's environment. `loadModule` imports the module that the user's
  * `"mpirun-deno"` (and, on Bun, any remote `.../mod.ts`) resolves to: by default this checkout's `mod.ts`; the
  * compiled binary passes its embedded copy. On Bun, `import.meta.main` is true in the script, as when it is
@@ -173,8 +182,7 @@ export async function runRank(loadModule: () => Promise<object> = importModule):
   if (url.startsWith("file:")) markMainModule(decodeURIComponent(new URL(url).pathname));
   try {
     await import(url);
-    warnLeftovers();
-    await sendProfile();
+    await afterScript();
   } catch (error) {
     if (runtimeName === "deno" && isCompiledBinary()) writeStderr(DENO_COMPILE_HINT);
     fail("uncaught exception", error);

@@ -7,6 +7,9 @@
  * @module
  */
 
-import { prepareRank } from "./rank_main.ts";
+import { afterScript, prepareRank } from "./rank_main.ts";
 
 await prepareRank();
+// The user's script runs next, as Deno's main module: `load` comes once it has run to its end (a script that
+// throws gets the error handler instead).
+globalThis.addEventListener("load", () => void afterScript());

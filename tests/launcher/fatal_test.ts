@@ -32,7 +32,7 @@ test(
     assert.equal(reports.length, 1, stderr);
     assert.match(
       reports[0],
-      /^mpirun-deno: rank \d \(host .*, pid \d+\) aborted with code 1: uncaught exception: Error: bad value 3$/,
+      /^mpirun-deno: rank \d \(host .*, pid \d+\) aborted with code 1: (?:uncaught exception|unhandled promise rejection): Error: bad value 3$/,
     );
     assert.equal(stderr.split("\n").filter((line) => line === "Error: bad value 3").length, 1, stderr);
     const trace = frames(stderr);
@@ -48,7 +48,7 @@ test("an error raised inside an MPI call shows where the user's code called it",
   assert.equal(code, 1, stderr);
   assert.match(
     stderr,
-    /^mpirun-deno: rank 1 \(.*\) aborted with code 1: uncaught exception: MPIError \[ERR_RANK\]: rank 1: send: dest "one" is a string, not an integer$/m,
+    /^mpirun-deno: rank 1 \(.*\) aborted with code 1: (?:uncaught exception|unhandled promise rejection): MPIError \[ERR_RANK\]: rank 1: send: dest "one" is a string, not an integer$/m,
   );
   assert.ok(frames(stderr).some((line) => line.includes("_fatal.ts:")), stderr);
   assert.deepEqual(libraryFrames(stderr), []);
@@ -74,7 +74,7 @@ test(
     assert.ok(!stderr.includes("may be incomplete"), stderr);
     assert.match(
       stderr,
-      /^mpirun-deno: rank 1 \(.*\) aborted with code 1: uncaught exception: Error: rank 1 fails after the barrier$/m,
+      /^mpirun-deno: rank 1 \(.*\) aborted with code 1: (?:uncaught exception|unhandled promise rejection): Error: rank 1 fails after the barrier$/m,
     );
   },
 );

@@ -14,11 +14,12 @@ test("--help groups the options as Open MPI does and ends with examples", OPTS, 
   const { code, stdout, stderr } = await launch(["--help"]);
   assert.equal(code, 0, stderr);
   const headings = stdout.split("\n").filter((line) => / options:$/.test(line));
-  assert.deepEqual(headings.slice(0, 5), [
+  assert.deepEqual(headings.slice(0, 6), [
     "General options:",
     "Hosts and start-up options:",
     "Mapping, ranking and binding options:",
     "Input and output options:",
+    "Seeing inside a job options:",
     "Information options:",
   ]);
   for (const spec of OPTION_SPECS) {
