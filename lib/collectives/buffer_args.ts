@@ -8,7 +8,9 @@
 
 import { IN_PLACE } from "../constants.ts";
 import { ErrorCode, type MPIError, mpiError } from "../errors.ts";
-import { resolveBuffer, resolveTypedVBuffer } from "../datatypes/typed_buffer.ts";
+import { Datatype } from "../datatypes/datatype.ts";
+import { basicLayout, type ElementClass, type Layout } from "../datatypes/layout.ts";
+import { resolveBuffer, resolveTypedVBuffer, resolveWBuffer } from "../datatypes/typed_buffer.ts";
 import { describe, type TypedArray } from "../wire/buffers.ts";
 
 /** A message with no bytes (barrier rounds, the root's own slot). */
@@ -141,10 +143,12 @@ export function vBufferArg(where: string, spec: unknown, argument: string, size:
 }
 
 /**
- * Resolves a w-buffer argument of `Alltoallw`: `[buf, counts, displs, types]`, one entry per rank, where
- * rank i's block is `counts[i]` elements of the typed array type `types[i]` (such as `Float64Array`) at the
- * byte displacement `displs[i]` of `buf`, as MPI's `MPI_Alltoallw` counts in the datatypes and displaces in
- * bytes. Gives the blocks as byte offsets and lengths.
+ * Resolves a w-buffer argument of `Alltoallw` or `Neighbor_alltoallw`: `[buf, counts, displs, types]`, one
+ * entry per rank (or neighbour: `per` names which, in errors), where block i is `counts[i]` elements of
+ * `types[i]` at the byte displacement `displs[i]` of `buf`, as MPI's `MPI_Alltoallw` counts in the datatypes
+ * and displaces in bytes. A type is a `Datatype` (`MPI.INT`, a committed vector, ...) or a typed array type
+ * (such as `Float64Array`, for its basic datatype). Gives the blocks as byte offsets and lengths; a
+ * non-contiguous block is packed into a staging buffer (see `resolveWBuffer`).
  *
  * @example
  * ```ts
@@ -154,51 +158,59 @@ export function vBufferArg(where: string, spec: unknown, argument: string, size:
  * assert.deepEqual([arg.starts, arg.lengths], [[0, 8], [8, 8]]);
  * ```
  */
-export function wBufferArg(where: string, spec: unknown, argument: string, size: number): ResolvedVBuffer {
+export function wBufferArg(
+  where: string,
+  spec: unknown,
+  argument: string,
+  size: number,
+  per = "rank",
+): ResolvedVBuffer {
   if (!Array.isArray(spec) || spec.length !== 4) {
     throw mpiError(
       ErrorCode.ERR_ARG,
-      `${where}: ${argument} must be [buf, counts, displs, types], not ${describe(spec)}`,
+      `${where}: ${argument} must be [buf, counts, displs, types], not ${describe(spec)}${
+        Array.isArray(spec) ? ` of ${spec.length} items` : ""
+      }`,
     );
   }
-  const arg = bufferArg(where, spec[0], argument);
-  const counts = countsArg(where, spec[1], `${argument} counts`, size);
-  const displs = countsArg(where, spec[2], `${argument} displs`, size);
+  const counts = countsArg(where, spec[1], `${argument} counts`, size, per);
+  const displs = countsArg(where, spec[2], `${argument} displs`, size, per);
   const types = spec[3];
   if (!Array.isArray(types) || types.length !== size) {
     throw mpiError(
       ErrorCode.ERR_ARG,
-      `${where}: ${argument} types must be an array of ${size} typed array types (such as Float64Array), ` +
-        `not ${describe(types)}`,
+      `${where}: ${argument} types must be an array of ${size} datatypes (one per ${per}), not ${
+        describe(types)
+      }${Array.isArray(types) ? ` of ${types.length}` : ""}`,
     );
   }
-  const lengths = types.map((type, i) => {
-    const elementSize = (type as { BYTES_PER_ELEMENT?: unknown } | null)?.BYTES_PER_ELEMENT;
-    if (typeof type !== "function" || typeof elementSize !== "number") {
-      throw mpiError(
-        ErrorCode.ERR_TYPE,
-        `${where}: ${argument} types[${i}] is ${describe(type)}, not a typed array type such as Float64Array`,
-      );
-    }
-    return counts[i] * elementSize;
-  });
-  for (let i = 0; i < size; i++) {
-    if (displs[i] + lengths[i] > arg.bytes.length) {
-      throw mpiError(
-        ErrorCode.ERR_COUNT,
-        `${where}: the block of rank ${i} in ${argument} (byte displacement ${displs[i]}, ${
-          lengths[i]
-        } bytes) ` +
-          `ends past the ${arg.bytes.length} bytes of the buffer`,
-      );
-    }
+  const layouts = types.map((type, i) => typeLayout(where, `${argument} types[${i}]`, type));
+  const view = resolveWBuffer(spec[0], counts, displs, layouts, where, argument, per);
+  return { bytes: view.bytes, elementSize: 1, vector: undefined, starts: view.starts, lengths: view.lengths };
+}
+
+/** The layout of a w-buffer type: a committed `Datatype`, or a typed array type as its basic datatype. */
+function typeLayout(where: string, argument: string, type: unknown): Layout {
+  if (type instanceof Datatype) {
+    type.check(where, argument);
+    return type.layout;
   }
-  return { ...arg, starts: displs, lengths };
+  const elementSize = (type as { BYTES_PER_ELEMENT?: unknown } | null)?.BYTES_PER_ELEMENT;
+  if (typeof type !== "function" || typeof elementSize !== "number") {
+    throw mpiError(
+      ErrorCode.ERR_TYPE,
+      `${where}: ${argument} is ${
+        describe(type)
+      }, not a typed array type (such as Float64Array) or a datatype ` +
+        `(such as MPI.DOUBLE)`,
+    );
+  }
+  return basicLayout(elementSize, type as ElementClass);
 }
 
 /**
- * Checks a list of `size` integers >= 0, one per rank (counts or displacements, in elements): an array or a
- * typed array. ERR_COUNT names the entry that is not a count, or the length that is not `size`.
+ * Checks a list of `size` integers >= 0, one per rank (or what `per` names: counts or displacements): an
+ * array or a typed array. ERR_COUNT names the entry that is not a count, or the length that is not `size`.
  *
  * @example
  * ```ts
@@ -207,7 +219,13 @@ export function wBufferArg(where: string, spec: unknown, argument: string, size:
  * assert.deepEqual(countsArg("Reduce_scatter", [2, 0, 1], "recvcounts", 3), [2, 0, 1]);
  * ```
  */
-export function countsArg(where: string, list: unknown, argument: string, size: number): number[] {
+export function countsArg(
+  where: string,
+  list: unknown,
+  argument: string,
+  size: number,
+  per = "rank",
+): number[] {
   if (!Array.isArray(list) && !(ArrayBuffer.isView(list) && !(list instanceof DataView))) {
     throw mpiError(ErrorCode.ERR_ARG, `${where}: ${argument} must be an array of ${size} integers`);
   }
@@ -215,7 +233,7 @@ export function countsArg(where: string, list: unknown, argument: string, size: 
   if (values.length !== size) {
     throw mpiError(
       ErrorCode.ERR_COUNT,
-      `${where}: ${argument} has ${values.length} entries, expected one per rank (${size})`,
+      `${where}: ${argument} has ${values.length} entries, expected one per ${per} (${size})`,
     );
   }
   values.forEach((value, i) => {

@@ -1,6 +1,6 @@
 /**
  * Neighbourhood collectives: `neighbor_allgather`, `neighbor_alltoall` (values) and `Neighbor_allgather`,
- * `Neighbor_allgatherv`, `Neighbor_alltoall`, `Neighbor_alltoallv` (buffers), over the neighbours that a
+ * `Neighbor_allgatherv`, `Neighbor_alltoall`, `Neighbor_alltoallv`, `Neighbor_alltoallw` (buffers), over the neighbours that a
  * process topology gives each rank (`comm/topology/`).
  *
  * Each rank receives one block from each of its sources (in slot order) and sends one block to each of its
@@ -24,6 +24,7 @@ import {
   type ResolvedBuffer,
   sizeMismatch,
   vBufferArg,
+  wBufferArg,
 } from "./buffer_args.ts";
 import { type Channel, landedIn, type Run } from "./channel.ts";
 
@@ -151,6 +152,20 @@ export function neighborAlltoallvBuffer(hood: Neighbourhood, sendbuf: unknown, r
   if (isInPlace(sendbuf)) throw inPlaceError(where);
   const send = vBufferArg(where, sendbuf, "sendbuf", hood.destinations.length);
   const recv = vBufferArg(where, recvbuf, "recvbuf", hood.sources.length);
+  const sendBlocks = send.starts.map((start, slot) => send.bytes.subarray(start, start + send.lengths[slot]));
+  return receiveInto(where, hood, (slot) => sendBlocks[slot], recv.bytes, recv.starts, recv.lengths);
+}
+
+/**
+ * `Neighbor_alltoallw([sendbuf, counts, displs, types], [recvbuf, counts, displs, types])`: block i of each
+ * (byte displacements, counts in its own datatype, see `wBufferArg`) goes to destination i / comes from
+ * source i. Bytes travel as they are: a block received must have as many bytes as its block of `recvbuf`.
+ */
+export function neighborAlltoallwBuffer(hood: Neighbourhood, sendbuf: unknown, recvbuf: unknown): Run<void> {
+  const where = "Neighbor_alltoallw";
+  if (isInPlace(sendbuf)) throw inPlaceError(where);
+  const send = wBufferArg(where, sendbuf, "sendbuf", hood.destinations.length, "destination neighbour");
+  const recv = wBufferArg(where, recvbuf, "recvbuf", hood.sources.length, "source neighbour");
   const sendBlocks = send.starts.map((start, slot) => send.bytes.subarray(start, start + send.lengths[slot]));
   return receiveInto(where, hood, (slot) => sendBlocks[slot], recv.bytes, recv.starts, recv.lengths);
 }

@@ -11,6 +11,7 @@
 
 import { PROC_NULL } from "../constants.ts";
 import { ErrorCode, mpiError } from "../errors.ts";
+import { resolveBuffer } from "../datatypes/typed_buffer.ts";
 import { toByteView } from "../wire/buffers.ts";
 import { encodeValue } from "../wire/codec.ts";
 import { HEADER_SIZE } from "../wire/frame.ts";
@@ -99,7 +100,7 @@ export function bsend(
     const checkedDest = checkDest(where, dest, core.size);
     const checkedTag = checkSendTag(where, tag ?? 0);
     const payload = raw
-      ? toByteView(data, where, "buf").bytes.slice()
+      ? resolveBuffer(data, where, "buf").bytes.slice()
       : encodeValue(data, { where, headroom: HEADER_SIZE });
     if (checkedDest === PROC_NULL) return Promise.resolve();
     const size = payload.length - (raw ? 0 : HEADER_SIZE) + BSEND_OVERHEAD;

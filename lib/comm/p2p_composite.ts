@@ -11,7 +11,7 @@
 import { ANY_SOURCE, ANY_TAG } from "../constants.ts";
 import type { Request } from "../p2p/request.ts";
 import type { Status } from "../p2p/status.ts";
-import { toByteView } from "../wire/buffers.ts";
+import { resolveBuffer } from "../datatypes/typed_buffer.ts";
 import { namedArgs } from "./args.ts";
 import { type CommCore, trim } from "./core.ts";
 import {
@@ -104,7 +104,7 @@ export function sendrecvReplace(
   let outgoing: Uint8Array;
   try {
     core.live(where);
-    outgoing = toByteView(buf, where, "buf").bytes.slice();
+    outgoing = resolveBuffer(buf, where, "buf").bytes.slice();
   } catch (error) {
     return Promise.reject(error);
   }

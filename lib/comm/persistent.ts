@@ -7,7 +7,7 @@
  */
 
 import { Prequest } from "../p2p/prequest.ts";
-import { toByteView } from "../wire/buffers.ts";
+import { resolveBuffer } from "../datatypes/typed_buffer.ts";
 import { checkDest, checkSendTag, namedArgs } from "./args.ts";
 import { bsend } from "./bsend.ts";
 import type { CommCore } from "./core.ts";
@@ -38,7 +38,7 @@ export function sendInit(
   core.live(where);
   checkDest(where, dest, core.size);
   checkSendTag(where, tag ?? 0);
-  toByteView(buf, where, "buf");
+  resolveBuffer(buf, where, "buf");
   const checkedTag = (tag ?? 0) as number;
   return new Prequest(where, () => ({
     promise: mode === "buffered"
@@ -52,7 +52,7 @@ export function recvInit(core: CommCore, buf: unknown, source: unknown, tag: unk
   const where = "Recv_init";
   const args = receiveArgs(where, source, tag);
   patternOf(core, where, args.source, args.tag);
-  toByteView(buf, where, "buf");
+  resolveBuffer(buf, where, "buf");
   return new Prequest(where, (status) => startRecvBuffer(core, where, buf, args.source, args.tag, status));
 }
 

@@ -11,7 +11,7 @@
 import { ErrorCode, mpiError } from "../errors.ts";
 import { type ByteView, describe, toByteView, type TypedArray } from "../wire/buffers.ts";
 import { Datatype } from "./datatype.ts";
-import { isContiguous, type Layout } from "./layout.ts";
+import { type ElementClass, isContiguous, type Layout } from "./layout.ts";
 import { pack, unpack } from "./pack.ts";
 import { registerWriteBack } from "./staging.ts";
 
@@ -57,7 +57,7 @@ export function resolveBuffer(spec: unknown, where: string, argument: string): T
     ? countOf(where, `${argument} count`, spec[1])
     : datatype.fittingCount(where, argument, memory.bytes.length);
   checkInside(where, argument, datatype.layout, 0, count, memory.bytes.length);
-  return stage(argument, memory, datatype.layout, [{ at: 0, count }]);
+  return stage(argument, memory, [{ at: 0, count, layout: datatype.layout }], datatype.layout.element);
 }
 
 /**
@@ -92,29 +92,68 @@ export function resolveTypedVBuffer(
     displs = [];
     counts.reduce((at, count, i) => (displs[i] = at) + count, 0);
   }
-  const blocks = counts.map((count, i) => ({ at: displs[i] * extent, count }));
+  const blocks = counts.map((count, i) => ({ at: displs[i] * extent, count, layout }));
+  return stageBlocks(where, argument, memory, blocks, layout.element);
+}
+
+/**
+ * Resolves the memory of a w-buffer argument (`Alltoallw`, `Neighbor_alltoallw`): block i is `counts[i]`
+ * elements of `layouts[i]` from byte `displs[i]` of `buf`, as MPI's w-collectives count in the block's
+ * datatype and displace in bytes (`per` names what a block is for, in errors). Blocks that are all contiguous are views of `buf`; otherwise every block is
+ * packed into one staging buffer (scattered back into `buf` when a receive completes).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { MPI } from "mpirun-deno";
+ * import { resolveWBuffer } from "./typed_buffer.ts";
+ * const column = MPI.DOUBLE.Create_vector(2, 1, 3).Commit();
+ * const grid = Float64Array.of(0, 1, 2, 3, 4, 5);
+ * const view = resolveWBuffer(grid.buffer, [2, 1], [0, 16], [MPI.INT.layout, column.layout], "Alltoallw", "sendbuf");
+ * assert.deepEqual([view.starts, view.lengths], [[0, 8], [8, 16]]);
+ * assert.deepEqual(new Float64Array(view.bytes.buffer, 8, 2), Float64Array.of(2, 5));
+ * ```
+ */
+export function resolveWBuffer(
+  buf: unknown,
+  counts: readonly number[],
+  displs: readonly number[],
+  layouts: readonly Layout[],
+  where: string,
+  argument: string,
+  per = "rank",
+): TypedVView {
+  const memory = memoryOf(buf, where, argument);
+  const blocks = counts.map((count, i) => ({ at: displs[i], count, layout: layouts[i] }));
+  return stageBlocks(where, argument, memory, blocks, undefined, per);
+}
+
+/** Checks that every block lies inside `memory`, and stages them (see `stage`) as blocks at `starts[i]`. */
+function stageBlocks(
+  where: string,
+  argument: string,
+  memory: ByteView,
+  blocks: readonly Placement[],
+  element: ElementClass | undefined,
+  per = "rank",
+): TypedVView {
   blocks.forEach((block, i) =>
     checkInside(
       where,
-      `the block of rank ${i} in ${argument}`,
-      layout,
+      `the block of ${per} ${i} in ${argument}`,
+      block.layout,
       block.at,
       block.count,
       memory.bytes.length,
     )
   );
-  const view = stage(argument, memory, layout, blocks);
+  const lengths = blocks.map((block) => block.count * block.layout.size);
+  const view = stage(argument, memory, blocks, element);
   if (view.bytes.buffer === memory.bytes.buffer && view.writeBack === undefined) {
     // Contiguous: the blocks are where the user put them.
-    return {
-      ...view,
-      bytes: memory.bytes,
-      starts: blocks.map((block) => block.at),
-      lengths: blocks.map((block) => block.count * layout.size),
-    };
+    return { ...view, bytes: memory.bytes, starts: blocks.map((block) => block.at), lengths };
   }
   const starts: number[] = [];
-  const lengths = blocks.map((block) => block.count * layout.size);
   lengths.reduce((at, length, i) => (starts[i] = at) + length, 0);
   return { ...view, starts, lengths };
 }
@@ -123,35 +162,42 @@ interface Placement {
   /** Byte offset of the block's first element in the user's memory. */
   at: number;
   count: number;
+  layout: Layout;
 }
 
+/**
+ * The blocks as bytes: a view of the user's memory when every block is contiguous (the whole memory when
+ * there are several), else a staging buffer with the blocks packed back to back. `element` types the view.
+ */
 function stage(
   argument: string,
   memory: ByteView,
-  layout: Layout,
   blocks: readonly Placement[],
+  element: ElementClass | undefined,
 ): TypedView {
-  const element = layout.element;
   const elementSize = element?.BYTES_PER_ELEMENT ?? 1;
-  const contiguous = blocks.every((block) => isContiguous(layout, block.count));
+  const contiguous = blocks.every((block) => isContiguous(block.layout, block.count));
   const aligned = (memory.bytes.byteOffset % elementSize) === 0;
-  if (contiguous && aligned && (blocks.length === 1 || layout.size === layout.ub - layout.lb)) {
+  const dense = blocks.every(({ layout }) => layout.size === layout.ub - layout.lb);
+  if (contiguous && aligned && (blocks.length === 1 || dense)) {
     const first = blocks.length === 1 ? blocks[0].at : 0;
-    const end = blocks.length === 1 ? first + blocks[0].count * layout.size : memory.bytes.length;
+    const end = blocks.length === 1 ? first + blocks[0].count * blocks[0].layout.size : memory.bytes.length;
     const bytes = memory.bytes.subarray(first, end);
     return { bytes, elementSize, array: typedView(bytes, element) };
   }
   let total = 0;
-  for (const block of blocks) total += block.count * layout.size;
+  for (const block of blocks) total += block.count * block.layout.size;
   const staging = new Uint8Array(total);
   const user = memory.bytes;
   let position = 0;
   for (const block of blocks) {
-    position = pack(layout, block.count, user.subarray(block.at), staging, position);
+    position = pack(block.layout, block.count, user.subarray(block.at), staging, position);
   }
   const writeBack = () => {
     let at = 0;
-    for (const block of blocks) at = unpack(layout, block.count, staging, at, user.subarray(block.at));
+    for (const block of blocks) {
+      at = unpack(block.layout, block.count, staging, at, user.subarray(block.at));
+    }
   };
   if (argument !== "sendbuf") registerWriteBack(writeBack);
   return { bytes: staging, elementSize, array: typedView(staging, element), writeBack };

@@ -81,8 +81,9 @@ export type VBufferArg =
   ];
 
 /**
- * A w-buffer argument of `Alltoallw`: a buffer with a block per rank, `counts[i]` elements of the typed array
- * type `types[i]` at the byte displacement `displs[i]`, as MPI's `MPI_Alltoallw`.
+ * A w-buffer argument of `Alltoallw` and `Neighbor_alltoallw`: a buffer with a block per rank (or neighbour),
+ * `counts[i]` elements of `types[i]` (a typed array type or a committed datatype) at the byte displacement
+ * `displs[i]`, as MPI's `MPI_Alltoallw`.
  *
  * @example
  * ```ts
@@ -91,10 +92,10 @@ export type VBufferArg =
  * ```
  */
 export type WBufferArg = readonly [
-  buf: BufferArg,
+  buf: BufferMemory,
   counts: readonly number[],
   displs: readonly number[],
-  types: readonly { readonly BYTES_PER_ELEMENT: number }[],
+  types: readonly ({ readonly BYTES_PER_ELEMENT: number } | DatatypeArg)[],
 ];
 
 /** A buffer argument resolved to bytes, with its element size for counts and element-wise work. */

@@ -71,6 +71,24 @@ const fours = ranks.map((i) => 4 * i);
 const int32s = ranks.map(() => Int32Array);
 await comm.Ialltoallw(IN_PLACE, [wInPlace, ones, fours, int32s]).wait();
 same([...wInPlace], ranks.map((r) => 10 * r + rank), "Ialltoallw in place");
+{
+  // With Datatype objects: column i of my size x size matrix goes to rank i, into its column `rank`, so element
+  // (j, r) here is element (j, rank) of rank r's matrix, 1000 r + j size + rank.
+  const column = MPI.INT.Create_vector(size, 1, size).Commit();
+  const matrix = Int32Array.from({ length: size * size }, (_, at) => 1000 * rank + at);
+  const got = new Int32Array(size * size).fill(-1);
+  const columns = [matrix, ones, fours, ranks.map(() => column)] as const;
+  await comm.Alltoallw(columns, [got, ones, fours, ranks.map(() => column)]);
+  const expected = ranks.flatMap((j) => ranks.map((r) => 1000 * r + j * size + rank));
+  same([...got], expected, "Alltoallw with vector datatypes");
+  await failsWith(
+    () => comm.Alltoallw(columns, [got, ones, fours, ranks.map(() => MPI.INT.Create_vector(size, 1, size))]),
+    ErrorCode.ERR_TYPE,
+    /Alltoallw: recvbuf types\[0\] \(a derived datatype\) is not committed/,
+    "Alltoallw with an uncommitted datatype",
+  );
+  column.Free();
+}
 await failsWith(
   () =>
     comm.Alltoallw([wOut, wCounts, wDispls, ranks.map(() => "int")] as never, [

@@ -1,6 +1,7 @@
 /**
  * SPMD check of derived datatypes in calls: halo columns by Sendrecv, a Fortran-order subarray, records of a
- * struct in a DataView, a short receive, truncation, and the collectives Bcast, Gather, Allgather, Allreduce,
+ * struct in a DataView, a short receive, truncation, Bsend, persistent sends and receives (Send_init,
+ * Bsend_init, Recv_init) and Sendrecv_replace of a vector type, and the collectives Bcast, Gather, Allgather, Allreduce,
  * Scatterv and Alltoall with vector and subarray types; every result against what this rank computes alone,
  * and the elements a type skips left untouched.
  *
@@ -11,7 +12,7 @@
  * @module
  */
 
-import { MPI } from "../../mod.ts";
+import { MPI, Request } from "../../mod.ts";
 import { failsWith, same } from "./_check.ts";
 
 const comm = MPI.COMM_WORLD;
@@ -119,6 +120,53 @@ for (const rows of [6, 3000]) { // 3000 rows: a 24 KB message, assembled where i
     /Send: buf's datatype \(a derived datatype\) is not committed/,
     "an uncommitted datatype",
   );
+}
+
+// --- Buffered, persistent and replacing sends of a datatype ----------------------------------------------------
+
+{
+  // The even elements of `mine` (a vector of 3), rank * 100 + 10 * round + i at element i.
+  const evens = MPI.INT.Create_vector(3, 1, 2).Commit();
+  const mine = new Int32Array(6);
+  const fill = (round: number) => mine.set(Array.from({ length: 6 }, (_, i) => rank * 100 + 10 * round + i));
+  const evensOf = (owner: number, round: number) => [0, 2, 4].map((i) => owner * 100 + 10 * round + i);
+  MPI.Attach_buffer(new ArrayBuffer(4 * (64 + MPI.BSEND_OVERHEAD)));
+
+  fill(0);
+  await comm.Bsend([mine, 1, evens], right, 20);
+  mine.fill(-5); // Bsend copied the elements: what arrives is what was there at the call.
+  const got = new Int32Array(3);
+  await comm.Recv(got, left, 20);
+  same([...got], evensOf(left, 0), "Bsend of a vector");
+
+  const into = new Int32Array(6);
+  const buffered = new Int32Array(3);
+  const requests = [
+    comm.Recv_init([into, 1, evens], left, 21),
+    comm.Recv_init(buffered, left, 22),
+    comm.Send_init([mine, 1, evens], right, 21),
+    comm.Bsend_init([mine, 1, evens], { dest: right, tag: 22 }),
+  ];
+  for (const round of [1, 2]) {
+    fill(round);
+    into.fill(-1);
+    for (const request of requests) request.Start();
+    await Request.waitall(requests);
+    const [a, b, c] = evensOf(left, round);
+    same([...into], [a, -1, b, -1, c, -1], `Send_init/Recv_init of a vector, round ${round}`);
+    same([...buffered], [a, b, c], `Bsend_init of a vector, round ${round}`);
+  }
+  await MPI.Detach_buffer();
+
+  fill(3);
+  await comm.Sendrecv_replace([mine, 1, evens], right, 23, left, 23);
+  const [a, b, c] = evensOf(left, 3);
+  same(
+    [...mine],
+    [a, rank * 100 + 31, b, rank * 100 + 33, c, rank * 100 + 35],
+    "Sendrecv_replace of a vector",
+  );
+  evens.Free();
 }
 
 // --- Collectives ----------------------------------------------------------------------------------------------

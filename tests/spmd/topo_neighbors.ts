@@ -114,6 +114,14 @@ async function checkGrid(grid: Cartcomm, what: string): Promise<void> {
   });
   same(gatheredv, expectedGv, `${what}: Neighbor_allgatherv`);
 
+  // w-form, mixed types per neighbour: to the rank below (even slots) Int32s, to the rank above (odd slots) a
+  // column of a grid of doubles as a vector datatype, straight from and into the grids.
+  const w = mixedTypes(grid.dims.length, hood);
+  await grid.Neighbor_alltoallw(w.send, w.recv);
+  same(new Float64Array(w.into, 0, w.cells), w.expectedGrid, `${what}: Neighbor_alltoallw, columns`);
+  same(new Int32Array(w.into, 8 * w.cells), w.expectedInts, `${what}: Neighbor_alltoallw, ints`);
+  w.reset();
+
   // Non-blocking, two in flight at once.
   const a = new Uint8Array(k).fill(255);
   const first = grid.Ineighbor_allgather(Uint8Array.of(rank), a);
@@ -121,6 +129,7 @@ async function checkGrid(grid: Cartcomm, what: string): Promise<void> {
   const third = grid.Ineighbor_alltoall(sendBlocks, received.fill(-7));
   const fourth = grid.Ineighbor_allgatherv(mine, [gatheredv.fill(-1), counts, displs]);
   const fifth = grid.Ineighbor_alltoallv([sendv, sendCounts], [recvv.fill(-9), recvCounts, recvDispls]);
+  const sixth = grid.Ineighbor_alltoallw(w.send, w.recv);
   same(
     await second.wait(),
     hood.map((n, s) => n === NULL ? null : `${n}:${s ^ 1}`),
@@ -131,11 +140,62 @@ async function checkGrid(grid: Cartcomm, what: string): Promise<void> {
     hood.map((n) => n === NULL ? null : n),
     `${what}: ineighbor_allgather`,
   );
-  await Promise.all([first.wait(), third.wait(), fourth.wait(), fifth.wait()]);
+  await Promise.all([first.wait(), third.wait(), fourth.wait(), fifth.wait(), sixth.wait()]);
   same(a, Uint8Array.from(hood.map((n) => n === NULL ? 255 : n)), `${what}: Ineighbor_allgather`);
   same(received, expected, `${what}: Ineighbor_alltoall`);
   same(gatheredv, expectedGv, `${what}: Ineighbor_allgatherv`);
   same(recvv, expectedv, `${what}: Ineighbor_alltoallv`);
+  same(new Float64Array(w.into, 0, w.cells), w.expectedGrid, `${what}: Ineighbor_alltoallw, columns`);
+  same(new Int32Array(w.into, 8 * w.cells), w.expectedInts, `${what}: Ineighbor_alltoallw, ints`);
+  w.column.Free();
+}
+
+/**
+ * The w-buffers of a `Neighbor_alltoallw` on a grid of `ndims` dimensions, and what it must leave in the
+ * receive memory, worked out by hand. Each memory is a ROWS x COLS grid of doubles (column d for dimension d)
+ * followed by 4 Int32 per slot. To the rank below (slot 2d) go d + 1 Int32, sent as `Int32Array`; to the rank
+ * above (slot 2d + 1) goes column d of the grid, as the vector (ROWS, 1, COLS). So slot s receives what the
+ * neighbour sent from its slot s ^ 1: in an even slot a column, into column d; in an odd slot d + 1 Int32, as
+ * `MPI.INT`. A `PROC_NULL` slot keeps its sentinel (-1 in the grid, -9 in the ints).
+ */
+function mixedTypes(ndims: number, hood: number[]) {
+  const ROWS = 3, COLS = ndims + 1, cells = ROWS * COLS, k = hood.length;
+  const column = MPI.DOUBLE.Create_vector(ROWS, 1, COLS).Commit();
+  const out = new ArrayBuffer(8 * cells + 16 * k);
+  new Float64Array(out, 0, cells).set(Array.from({ length: cells }, (_, i) => rank * 100 + i + 0.5));
+  const outInts = new Int32Array(out, 8 * cells);
+  hood.forEach((_, s) => outInts.set([0, 1, 2, 3].map((e) => rank * 1000 + s * 10 + e), 4 * s));
+  const into = new ArrayBuffer(out.byteLength);
+  const reset = () => {
+    new Float64Array(into, 0, cells).fill(-1);
+    new Int32Array(into, 8 * cells).fill(-9);
+  };
+  reset();
+  const intsAt = (s: number) => 8 * cells + 16 * s;
+  const send = [
+    out,
+    hood.map((_, s) => s % 2 === 0 ? (s >> 1) + 1 : 1),
+    hood.map((_, s) => s % 2 === 0 ? intsAt(s) : 8 * (s >> 1)),
+    hood.map((_, s) => s % 2 === 0 ? Int32Array : column),
+  ] as const;
+  const recv = [
+    into,
+    hood.map((_, s) => s % 2 === 0 ? 1 : (s >> 1) + 1),
+    hood.map((_, s) => s % 2 === 0 ? 8 * (s >> 1) : intsAt(s)),
+    hood.map((_, s) => s % 2 === 0 ? column : MPI.INT),
+  ] as const;
+  const expectedGrid = new Float64Array(cells).fill(-1);
+  const expectedInts = new Int32Array(4 * k).fill(-9);
+  hood.forEach((n, s) => {
+    if (n === NULL) return;
+    const d = s >> 1;
+    if (s % 2 === 0) {
+      for (let row = 0; row < ROWS; row++) expectedGrid[row * COLS + d] = n * 100 + row * COLS + d + 0.5;
+    } else {
+      for (let e = 0; e <= d; e++) expectedInts[4 * s + e] = n * 1000 + (s ^ 1) * 10 + e;
+    }
+  });
+  return { send, recv, into, cells, column, expectedGrid, expectedInts, reset };
 }
 
 // --- Cartesian grids ---------------------------------------------------------------------------------------
@@ -318,6 +378,34 @@ if (size >= 2) {
     ErrorCode.ERR_COUNT,
     /sendbuf counts has 1 entries/,
     "alltoallv counts too short",
+  );
+  const ints = new Int32Array(4);
+  await failsWith(
+    () =>
+      line.Neighbor_alltoallw([ints, [1, 1], [0, 4], [MPI.INT]], [ints, [1, 1], [8, 12], [MPI.INT, MPI.INT]]),
+    ErrorCode.ERR_ARG,
+    /Neighbor_alltoallw: sendbuf types must be an array of 2 datatypes \(one per destination neighbour\)/,
+    "alltoallw types too short",
+  );
+  await failsWith(
+    () =>
+      line.Neighbor_alltoallw(
+        [ints, [1, 1], [0, 4], [MPI.INT, MPI.INT]],
+        [ints, [1, 1, 1], [8, 12], []] as never,
+      ),
+    ErrorCode.ERR_COUNT,
+    /Neighbor_alltoallw: recvbuf counts has 3 entries, expected one per source neighbour \(2\)/,
+    "alltoallw recvcounts too long",
+  );
+  await failsWith(
+    () =>
+      line.Neighbor_alltoallw([ints, [1, 1], [0, 4], [MPI.INT, MPI.INT]], [ints, [1, 1], [8, 14], [
+        MPI.INT,
+        MPI.INT,
+      ]]),
+    ErrorCode.ERR_COUNT,
+    /Neighbor_alltoallw: 1 elements of the datatype in the block of source neighbour 1 in recvbuf span bytes 14 to 18, outside the 16 bytes/,
+    "alltoallw block past the end",
   );
   if (size >= 2) {
     await failsWith(

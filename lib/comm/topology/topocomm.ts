@@ -12,11 +12,12 @@ import {
   neighborAlltoallBuffer,
   neighborAlltoallValue,
   neighborAlltoallvBuffer,
+  neighborAlltoallwBuffer,
   type Neighbourhood,
 } from "../../collectives/neighbor.ts";
 import type { Run } from "../../collectives/channel.ts";
 import { Request } from "../../p2p/request.ts";
-import type { BufferArg, VBufferArg } from "../../wire/buffers.ts";
+import type { BufferArg, VBufferArg, WBufferArg } from "../../wire/buffers.ts";
 import { collective } from "../collective_calls.ts";
 import { Comm } from "../comm.ts";
 
@@ -162,6 +163,43 @@ export abstract class Topocomm extends Comm {
     );
   }
 
+  /**
+   * Like {@linkcode Topocomm.Neighbor_alltoallv}, with a datatype per block and displacements in bytes:
+   * `[buf, counts, displs, types]` on both sides, one entry per destination (sendbuf) or source (recvbuf), as
+   * MPI's `MPI_Neighbor_alltoallw`. A type is a committed `Datatype` (a column of a grid as a vector type
+   * goes straight from and into the grid) or a typed array type. The bytes travel as they are: a received
+   * block must fill its block of `recvbuf` exactly.
+   *
+   * @example Ints to the rank below, a column of doubles to the rank above, on a ring
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { MPI } from "mpirun-deno";
+   * const { rank, size } = MPI.COMM_WORLD;
+   * const ring = await MPI.COMM_WORLD.Create_cart([size], { periods: [true] });
+   * // A 2 x 3 grid of doubles after 2 ints; its column 1 is the vector (2 rows, 1 each, stride 3).
+   * const column = MPI.DOUBLE.Create_vector(2, 1, 3).Commit();
+   * const out = new ArrayBuffer(8 + 48);
+   * new Int32Array(out, 0, 2).set([rank, -rank]);
+   * new Float64Array(out, 8).set([0, rank, 0, 0, rank + 0.5, 0]);
+   * const into = new ArrayBuffer(8 + 48);
+   * const send = [out, [2, 1], [0, 8 + 8], [MPI.INT, column]] as const;
+   * // Slot 0 (below) sent its column up; slot 1 (above) sent its ints down.
+   * const recv = [into, [1, 2], [8 + 8, 0], [column, Int32Array]] as const;
+   * await ring.Neighbor_alltoallw(send, recv);
+   * const below = (rank - 1 + size) % size, above = (rank + 1) % size;
+   * assert.deepEqual(new Int32Array(into, 0, 2), Int32Array.of(above, -above));
+   * assert.deepEqual(new Float64Array(into, 8), Float64Array.of(0, below, 0, 0, below + 0.5, 0));
+   * column.Free();
+   * ```
+   */
+  Neighbor_alltoallw(sendbuf: WBufferArg, recvbuf: WBufferArg): Promise<void> {
+    return this.#neighbours(
+      "Neighbor_alltoallw",
+      true,
+      (hood) => neighborAlltoallwBuffer(hood, sendbuf, recvbuf),
+    );
+  }
+
   /** Starts a {@linkcode Topocomm.Neighbor_allgather}. */
   Ineighbor_allgather(sendbuf: BufferArg, recvbuf: BufferArg): Request<void> {
     return new Request(this.Neighbor_allgather(sendbuf, recvbuf));
@@ -180,6 +218,11 @@ export abstract class Topocomm extends Comm {
   /** Starts a {@linkcode Topocomm.Neighbor_alltoallv}. */
   Ineighbor_alltoallv(sendbuf: VBufferArg, recvbuf: VBufferArg): Request<void> {
     return new Request(this.Neighbor_alltoallv(sendbuf, recvbuf));
+  }
+
+  /** Starts a {@linkcode Topocomm.Neighbor_alltoallw}. */
+  Ineighbor_alltoallw(sendbuf: WBufferArg, recvbuf: WBufferArg): Request<void> {
+    return new Request(this.Neighbor_alltoallw(sendbuf, recvbuf));
   }
 
   /** Runs a neighbourhood collective on this communicator's collective sequence. */
