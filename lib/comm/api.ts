@@ -75,6 +75,8 @@ export {
   SUM,
 } from "../collectives/ops.ts";
 export { Request } from "../p2p/request.ts";
+export type { WaitOptions } from "../p2p/request.ts";
+export type { Cancellable } from "../p2p/cancellation.ts";
 export * from "../datatypes/basic.ts";
 export { Datatype, ORDER_C, ORDER_F, ORDER_FORTRAN } from "../datatypes/datatype.ts";
 export { Prequest } from "../p2p/prequest.ts";

@@ -22,11 +22,11 @@ import {
 import { pack, unpack } from "./pack.ts";
 
 /** Row-major order of `Create_subarray`: the last dimension varies fastest (C, numpy's default). */
-export const ORDER_C = 0;
+export const ORDER_C: number = 0;
 /** Column-major order of `Create_subarray`: the first dimension varies fastest (Fortran). */
-export const ORDER_FORTRAN = 1;
+export const ORDER_FORTRAN: number = 1;
 /** `ORDER_FORTRAN`, by mpi4py's short name. */
-export const ORDER_F = ORDER_FORTRAN;
+export const ORDER_F: number = ORDER_FORTRAN;
 
 /**
  * A datatype: the basic ones are constants (`MPI.DOUBLE`, `MPI.INT`...); derived ones are made from them and

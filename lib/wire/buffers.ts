@@ -52,8 +52,11 @@ export type BufferArg =
  * ```
  */
 export interface DatatypeArg {
+  /** Bytes of data in one element of the type (holes left out). */
   Get_size(): number;
+  /** The lower bound and the extent of one element, in bytes. */
   Get_extent(): [number, number];
+  /** Makes the type usable in communication; returns it. */
   Commit(): unknown;
 }
 
