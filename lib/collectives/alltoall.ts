@@ -75,30 +75,7 @@ export function alltoallBuffer(shape: Shape, sendbuf: unknown, recvbuf: unknown)
 
 /** `Alltoallv([sendbuf, counts, displs], [recvbuf, counts, displs])`. */
 export function alltoallvBuffer(shape: Shape, sendbuf: unknown, recvbuf: unknown): Run<void> {
-  const where = "Alltoallv";
-  const recv = vBufferArg(where, recvbuf, "recvbuf", shape.size);
-  const inPlace = isInPlace(sendbuf);
-  const send = inPlace ? recv : vBufferArg(where, sendbuf, "sendbuf", shape.size);
-  const me = shape.rank;
-  if (!inPlace) {
-    checkLocalSize(
-      where,
-      "sendbuf's own block",
-      send.lengths[me],
-      recv.lengths[me],
-      "recvbuf's own block",
-    );
-  }
-  return exchangeInto(
-    where,
-    send.bytes,
-    send.starts,
-    send.lengths,
-    inPlace,
-    recv.bytes,
-    recv.starts,
-    recv.lengths,
-  );
+  return blocksAlltoall("Alltoallv", shape, sendbuf, recvbuf, vBufferArg);
 }
 
 /**
@@ -107,10 +84,25 @@ export function alltoallvBuffer(shape: Shape, sendbuf: unknown, recvbuf: unknown
  * received must have as many bytes as its block of `recvbuf`.
  */
 export function alltoallwBuffer(shape: Shape, sendbuf: unknown, recvbuf: unknown): Run<void> {
-  const where = "Alltoallw";
-  const recv = wBufferArg(where, recvbuf, "recvbuf", shape.size);
+  return blocksAlltoall("Alltoallw", shape, sendbuf, recvbuf, wBufferArg);
+}
+
+/** Alltoallv and Alltoallw once `parse` has made each buffer argument into blocks (bytes, starts, lengths). */
+function blocksAlltoall(
+  where: string,
+  shape: Shape,
+  sendbuf: unknown,
+  recvbuf: unknown,
+  parse: (
+    where: string,
+    arg: unknown,
+    name: string,
+    size: number,
+  ) => { bytes: Uint8Array; starts: number[]; lengths: number[] },
+): Run<void> {
+  const recv = parse(where, recvbuf, "recvbuf", shape.size);
   const inPlace = isInPlace(sendbuf);
-  const send = inPlace ? recv : wBufferArg(where, sendbuf, "sendbuf", shape.size);
+  const send = inPlace ? recv : parse(where, sendbuf, "sendbuf", shape.size);
   const me = shape.rank;
   if (!inPlace) {
     checkLocalSize(where, "sendbuf's own block", send.lengths[me], recv.lengths[me], "recvbuf's own block");

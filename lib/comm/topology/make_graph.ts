@@ -79,18 +79,7 @@ export function createDistGraphAdjacent(
   return collective(core, where, false, (shape) => allgatherValue(shape, [mine.sources, mine.destinations]))
     .then((all) => {
       checkAdjacentAgree(where, all as [number[], number[]][]);
-      return dup(
-        core,
-        (made) =>
-          new Distgraphcomm(
-            core.job,
-            made!.members,
-            made!.rank,
-            made!.contexts,
-            `${where}(${core.name})`,
-            mine,
-          ),
-      );
+      return distGraphComm(core, where, mine);
     });
 }
 
@@ -131,20 +120,17 @@ export function createDistGraph(
     return Promise.reject(error);
   }
   return collective(core, where, false, (shape) => allgatherValue(shape, edges)).then((all) => {
-    const mine = neighboursIn(all.flat() as Edge[], core.rank);
-    return dup(
-      core,
-      (made) =>
-        new Distgraphcomm(
-          core.job,
-          made!.members,
-          made!.rank,
-          made!.contexts,
-          `${where}(${core.name})`,
-          mine,
-        ),
-    );
+    return distGraphComm(core, where, neighboursIn(all.flat() as Edge[], core.rank));
   });
+}
+
+/** The new communicator of `where` (a dup of `core`'s group), with this rank's neighbours `mine`. */
+function distGraphComm(core: CommCore, where: string, mine: DistNeighbours): Promise<Distgraphcomm> {
+  return dup(
+    core,
+    (made) =>
+      new Distgraphcomm(core.job, made!.members, made!.rank, made!.contexts, `${where}(${core.name})`, mine),
+  );
 }
 
 /** An edge of `Create_dist_graph`: from, to, and its weight (-1: none given). */
