@@ -46,6 +46,8 @@ export const EXTRA: Readonly<Record<string, readonly string[]>> = {
   "comm/world.ts": ["bootstrap", "transport", "runtime/host.ts"],
   // Get_library_version names the runtime.
   "comm/environment.ts": ["runtime/detect.ts"],
+  // --report asks whether a call's promise has already settled, where the runtime can tell (Bun).
+  "comm/profile.ts": ["runtime/detect.ts"],
 };
 
 /** Modules every layer may import; they import nothing of the project. */

@@ -55,12 +55,50 @@ export class Activities {
     activity.older = activity.newer = undefined;
   }
 
-  /** Records `label` until `promise` settles; returns `promise`. */
+  /**
+   * Records `label` until `promise` settles; returns `promise`. The activity ends in the first reaction to
+   * `promise`, before anything that awaits it runs.
+   */
   track<T>(label: string | (() => string), promise: Promise<T>): Promise<T> {
     const activity = this.begin(label);
     const end = () => this.end(activity);
     promise.then(end, end);
     return promise;
+  }
+
+  /**
+   * Records `label` until `promise` settles and `finish` has turned its value into the result; returns the
+   * result's promise. The activity ends just before that promise settles, however `finish` ends, which
+   * lets `--report` (`profile.ts`) time the call at that moment without a reaction of its own.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Activities } from "./activity.ts";
+   * const activities = new Activities();
+   * const length = activities.follow("recv(source=1, tag=5) on COMM_WORLD", Promise.resolve("abc"), (text) => text.length);
+   * assert.equal(activities.report(Date.now()).length, 1);
+   * assert.equal(await length, 3);
+   * assert.deepEqual(activities.report(Date.now()), []);
+   * ```
+   */
+  follow<T, R>(label: string | (() => string), promise: Promise<T>, finish: (value: T) => R): Promise<R> {
+    const activity = this.begin(label);
+    return promise.then((value) => {
+      try {
+        return finish(value);
+      } finally {
+        this.end(activity);
+      }
+    }, (error) => {
+      this.end(activity);
+      throw error;
+    });
+  }
+
+  /** The activity begun last that has not ended (`--report` pairs it with the call that began it). */
+  get newest(): Activity | undefined {
+    return this.#newest;
   }
 
   /** One line per pending call, oldest first: `recv(source=0, tag=5) on COMM_WORLD for 30.0 s`. */

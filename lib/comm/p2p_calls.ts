@@ -271,6 +271,7 @@ export function startRecv<T>(
   post?: Post,
 ): Posted<T> {
   return receive<T>(core, where, source, tag, status, signal, post, (message) => {
+    if (!arrived(message, status)) return undefined as T;
     if (message.raw) {
       throw mpiError(
         ErrorCode.ERR_TYPE,
@@ -300,6 +301,7 @@ export function startRecvBuffer(
   }
   const bytes = view.bytes;
   return receive<void>(core, where, source, tag, status, signal, post, (message) => {
+    if (!arrived(message, status)) return;
     if (!message.raw) {
       throw mpiError(
         ErrorCode.ERR_TYPE,
@@ -329,8 +331,9 @@ export function startRecvBuffer(
 export type Post = (pattern: Pattern, into?: Uint8Array) => ReceiveHandle;
 
 /**
- * Posts a receive; `status`, if given, gets the envelope of the message. The pending call is tracked for
- * hang reports with a label that is only built if one is asked for.
+ * Posts a receive; `finish` makes the result of the message (`undefined` if the receive was withdrawn) and
+ * fills `status` (see {@linkcode arrived}). The pending call is tracked for hang reports with a label that is
+ * only built if one is asked for, until `finish` is done.
  */
 function receive<T>(
   core: CommCore,
@@ -340,7 +343,7 @@ function receive<T>(
   status: Status | undefined,
   signal: unknown,
   post: Post | undefined,
-  finish: (message: Received) => T,
+  finish: (message: Received | undefined) => T,
   into?: Uint8Array,
 ): Posted<T> {
   let pattern;
@@ -359,21 +362,18 @@ function receive<T>(
     `${where}(source=${showRank(pattern.source)}, tag=${showTag(pattern.tag)}) on ${core.name}`;
   if (abortSignal?.aborted) return { promise: Promise.reject(cancelledError(label(), abortSignal)) };
   const handle = post ? post(pattern, into) : core.job.engine.receive(pattern, into);
-  const activities = core.job.activities;
-  const activity = activities.begin(label);
-  const promise = handle.promise.then((message) => {
-    activities.end(activity);
-    if (message === undefined) return undefined as T;
-    if (status) fillStatus(status, message.source, message.tag, message.payload.length);
-    return finish(message);
-  }, (error) => {
-    activities.end(activity);
-    throw error;
-  });
+  const promise = core.job.activities.follow(label, handle.promise, finish);
   if (abortSignal) {
     return { promise: raceSignal(promise, abortSignal, label, handle.cancel), cancel: handle.cancel };
   }
   return { promise, cancel: handle.cancel };
+}
+
+/** Did a receive get a message (it was not withdrawn)? Then `status`, if given, gets its envelope. */
+function arrived(message: Received | undefined, status: Status | undefined): message is Received {
+  if (message === undefined) return false;
+  if (status) fillStatus(status, message.source, message.tag, message.payload.length);
+  return true;
 }
 
 /** A request for a receive that `start` posts with the request's status. */

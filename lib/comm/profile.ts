@@ -6,9 +6,17 @@
  * and of the engine: without it, no call does any extra work.
  *
  * What counts: a call's time runs from its start until its promise settles; a non-blocking call (`isend`,
- * `irecv`, `ibcast`...) counts as started, and the time spent awaiting its request counts under `wait`. Bytes
- * are those this rank hands to the transport, per call kind and per destination: point-to-point payloads
- * and the messages of collective algorithms (collectives that run in host-shared memory move no messages).
+ * `irecv`, `ibcast`...) counts as started, and the time spent awaiting its request counts under `wait`.
+ *
+ * How a call's end is seen: most calls return the promise of a hang-report activity (`activity.ts`:
+ * `track`, `follow`), which ends in the reaction that settles that promise; the call is timed there, in
+ * the patched `Activities.prototype.end`, so it costs no promise or microtask of its own. A call that returns
+ * another promise ends at once if that promise has already settled (where the runtime can tell: Bun), and
+ * gets a `then` of its own otherwise.
+ *
+ * Bytes are those this rank hands to the transport, per call kind and per destination: point-to-point
+ * payloads and the messages of collective algorithms (collectives that run in host-shared memory move no
+ * messages).
  *
  * @module
  */
@@ -16,7 +24,9 @@
 import { Channel } from "../collectives/channel.ts";
 import type { Engine, SendOrder } from "../p2p/engine.ts";
 import { Request } from "../p2p/request.ts";
+import { settledNow } from "../runtime/detect.ts";
 import { HEADER_SIZE } from "../wire/frame.ts";
+import { Activities, type Activity } from "./activity.ts";
 import { CollectiveComm } from "./collective_comm.ts";
 import { Comm } from "./comm.ts";
 
@@ -73,6 +83,12 @@ const NOT_CALLS = new Set([
 // deno-lint-ignore no-explicit-any
 type AnyFunction = (this: any, ...args: any[]) => any;
 
+/** An activity whose end is the end of a public call: set on it when the call returns its promise. */
+interface CallActivity extends Activity {
+  call?: string;
+  callStart?: number;
+}
+
 /**
  * The profile of this process. {@linkcode Profiler.install} starts counting; {@linkcode Profiler.snapshot}
  * says what was counted.
@@ -99,6 +115,9 @@ export class Profiler {
   /** The public call whose synchronous part is running (nested public calls are part of it). */
   #current: string | undefined;
   #inChannel = false;
+  /** The promise of the activity tracked last during the current call, and that activity. */
+  #trackedPromise: Promise<unknown> | undefined;
+  #trackedActivity: Activity | undefined;
 
   constructor(rank: number, size: number) {
     this.rank = rank;
@@ -125,10 +144,36 @@ export class Profiler {
         Object.defineProperty(proto, name, { ...descriptor, value: this.#wrapCall(name, descriptor.value) });
       }
     }
-    const requestThen = Request.prototype.then as AnyFunction;
-    // The patched methods need their own `this` (the request, the channel) beside the profiler's.
+    // The patched methods need their own `this` (the activities, the request, the channel) beside the
+    // profiler's.
     // deno-lint-ignore no-this-alias
     const profiler = this;
+    const track = Activities.prototype.track as AnyFunction;
+    const follow = Activities.prototype.follow as AnyFunction;
+    Activities.prototype.track = function <T>(
+      this: Activities,
+      label: string | (() => string),
+      promise: Promise<T>,
+    ) {
+      return profiler.#tracked(this, track.call(this, label, promise));
+    };
+    Activities.prototype.follow = function <T, R>(
+      this: Activities,
+      label: string | (() => string),
+      promise: Promise<T>,
+      finish: (value: T) => R,
+    ) {
+      return profiler.#tracked(this, follow.call(this, label, promise, finish));
+    };
+    const activitiesEnd = Activities.prototype.end;
+    Activities.prototype.end = function (this: Activities, activity: CallActivity) {
+      activitiesEnd.call(this, activity);
+      const call = activity.call;
+      if (call === undefined) return;
+      activity.call = undefined;
+      profiler.#end(call, activity.callStart!);
+    };
+    const requestThen = Request.prototype.then as AnyFunction;
     Request.prototype.then = function (this: Request, ...args: unknown[]) {
       if (profiler.#current !== undefined || this.done) return requestThen.apply(this, args);
       const start = profiler.#begin();
@@ -186,14 +231,35 @@ export class Profiler {
       } finally {
         profiler.#current = undefined;
       }
+      const tracked = profiler.#trackedPromise;
+      const activity = profiler.#trackedActivity as CallActivity | undefined;
+      profiler.#trackedPromise = profiler.#trackedActivity = undefined;
       if (result instanceof Request || !(result instanceof Promise)) {
         profiler.#end(name, start, true);
-        return result;
+      } else if (result === tracked && activity !== undefined) {
+        // Its activity ends as `result` settles (no reaction has run yet: the call has just returned).
+        activity.call = name;
+        activity.callStart = start;
+      } else if (settledNow?.(result)) {
+        profiler.#end(name, start); // an eager send: its promise settled before the call returned
+      } else {
+        const end = () => profiler.#end(name, start);
+        result.then(end, end);
       }
-      const end = () => profiler.#end(name, start);
-      result.then(end, end);
       return result;
     };
+  }
+
+  /**
+   * Notes `promise`, which `activities` has just begun tracking, as the one whose activity ends when it
+   * settles: the current call is timed by that activity if it returns `promise`.
+   */
+  #tracked<T>(activities: Activities, promise: Promise<T>): Promise<T> {
+    if (this.#current !== undefined) {
+      this.#trackedPromise = promise;
+      this.#trackedActivity = activities.newest; // the one just begun: `track`/`follow` end none at once
+    }
+    return promise;
   }
 
   #begin(): number {

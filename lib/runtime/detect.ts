@@ -70,3 +70,19 @@ export function scriptArguments(): string[] {
 export function markMainModule(file: string): void {
   if (runtimeName === "bun") globals.Bun.main = file;
 }
+
+/**
+ * Says, without waiting, whether `promise` has settled; `undefined` on runtimes that cannot tell (only Bun
+ * can: `Bun.peek.status`). `--report` times a call whose promise settled before it returned without a
+ * reaction of its own.
+ *
+ * @example
+ * ```ts
+ * import { settledNow } from "./detect.ts";
+ * console.log(settledNow?.(Promise.resolve(1))); // true on Bun, undefined elsewhere
+ * ```
+ */
+export const settledNow: ((promise: Promise<unknown>) => boolean) | undefined =
+  runtimeName === "bun" && typeof globals.Bun.peek?.status === "function"
+    ? (promise) => globals.Bun.peek.status(promise) !== "pending"
+    : undefined;

@@ -1,12 +1,12 @@
 /**
  * What `--report` costs per call, without the network's noise: one process (a singleton world) sends 8
- * bytes to itself and receives them on COMM_SELF in a loop, with the report's counting off and on (in
- * separate processes, alternated), and prints the time per send+recv pair and the difference. Multiply the
- * difference by the calls of a ping-pong's half round trip (one send and one recv per rank) to get the
- * overhead on its latency.
+ * bytes to itself and receives them on COMM_SELF in a loop (`Send`/`Recv`; with `--values`, a small value
+ * with `send`/`recv`), with the report's counting off and on (in separate processes, alternated), and prints
+ * the time per send+recv pair and the difference. Multiply the difference by the calls of a ping-pong's half
+ * round trip (one send and one recv per rank) to get the overhead on its latency.
  *
  * ```sh
- * deno run -A scripts/bench/profile_cost.ts [--runs 5] [--iterations 100000]
+ * deno run -A scripts/bench/profile_cost.ts [--runs 5] [--iterations 100000] [--values]
  * bun scripts/bench/profile_cost.ts
  * ```
  *
@@ -24,6 +24,7 @@ const { values } = parseArgs({
     runs: { type: "string", default: "5" },
     iterations: { type: "string", default: "100000" },
     child: { type: "string" },
+    values: { type: "boolean", default: false },
   },
 });
 const iterations = Number(values.iterations);
@@ -44,12 +45,21 @@ async function measure(on: boolean): Promise<number> {
   const comm = MPI.COMM_SELF;
   const out = new Uint8Array(8);
   const into = new Uint8Array(8);
+  const value = { x: 1 };
   const round = async () => {
     const start = performance.now();
-    for (let i = 0; i < iterations; i++) {
-      const received = comm.Recv(into, 0, 1);
-      await comm.Send(out, 0, 1);
-      await received;
+    if (values.values) {
+      for (let i = 0; i < iterations; i++) {
+        const received = comm.recv(0, 1);
+        await comm.send(value, 0, 1);
+        await received;
+      }
+    } else {
+      for (let i = 0; i < iterations; i++) {
+        const received = comm.Recv(into, 0, 1);
+        await comm.Send(out, 0, 1);
+        await received;
+      }
     }
     return (performance.now() - start) * 1e6 / iterations;
   };
@@ -70,16 +80,22 @@ const runtimeArgs = "Deno" in globalThis ? ["run", "-A", self] : [self];
 const samples = { off: [] as number[], on: [] as number[] };
 for (let run = 0; run < Number(values.runs); run++) {
   for (const mode of run % 2 === 0 ? ["off", "on"] as const : ["on", "off"] as const) {
-    const child = spawnSync(runtime, [...runtimeArgs, "--child", mode, "--iterations", String(iterations)], {
-      encoding: "utf8",
-    });
+    const args = [
+      "--child",
+      mode,
+      "--iterations",
+      String(iterations),
+      ...(values.values ? ["--values"] : []),
+    ];
+    const child = spawnSync(runtime, [...runtimeArgs, ...args], { encoding: "utf8" });
     if (child.status !== 0) throw new Error(`child failed: ${child.stderr}`);
     samples[mode].push(JSON.parse(child.stdout.trim().split("\n").at(-1)!).ns);
   }
 }
 const [off, on] = [median(samples.off), median(samples.on)];
 console.log(
-  `send+recv of 8 bytes on COMM_SELF, ${values.runs} processes each way, medians: ` +
+  `${values.values ? "send+recv of a small value" : "Send+Recv of 8 bytes"} on COMM_SELF, ` +
+    `${values.runs} processes each way, medians: ` +
     `without ${off.toFixed(0)} ns, with --report's counting ${on.toFixed(0)} ns, ` +
     `difference ${(on - off).toFixed(0)} ns per pair`,
 );

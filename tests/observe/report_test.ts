@@ -42,6 +42,12 @@ test(`--report=FILE.json prints the report and writes calls, bytes, times and th
     assert.ok(report.matrix.messages[rank][right] >= 3, JSON.stringify(report.matrix));
     assert.equal(report.matrix.bytes[rank][rank], 0);
   }
+  // Rank 0 starts sending 100 ms late (the fixture's DELAY_MS): rank 1's first Recv is timed until its
+  // promise settles, not until the call returns.
+  const waiting = report.ranks[1];
+  assert.ok(waiting.calls.Recv.maxSeconds >= 0.1, JSON.stringify(waiting));
+  assert.ok(waiting.mpiSeconds >= 0.1, JSON.stringify(waiting));
+  assert.equal(waiting.slowest[0].call, "Recv", JSON.stringify(waiting));
   assert.equal(report.calls.Send.calls, 3 * SIZE);
   assert.equal(report.calls.Send.bytes, 3000 * SIZE);
 
