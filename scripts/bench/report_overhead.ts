@@ -1,10 +1,13 @@
 /**
  * The cost of `--report`: runs the ping-pong cases of `p2p.ts` on 2 ranks through the launcher, alternately
  * without and with `--report` (so that a change in the machine's load hits both alike), and prints the median
- * of each case's medians and the overhead. The figure in docs/benchmarks.md comes from here.
+ * of each case's medians and the overhead, twice: as the ratio of those medians, and as the median of the
+ * ratios of the two runs of each pair (which a slow spell of the machine moves less). `--bind` binds each
+ * rank to a core (`--bind-to core`), which steadies the figures on a small machine. The figures in
+ * docs/benchmarks.md come from here.
  *
  * ```sh
- * deno run -A scripts/bench/report_overhead.ts [--runs 6] [--runtime deno|bun|binary] [--only REGEX] [--quick]
+ * deno run -A scripts/bench/report_overhead.ts [--runs 6] [--runtime deno|bun|binary] [--only REGEX] [--quick] [--bind]
  * ```
  *
  * @module
@@ -26,6 +29,7 @@ const { values } = parseArgs({
     only: { type: "string", default: "latency/(value-small|buf-8B|buf-1KiB)$" },
     reps: { type: "string", default: "11" },
     quick: { type: "boolean", default: false },
+    bind: { type: "boolean", default: false },
   },
 });
 
@@ -48,6 +52,7 @@ function runOnce(report: boolean): Map<string, number> {
     "-n",
     "2",
     "--oversubscribe",
+    ...(values.bind ? ["--bind-to", "core"] : []),
     ...(report ? ["--report"] : []),
     path.join(REPO, "scripts", "bench", "p2p.ts"),
     "--only",
@@ -84,13 +89,15 @@ for (let run = 0; run < Number(values.runs); run++) {
   }
 }
 console.log(
-  `runtime ${values.runtime}, ${values.runs} runs each way, medians of per-run medians (µs, one way):`,
+  `runtime ${values.runtime}, ${values.runs} runs each way${values.bind ? ", ranks bound to cores" : ""}, ` +
+    `medians of per-run medians (µs, one way):`,
 );
 for (const [name, off] of samples.off) {
   const on = samples.on.get(name) ?? [];
   const [a, b] = [median(off), median(on)];
+  const paired = median(on.map((value, run) => value / off[run]));
   console.log(
     `${name.padEnd(26)} without ${a.toFixed(2).padStart(8)}  with --report ${b.toFixed(2).padStart(8)}  ` +
-      `overhead ${(100 * (b - a) / a).toFixed(1)}%`,
+      `overhead ${(100 * (b - a) / a).toFixed(1)}%, paired ${(100 * (paired - 1)).toFixed(1)}%`,
   );
 }
