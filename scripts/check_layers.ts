@@ -34,9 +34,16 @@ export const LAYERS: Readonly<Record<string, readonly string[]>> = {
   collectives: ["p2p", "datatypes", "wire"],
   bootstrap: ["transport", "wire", "runtime"],
   comm: ["collectives", "datatypes", "p2p", "wire"],
-  // The launcher uses only the rendezvous protocol of bootstrap/ and Slurm's host list notation (pure), never
-  // a rank's bootstrap.
-  launch: ["bootstrap/protocol.ts", "bootstrap/hostlist.ts", "transport", "wire", "runtime"],
+  // The launcher uses only the rendezvous protocol of bootstrap/, Slurm's host list notation (pure) and Slurm's
+  // word on its nodes, never a rank's bootstrap.
+  launch: [
+    "bootstrap/protocol.ts",
+    "bootstrap/hostlist.ts",
+    "bootstrap/slurm_nodes.ts",
+    "transport",
+    "wire",
+    "runtime",
+  ],
 };
 
 /** Single modules that may import more than their layer. */

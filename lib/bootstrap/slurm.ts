@@ -9,7 +9,7 @@
 
 import { EnvName, readEnv, readHostnameOverride, readIntEnv } from "../env.ts";
 import { exitProcess, pid, writeStderr } from "../runtime/host.ts";
-import { connect, listen } from "../transport/sockets.ts";
+import { connect, isUnresolvedName, listen } from "../transport/sockets.ts";
 import { listenForPeers } from "../transport/endpoints.ts";
 import type { SocketHandle } from "../runtime/runtime.ts";
 import { Connection } from "../transport/connection.ts";
@@ -103,7 +103,8 @@ export class SlurmBootstrap implements Bootstrap {
     const stepId = readEnv(SlurmEnv.STEP_ID)!;
     const nodes = expandHostlist(readEnv(SlurmEnv.STEP_NODELIST)!);
     if (nodes.length === 0) throw new Error(`${SlurmEnv.STEP_NODELIST} names no node`);
-    // Slurm places task 0 on the first node of the step; an override helps where node names do not resolve.
+    // Slurm places task 0 on the first node of the step; an override helps where neither its name resolves
+    // nor Slurm knows its address.
     this.#firstNode = readEnv(EnvName.RENDEZVOUS_HOST) ?? nodes[0];
     this.#port = port;
     this.identity = {
@@ -130,15 +131,17 @@ export class SlurmBootstrap implements Bootstrap {
       };
       return { peers: await this.#serve(self), control: undefined };
     }
-    const connection = await this.#reachRankZero();
+    const { connection, rankZeroHost } = await this.#reachRankZero();
     const host = readEnv(EnvName.BIND_ADDRESS) ?? connection.socket.localAddress;
     const peers = await new Promise<PeerAddress[]>((resolve, reject) => {
       connection.startFrames({
         onFrame: (header, payload) => {
           if (header.kind !== FrameKind.CONTROL) return;
           const message = decodeControl(payload);
-          if (message.t === "world") resolve(message.peers);
-          else if (message.t === "abort") this.stepAbort.received(message, connection);
+          // Rank 0 knows itself by its node's name: this rank reached it by an address that works.
+          if (message.t === "world") {
+            resolve([{ ...message.peers[0], host: rankZeroHost }, ...message.peers.slice(1)]);
+          } else if (message.t === "abort") this.stepAbort.received(message, connection);
         },
         onClose: (error) => {
           this.stepAbort.detach(connection);
@@ -220,26 +223,40 @@ export class SlurmBootstrap implements Bootstrap {
     return peers;
   }
 
-  /** Ranks above 0: try the derived ports on the first node until one proves it serves this step. */
-  async #reachRankZero(): Promise<Connection> {
+  /**
+   * Ranks above 0: try the derived ports on the first node (by its name where that resolves, else by the
+   * address Slurm knows it by) until one proves it serves this step.
+   */
+  async #reachRankZero(): Promise<{ connection: Connection; rankZeroHost: string }> {
     const deadline = Date.now() + CONNECT_TIMEOUT_MS;
+    let rankZeroHost = this.#firstNode;
+    let askedSlurm = false;
     let lastError: unknown;
     for (let delay = 20; Date.now() < deadline; delay = Math.min(delay * 2, 500)) {
       for (let i = 0; i < PORT_CANDIDATES; i++) {
         try {
-          const connection = new Connection(await connect(this.#firstNode, this.#port + i));
+          const connection = new Connection(await connect(rankZeroHost, this.#port + i));
           await connectHandshake(connection, this.identity.token, this.identity.rank, COORDINATOR_ID);
-          return connection;
+          return { connection, rankZeroHost };
         } catch (error) {
           lastError = error;
+          if (!askedSlurm && isUnresolvedName(error)) {
+            // The node's name resolves only through Slurm (NodeAddr in slurm.conf): ask it, once.
+            askedSlurm = true;
+            const { slurmNodeAddress } = await import("./slurm_nodes.ts");
+            rankZeroHost = await slurmNodeAddress(this.#firstNode) ?? rankZeroHost;
+            i--;
+            continue;
+          }
+          if (isUnresolvedName(error)) break;
         }
       }
       await new Promise((resolve) => setTimeout(resolve, delay));
     }
     throw new Error(
-      `could not reach rank 0's rendezvous on ${this.#firstNode}:${this.#port}..${
-        this.#port + PORT_CANDIDATES - 1
-      } ` +
+      `could not reach rank 0's rendezvous on ${this.#firstNode}${
+        rankZeroHost === this.#firstNode ? "" : ` (${rankZeroHost})`
+      }:${this.#port}..${this.#port + PORT_CANDIDATES - 1} ` +
         `within ${CONNECT_TIMEOUT_MS / 1000} s: ${(lastError as Error)?.message}`,
     );
   }
