@@ -53,6 +53,9 @@ export const EXTRA: Readonly<Record<string, readonly string[]>> = {
   "comm/world.ts": ["bootstrap", "transport", "runtime/host.ts"],
   // Get_library_version names the runtime.
   "comm/environment.ts": ["runtime/detect.ts"],
+  // Under direct `srun`, the task stands in for its rank when the rank dies before it joined the step: it
+  // reads how far the rank got, and joins the rendezvous in its place with the rank's own bootstrap.
+  "launch/direct.ts": ["bootstrap/join_progress.ts", "bootstrap/slurm.ts"],
 };
 
 /** Modules every layer may import; they import nothing of the project. */

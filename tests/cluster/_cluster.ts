@@ -229,8 +229,8 @@ export interface Started {
   pid: number;
   stdout(): string;
   stderr(): string;
-  /** Resolves once stdout has `count` lines matching `pattern`. */
-  waitFor(pattern: RegExp, count: number, ms?: number): Promise<void>;
+  /** Resolves once stdout (or `stream`) has `count` lines matching `pattern`. */
+  waitFor(pattern: RegExp, count: number, ms?: number, stream?: "stdout" | "stderr"): Promise<void>;
   finished: Promise<Finished>;
 }
 
@@ -253,7 +253,10 @@ export function start(
     stdout += chunk;
     wake();
   });
-  child.stderr!.setEncoding("utf8").on("data", (chunk) => stderr += chunk);
+  child.stderr!.setEncoding("utf8").on("data", (chunk) => {
+    stderr += chunk;
+    wake();
+  });
   const timer = setTimeout(() => process.kill(child.pid!, "SIGKILL"), timeoutMs);
   const finished = new Promise<Finished>((resolve) =>
     child.on("close", (code, signal) => {
@@ -266,9 +269,10 @@ export function start(
     stdout: () => stdout,
     stderr: () => stderr,
     finished,
-    async waitFor(pattern, count, ms = 40_000) {
+    async waitFor(pattern, count, ms = 40_000, stream = "stdout") {
       const deadline = Date.now() + ms;
-      const matches = () => stdout.split("\n").filter((line) => pattern.test(line)).length;
+      const matches = () =>
+        (stream === "stdout" ? stdout : stderr).split("\n").filter((line) => pattern.test(line)).length;
       while (matches() < count) {
         if (Date.now() > deadline || child.exitCode !== null) {
           throw new Error(`waited for ${count} lines like ${pattern}; stdout: ${stdout}\nstderr: ${stderr}`);
