@@ -15,7 +15,7 @@
 import process from "node:process";
 import type { Writable } from "node:stream";
 import { EnvName, readEnv } from "./lib/env.ts";
-import { isDirectLaunch, runDirect } from "./lib/launch/direct.ts";
+import { endStepInPlace, isDirectLaunch, runDirect } from "./lib/launch/direct.ts";
 import { catchInterrupts } from "./lib/launch/interrupts.ts";
 import { main } from "./lib/launch/main.ts";
 import {
@@ -42,6 +42,7 @@ function write(stream: Writable, text: string): Promise<void> {
  * ```
  */
 export async function run(args: readonly string[]): Promise<number> {
+  let direct = false;
   try {
     const raw = scanCommandLine(args);
     if (raw.help) {
@@ -53,12 +54,20 @@ export async function run(args: readonly string[]): Promise<number> {
       return 0;
     }
     // Under `srun -n 4 mpirun-deno script.ts` each task is one rank: Slurm is the launcher.
-    if (isDirectLaunch(raw, process.env)) return await runDirect(resolveOptions(raw));
+    direct = isDirectLaunch(raw, process.env);
+    if (direct) return await runDirect(resolveOptions(raw));
     return await main(resolveOptions(raw));
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     await write(process.stderr, `mpirun-deno: ${error.message}\n${USAGE_HINT}\n`);
-    return 2;
+    // Under srun, the other tasks' ranks would wait for this task's, which never started.
+    if (!direct) return 2;
+    return await endStepInPlace({
+      code: 2,
+      what: `did not start: ${error.message}`,
+      since: Date.now(),
+      reached: false,
+    });
   }
 }
 

@@ -70,6 +70,12 @@ export const EnvName = {
    */
   PARENT_PID: "MPIRUN_DENO_PARENT_PID",
   /**
+   * Under `srun mpirun-deno script.ts`: a file the rank writes how far it got in joining the step to (see
+   * `bootstrap/join_progress.ts`), so that the `mpirun-deno` task that started it can end the step in its
+   * place if it dies before joining.
+   */
+  JOIN_FILE: "MPIRUN_DENO_JOIN_FILE",
+  /**
    * How ranks of one host reach each other: `auto` (the default: shared memory for collectives where the C
    * library can map it, Unix domain sockets for messages), `shm` (shared memory for messages too, on rings
    * beside the Unix sockets; an error where shared memory is unavailable), `socket` (Unix domain sockets

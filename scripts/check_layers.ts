@@ -34,9 +34,16 @@ export const LAYERS: Readonly<Record<string, readonly string[]>> = {
   collectives: ["p2p", "datatypes", "wire"],
   bootstrap: ["transport", "wire", "runtime"],
   comm: ["collectives", "datatypes", "p2p", "wire"],
-  // The launcher uses only the rendezvous protocol of bootstrap/ and Slurm's host list notation (pure), never
-  // a rank's bootstrap.
-  launch: ["bootstrap/protocol.ts", "bootstrap/hostlist.ts", "transport", "wire", "runtime"],
+  // The launcher uses only the rendezvous protocol of bootstrap/, Slurm's host list notation (pure) and Slurm's
+  // word on its nodes, never a rank's bootstrap.
+  launch: [
+    "bootstrap/protocol.ts",
+    "bootstrap/hostlist.ts",
+    "bootstrap/slurm_nodes.ts",
+    "transport",
+    "wire",
+    "runtime",
+  ],
 };
 
 /** Single modules that may import more than their layer. */
@@ -48,6 +55,9 @@ export const EXTRA: Readonly<Record<string, readonly string[]>> = {
   "comm/environment.ts": ["runtime/detect.ts"],
   // --report asks whether a call's promise has already settled, where the runtime can tell (Bun).
   "comm/profile.ts": ["runtime/detect.ts"],
+  // Under direct `srun`, the task stands in for its rank when the rank dies before it joined the step: it
+  // reads how far the rank got, and joins the rendezvous in its place with the rank's own bootstrap.
+  "launch/direct.ts": ["bootstrap/join_progress.ts", "bootstrap/slurm.ts"],
 };
 
 /** Modules every layer may import; they import nothing of the project. */

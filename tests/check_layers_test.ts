@@ -115,13 +115,14 @@ test("comm imports collectives, p2p and wire; world.ts and environment.ts a litt
   );
 });
 
-test("the launcher uses only the rendezvous protocol and host lists of bootstrap", () => {
+test("the launcher uses only the rendezvous protocol, host lists and Slurm node lookups of bootstrap", () => {
   allowed("lib/launch/coordinator.ts", `import { decodeControl } from "../bootstrap/protocol.ts";`);
   allowed("lib/launch/spawn_slurm.ts", `import { expandHostlist } from "../bootstrap/hostlist.ts";`);
+  allowed("lib/launch/spawn_slurm.ts", `import { commandOutput } from "../bootstrap/slurm_nodes.ts";`);
   refused(
     "lib/launch/main.ts",
     `import { LauncherBootstrap } from "../bootstrap/launcher.ts";`,
-    /may import only bootstrap\/protocol\.ts, bootstrap\/hostlist\.ts of bootstrap/,
+    /may import only bootstrap\/protocol\.ts, bootstrap\/hostlist\.ts, bootstrap\/slurm_nodes\.ts of bootstrap/,
   );
   refused("lib/launch/main.ts", `import { Engine } from "../p2p/engine.ts";`, /launch may not import p2p/);
 });

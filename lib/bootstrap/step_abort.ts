@@ -6,6 +6,11 @@
  * connection close before it has read the abort), and `srun` ends the step with the code of the rank that
  * aborted, as under Open MPI's `srun --mpi=pmix`.
  *
+ * The channel works during the rendezvous too: rank 0 attaches each rank's connection as soon as the rank has
+ * proved the job token, takes an abort from any of them (also from a stand-in for a rank that died before it
+ * joined: see `SlurmBootstrap.standIn`), tells every rank attached then or later, and holds its own exit
+ * until every rank has been told or can no longer come.
+ *
  * @module
  */
 
@@ -39,19 +44,46 @@ const ANSWER_WAIT_MS = 2500;
 export class StepAbort {
   readonly #rank: number;
   readonly #exit: (code: number) => void;
+  readonly #onDecided: (message: AbortMessage) => void;
   readonly #connections = new Set<Connection>();
-  #decided: number | undefined;
+  #decided: AbortMessage | undefined;
+  #hold: Promise<void> = Promise.resolve();
 
-  /** `exit` ends this process with the step's code. */
-  constructor(rank: number, exit: (code: number) => void) {
+  /**
+   * `exit` ends this process with the step's code; `onDecided` runs once, when this rank learns that the
+   * step ends and why (before it waits to exit).
+   */
+  constructor(
+    rank: number,
+    exit: (code: number) => void,
+    onDecided: (message: AbortMessage) => void = () => {},
+  ) {
     this.#rank = rank;
     this.#exit = exit;
+    this.#onDecided = onDecided;
   }
 
-  /** Adds a connection that carries aborts: to rank 0 on other ranks, to each rank on rank 0. */
+  /** Has this rank learnt that the step ends? */
+  get decided(): boolean {
+    return this.#decided !== undefined;
+  }
+
+  /**
+   * Adds a connection that carries aborts: to rank 0 on other ranks, to each rank on rank 0. On rank 0, a
+   * connection attached after the step's end was decided is told at once.
+   */
   attach(connection: Connection): void {
     this.#connections.add(connection);
     connection.socket.unref();
+    if (this.#rank === 0 && this.#decided && !connection.closed) sendControl(connection, this.#decided);
+  }
+
+  /**
+   * Rank 0: once the step's end is decided, exit only after `until` settles (every rank has been told, or
+   * none can come any more), then after the usual delay.
+   */
+  holdExit(until: Promise<void>): void {
+    this.#hold = until;
   }
 
   /** A connection closed: it carries nothing more. */
@@ -64,7 +96,7 @@ export class StepAbort {
     if (this.#rank === 0 && this.#decided !== undefined) {
       // Another abort after the first (often a failure the first one caused): that rank ends with the
       // first one's code too.
-      if (!connection.closed) sendControl(connection, { ...message, code: this.#decided });
+      if (!connection.closed) sendControl(connection, { ...message, code: this.#decided.code });
       return;
     }
     this.#decide(message);
@@ -91,15 +123,27 @@ export class StepAbort {
   /** The step ends with `message.code`: rank 0 tells every rank; everyone exits after a short delay. */
   #decide(message: AbortMessage): void {
     if (this.#decided !== undefined) return;
-    this.#decided = message.code;
+    this.#decided = message;
+    this.#onDecided(message);
     // From now on a failure here is the abort's consequence (a peer gone): it must not end this rank with
     // another code first, also in a script started without mpirun-deno's rank entry point.
     onUncaught(() => {});
-    if (this.#rank === 0) {
-      for (const connection of this.#connections) {
-        if (!connection.closed) sendControl(connection, message);
-      }
+    if (this.#rank !== 0) {
+      setTimeout(() => this.#exit(message.code), EXIT_DELAY_MS);
+      return;
     }
-    setTimeout(() => this.#exit(message.code), this.#rank === 0 ? RANK_ZERO_EXIT_DELAY_MS : EXIT_DELAY_MS);
+    for (const connection of this.#connections) {
+      if (!connection.closed) sendControl(connection, message);
+    }
+    this.#held().then(() => setTimeout(() => this.#exit(message.code), RANK_ZERO_EXIT_DELAY_MS));
+  }
+
+  /** Settles once the exit is no longer held: by the hold in place now, or by one put in place meanwhile. */
+  async #held(): Promise<void> {
+    let hold: Promise<void>;
+    do {
+      hold = this.#hold;
+      await hold;
+    } while (hold !== this.#hold);
   }
 }

@@ -5,16 +5,31 @@
  * environment plus the script to run; the rank then meets the others through Slurm's environment
  * (`lib/bootstrap/slurm.ts`). Signals are passed on, and the task exits with the rank's code.
  *
+ * The task outlives its rank, so it is the rank's stand-in of last resort: a rank that dies before it has
+ * joined the step (killed, its runtime failing to start, its bootstrap failing) would leave the others
+ * waiting for it. The rank tells the task how far it got through a file (`bootstrap/join_progress.ts`); when
+ * it exits non-zero short of `joined`, the task joins the rendezvous in its place and ends the whole step
+ * with the rank's code, naming it (`SlurmBootstrap.standIn`). A task that cannot even start its rank (a
+ * usage error) does the same. Plain `srun deno run -A script.ts` has no such task: there rank 0 ends the step
+ * only once the missing rank has not come for `CONNECT_TIMEOUT_MS`.
+ *
  * @module
  */
 
 import { spawn } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import process from "node:process";
+import { parseJoinStage } from "../bootstrap/join_progress.ts";
+import type { EarlyFailure } from "../bootstrap/slurm.ts";
 import { EnvName } from "../env.ts";
 import type { LaunchOptions, RawOptions } from "./options.ts";
 import { UsageError } from "./options.ts";
 import { type RankCommand, rankCommand, type RankProgram } from "./rank_command.ts";
-import { exitCodeOf } from "./supervise.ts";
+import type { ExitStatus } from "./spawner.ts";
+import { describeStatus, exitCodeOf } from "./supervise.ts";
 
 /** Signals passed on to the rank. */
 const PASSED_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP", "SIGUSR1", "SIGUSR2"] as const;
@@ -106,27 +121,90 @@ export function directRank(
 }
 
 /**
- * Runs this task's rank and resolves with its exit code (128 + N when signal N killed it).
+ * Runs this task's rank and resolves with its exit code (128 + N when signal N killed it), after ending the
+ * whole step in the rank's place if it failed before it joined (see above).
  *
  * @example
  * ```ts ignore
  * if (isDirectLaunch(raw, process.env)) return await runDirect(resolveOptions(raw));
  * ```
  */
-export function runDirect(
+export async function runDirect(
   options: LaunchOptions,
   env: Record<string, string | undefined> = process.env,
 ): Promise<number> {
   const rank = directRank(options, env);
+  const joinFile = createJoinFile();
+  if (joinFile !== undefined) rank.env[EnvName.JOIN_FILE] = joinFile;
+  else delete rank.env[EnvName.JOIN_FILE];
+  const since = Date.now();
+  const { signalled, ...ended } = await runRank(rank);
+  if (joinFile === undefined) return ended.code;
+  let text;
+  try {
+    text = fs.readFileSync(joinFile, "utf8");
+  } catch {
+    return ended.code; // gone: how far the rank got is unknown
+  } finally {
+    fs.rmSync(joinFile, { force: true });
+  }
+  const stage = parseJoinStage(text);
+  // A rank ended by a signal this task passed on ends with the step that signalled every task (scancel).
+  if (ended.code === 0 || stage === "joined" || signalled) return ended.code;
+  return await endStepInPlace({ ...ended, since, reached: stage === "reached" });
+}
+
+/**
+ * Ends the step in the place of this task's rank, which ended (or never started) before it joined: the
+ * other ranks would wait for it. Resolves with the code this task should exit with: the step's, or
+ * `failure.code` where that could not be done (then it says why on stderr).
+ *
+ * @example
+ * ```ts ignore
+ * return await endStepInPlace({ code: 2, what: "did not start: Script not found", since: Date.now(), reached: false });
+ * ```
+ */
+export async function endStepInPlace(failure: EarlyFailure): Promise<number> {
+  try {
+    // Loaded only here: a task whose rank joined never needs a rank's sockets.
+    const { launchedBySlurm, SlurmBootstrap } = await import("../bootstrap/slurm.ts");
+    if (!launchedBySlurm()) return failure.code;
+    return await SlurmBootstrap.standIn(os.hostname(), failure);
+  } catch (error) {
+    process.stderr.write(
+      `mpirun-deno: cannot end the step in the place of this task's rank: ${(error as Error).message}\n`,
+    );
+    return failure.code;
+  }
+}
+
+/** A fresh empty file for the rank's join progress, readable by this user only; undefined if none can be made. */
+function createJoinFile(): string | undefined {
+  const file = path.join(os.tmpdir(), `mpirun-deno-join-${process.pid}-${randomUUID()}`);
+  try {
+    fs.writeFileSync(file, "", { flag: "wx", mode: 0o600 });
+    return file;
+  } catch {
+    return undefined;
+  }
+}
+
+/** How the rank ended: its code, in words, its pid, and whether this task had passed a signal on to it. */
+type RankEnd = Pick<EarlyFailure, "code" | "what" | "pid"> & { signalled: boolean };
+
+/** Runs the rank as this task's only child, passing signals on; resolves when it has ended. */
+function runRank(rank: ReturnType<typeof directRank>): Promise<RankEnd> {
   return new Promise((resolve) => {
     // Same process group as this task, so that Slurm's signals to the task reach the rank too.
     const child = spawn(rank.command, rank.args, { cwd: rank.cwd, env: rank.env, stdio: "inherit" });
     const handlers = new Map<string, () => void>();
+    let signalled = false;
     const cleanup = () => {
       for (const [signal, handler] of handlers) process.off(signal, handler);
     };
     for (const signal of PASSED_SIGNALS) {
       const handler = () => {
+        signalled = true;
         try {
           child.kill(signal);
         } catch {
@@ -143,11 +221,17 @@ export function runDirect(
     child.on("error", (error) => {
       cleanup();
       process.stderr.write(`mpirun-deno: cannot start the rank: ${error.message}\n`);
-      resolve(127);
+      resolve({ code: 127, what: `could not be started (${error.message})`, signalled });
     });
     child.on("exit", (code, signal) => {
       cleanup();
-      resolve(exitCodeOf({ code, signal }));
+      const status: ExitStatus = { code, signal };
+      resolve({
+        code: exitCodeOf(status),
+        what: `${describeStatus(status)} before joining the job`,
+        pid: child.pid,
+        signalled,
+      });
     });
   });
 }

@@ -601,6 +601,7 @@ export const RESERVED_ENV: readonly string[] = [
   EnvName.SCRIPT,
   EnvName.ROLE,
   EnvName.PARENT_PID,
+  EnvName.JOIN_FILE,
 ];
 
 function oneOf<T extends string>(raw: RawOptions, key: OptionKey, allowed: readonly T[]): T | undefined {

@@ -13,6 +13,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import process from "node:process";
 import { expandHostlist, expandTasksPerNode } from "../bootstrap/hostlist.ts";
+import { commandOutput, slurmNodeAddress } from "../bootstrap/slurm_nodes.ts";
 import { EnvName } from "../env.ts";
 import type { HostSlots } from "./hostfile.ts";
 import { localAddressToward } from "./network.ts";
@@ -504,48 +505,6 @@ class SrunStep {
   }
 }
 
-/**
- * The `NodeAddr` of `scontrol show node` output, or `undefined` when it has none.
- *
- * @example
- * ```ts
- * import { parseNodeAddr } from "./spawn_slurm.ts";
- * console.log(parseNodeAddr("NodeName=n1 Arch=x86_64 CoresPerSocket=1\n   NodeAddr=10.0.0.5 NodeHostName=n1\n")); // "10.0.0.5"
- * ```
- */
-export function parseNodeAddr(text: string): string | undefined {
-  return /(?:^|\s)NodeAddr=(\S+)/.exec(text)?.[1];
-}
-
-/** The address Slurm reaches node `name` by (`scontrol show node`), or `undefined` if Slurm cannot say. */
-export async function slurmNodeAddress(
-  name: string,
-  env: Record<string, string | undefined>,
-): Promise<string | undefined> {
-  const shown = await capture("scontrol", ["show", "node", name], env);
-  return shown === undefined ? undefined : parseNodeAddr(shown);
-}
-
-/** Output of a command, or `undefined` when it fails. */
-function capture(
-  command: string,
-  args: string[],
-  env: Record<string, string | undefined>,
-): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    let out = "";
-    let child: ChildProcess;
-    try {
-      child = spawn(command, args, { env, stdio: ["ignore", "pipe", "ignore"] });
-    } catch {
-      return resolve(undefined);
-    }
-    child.stdout!.on("data", (chunk: Uint8Array) => out += decoder.decode(chunk));
-    child.on("error", () => resolve(undefined));
-    child.on("close", (code) => resolve(code === 0 ? out : undefined));
-  });
-}
-
 /** Sends `signal` to the tasks of the step named `name` with `scancel`; false when that cannot be done. */
 async function signalStep(
   env: Record<string, string | undefined>,
@@ -554,10 +513,14 @@ async function signalStep(
 ): Promise<boolean> {
   const job = env.SLURM_JOB_ID;
   if (!job) return false;
-  const listing = await capture("squeue", ["--noheader", "--steps", `--jobs=${job}`, "--format=%i %j"], env);
+  const listing = await commandOutput(
+    "squeue",
+    ["--noheader", "--steps", `--jobs=${job}`, "--format=%i %j"],
+    env,
+  );
   const step = listing?.split("\n").map((line) => line.trim().split(/\s+/)).find(([, stepName]) =>
     stepName === name
   )?.[0];
   if (step === undefined) return false;
-  return await capture("scancel", [`--signal=${signal.replace(/^SIG/, "")}`, step], env) !== undefined;
+  return await commandOutput("scancel", [`--signal=${signal.replace(/^SIG/, "")}`, step], env) !== undefined;
 }

@@ -160,6 +160,17 @@ export function tempDirectory(): string {
   return nodeBuiltin<typeof import("node:os")>("node:os").tmpdir();
 }
 
+/** Replaces what the file at `path` holds with `text`; false when it could not be written. */
+export function writeFileQuietly(path: string, text: string): boolean {
+  try {
+    if (deno) deno.writeTextFileSync(path, text);
+    else nodeBuiltin<typeof import("node:fs")>("node:fs").writeFileSync(path, text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Removes the file at `path`, if it is there. */
 export function removeFileQuietly(path: string): void {
   try {

@@ -85,3 +85,19 @@ export const listenPeers: SocketImplementation["listen"] = (host, port, onConnec
 /** Connects to another rank at TCP `host:port`, the way {@linkcode listenPeers} listens. */
 export const connectPeer: SocketImplementation["connect"] = (host, port) =>
   peerReactor && isIPv4(host) ? peerReactor.connectTcp(host, port) : connect(host, port);
+
+/**
+ * Did `connect` fail because the host name does not resolve here (rather than because nobody listens)?
+ *
+ * @example
+ * ```ts
+ * import { isUnresolvedName } from "./sockets.ts";
+ * console.log(isUnresolvedName(new Error("getaddrinfo ENOTFOUND n1"))); // true
+ * console.log(isUnresolvedName(new Error("Connection refused (os error 111)"))); // false
+ * ```
+ */
+export function isUnresolvedName(error: unknown): boolean {
+  return /ENOTFOUND|EAI_AGAIN|getaddrinfo|lookup address|name resolution|Name or service not known/i.test(
+    String((error as Error)?.message ?? error),
+  );
+}

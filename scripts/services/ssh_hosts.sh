@@ -11,52 +11,48 @@
 #   env     print shell exports for tests: eval "$(ssh_hosts.sh env)"
 #   status  exit 0 if every host answers over ssh
 #
-# Layout (netns mode, the default when `ip netns add` works):
-#   bridge mpd-br0 on the host, 10.213.7.1/24
-#   namespace mpd-hI, veth "eth0" inside with 10.213.7.(10+I)/24, attached to
-#   the bridge through host end mpd-vI; only a /24 route inside (no default
+# Layout (netns mode, the default when `ip netns add` works), with PREFIX and
+# NET derived from the state dir (see state.sh; `up` prints them):
+#   bridge PREFIX-br0 on the host, NET.1/24
+#   namespace PREFIX-hI, veth "eth0" inside with NET.(10+I)/24, attached to
+#   the bridge through host end PREFIX-vI; only a /24 route inside (no default
 #   route, no forwarding), so traffic stays between these addresses.
 #   sshd in each namespace on port 22, also in its own UTS namespace with
-#   hostname mpd-hI (so `ssh mpd-h2 hostname` prints mpd-h2).
+#   hostname PREFIX-hI (so `ssh PREFIX-h2 hostname` prints PREFIX-h2).
+#   scripts/services/slurm.sh runs its slurmd nodes in these namespaces too.
 # Loopback mode (MPD_SSH_WANT_MODE=loopback, or automatic when netns is refused):
-#   hosts mpd-hI -> 127.0.0.(1+I), sshd on port 22 of that address (2222 if
+#   hosts PREFIX-hI -> 127.0.0.(1+I), sshd on port 22 of that address (2222 if
 #   something already listens on *:22); hostname is shared with the machine.
 #
-#   A black hole, $NET.250: a permanent neighbour entry on the bridge with a
+#   A black hole, NET.250: a permanent neighbour entry on the bridge with a
 #   MAC address nobody has, so packets to it vanish without an answer (as to
 #   a host that is switched off); exported as MPD_SSH_BLACKHOLE. A
-#   low-priority `prohibit` route for $NET.0/24 keeps test traffic from
+#   low-priority `prohibit` route for NET.0/24 keeps test traffic from
 #   leaving by the default route while the bridge is down.
-# Knobs (environment): MPD_SSH_NHOSTS (3), MPD_SERVICES_STATE
-# (/tmp/mpirun-deno-services), MPD_SSH_WANT_MODE (auto|netns|loopback),
-# MPD_SSH_UTS (1: own hostname per netns host; 0: shared hostname).
+# Knobs (environment): MPD_SSH_NHOSTS (3), MPD_SERVICES_STATE (state.sh),
+# MPD_SSH_WANT_MODE (auto|netns|loopback), MPD_SSH_UTS (1: own hostname per
+# netns host; 0: shared hostname).
 #
-# State per checkout: names, subnet and /etc/hosts tag derive from the state
-# dir. The default state dir keeps prefix "mpd" and subnet 10.213.7; any
-# other gets prefix "m<hash>" and subnet 10.213.<8..247>, so that a second
-# set (another checkout, MPD_SERVICES_STATE=/tmp/x) runs beside the first.
-# MPD_SSH_PREFIX and MPD_SSH_NET override them.
+# State per checkout: the state dir derives from the checkout's path, and the
+# prefix ("m" and 3 hex digits), the subnet (10.213.<8..247>) and the
+# /etc/hosts tag derive from the state dir, so that another checkout's set
+# runs beside this one. MPD_SSH_PREFIX and MPD_SSH_NET override them.
 set -euo pipefail
 
-BASE=${MPD_SERVICES_STATE:-/tmp/mpirun-deno-services}
+# shellcheck source=state.sh
+source "$(dirname "${BASH_SOURCE[0]}")/state.sh"
 STATE=$BASE/ssh
 N=${MPD_SSH_NHOSTS:-3}
 WANT_MODE=${MPD_SSH_WANT_MODE:-auto}
 UTS=${MPD_SSH_UTS:-1}
-if [[ $BASE == /tmp/mpirun-deno-services ]]; then
-  PREFIX=${MPD_SSH_PREFIX:-mpd}
-  NET=${MPD_SSH_NET:-10.213.7}
-else
-  BASE_HASH=$(printf %s "$BASE" | cksum | awk '{print $1}')
-  PREFIX=${MPD_SSH_PREFIX:-m$(printf %03x $((BASE_HASH % 4096)))}
-  NET=${MPD_SSH_NET:-10.213.$((8 + BASE_HASH % 240))}
-fi
+PREFIX=${MPD_SSH_PREFIX:-m$(printf %03x $((BASE_HASH % 4096)))}
+NET=${MPD_SSH_NET:-10.213.$((8 + BASE_HASH % 240))}
 BRIDGE=$PREFIX-br0
 BLACKHOLE=$NET.250
 BLACKHOLE_MAC=02:00:00:00:00:fa
 PROHIBIT_METRIC=4000
 HOSTS_TAG="# mpirun-deno-services ssh_hosts"
-[[ $PREFIX == mpd ]] || HOSTS_TAG="$HOSTS_TAG $PREFIX"
+HOSTS_TAG="$HOSTS_TAG $PREFIX"
 SSHD=/usr/sbin/sshd
 LOG=$STATE/ssh_hosts.log
 
@@ -438,8 +434,8 @@ do_up() {
   done
 
   if [[ $mode == netns ]]; then
-    # Routing check: namespace -> other namespace (ssh from inside mpd-h1 to
-    # mpd-h2's address) and namespace -> host side (a TCP connect to the
+    # Routing check: namespace -> other namespace (ssh from inside PREFIX-h1 to
+    # PREFIX-h2's address) and namespace -> host side (a TCP connect to the
     # bridge address must connect or be refused, not time out / be unroutable).
     if ((N >= 2)); then
       ip netns exec "$(host_name 1)" ssh -F "$STATE/ssh_config" -o ConnectTimeout=3 \

@@ -20,21 +20,24 @@ import { flavour, launcherCommand, REPO } from "../_helpers/run_ranks.ts";
 export { flavour, launcherCommand, REPO };
 export type { Finished };
 
-/** Where the service scripts keep their state. */
-const STATE = process.env.MPD_SERVICES_STATE ?? "/tmp/mpirun-deno-services";
-
 /** Are the services required (CI), rather than optional? */
 const REQUIRED = process.env.MPIRUN_DENO_TEST_SERVICES === "1";
 
-/** Reads the `export NAME=value` lines of a service's env.sh. */
-export function readExports(file: string): Record<string, string> {
+/**
+ * The `export NAME=value` lines that `scripts/services/SCRIPT env` prints for this checkout's services (the
+ * scripts know where their state is); none when they are not up.
+ */
+export function serviceExports(script: "ssh_hosts.sh" | "slurm.sh"): Record<string, string> {
+  const result = spawnSync("bash", [path.join(REPO, "scripts", "services", script), "env"], {
+    encoding: "utf8",
+    timeout: 10_000,
+  });
+  return result.status === 0 ? parseExports(result.stdout) : {};
+}
+
+/** The `export NAME=value` lines of a shell script. */
+export function parseExports(text: string): Record<string, string> {
   const out: Record<string, string> = {};
-  let text: string;
-  try {
-    text = fs.readFileSync(file, "utf8");
-  } catch {
-    return out;
-  }
   for (const line of text.split("\n")) {
     const match = /^export ([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(line.trim());
     if (match) out[match[1]] = match[2].replace(/^"(.*)"$/, "$1").replace(/^'(.*)'$/, "$1");
@@ -70,7 +73,7 @@ export interface SshHosts {
 export function sshHosts(): Service<SshHosts> {
   const exported = process.env.MPD_SSH_CONFIG !== undefined
     ? process.env as Record<string, string>
-    : readExports(path.join(process.env.MPD_SSH_STATE ?? path.join(STATE, "ssh"), "env.sh"));
+    : serviceExports("ssh_hosts.sh");
   const config = exported.MPD_SSH_CONFIG;
   if (!config || !fs.existsSync(config)) return unavailable("the ssh hosts", "are not up", "ssh_hosts.sh");
   const hosts = (exported.MPD_SSH_HOSTS ?? "").split(/\s+/).filter((host) => host !== "");
@@ -123,7 +126,9 @@ export interface SlurmCluster {
 
 /** Finds the Slurm cluster of `scripts/services/slurm.sh`, and checks that it answers. */
 export function slurmCluster(): Service<SlurmCluster> {
-  const exported = readExports(path.join(process.env.MPD_SLURM_STATE ?? path.join(STATE, "slurm"), "env.sh"));
+  const exported = process.env.SLURM_CONF !== undefined
+    ? process.env as Record<string, string>
+    : serviceExports("slurm.sh");
   const conf = process.env.SLURM_CONF ?? exported.SLURM_CONF;
   if (!conf || !fs.existsSync(conf)) return unavailable("the Slurm cluster", "is not up", "slurm.sh");
   const env = { SLURM_CONF: conf };
@@ -224,8 +229,8 @@ export interface Started {
   pid: number;
   stdout(): string;
   stderr(): string;
-  /** Resolves once stdout has `count` lines matching `pattern`. */
-  waitFor(pattern: RegExp, count: number, ms?: number): Promise<void>;
+  /** Resolves once stdout (or `stream`) has `count` lines matching `pattern`. */
+  waitFor(pattern: RegExp, count: number, ms?: number, stream?: "stdout" | "stderr"): Promise<void>;
   finished: Promise<Finished>;
 }
 
@@ -248,7 +253,10 @@ export function start(
     stdout += chunk;
     wake();
   });
-  child.stderr!.setEncoding("utf8").on("data", (chunk) => stderr += chunk);
+  child.stderr!.setEncoding("utf8").on("data", (chunk) => {
+    stderr += chunk;
+    wake();
+  });
   const timer = setTimeout(() => process.kill(child.pid!, "SIGKILL"), timeoutMs);
   const finished = new Promise<Finished>((resolve) =>
     child.on("close", (code, signal) => {
@@ -261,9 +269,10 @@ export function start(
     stdout: () => stdout,
     stderr: () => stderr,
     finished,
-    async waitFor(pattern, count, ms = 40_000) {
+    async waitFor(pattern, count, ms = 40_000, stream = "stdout") {
       const deadline = Date.now() + ms;
-      const matches = () => stdout.split("\n").filter((line) => pattern.test(line)).length;
+      const matches = () =>
+        (stream === "stdout" ? stdout : stderr).split("\n").filter((line) => pattern.test(line)).length;
       while (matches() < count) {
         if (Date.now() > deadline || child.exitCode !== null) {
           throw new Error(`waited for ${count} lines like ${pattern}; stdout: ${stdout}\nstderr: ${stderr}`);

@@ -19,6 +19,7 @@ import {
   launcherCommand,
   leftovers,
   marker,
+  processesWith,
   REPO,
   run,
   runtimeCommand,
@@ -59,6 +60,49 @@ function exitCodes(stderr: string): Map<number, number> {
     }
   }
   return codes;
+}
+
+/** `word` quoted for sh. */
+function quote(word: string): string {
+  return `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * The command line of an srun step whose every task runs `mpirun-deno "$script" ARGS` (this run's flavour)
+ * after `prelude`, a line of sh that may set `$script` or wait, by `$SLURM_PROCID`: it makes one task unlike
+ * the others.
+ */
+function perTask(prelude: string, script: string, args: readonly string[]): string[] {
+  const { command, args: launcher } = launcherCommand([]);
+  return [
+    "sh",
+    "-c",
+    `script=${quote(script)}; ${prelude}\nexec ${[command, ...launcher].map(quote).join(" ")} "$script" ${
+      args.map(quote).join(" ")
+    }`,
+  ];
+}
+
+/** The pid of the rank process (not its `mpirun-deno` task) of task `task` of the job marked `mark`. */
+async function rankProcess(mark: string, task: number, ms = 40_000): Promise<number> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    for (const pid of processesWith(mark)) {
+      try {
+        const environ = fs.readFileSync(`/proc/${pid}/environ`, "utf8").split("\0");
+        // Only the rank has the script in its environment (its task puts it there).
+        if (
+          environ.includes(`SLURM_PROCID=${task}`) && environ.some((v) => v.startsWith("MPIRUN_DENO_SCRIPT="))
+        ) {
+          return pid;
+        }
+      } catch {
+        // Gone meanwhile.
+      }
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`no rank process of task ${task} within ${ms} ms`);
 }
 
 /** Runs `command` and checks that no process of it is left. */
@@ -160,6 +204,73 @@ for (
   });
 }
 
+// A rank that dies before the rendezvous: its mpirun-deno task ends the step in its place. Before, the others
+// waited for it: rank 0 for its hello without a bound, srun (without --kill-on-bad-exit) with them.
+test(
+  `direct launch: a rank killed before it joined ends the whole srun step at once, named (${flavour})`,
+  options,
+  async () => {
+    const mark = marker();
+    const gate = path.join(os.tmpdir(), `${mark}.gate`);
+    // Task 3 starts once the gate is open: until then no rank can have joined (the world needs all four).
+    const held = `if [ "$SLURM_PROCID" = 3 ]; then while [ ! -e ${quote(gate)} ]; do sleep 0.05; done; fi`;
+    const srun = start("srun", [
+      "--quiet",
+      "--label",
+      "--ntasks=4",
+      ...perTask(held, "tests/cluster/_fail.ts", ["exit", "9", "9", mark]),
+    ], env());
+    try {
+      const rank = await rankProcess(mark, 2);
+      const began = Date.now();
+      process.kill(rank, "SIGKILL");
+      fs.writeFileSync(gate, "");
+      const ended = await srun.finished;
+      const took = Date.now() - began;
+      assert.equal(ended.code, 137, ended.stderr);
+      assert.deepEqual(exitCodes(ended.stderr), new Map([0, 1, 2, 3].map((task) => [task, 137])));
+      assert.match(
+        ended.stderr,
+        new RegExp(
+          `mpirun-deno: rank 2 \\(host \\S+, pid ${rank}\\) was killed by signal SIGKILL before joining`,
+        ),
+      );
+      // Within 2 s on an idle machine, task 3's start included; the old code waited for the step's time limit.
+      assert.ok(took < 10_000, `the step took ${took} ms to end after the rank was killed`);
+      assert.deepEqual(await leftovers(mark), []);
+    } finally {
+      fs.rmSync(gate, { force: true });
+    }
+  },
+);
+
+test(
+  `direct launch: rank 0 whose script is missing on its node ends the whole srun step at once, named (${flavour})`,
+  options,
+  async () => {
+    const mark = marker();
+    // As on a node without the file: task 0's mpirun-deno fails before it starts its rank.
+    const missing = `if [ "$SLURM_PROCID" = 0 ]; then script=tests/cluster/_nowhere_${mark}.ts; fi`;
+    const srun = start("srun", [
+      "--quiet",
+      "--label",
+      "--ntasks=4",
+      ...perTask(missing, "tests/cluster/_fail.ts", ["exit", "9", "9", mark]),
+    ], env());
+    const said =
+      /mpirun-deno: rank 0 \(host \S+, pid \d+\) did not start: Script "[^"]*_nowhere_[^"]*" not found/;
+    await srun.waitFor(said, 1, 40_000, "stderr");
+    const began = Date.now();
+    const ended = await srun.finished;
+    const took = Date.now() - began;
+    assert.equal(ended.code, 2, ended.stderr);
+    assert.deepEqual(exitCodes(ended.stderr), new Map([0, 1, 2, 3].map((task) => [task, 2])));
+    // The others' start-up included; the old code made them try to reach rank 0 for 30 s.
+    assert.ok(took < 10_000, `the step took ${took} ms to end after task 0 failed`);
+    assert.deepEqual(await leftovers(mark), []);
+  },
+);
+
 test(`salloc -n 4 mpirun-deno -n 4 runs the ranks as one srun step (${flavour})`, options, async () => {
   const { command, args } = launcherCommand(["-n", "4", "--tag-output", "tests/cluster/_collectives.ts"]);
   const result = await job("salloc", ["--quiet", "--ntasks=4", command, ...args]);
@@ -239,7 +350,6 @@ test(
         ).join("\n"),
       );
       const { command, args } = launcherCommand(["--tag-output", "examples/hello.ts"]);
-      const quote = (word: string) => `'${word.replace(/'/g, `'\\''`)}'`;
       const inner = `mount --bind ${quote(hosts)} /etc/hosts && ! getent hosts ${cluster.nodes[0]} && ` +
         `exec salloc --quiet --nodes=3 --ntasks=6 ${[command, ...args].map(quote).join(" ")} "$@"`;
       const result = await job("unshare", ["--mount", "sh", "-c", inner, "sh"]);
@@ -288,7 +398,6 @@ test(`sbatch --wait runs a job script that calls mpirun-deno (${flavour})`, opti
   try {
     const { command, args } = launcherCommand(["--tag-output", "examples/hello.ts"]);
     const script = path.join(dir, "job.sh");
-    const quote = (word: string) => `'${word.replace(/'/g, `'\\''`)}'`;
     fs.writeFileSync(
       script,
       `#!/bin/sh\ncd ${quote(REPO)}\nexec ${[command, ...args].map(quote).join(" ")}\n`,
