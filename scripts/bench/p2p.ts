@@ -12,7 +12,8 @@
 
 import process from "node:process";
 import { MPI } from "mpirun-deno";
-import { benchArgs, emit, iterationsFor, now, SIZES, WARMUP_MS } from "./measure.ts";
+import { benchArgs, emit, iterationsFor, now, SIZES } from "./measure.ts";
+import { bufferRoundTrips, valueRoundTrips, warmUp } from "./pingpong.ts";
 
 const comm = MPI.COMM_WORLD;
 const rank = comm.rank;
@@ -20,36 +21,6 @@ if (comm.size !== 2) throw new Error(`p2p benchmarks need 2 ranks, not ${comm.si
 const { only, reps, quick } = benchArgs(process.argv.slice(2));
 const peer = 1 - rank;
 const WINDOW = 64;
-
-/** One-way latency in microseconds of `iterations` round trips of a value. */
-async function valueRoundTrips(value: unknown, iterations: number): Promise<number> {
-  await comm.Barrier();
-  const start = now();
-  for (let i = 0; i < iterations; i++) {
-    if (rank === 0) {
-      await comm.send(value, peer, 1);
-      await comm.recv(peer, 1);
-    } else {
-      await comm.send(await comm.recv(peer, 1), peer, 1);
-    }
-  }
-  return (now() - start) * 1000 / (2 * iterations);
-}
-
-async function bufferRoundTrips(buffer: Uint8Array, iterations: number): Promise<number> {
-  await comm.Barrier();
-  const start = now();
-  for (let i = 0; i < iterations; i++) {
-    if (rank === 0) {
-      await comm.Send(buffer, peer, 1);
-      await comm.Recv(buffer, peer, 1);
-    } else {
-      await comm.Recv(buffer, peer, 1);
-      await comm.Send(buffer, peer, 1);
-    }
-  }
-  return (now() - start) * 1000 / (2 * iterations);
-}
 
 /** Bandwidth in MB/s (10^6 bytes) of `iterations` windows of 64 Isends, each acknowledged by the receiver. */
 async function streaming(buffer: Uint8Array, iterations: number): Promise<number> {
@@ -72,19 +43,6 @@ async function streaming(buffer: Uint8Array, iterations: number): Promise<number
   return buffer.length * WINDOW * iterations / seconds / 1e6;
 }
 
-/**
- * Runs `measure` at least `minimum` times and until WARMUP_MS have passed (JIT tiers, caches), the same
- * number of times on both ranks: rank 0 decides.
- */
-async function warmUp(measure: () => Promise<number>, minimum: number): Promise<void> {
-  if (minimum === 0) return;
-  const start = now();
-  for (let i = 0;; i++) {
-    await measure();
-    if (!await comm.bcast(i + 1 < minimum || now() - start < WARMUP_MS, 0)) return;
-  }
-}
-
 async function run(
   name: string,
   unit: string,
@@ -92,7 +50,7 @@ async function run(
   { warmups = 1, repetitions = reps } = {},
 ): Promise<void> {
   if (!only.test(name)) return;
-  await warmUp(measure, warmups);
+  await warmUp(comm, measure, warmups);
   const samples: number[] = [];
   for (let i = 0; i < repetitions; i++) samples.push(await measure());
   if (rank === 0) emit(name, 2, unit, samples);
@@ -100,11 +58,11 @@ async function run(
 
 const small = { x: 1, y: 2.0 };
 const array1000 = Array.from({ length: 1000 }, (_, i) => i + 0.5);
-await run("latency/value-small", "us", () => valueRoundTrips(small, quick ? 200 : 2000));
-await run("latency/value-array1000", "us", () => valueRoundTrips(array1000, quick ? 100 : 500));
+await run("latency/value-small", "us", () => valueRoundTrips(comm, small, quick ? 200 : 2000));
+await run("latency/value-array1000", "us", () => valueRoundTrips(comm, array1000, quick ? 100 : 500));
 for (const { name, bytes } of SIZES) {
   const buffer = new Uint8Array(bytes).fill(rank + 1);
-  await run(`latency/buf-${name}`, "us", () => bufferRoundTrips(buffer, iterationsFor(bytes, quick)));
+  await run(`latency/buf-${name}`, "us", () => bufferRoundTrips(comm, buffer, iterationsFor(bytes, quick)));
 }
 for (const { name, bytes } of SIZES) {
   const buffer = new Uint8Array(bytes).fill(rank + 1);

@@ -3,11 +3,17 @@
  * without and with `--report` (so that a change in the machine's load hits both alike), and prints the median
  * of each case's medians and the overhead, twice: as the ratio of those medians, and as the median of the
  * ratios of the two runs of each pair (which a slow spell of the machine moves less). `--bind` binds each
- * rank to a core (`--bind-to core`), which steadies the figures on a small machine. The figures in
+ * rank to a core (`--bind-to core`), which steadies the figures on a small machine.
+ *
+ * `--in-process` measures within processes instead (`report_switch.ts`: a small value and 8 bytes, Deno or
+ * Bun): each run measures, installs the counting half-way (or, every other run, does not: the control), and
+ * measures again; the overhead is the median ratio of the halves with the counting over that of the controls.
+ * The differences between processes, larger than the cost on a small shared machine, drop out. The figures in
  * docs/benchmarks.md come from here.
  *
  * ```sh
- * deno run -A scripts/bench/report_overhead.ts [--runs 6] [--runtime deno|bun|binary] [--only REGEX] [--quick] [--bind]
+ * deno run -A scripts/bench/report_overhead.ts [--runs 6] [--runtime deno|bun|binary] [--only REGEX] [--quick]
+ *   [--bind] [--in-process]
  * ```
  *
  * @module
@@ -30,6 +36,7 @@ const { values } = parseArgs({
     reps: { type: "string", default: "11" },
     quick: { type: "boolean", default: false },
     bind: { type: "boolean", default: false },
+    "in-process": { type: "boolean", default: false },
   },
 });
 
@@ -44,8 +51,8 @@ function launcher(): string[] {
   }
 }
 
-/** One run of the cases: their medians by name. */
-function runOnce(report: boolean): Map<string, number> {
+/** One run of `script` with `launcherArgs` and `scriptArgs`: the medians of its cases by name. */
+function runOnce(launcherArgs: string[], script: string, scriptArgs: string[]): Map<string, number> {
   const [command, ...args] = launcher();
   const result = spawnSync(command, [
     ...args,
@@ -53,10 +60,9 @@ function runOnce(report: boolean): Map<string, number> {
     "2",
     "--oversubscribe",
     ...(values.bind ? ["--bind-to", "core"] : []),
-    ...(report ? ["--report"] : []),
-    path.join(REPO, "scripts", "bench", "p2p.ts"),
-    "--only",
-    values.only!,
+    ...launcherArgs,
+    path.join(REPO, "scripts", "bench", script),
+    ...scriptArgs,
     "--reps",
     values.reps!,
     ...(values.quick ? ["--quick"] : []),
@@ -68,8 +74,27 @@ function runOnce(report: boolean): Map<string, number> {
     const record = JSON.parse(line.slice(RECORD_PREFIX.length)) as CaseResult;
     medians.set(record.case, record.median);
   }
-  if (report && !/report of 2 ranks/.test(result.stderr)) throw new Error("--report printed no report");
+  if (launcherArgs.includes("--report") && !/report of 2 ranks/.test(result.stderr)) {
+    throw new Error("--report printed no report");
+  }
   return medians;
+}
+
+/** A run of `p2p.ts`'s cases, with or without `--report`. */
+function runP2p(report: boolean): Map<string, number> {
+  return runOnce(report ? ["--report"] : [], "p2p.ts", ["--only", values.only!]);
+}
+
+/** A run of `report_switch.ts`, counting installed half-way or not: the ratio after/before of each case. */
+function runSwitch(install: boolean): Map<string, number> {
+  const medians = runOnce([], "report_switch.ts", install ? ["--install"] : []);
+  const ratios = new Map<string, number>();
+  for (const [name, before] of medians) {
+    if (name.endsWith("/before")) {
+      ratios.set(name.slice(0, -"/before".length), medians.get(name.replace(/before$/, "after"))! / before);
+    }
+  }
+  return ratios;
 }
 
 function median(values: number[]): number {
@@ -78,19 +103,38 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
+if (values["in-process"] && values.runtime === "binary") {
+  throw new Error(
+    "--in-process needs --runtime deno or bun: the binary's library cannot be reached from a script",
+  );
+}
+const runWith = values["in-process"] ? runSwitch : runP2p;
 const samples = { off: new Map<string, number[]>(), on: new Map<string, number[]>() };
 for (let run = 0; run < Number(values.runs); run++) {
   for (const mode of run % 2 === 0 ? ["off", "on"] as const : ["on", "off"] as const) {
-    for (const [name, value] of runOnce(mode === "on")) {
+    for (const [name, value] of runWith(mode === "on")) {
       const list = samples[mode].get(name) ?? [];
       list.push(value);
       samples[mode].set(name, list);
     }
   }
 }
+const bound = values.bind ? ", ranks bound to cores" : "";
+if (values["in-process"]) {
+  console.log(
+    `runtime ${values.runtime}, ${values.runs} runs each way${bound}, medians of the ratios after/before:`,
+  );
+  for (const [name, off] of samples.off) {
+    const [a, b] = [median(off), median(samples.on.get(name) ?? [])];
+    console.log(
+      `${name.padEnd(26)} control ${a.toFixed(4)}  counting installed ${b.toFixed(4)}  ` +
+        `overhead ${(100 * (b / a - 1)).toFixed(1)}%`,
+    );
+  }
+  process.exit(0);
+}
 console.log(
-  `runtime ${values.runtime}, ${values.runs} runs each way${values.bind ? ", ranks bound to cores" : ""}, ` +
-    `medians of per-run medians (µs, one way):`,
+  `runtime ${values.runtime}, ${values.runs} runs each way${bound}, medians of per-run medians (µs, one way):`,
 );
 for (const [name, off] of samples.off) {
   const on = samples.on.get(name) ?? [];
