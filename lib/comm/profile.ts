@@ -83,9 +83,18 @@ const NOT_CALLS = new Set([
 // deno-lint-ignore no-explicit-any
 type AnyFunction = (this: any, ...args: any[]) => any;
 
+/**
+ * One kind of call, as its wrapper counts it: made once per wrapped method, so that a call finds its counters
+ * without a lookup by name. `stats` is made on first use: kinds never used are not reported.
+ */
+interface Kind {
+  readonly name: string;
+  stats: CallStats | undefined;
+}
+
 /** An activity whose end is the end of a public call: set on it when the call returns its promise. */
 interface CallActivity extends Activity {
-  call?: string;
+  call?: Kind;
   callStart?: number;
 }
 
@@ -106,18 +115,22 @@ export class Profiler {
   readonly rank: number;
   #started = performance.now();
   #calls = new Map<string, CallStats>();
+  /** Awaiting a request. */
+  #wait: Kind = { name: "wait", stats: undefined };
   #slowest: SlowCall[] = [];
+  /** A call must last longer than this to enter `#slowest` (the last one's time once it is full). */
+  #slowEnough = -Infinity;
   #sentBytes: number[];
   #sentMessages: number[];
   #pending = 0;
   #insideSince = 0;
   #inside = 0;
   /** The public call whose synchronous part is running (nested public calls are part of it). */
-  #current: string | undefined;
+  #current: Kind | undefined;
   #inChannel = false;
   /** The promise of the activity tracked last during the current call, and that activity. */
   #trackedPromise: Promise<unknown> | undefined;
-  #trackedActivity: Activity | undefined;
+  #trackedActivity: CallActivity | undefined;
 
   constructor(rank: number, size: number) {
     this.rank = rank;
@@ -129,7 +142,8 @@ export class Profiler {
   sent(peer: number, bytes: number): void {
     this.#sentBytes[peer] += bytes;
     this.#sentMessages[peer]++;
-    if (this.#current !== undefined && !this.#inChannel) this.#stats(this.#current).bytes += bytes;
+    const kind = this.#current;
+    if (kind !== undefined && !this.#inChannel) (kind.stats ??= this.#stats(kind.name)).bytes += bytes;
   }
 
   /**
@@ -168,20 +182,24 @@ export class Profiler {
     const activitiesEnd = Activities.prototype.end;
     Activities.prototype.end = function (this: Activities, activity: CallActivity) {
       activitiesEnd.call(this, activity);
-      const call = activity.call;
-      if (call === undefined) return;
+      const kind = activity.call;
+      if (kind === undefined) return;
       activity.call = undefined;
-      profiler.#end(call, activity.callStart!);
+      profiler.#end(kind, activity.callStart!);
     };
     const requestThen = Request.prototype.then as AnyFunction;
-    Request.prototype.then = function (this: Request, ...args: unknown[]) {
-      if (profiler.#current !== undefined || this.done) return requestThen.apply(this, args);
+    // `await` and `then` pass two callbacks at most: no rest parameter to gather them.
+    Request.prototype.then = function (this: Request, onfulfilled?: unknown, onrejected?: unknown) {
+      if (profiler.#current !== undefined || this.done) {
+        return requestThen.call(this, onfulfilled, onrejected);
+      }
       const start = profiler.#begin();
-      const result = requestThen.apply(this, args);
-      requestThen.call(this, () => profiler.#end("wait", start), () => profiler.#end("wait", start));
+      const result = requestThen.call(this, onfulfilled, onrejected);
+      const end = () => profiler.#end(profiler.#wait, start);
+      requestThen.call(this, end, end);
       return result;
     } as typeof Request.prototype.then;
-    const channelSend = Channel.prototype.send as AnyFunction;
+    const channelSend = Channel.prototype.send;
     Channel.prototype.send = function (this: Channel, to: number, bytes: Uint8Array, owned: boolean) {
       if (profiler.#inChannel) return channelSend.call(this, to, bytes, owned);
       profiler.#stats(this.where).bytes += bytes.length;
@@ -194,7 +212,7 @@ export class Profiler {
     };
     const engineSend = engine.send.bind(engine);
     engine.send = (order: SendOrder) => {
-      this.sent(order.peer, order.payload.length - (order.headroom ? HEADER_SIZE : 0));
+      this.sent(order.peer, order.headroom ? order.payload.length - HEADER_SIZE : order.payload.length);
       return engineSend(order);
     };
   }
@@ -217,37 +235,47 @@ export class Profiler {
   #wrapCall(name: string, method: AnyFunction): AnyFunction {
     // deno-lint-ignore no-this-alias
     const profiler = this; // the wrapper's own `this` is the communicator
+    const kind: Kind = { name, stats: undefined };
 
     return function (this: unknown, ...args: unknown[]) {
       if (profiler.#current !== undefined) return method.apply(this, args);
-      profiler.#current = name;
+      profiler.#current = kind;
       const start = profiler.#begin();
       let result;
       try {
         result = method.apply(this, args);
       } catch (error) {
-        profiler.#end(name, start);
+        profiler.#current = profiler.#trackedPromise = profiler.#trackedActivity = undefined;
+        profiler.#end(kind, start);
         throw error;
-      } finally {
-        profiler.#current = undefined;
       }
-      const tracked = profiler.#trackedPromise;
-      const activity = profiler.#trackedActivity as CallActivity | undefined;
-      profiler.#trackedPromise = profiler.#trackedActivity = undefined;
-      if (result instanceof Request || !(result instanceof Promise)) {
-        profiler.#end(name, start, true);
-      } else if (result === tracked && activity !== undefined) {
-        // Its activity ends as `result` settles (no reaction has run yet: the call has just returned).
-        activity.call = name;
-        activity.callStart = start;
-      } else if (settledNow?.(result)) {
-        profiler.#end(name, start); // an eager send: its promise settled before the call returned
-      } else {
-        const end = () => profiler.#end(name, start);
-        result.then(end, end);
-      }
+      profiler.#current = undefined;
+      profiler.#returned(kind, start, result);
       return result;
     };
+  }
+
+  /** Ends the call of `kind` begun at `start` that has returned `result`, or arranges that it ends later. */
+  #returned(kind: Kind, start: number, result: unknown): void {
+    const tracked = this.#trackedPromise;
+    if (tracked !== undefined) {
+      const activity = this.#trackedActivity!;
+      this.#trackedPromise = this.#trackedActivity = undefined;
+      if (result === tracked) {
+        // Its activity ends as `result` settles (no reaction has run yet: the call has just returned).
+        activity.call = kind;
+        activity.callStart = start;
+        return;
+      }
+    }
+    if (!(result instanceof Promise)) {
+      this.#instant(kind); // a request (not a promise) or a plain value: the call counts without time
+    } else if (settledNow?.(result)) {
+      this.#end(kind, start); // an eager send: its promise settled before the call returned
+    } else {
+      const end = () => this.#end(kind, start);
+      result.then(end, end);
+    }
   }
 
   /**
@@ -268,22 +296,31 @@ export class Profiler {
     return now;
   }
 
-  /** Ends a call begun at `start`; `instant` ones (a request started) count without time. */
-  #end(name: string, start: number, instant = false): void {
+  /** Ends a call of `kind` begun at `start`. */
+  #end(kind: Kind, start: number): void {
     const now = performance.now();
     if (--this.#pending === 0) this.#inside += now - this.#insideSince;
-    const stats = this.#stats(name);
+    const stats = kind.stats ??= this.#stats(kind.name);
     stats.calls++;
-    if (instant) return;
     const seconds = (now - start) / 1000;
     stats.seconds += seconds;
     if (seconds > stats.maxSeconds) stats.maxSeconds = seconds;
+    if (seconds > this.#slowEnough) this.#slow(kind.name, seconds, start);
+  }
+
+  /** Ends a call that counts without time (it started a request): its time inside MPI still counts. */
+  #instant(kind: Kind): void {
+    if (--this.#pending === 0) this.#inside += performance.now() - this.#insideSince;
+    (kind.stats ??= this.#stats(kind.name)).calls++;
+  }
+
+  /** Keeps a call among the slowest (it is slower than the last of them, or there are fewer). */
+  #slow(call: string, seconds: number, start: number): void {
     const slowest = this.#slowest;
-    if (slowest.length < SLOWEST_KEPT || seconds > slowest[slowest.length - 1].seconds) {
-      slowest.push({ call: name, seconds, at: (start - this.#started) / 1000 });
-      slowest.sort((a, b) => b.seconds - a.seconds);
-      if (slowest.length > SLOWEST_KEPT) slowest.pop();
-    }
+    slowest.push({ call, seconds, at: (start - this.#started) / 1000 });
+    slowest.sort((a, b) => b.seconds - a.seconds);
+    if (slowest.length > SLOWEST_KEPT) slowest.pop();
+    if (slowest.length === SLOWEST_KEPT) this.#slowEnough = slowest[SLOWEST_KEPT - 1].seconds;
   }
 
   #stats(name: string): CallStats {

@@ -82,7 +82,12 @@ export function markMainModule(file: string): void {
  * console.log(settledNow?.(Promise.resolve(1))); // true on Bun, undefined elsewhere
  * ```
  */
-export const settledNow: ((promise: Promise<unknown>) => boolean) | undefined =
-  runtimeName === "bun" && typeof globals.Bun.peek?.status === "function"
-    ? (promise) => globals.Bun.peek.status(promise) !== "pending"
-    : undefined;
+export const settledNow: ((promise: Promise<unknown>) => boolean) | undefined = peekSettled(
+  runtimeName === "bun" ? globals.Bun.peek?.status : undefined,
+);
+
+/** `settledNow` on `Bun.peek.status`, looked up once (it needs no `this`). */
+function peekSettled(status: unknown): ((promise: Promise<unknown>) => boolean) | undefined {
+  if (typeof status !== "function") return undefined;
+  return (promise) => status(promise) !== "pending";
+}
