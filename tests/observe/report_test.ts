@@ -42,12 +42,15 @@ test(`--report=FILE.json prints the report and writes calls, bytes, times and th
     assert.ok(report.matrix.messages[rank][right] >= 3, JSON.stringify(report.matrix));
     assert.equal(report.matrix.bytes[rank][rank], 0);
   }
-  // Rank 0 starts sending 100 ms late (the fixture's DELAY_MS): rank 1's first Recv is timed until its
-  // promise settles, not until the call returns.
+  // After a barrier, rank 0 starts sending 100 ms late (the fixture's DELAY_MS): rank 1's first Recv is timed
+  // until its promise settles (about 100 ms, less by how much later rank 1 left the barrier), not until the
+  // call returns (microseconds). It is among the slowest calls, not always the first: a Send to a rank still
+  // connecting, or the allreduce, can take longer.
   const waiting = report.ranks[1];
-  assert.ok(waiting.calls.Recv.maxSeconds >= 0.1, JSON.stringify(waiting));
-  assert.ok(waiting.mpiSeconds >= 0.1, JSON.stringify(waiting));
-  assert.equal(waiting.slowest[0].call, "Recv", JSON.stringify(waiting));
+  const pending = (call: { call: string; seconds: number }) => call.call === "Recv" && call.seconds >= 0.05;
+  assert.ok(waiting.calls.Recv.maxSeconds >= 0.05, JSON.stringify(waiting));
+  assert.ok(waiting.mpiSeconds >= 0.05, JSON.stringify(waiting));
+  assert.ok(waiting.slowest.some(pending), JSON.stringify(waiting));
   assert.equal(report.calls.Send.calls, 3 * SIZE);
   assert.equal(report.calls.Send.bytes, 3000 * SIZE);
 
