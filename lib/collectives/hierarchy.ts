@@ -8,6 +8,8 @@
  * - Barrier: host barrier, leaders' dissemination barrier, host barrier.
  * - Allreduce: reduce to the leader on each host, allreduce among leaders, broadcast from the leader. Used for
  *   commutative ops, and for the others when every host's ranks are consecutive (the rank order survives).
+ * - Reduce: reduce on each host to its representative (the root on the root's host, the leader on the others),
+ *   then among the representatives to the root. Same condition on the op as Allreduce.
  * - Bcast (buffers and values): from the root to its host's leader, among leaders, from each leader.
  *
  * The layout (which ranks share which host) and each host's region are set up in the communicator's first
@@ -19,7 +21,7 @@
 import type { TypedArray } from "../wire/buffers.ts";
 import { disseminationBarrier } from "./barrier.ts";
 import { treeBcast } from "./bcast.ts";
-import { setVector, sizeMismatch } from "./buffer_args.ts";
+import { copyVector, setVector, sizeMismatch } from "./buffer_args.ts";
 import { type Channel, SubgroupChannel } from "./channel.ts";
 import { bytesOf } from "./combine.ts";
 import type { Op } from "./ops.ts";
@@ -181,4 +183,43 @@ export async function hierarchicalAllreduce(
   }
   if (leader) await amongLeaders(among(channel, hierarchy.leaders), acc);
   await hostBcast(group, channel, hierarchy, bytesOf(acc), 0);
+}
+
+/**
+ * Reduce of typed arrays into the root's `out` (which may be `send` itself, for IN_PLACE): on each host to
+ * its representative (the root on the root's host, the leader elsewhere, so the result needs no last hop),
+ * then among the representatives to the root by `amongHosts`. For a non-commutative op the hosts' ranks must
+ * be consecutive: then the representatives are in rank order too, and so is the whole reduction.
+ */
+export async function hierarchicalReduce(
+  channel: Channel,
+  hierarchy: Hierarchy,
+  send: TypedArray,
+  out: TypedArray | undefined,
+  op: Op,
+  root: number,
+  amongHosts: (
+    representatives: Channel,
+    input: TypedArray,
+    out: TypedArray | undefined,
+    root: number,
+  ) => Promise<void>,
+): Promise<void> {
+  const { groups } = hierarchy;
+  const rootGroup = groups.findIndex((group) => group.includes(root));
+  const representatives = groups.map((group, i) => i === rootGroup ? root : group[0]);
+  const members = groups[hierarchy.group];
+  const group = among(channel, members);
+  const local = members.indexOf(representatives[hierarchy.group]);
+  const isRoot = channel.rank === root;
+  let partial = send;
+  if (group.size > 1) {
+    const into = group.rank !== local ? undefined : isRoot ? out! : copyVector(send);
+    if (hierarchy.arena) await hierarchy.arena.reduce(owner(group, channel), send, into, op, local);
+    else await treeReduceVector(group, local, send, op, into);
+    if (into) partial = into;
+  }
+  if (group.rank === local) {
+    await amongHosts(among(channel, representatives), partial, isRoot ? out : undefined, rootGroup);
+  }
 }

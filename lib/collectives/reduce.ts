@@ -10,6 +10,10 @@
  *   each rank sends `(p-1)/p n` bytes in the reduce-scatter and the root gathers the p reduced blocks. Time
  *   `(p - 1 + log2 p) a + 2 (p-1)/p n b + (p-1)/p n c`.
  *
+ * Typed arrays of ranks on one host reduce in the host's shared-memory region (`shared.ts`). Across hosts with
+ * several ranks on some, each host reduces to one representative first and only those exchange messages
+ * (`hierarchy.ts`).
+ *
  * Element-wise combination runs in a tight loop over the typed arrays (`ops.ts`), into a preallocated buffer.
  *
  * @module
@@ -30,6 +34,7 @@ import {
 import type { Channel, Run, Shape } from "./channel.ts";
 import { bytesOf, combineInto } from "./combine.ts";
 import { treeGather } from "./gather.ts";
+import { hierarchicalReduce } from "./hierarchy.ts";
 import type { Op } from "./ops.ts";
 import { ringReduceScatter } from "./ring.ts";
 import { reduceAlgorithm } from "./select.ts";
@@ -124,19 +129,32 @@ export function reduceBuffer(
   return (channel) =>
     channel.viaArena(
       (arena) => arena.reduce(channel, send.vector, out, op, root),
-      () => reduceByMessages(channel),
+      () =>
+        channel.viaHierarchy(
+          (hierarchy) =>
+            op.commute || hierarchy.consecutive
+              ? hierarchicalReduce(channel, hierarchy, send.vector, out, op, root, reduceByMessages)
+              : reduceByMessages(channel, send.vector, out, root),
+          () => reduceByMessages(channel, send.vector, out, root),
+        ),
     );
-  async function reduceByMessages(channel: Channel): Promise<void> {
+  /** The reduction of every rank's `input` on `channel` into `output` at `to`, by messages only. */
+  async function reduceByMessages(
+    channel: Channel,
+    input: TypedArray,
+    output: TypedArray | undefined,
+    to: number,
+  ): Promise<void> {
     const { rank, size } = channel;
-    const count = send.vector.length;
-    if (reduceAlgorithm(size, send.bytes.length, count, op.commute) === "tree") {
-      return await treeReduceVector(channel, root, send.vector, op, out);
+    const count = input.length;
+    if (reduceAlgorithm(size, input.byteLength, count, op.commute) === "tree") {
+      return await treeReduceVector(channel, to, input, op, output);
     }
-    const acc = out ?? copyVector(send.vector);
-    if (acc !== send.vector) setVector(acc, send.vector);
+    const acc = output ?? copyVector(input);
+    if (acc !== input) setVector(acc, input);
     const offsets = blockOffsets(count, size);
     await ringReduceScatter(channel, acc, offsets, op);
-    const blocks = await treeGather(channel, root, bytesOf(acc.subarray(offsets[rank], offsets[rank + 1])));
+    const blocks = await treeGather(channel, to, bytesOf(acc.subarray(offsets[rank], offsets[rank + 1])));
     if (blocks === undefined) return;
     const bytes = bytesOf(acc);
     const unit = acc.BYTES_PER_ELEMENT;
