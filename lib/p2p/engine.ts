@@ -4,6 +4,9 @@
  * are bounded by a credit window, so a sender far ahead of its receiver cannot exhaust the receiver's memory.
  * Between two ranks of one host a large message's RTS carries its address, and the receiver copies it straight
  * from the sender's memory (RTS -> DONE, see {@linkcode DirectCopy}); where that fails, it answers CTS as usual.
+ * From {@linkcode SHARED_COPY_MIN} bytes on, with a peer whose memory it has read before, the receiver asks
+ * the sender to write the first half into its buffer while it reads the second half itself (RTS -> CTS with
+ * SHARE -> RDATA with SHARE -> DONE): two cores copy at once.
  * No public API lives here: `comm/` checks arguments and calls this.
  *
  * @module
@@ -11,7 +14,14 @@
 
 import { ErrorCode, type MPIError, mpiError } from "../errors.ts";
 import { FrameFlag, type FrameHeader, FrameKind, getUint32, HEADER_SIZE, putUint32 } from "../wire/frame.ts";
-import { CREDIT_BATCH, DIRECT_MIN, EAGER_LIMIT, EAGER_WINDOW, RDATA_CHUNK_BYTES } from "../wire/limits.ts";
+import {
+  CREDIT_BATCH,
+  DIRECT_MIN,
+  EAGER_LIMIT,
+  EAGER_WINDOW,
+  RDATA_CHUNK_BYTES,
+  SHARED_COPY_MIN,
+} from "../wire/limits.ts";
 import type { DirectCopy, FrameHandler, FrameSink, Liveness } from "../transport/transport.ts";
 import { type Arrival, matches, MatchQueues, type Pattern } from "./matching.ts";
 
@@ -78,6 +88,8 @@ interface AwaitedData {
   received: number;
   /** Why the receive failed already (no memory for its payload): its chunks are read and dropped. */
   failed?: boolean;
+  /** A shared copy: the bytes at the start of `target` that the sender writes (see `SHARED_COPY_MIN`). */
+  share?: number;
 }
 
 /** A pending receive: its promise and a way to withdraw it. */
@@ -143,6 +155,8 @@ export class Engine implements FrameHandler {
   #direct: DirectCopy | undefined;
   /** Peers with whom a direct copy failed once (either way): their rendezvous go over the socket. */
   #directFailed: Uint8Array;
+  /** Peers whose memory a direct read has reached: large messages from them are copied by both sides. */
+  #directWorked: Uint8Array;
   /** Largest payload of one RDATA frame: a larger message goes in chunks (see {@linkcode RDATA_CHUNK_BYTES}). */
   #chunkBytes: number;
 
@@ -161,6 +175,7 @@ export class Engine implements FrameHandler {
     this.#liveness = liveness;
     this.#direct = direct;
     this.#directFailed = new Uint8Array(size);
+    this.#directWorked = new Uint8Array(size);
     this.#eagerInFlight = new Int32Array(size);
     this.#eagerConsumed = new Int32Array(size);
     this.#nextSeq = new Uint32Array(size);
@@ -358,11 +373,16 @@ export class Engine implements FrameHandler {
         });
         return;
       case FrameKind.CTS:
+        if ((header.flags & FrameFlag.SHARE) !== 0) {
+          this.#onShareRequest(peer, header.seq, header.size, payload);
+          return;
+        }
         if ((header.flags & FrameFlag.DIRECT) !== 0) this.#directFailed[peer] = 1;
         this.#onClearToSend(peer, header.seq);
         return;
       case FrameKind.RDATA:
-        this.#onRendezvousData(peer, header.seq, header.size, payload);
+        if ((header.flags & FrameFlag.SHARE) !== 0) this.#onShareWritten(peer, header.seq, header.size);
+        else this.#onRendezvousData(peer, header.seq, header.size, payload);
         return;
       case FrameKind.CREDIT:
         this.#eagerInFlight[peer] -= header.size;
@@ -463,20 +483,30 @@ export class Engine implements FrameHandler {
   }
 
   #requestData(arrival: Arrival, receive: PostedReceive): void {
-    const done = arrival.address !== undefined && this.#readDirect(arrival, receive);
-    if (!done) this.#awaitingData[arrival.peer].set(arrival.seq, this.#awaitData(arrival, receive));
+    const copied = arrival.address !== undefined && this.#readDirect(arrival, receive);
+    if (copied === "shared") return;
+    if (copied === "done") {
+      this.#answer(arrival, FrameKind.DONE, 0);
+      return;
+    }
+    this.#awaitingData[arrival.peer].set(arrival.seq, this.#awaitData(arrival, receive));
+    // An address this rank did not use: the sender should not offer one again.
+    this.#answer(arrival, FrameKind.CTS, arrival.address !== undefined ? FrameFlag.DIRECT : 0);
+  }
+
+  /** Sends the sender of rendezvous `arrival` a control frame about it (CTS, DONE). */
+  #answer(arrival: Arrival, kind: FrameKind, flags: number, size = 0, payload?: Uint8Array): void {
     const header: FrameHeader = {
       length: 0,
-      kind: done ? FrameKind.DONE : FrameKind.CTS,
-      // An address this rank did not use: the sender should not offer one again.
-      flags: !done && arrival.address !== undefined ? FrameFlag.DIRECT : 0,
+      kind,
+      flags,
       context: arrival.context,
       source: this.rank,
       tag: 0,
       seq: arrival.seq,
-      size: 0,
+      size,
     };
-    this.#sink.sendFrame(arrival.peer, header, undefined, false, () => {});
+    this.#sink.sendFrame(arrival.peer, header, payload, false, () => {});
   }
 
   /**
@@ -541,11 +571,7 @@ export class Engine implements FrameHandler {
   #directAddress(peer: number, order: SendOrder, size: number): Uint8Array | undefined {
     if (size < DIRECT_MIN || this.#directPeer(peer) === undefined) return undefined;
     const payload = order.headroom ? order.payload.subarray(HEADER_SIZE) : order.payload;
-    const address = this.#direct!.addressOf(payload);
-    const bytes = new Uint8Array(8);
-    putUint32(bytes, 0, address % TWO_TO_32);
-    putUint32(bytes, 4, Math.floor(address / TWO_TO_32));
-    return bytes;
+    return addressBytes(this.#direct!.addressOf(payload));
   }
 
   /**
@@ -559,21 +585,85 @@ export class Engine implements FrameHandler {
 
   /**
    * Copies a rendezvous message from the sender's memory into the receive's buffer (or a new one), and
-   * completes the receive. False, and never again for that peer, if the copy failed (no permission, another
-   * PID namespace): the caller then clears the sender to send it over the socket.
+   * completes the receive ("done"). From {@linkcode SHARED_COPY_MIN} bytes on, once a read from that peer has
+   * worked, it asks the sender to write the first half and reads the second ("shared": the receive completes
+   * when the sender's answer comes, in `#onShareWritten`). False, and never again for that
+   * peer, if the copy failed (no permission, another PID namespace): the caller then clears the sender to
+   * send it over the socket.
    */
-  #readDirect(arrival: Arrival, receive: PostedReceive): boolean {
-    const pid = this.#directPeer(arrival.peer);
+  #readDirect(arrival: Arrival, receive: PostedReceive): "done" | "shared" | false {
+    const peer = arrival.peer;
+    const pid = this.#directPeer(peer);
     if (pid === undefined) return false;
     const target = this.#targetFor(arrival, receive);
     // No memory for it: the receive failed, and the sender's copy is done with (DONE).
-    if (target === undefined) return true;
-    if (!this.#direct!.read(pid, arrival.address!, target)) {
-      this.#directFailed[arrival.peer] = 1;
+    if (target === undefined) return "done";
+    const address = arrival.address!;
+    if (this.#directWorked[peer] && arrival.size >= SHARED_COPY_MIN) {
+      const share = Math.floor(arrival.size / 2);
+      const awaiting: AwaitedData = { receive, arrival, target, received: 0, share };
+      this.#awaitingData[peer].set(arrival.seq, awaiting);
+      // Asked first, so that the sender writes while this rank reads.
+      this.#answer(
+        arrival,
+        FrameKind.CTS,
+        FrameFlag.SHARE,
+        share,
+        addressBytes(this.#direct!.addressOf(target)),
+      );
+      // A read that failed where reads worked before: the rest is asked for by socket when the answer comes.
+      if (!this.#direct!.read(pid, address + share, target.subarray(share))) awaiting.failed = true;
+      return "shared";
+    }
+    if (!this.#direct!.read(pid, address, target)) {
+      this.#directFailed[peer] = 1;
       return false;
     }
+    this.#directWorked[peer] = 1;
     receive.resolve(received(arrival, target));
-    return true;
+    return "done";
+  }
+
+  /**
+   * The sender's part of a shared copy: writes the first `share` bytes of send `seq` to the receiver's buffer
+   * at the address in `payload`, and answers with the bytes written (0 if it could not write them).
+   */
+  #onShareRequest(peer: number, seq: number, share: number, payload: Uint8Array): void {
+    const pending = this.#pendingSends[peer].get(seq);
+    if (!pending) return;
+    const { order } = pending;
+    const message = order.headroom ? order.payload.subarray(HEADER_SIZE) : order.payload;
+    const pid = this.#sink.peerProcess?.(peer);
+    const address = getUint32(payload, 0) + getUint32(payload, 4) * TWO_TO_32;
+    const written = pid !== undefined && payload.length === 8 && share <= message.length &&
+      this.#direct?.write(pid, address, message.subarray(0, share));
+    const header = this.#header(FrameKind.RDATA, order, seq, written ? share : 0);
+    header.flags |= FrameFlag.SHARE;
+    this.#sink.sendFrame(peer, header, undefined, false, (error) => {
+      if (error) pending.reject(this.#writeFailed(peer, error));
+    });
+  }
+
+  /**
+   * The sender's answer to a shared copy: it wrote `written` bytes. Completes the receive and the send
+   * (DONE); if the sender could not write its half, or this rank could not read its own, the whole message
+   * is asked for over the socket instead (CTS), into the same buffer.
+   */
+  #onShareWritten(peer: number, seq: number, written: number): void {
+    const awaiting = this.#awaitingData[peer].get(seq);
+    if (!awaiting || awaiting.share === undefined) return;
+    const { arrival, receive, target } = awaiting;
+    if (awaiting.failed || written !== awaiting.share) {
+      this.#directFailed[peer] = 1;
+      awaiting.share = undefined;
+      awaiting.failed = false;
+      if (arrival.size <= this.#chunkBytes) awaiting.target = undefined;
+      this.#answer(arrival, FrameKind.CTS, FrameFlag.DIRECT);
+      return;
+    }
+    this.#awaitingData[peer].delete(seq);
+    receive.resolve(received(arrival, target!));
+    this.#answer(arrival, FrameKind.DONE, 0);
   }
 
   #onDirectDone(peer: number, seq: number): void {
@@ -685,4 +775,12 @@ const TWO_TO_32 = 2 ** 32;
 
 function received(arrival: Arrival, payload: Uint8Array): Received {
   return { source: arrival.source, tag: arrival.tag, raw: arrival.raw, payload };
+}
+
+/** An address as the 8 bytes a frame carries it in (u32 low, u32 high). */
+function addressBytes(address: number): Uint8Array {
+  const bytes = new Uint8Array(8);
+  putUint32(bytes, 0, address % TWO_TO_32);
+  putUint32(bytes, 4, Math.floor(address / TWO_TO_32));
+  return bytes;
 }

@@ -51,6 +51,15 @@ export interface Libc {
     remoteCount: number,
     flags: number,
   ): number;
+  /** `process_vm_writev(2)`: the same iovec arrays, copying from this process into `pid`. */
+  process_vm_writev(
+    pid: number,
+    localIov: Uint8Array,
+    localCount: number,
+    remoteIov: Uint8Array,
+    remoteCount: number,
+    flags: number,
+  ): number;
   /** `open(2)` of a NUL-terminated path. */
   open(path: Uint8Array, flags: number, mode: number): number;
   /** `posix_fallocate(3)`: reserves the file's blocks (0, or an error number; never sets errno). */
@@ -143,6 +152,7 @@ function loadDeno(): Libc {
     getsockname: { parameters: ["i32", "buffer", "buffer"], result: "i32" },
     getpeername: { parameters: ["i32", "buffer", "buffer"], result: "i32" },
     process_vm_readv: { parameters: ["i32", "buffer", "u32", "buffer", "u32", "u32"], result: "i32" },
+    process_vm_writev: { parameters: ["i32", "buffer", "u32", "buffer", "u32", "u32"], result: "i32" },
     open: { parameters: ["buffer", "i32", "i32"], result: "i32" },
     posix_fallocate: { parameters: ["i32", "i64", "i64"], result: "i32" },
     unlink: { parameters: ["buffer"], result: "i32" },
@@ -191,6 +201,7 @@ function loadBun(): Libc {
     getsockname: { args: [i32, ptr, ptr], returns: i32 },
     getpeername: { args: [i32, ptr, ptr], returns: i32 },
     process_vm_readv: { args: [i32, ptr, u32, ptr, u32, u32], returns: i32 },
+    process_vm_writev: { args: [i32, ptr, u32, ptr, u32, u32], returns: i32 },
     open: { args: [ptr, i32, i32], returns: i32 },
     posix_fallocate: { args: [i32, i64, i64], returns: i32 },
     unlink: { args: [ptr], returns: i32 },
@@ -266,6 +277,7 @@ function bind(
     getsockname: symbols.getsockname,
     getpeername: symbols.getpeername,
     process_vm_readv: symbols.process_vm_readv,
+    process_vm_writev: symbols.process_vm_writev,
     prctl: symbols.prctl,
     getppid: symbols.getppid,
     addressOf,

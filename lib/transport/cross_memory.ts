@@ -13,8 +13,8 @@
 
 import type { Libc } from "../runtime/libc.ts";
 
-/** Bytes one `process_vm_readv` call is asked for (its result is read as a 32-bit count). */
-const MAX_READ = 1 << 30;
+/** Bytes one `process_vm_readv` or `_writev` call is asked for (its result is read as a 32-bit count). */
+const MAX_COPY = 1 << 30;
 const TWO_TO_32 = 2 ** 32;
 
 /**
@@ -49,14 +49,27 @@ export class CrossMemory {
 
   /** Copies `target.length` bytes at `address` in process `pid` into `target`. False if any of them failed. */
   read(pid: number, address: number, target: Uint8Array): boolean {
-    const libc = this.#libc;
-    const base = libc.addressOf(target);
+    return this.#copy(this.#libc.process_vm_readv, pid, address, target);
+  }
+
+  /**
+   * Copies `source` to `address` in process `pid` (`process_vm_writev`): the sender of a large message
+   * writes its share of it into the receiver's buffer while the receiver reads the rest. False if any byte
+   * failed.
+   */
+  write(pid: number, address: number, source: Uint8Array): boolean {
+    return this.#copy(this.#libc.process_vm_writev, pid, address, source);
+  }
+
+  /** Runs `call` (`process_vm_readv` or `_writev`) over `local` and the same length at `address` in `pid`. */
+  #copy(call: Libc["process_vm_readv"], pid: number, address: number, local: Uint8Array): boolean {
+    const base = this.#libc.addressOf(local);
     let offset = 0;
-    while (offset < target.length) {
-      const length = Math.min(target.length - offset, MAX_READ);
+    while (offset < local.length) {
+      const length = Math.min(local.length - offset, MAX_COPY);
       putIovec(this.#localView, base + offset, length);
       putIovec(this.#remoteView, address + offset, length);
-      const count = libc.process_vm_readv(pid, this.#local, 1, this.#remote, 1, 0);
+      const count = call(pid, this.#local, 1, this.#remote, 1, 0);
       if (count <= 0) return false;
       offset += count;
     }

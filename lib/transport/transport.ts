@@ -85,6 +85,8 @@ export interface DirectCopy {
   addressOf(view: Uint8Array): number;
   /** Copies `target.length` bytes at `address` in process `pid` into `target`; false if that failed. */
   read(pid: number, address: number, target: Uint8Array): boolean;
+  /** Copies `source` to `address` in process `pid`; false if that failed. */
+  write(pid: number, address: number, source: Uint8Array): boolean;
 }
 
 /** Keeps the process alive while operations are pending, and lets it exit when none are. */

@@ -69,6 +69,12 @@ export const FrameFlag = {
    * could not read that address, and the sender should not offer one again.
    */
   DIRECT: 4,
+  /**
+   * On a CTS: the receiver asks the sender to write the first `size` bytes of its message to the 8-byte
+   * address in the payload (in the receiver's memory), while it reads the rest itself. On an RDATA without
+   * payload: the sender's answer, with `size` the bytes it wrote (0 if it could not).
+   */
+  SHARE: 8,
 } as const;
 
 /** The decoded fields of a frame header. */

@@ -3,8 +3,8 @@ import assert from "node:assert/strict";
 import { ANY_SOURCE, ANY_TAG } from "../../lib/constants.ts";
 import { ErrorCode, MPIError } from "../../lib/errors.ts";
 import { Engine, type SendOrder } from "../../lib/p2p/engine.ts";
-import { FrameKind, HEADER_SIZE, readHeader, writeHeader } from "../../lib/wire/frame.ts";
-import { DIRECT_MIN, EAGER_LIMIT, EAGER_WINDOW } from "../../lib/wire/limits.ts";
+import { FrameFlag, FrameKind, HEADER_SIZE, readHeader, writeHeader } from "../../lib/wire/frame.ts";
+import { DIRECT_MIN, EAGER_LIMIT, EAGER_WINDOW, SHARED_COPY_MIN } from "../../lib/wire/limits.ts";
 import { memoryEngines } from "../_helpers/memory_mesh.ts";
 import { loadLibc } from "../../lib/runtime/libc.ts";
 import { CrossMemory } from "../../lib/transport/cross_memory.ts";
@@ -137,6 +137,78 @@ test("a large message between ranks of one host is read from the sender's memory
     assert.deepEqual((await receiving.promise)!.payload, large.subarray(0, size));
   }
   assert.deepEqual(sent.map((frame) => frame.header.kind), [FrameKind.RTS, FrameKind.DONE, FrameKind.EAGER]);
+});
+
+test("from SHARED_COPY_MIN bytes on, the sender writes the first half while the receiver reads the second", {
+  skip: libc === undefined && "no C library through FFI here",
+}, async () => {
+  const { engines, sent } = memoryEngines(2, { copy: new CrossMemory(libc!), peerProcess: ownPid });
+  const large = new Uint8Array(SHARED_COPY_MIN + 4097).map((_, i) => (i * 13) ^ (i >> 9));
+  const kinds = () =>
+    sent.map((frame) => [frame.from, frame.header.kind, frame.header.flags & FrameFlag.SHARE]);
+  // The first direct message from a peer is read whole: it shows that reads from that peer work.
+  for (
+    const expected of [
+      [[0, FrameKind.RTS, 0], [1, FrameKind.DONE, 0]],
+      [[0, FrameKind.RTS, 0], [1, FrameKind.CTS, FrameFlag.SHARE], [0, FrameKind.RDATA, FrameFlag.SHARE], [
+        1,
+        FrameKind.DONE,
+        0,
+      ]],
+    ]
+  ) {
+    sent.length = 0;
+    const into = new Uint8Array(large.length + 64);
+    const receiving = engines[1].receive(pattern(0, 4), into.subarray(64));
+    await engines[0].send(order(1, 4, large, { raw: true }));
+    const message = (await receiving.promise)!;
+    assert.deepEqual(message.payload, large);
+    assert.equal(message.payload.buffer, into.buffer, "the bytes landed in the receiver's own buffer");
+    assert.deepEqual(into.subarray(0, 64), new Uint8Array(64), "nothing was written before the buffer");
+    assert.deepEqual(kinds(), expected);
+  }
+  const share = sent.find((frame) => frame.header.kind === FrameKind.CTS)!;
+  assert.equal(share.header.size, Math.floor(large.length / 2), "the sender writes the first half");
+  // A value (no buffer) gets a buffer of its size; one byte under the threshold is read whole.
+  for (const size of [SHARED_COPY_MIN, SHARED_COPY_MIN - 1]) {
+    sent.length = 0;
+    const receiving = engines[1].receive(pattern(0, 5));
+    await engines[0].send(order(1, 5, large.subarray(1, size + 1)));
+    assert.deepEqual((await receiving.promise)!.payload, large.subarray(1, size + 1));
+    assert.equal(sent.length, size === SHARED_COPY_MIN ? 4 : 2);
+  }
+});
+
+test("when the sender cannot write its half, the message comes over the socket into the same buffer", {
+  skip: libc === undefined && "no C library through FFI here",
+}, async () => {
+  const memory = new CrossMemory(libc!);
+  const readOnly = {
+    addressOf: memory.addressOf.bind(memory),
+    read: memory.read.bind(memory),
+    write: () => false,
+  };
+  const { engines, sent } = memoryEngines(2, { copy: readOnly, peerProcess: ownPid }, 256 * 1024);
+  const large = new Uint8Array(SHARED_COPY_MIN * 2).map((_, i) => i * 31);
+  for (let tag = 1; tag <= 3; tag++) {
+    sent.length = 0;
+    const into = new Uint8Array(large.length);
+    const receiving = engines[1].receive(pattern(0, tag), into);
+    await engines[0].send(order(1, tag, large, { raw: true }));
+    const message = (await receiving.promise)!;
+    assert.deepEqual(message.payload, large, `message ${tag}`);
+    assert.equal(message.payload.buffer, into.buffer);
+    const steps = sent.map((frame) => frame.header.kind).filter((kind, i, all) => kind !== all[i - 1]);
+    assert.deepEqual(
+      steps,
+      [
+        [FrameKind.RTS, FrameKind.DONE],
+        [FrameKind.RTS, FrameKind.CTS, FrameKind.RDATA, FrameKind.CTS, FrameKind.RDATA],
+        [FrameKind.RTS, FrameKind.CTS, FrameKind.RDATA],
+      ][tag - 1],
+      `message ${tag}`,
+    );
+  }
 });
 
 test(
