@@ -9,6 +9,7 @@ import { flavour, runDirect, runRanks, spmdSuite } from "./_helpers/run_ranks.ts
 
 /** Every self-checking script: it prints `<name> ok on rank R of N` on every rank. */
 spmdSuite(["p2p_obj", "p2p_buf", "errors_p2p"]);
+spmdSuite(["p2p_shared_copy"], undefined, { label: "shared copy", env: {}, sizes: [2] });
 
 test(`a sender far ahead of its receiver does not grow the receiver's memory (${flavour})`, async () => {
   const job = await runRanks(2, "tests/spmd/flow_control.ts");

@@ -6,7 +6,8 @@
  * from the sender's memory (RTS -> DONE, see {@linkcode DirectCopy}); where that fails, it answers CTS as usual.
  * From {@linkcode SHARED_COPY_MIN} bytes on, with a peer whose memory it has read before, the receiver asks
  * the sender to write the first half into its buffer while it reads the second half itself (RTS -> CTS with
- * SHARE -> RDATA with SHARE -> DONE): two cores copy at once.
+ * SHARE -> RDATA with SHARE -> DONE): two cores copy at once. A sender busy outside MPI calls does not hold
+ * the receive up: the receiver then revokes the offer and reads the first half too (`share_claims.ts`).
  * No public API lives here: `comm/` checks arguments and calls this.
  *
  * @module
@@ -24,6 +25,7 @@ import {
 } from "../wire/limits.ts";
 import type { DirectCopy, FrameHandler, FrameSink, Liveness } from "../transport/transport.ts";
 import { type Arrival, matches, MatchQueues, type Pattern } from "./matching.ts";
+import { CLAIMED, ShareClaims, WRITTEN } from "./share_claims.ts";
 
 /** A message as a receive gets it. */
 export interface Received {
@@ -71,6 +73,8 @@ interface ProbeWaiter extends Pattern {
 /** A rendezvous send waiting for its CTS. */
 interface PendingSend {
   order: SendOrder;
+  /** Its slot of claim words, when the receiver may share the copy (see `share_claims.ts`). */
+  claim?: number;
   resolve(): void;
   reject(error: unknown): void;
 }
@@ -157,6 +161,8 @@ export class Engine implements FrameHandler {
   #directFailed: Uint8Array;
   /** Peers whose memory a direct read has reached: large messages from them are copied by both sides. */
   #directWorked: Uint8Array;
+  /** The claim words of this rank's shared copies, when it can copy directly. */
+  #claims: ShareClaims | undefined;
   /** Largest payload of one RDATA frame: a larger message goes in chunks (see {@linkcode RDATA_CHUNK_BYTES}). */
   #chunkBytes: number;
 
@@ -176,6 +182,7 @@ export class Engine implements FrameHandler {
     this.#direct = direct;
     this.#directFailed = new Uint8Array(size);
     this.#directWorked = new Uint8Array(size);
+    this.#claims = direct && new ShareClaims();
     this.#eagerInFlight = new Int32Array(size);
     this.#eagerConsumed = new Int32Array(size);
     this.#nextSeq = new Uint32Array(size);
@@ -207,15 +214,20 @@ export class Engine implements FrameHandler {
     }
     const seq = this.#nextSeq[peer]++;
     this.#busy(1);
+    let pending: PendingSend;
     return new Promise<void>((resolve, reject) => {
-      this.#pendingSends[peer].set(seq, { order, resolve, reject });
+      pending = { order, resolve, reject };
+      this.#pendingSends[peer].set(seq, pending);
       const header = this.#header(FrameKind.RTS, order, seq, size);
-      const address = this.#directAddress(peer, order, size);
+      const address = this.#directAddress(peer, pending, size);
       if (address) header.flags |= FrameFlag.DIRECT;
       this.#sink.sendFrame(peer, header, address, false, (error) => {
         if (error) this.#failSend(peer, seq, error);
       });
-    }).finally(() => this.#busy(-1));
+    }).finally(() => {
+      if (pending.claim !== undefined) this.#claims!.release(pending.claim);
+      this.#busy(-1);
+    });
   }
 
   /**
@@ -367,8 +379,11 @@ export class Engine implements FrameHandler {
           payload: header.kind === FrameKind.EAGER ? payload : undefined,
           size: header.kind === FrameKind.EAGER ? payload.length : header.size,
           seq: header.seq,
-          address: (header.flags & FrameFlag.DIRECT) !== 0 && payload.length === 8
-            ? getUint32(payload, 0) + getUint32(payload, 4) * TWO_TO_32
+          address: (header.flags & FrameFlag.DIRECT) !== 0 && payload.length >= 8
+            ? addressAt(payload, 0)
+            : undefined,
+          claim: (header.flags & FrameFlag.DIRECT) !== 0 && payload.length === 16
+            ? addressAt(payload, 8)
             : undefined,
         });
         return;
@@ -568,10 +583,17 @@ export class Engine implements FrameHandler {
    * from this process's memory: it runs on this host, no direct copy with it has failed, and the message has
    * at least {@linkcode DIRECT_MIN} bytes (so its memory is off the runtime's moving heap).
    */
-  #directAddress(peer: number, order: SendOrder, size: number): Uint8Array | undefined {
+  #directAddress(peer: number, pending: PendingSend, size: number): Uint8Array | undefined {
     if (size < DIRECT_MIN || this.#directPeer(peer) === undefined) return undefined;
+    const { order } = pending;
     const payload = order.headroom ? order.payload.subarray(HEADER_SIZE) : order.payload;
-    return addressBytes(this.#direct!.addressOf(payload));
+    const address = this.#direct!.addressOf(payload);
+    pending.claim = size >= SHARED_COPY_MIN ? this.#claims!.take() : undefined;
+    if (pending.claim === undefined) return addressBytes(address);
+    const bytes = new Uint8Array(16);
+    bytes.set(addressBytes(address));
+    bytes.set(addressBytes(this.#claims!.addressOf(pending.claim, this.#direct!)), 8);
+    return bytes;
   }
 
   /**
@@ -599,10 +621,8 @@ export class Engine implements FrameHandler {
     // No memory for it: the receive failed, and the sender's copy is done with (DONE).
     if (target === undefined) return "done";
     const address = arrival.address!;
-    if (this.#directWorked[peer] && arrival.size >= SHARED_COPY_MIN) {
+    if (this.#directWorked[peer] && arrival.claim !== undefined && arrival.size >= SHARED_COPY_MIN) {
       const share = Math.floor(arrival.size / 2);
-      const awaiting: AwaitedData = { receive, arrival, target, received: 0, share };
-      this.#awaitingData[peer].set(arrival.seq, awaiting);
       // Asked first, so that the sender writes while this rank reads.
       this.#answer(
         arrival,
@@ -611,9 +631,24 @@ export class Engine implements FrameHandler {
         share,
         addressBytes(this.#direct!.addressOf(target)),
       );
+      const awaiting: AwaitedData = { receive, arrival, target, received: 0, share };
+      this.#awaitingData[peer].set(arrival.seq, awaiting);
       // A read that failed where reads worked before: the rest is asked for by socket when the answer comes.
-      if (!this.#direct!.read(pid, address + share, target.subarray(share))) awaiting.failed = true;
-      return "shared";
+      if (!this.#direct!.read(pid, address + share, target.subarray(share))) {
+        awaiting.failed = true;
+        return "shared";
+      }
+      const state = this.#claims!.revoke(this.#direct!, pid, arrival.claim);
+      // The sender is writing its half, or its words could not be reached: its answer completes the receive.
+      if (state === CLAIMED || state === undefined) return "shared";
+      // It wrote its half, or it will not write it: then this rank reads that half too.
+      if (state !== WRITTEN && !this.#direct!.read(pid, address, target.subarray(0, share))) {
+        awaiting.failed = true;
+        return "shared";
+      }
+      this.#awaitingData[peer].delete(arrival.seq);
+      receive.resolve(received(arrival, target));
+      return "done";
     }
     if (!this.#direct!.read(pid, address, target)) {
       this.#directFailed[peer] = 1;
@@ -625,35 +660,45 @@ export class Engine implements FrameHandler {
   }
 
   /**
-   * The sender's part of a shared copy: writes the first `share` bytes of send `seq` to the receiver's buffer
-   * at the address in `payload`, and answers with the bytes written (0 if it could not write them).
+   * The sender's part of a shared copy: unless the receiver revoked it already (see `share_claims.ts`), writes
+   * the first `share` bytes of send `seq` to the receiver's buffer at the address in `payload`; answers with
+   * the bytes written (0 if it did not write them).
    */
   #onShareRequest(peer: number, seq: number, share: number, payload: Uint8Array): void {
     const pending = this.#pendingSends[peer].get(seq);
     if (!pending) return;
-    const { order } = pending;
+    const { order, claim } = pending;
     const message = order.headroom ? order.payload.subarray(HEADER_SIZE) : order.payload;
     const pid = this.#sink.peerProcess?.(peer);
-    const address = getUint32(payload, 0) + getUint32(payload, 4) * TWO_TO_32;
-    const written = pid !== undefined && payload.length === 8 && share <= message.length &&
-      this.#direct?.write(pid, address, message.subarray(0, share));
+    let written = false;
+    if (claim !== undefined && this.#claims!.claim(claim)) {
+      written = pid !== undefined && payload.length === 8 && share <= message.length &&
+        this.#direct!.write(pid, addressAt(payload, 0), message.subarray(0, share));
+      this.#claims!.finish(claim, written);
+    }
     const header = this.#header(FrameKind.RDATA, order, seq, written ? share : 0);
     header.flags |= FrameFlag.SHARE;
-    this.#sink.sendFrame(peer, header, undefined, false, (error) => {
-      if (error) pending.reject(this.#writeFailed(peer, error));
-    });
+    // Not an error if it cannot go: a receiver that revoked the half may have completed and ended already
+    // (its DONE is on the way), and the loss of one that did not fails this send on its own.
+    this.#sink.sendFrame(peer, header, undefined, false, () => {});
   }
 
   /**
-   * The sender's answer to a shared copy: it wrote `written` bytes. Completes the receive and the send
-   * (DONE); if the sender could not write its half, or this rank could not read its own, the whole message
-   * is asked for over the socket instead (CTS), into the same buffer.
+   * The sender's answer to a shared copy that this rank waited for (it saw the sender writing): it wrote
+   * `written` bytes. Completes the receive and the send (DONE), reading the first half itself if the sender
+   * did not write it; if a read fails, the whole message is asked for over the socket instead (CTS), into
+   * the same buffer.
    */
   #onShareWritten(peer: number, seq: number, written: number): void {
     const awaiting = this.#awaitingData[peer].get(seq);
     if (!awaiting || awaiting.share === undefined) return;
     const { arrival, receive, target } = awaiting;
-    if (awaiting.failed || written !== awaiting.share) {
+    const pid = this.#directPeer(peer);
+    if (
+      awaiting.failed ||
+      written !== awaiting.share &&
+        !(pid !== undefined && this.#direct!.read(pid, arrival.address!, target!.subarray(0, awaiting.share)))
+    ) {
       this.#directFailed[peer] = 1;
       awaiting.share = undefined;
       awaiting.failed = false;
@@ -783,4 +828,9 @@ function addressBytes(address: number): Uint8Array {
   putUint32(bytes, 0, address % TWO_TO_32);
   putUint32(bytes, 4, Math.floor(address / TWO_TO_32));
   return bytes;
+}
+
+/** The address in the 8 bytes at `offset` of `bytes` (u32 low, u32 high). */
+function addressAt(bytes: Uint8Array, offset: number): number {
+  return getUint32(bytes, offset) + getUint32(bytes, offset + 4) * TWO_TO_32;
 }

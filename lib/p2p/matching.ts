@@ -29,6 +29,8 @@ export interface Arrival extends Envelope {
   seq: number;
   /** Where the message lies in the sender's memory, when the receiver may read it there (see `DirectCopy`). */
   address?: number;
+  /** Where the sender's claim words for a shared copy lie in its memory (see `p2p/share_claims.ts`). */
+  claim?: number;
 }
 
 /** What a receive or probe looks for. `source`/`tag` may be ANY_SOURCE/ANY_TAG. */

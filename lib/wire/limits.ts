@@ -51,8 +51,8 @@ export const DIRECT_MIN = 16 * 1024;
  * Direct messages of at least this many bytes are copied by both ranks at once: the sender writes the first
  * half into the receiver's buffer (`process_vm_writev`) while the receiver reads the second half, so two
  * cores copy and each half stays nearer the caches. Measured with a C probe on the 2-core VM: one reader
- * 5.6-10.3 GB/s for 16 MiB, the two halves together 13-36 GB/s. Below this size the extra hop (the request
- * to the sender, and its wake-up) costs more than half a copy saves.
+ * 5.6-10.3 GB/s for 16 MiB, the two halves together 13-36 GB/s. A sender that has not come to its half by
+ * the time the receiver has read its own leaves it to the receiver (see `p2p/share_claims.ts`).
  */
 export const SHARED_COPY_MIN = 1024 * 1024;
 

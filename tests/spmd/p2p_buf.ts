@@ -86,6 +86,19 @@ let intact = received[BIG - 1] === -left;
 for (let i = 0; i < BIG && intact; i += 4096) intact = received[i] === i + left;
 same(intact, true, "64 MiB arrive intact");
 
+// From 1 MiB on, ranks of one host copy a message together (the sender writes the first half into the
+// receiver's buffer, the receiver reads the second; see SHARED_COPY_MIN): every byte, between views at odd
+// offsets, three times (the first from a peer is read whole), and nothing written outside the view.
+const ODD = 3 * 1024 * 1024 + 11;
+for (let round = 0; round < 3; round++) {
+  const source = new Uint8Array(ODD + 5).map((_, i) => (i * 7 + rank * 13 + round) & 255);
+  const landed = new Uint8Array(ODD + 9).fill(1);
+  await comm.Sendrecv(source.subarray(5), right, 28, landed.subarray(4, 4 + ODD), left, 28);
+  let whole = landed[3] === 1 && landed[4 + ODD] === 1;
+  for (let i = 0; i < ODD && whole; i++) whole = landed[4 + i] === (((i + 5) * 7 + left * 13 + round) & 255);
+  same(whole, true, `3 MiB + 11 bytes intact, round ${round}`);
+}
+
 // A large view at an offset of its buffer, into a view at another offset, and one too large for its receive
 // buffer (ranks of one host read such messages from each other's memory: the same bytes must arrive).
 const wide = new Float64Array(40_000).map((_, i) => i + rank / 2);
