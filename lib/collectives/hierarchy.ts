@@ -21,7 +21,7 @@
 import type { TypedArray } from "../wire/buffers.ts";
 import { disseminationBarrier } from "./barrier.ts";
 import { treeBcast } from "./bcast.ts";
-import { copyVector, setVector, sizeMismatch } from "./buffer_args.ts";
+import { elementClass, setVector, sizeMismatch } from "./buffer_args.ts";
 import { type Channel, SubgroupChannel } from "./channel.ts";
 import { bytesOf } from "./combine.ts";
 import type { Op } from "./ops.ts";
@@ -214,7 +214,8 @@ export async function hierarchicalReduce(
   const isRoot = channel.rank === root;
   let partial = send;
   if (group.size > 1) {
-    const into = group.rank !== local ? undefined : isRoot ? out! : copyVector(send);
+    // The host's reduction fills `into` whole: a new array needs no copy of `send` first.
+    const into = group.rank !== local ? undefined : isRoot ? out! : new (elementClass(send))(send.length);
     if (hierarchy.arena) await hierarchy.arena.reduce(owner(group, channel), send, into, op, local);
     else await treeReduceVector(group, local, send, op, into);
     if (into) partial = into;

@@ -563,7 +563,7 @@ export class Engine implements FrameHandler {
     if (!pending) return;
     this.#pendingSends[peer].delete(seq);
     const { order } = pending;
-    const payload = order.headroom ? order.payload.subarray(HEADER_SIZE) : order.payload;
+    const payload = messageOf(order);
     // Every chunk but the last settles nothing: the frames to one peer go out in order, and a failed write
     // fails the ones after it, so the last one's outcome is the send's.
     for (let offset = 0; offset < payload.length || offset === 0; offset += this.#chunkBytes) {
@@ -586,7 +586,7 @@ export class Engine implements FrameHandler {
   #directAddress(peer: number, pending: PendingSend, size: number): Uint8Array | undefined {
     if (size < DIRECT_MIN || this.#directPeer(peer) === undefined) return undefined;
     const { order } = pending;
-    const payload = order.headroom ? order.payload.subarray(HEADER_SIZE) : order.payload;
+    const payload = messageOf(order);
     const address = this.#direct!.addressOf(payload);
     pending.claim = size >= SHARED_COPY_MIN ? this.#claims!.take() : undefined;
     if (pending.claim === undefined) return addressBytes(address);
@@ -668,7 +668,7 @@ export class Engine implements FrameHandler {
     const pending = this.#pendingSends[peer].get(seq);
     if (!pending) return;
     const { order, claim } = pending;
-    const message = order.headroom ? order.payload.subarray(HEADER_SIZE) : order.payload;
+    const message = messageOf(order);
     const pid = this.#sink.peerProcess?.(peer);
     let written = false;
     if (claim !== undefined && this.#claims!.claim(claim)) {
@@ -820,6 +820,11 @@ const TWO_TO_32 = 2 ** 32;
 
 function received(arrival: Arrival, payload: Uint8Array): Received {
   return { source: arrival.source, tag: arrival.tag, raw: arrival.raw, payload };
+}
+
+/** The message bytes of `order`, without the headroom its encoder left for the header. */
+function messageOf(order: SendOrder): Uint8Array {
+  return order.headroom ? order.payload.subarray(HEADER_SIZE) : order.payload;
 }
 
 /** An address as the 8 bytes a frame carries it in (u32 low, u32 high). */

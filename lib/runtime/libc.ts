@@ -20,6 +20,19 @@
 import { runtimeName } from "./detect.ts";
 import { platform } from "./host.ts";
 
+/**
+ * `process_vm_readv(2)` or `process_vm_writev(2)`, with `struct iovec` arrays (16 bytes each: u64 address,
+ * u64 length) for this process's side and `pid`'s.
+ */
+export type CrossMemoryCall = (
+  pid: number,
+  localIov: Uint8Array,
+  localCount: number,
+  remoteIov: Uint8Array,
+  remoteCount: number,
+  flags: number,
+) => number;
+
 /** The calls, with numbers for every integer and `Uint8Array`s for every pointer. */
 export interface Libc {
   socket(domain: number, type: number, protocol: number): number;
@@ -42,24 +55,10 @@ export interface Libc {
   getpeername(fd: number, address: Uint8Array, length: Uint8Array): number;
   /** `getsockopt(2)`; `valueLength` holds the u32 `socklen_t` in and out. */
   getsockopt(fd: number, level: number, name: number, value: Uint8Array, valueLength: Uint8Array): number;
-  /** `process_vm_readv(2)` with `struct iovec` arrays (16 bytes each: u64 address, u64 length). */
-  process_vm_readv(
-    pid: number,
-    localIov: Uint8Array,
-    localCount: number,
-    remoteIov: Uint8Array,
-    remoteCount: number,
-    flags: number,
-  ): number;
-  /** `process_vm_writev(2)`: the same iovec arrays, copying from this process into `pid`. */
-  process_vm_writev(
-    pid: number,
-    localIov: Uint8Array,
-    localCount: number,
-    remoteIov: Uint8Array,
-    remoteCount: number,
-    flags: number,
-  ): number;
+  /** `process_vm_readv(2)`: copies from process `pid` into this one. */
+  process_vm_readv: CrossMemoryCall;
+  /** `process_vm_writev(2)`: copies from this process into `pid`. */
+  process_vm_writev: CrossMemoryCall;
   /** `open(2)` of a NUL-terminated path. */
   open(path: Uint8Array, flags: number, mode: number): number;
   /** `posix_fallocate(3)`: reserves the file's blocks (0, or an error number; never sets errno). */

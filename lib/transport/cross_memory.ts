@@ -11,7 +11,7 @@
  * @module
  */
 
-import type { Libc } from "../runtime/libc.ts";
+import type { CrossMemoryCall, Libc } from "../runtime/libc.ts";
 
 /** Bytes one `process_vm_readv` or `_writev` call is asked for (its result is read as a 32-bit count). */
 const MAX_COPY = 1 << 30;
@@ -62,7 +62,7 @@ export class CrossMemory {
   }
 
   /** Runs `call` (`process_vm_readv` or `_writev`) over `local` and the same length at `address` in `pid`. */
-  #copy(call: Libc["process_vm_readv"], pid: number, address: number, local: Uint8Array): boolean {
+  #copy(call: CrossMemoryCall, pid: number, address: number, local: Uint8Array): boolean {
     const base = this.#libc.addressOf(local);
     let offset = 0;
     while (offset < local.length) {
