@@ -85,10 +85,15 @@ function run(
   });
 }
 
+/** The output without colour codes. */
+function plainText(output: string): string {
+  // deno-lint-ignore no-control-regex
+  return output.replace(/\x1b\[[0-9;]*m/g, "");
+}
+
 /** Reads the passed and failed counts from Deno's or Bun's summary. */
 function counts(output: string): { passed: number; failed: number } {
-  // deno-lint-ignore no-control-regex
-  const plain = output.replace(/\x1b\[[0-9;]*m/g, "");
+  const plain = plainText(output);
   const deno = [...plain.matchAll(/^(?:ok|FAILED) \| (\d+) passed(?: \(\d+ steps?\))? \| (\d+) failed/gm)].at(
     -1,
   );
@@ -96,6 +101,21 @@ function counts(output: string): { passed: number; failed: number } {
   const pass = [...plain.matchAll(/^\s*(\d+) pass$/gm)].at(-1);
   const fail = [...plain.matchAll(/^\s*(\d+) fail$/gm)].at(-1);
   return { passed: Number(pass?.[1] ?? 0), failed: Number(fail?.[1] ?? 0) };
+}
+
+/**
+ * The names of the tests that failed, as Deno's `FAILURES` list (`name => file:line:col`) and Bun's `(fail) name`
+ * lines give them, so that the closing lines (all a CI log's tail may keep) say which tests failed.
+ */
+function failedNames(output: string): string[] {
+  const plain = plainText(output);
+  const names = new Set<string>();
+  const failures = plain.lastIndexOf("\nFAILURES");
+  if (failures >= 0) {
+    for (const match of plain.slice(failures).matchAll(/^(.+ => \S+:\d+:\d+)$/gm)) names.add(match[1]);
+  }
+  for (const match of plain.matchAll(/^\(fail\) (.+?)(?: \[[\d.]+m?s\])?$/gm)) names.add(match[1]);
+  return [...names];
 }
 
 const wanted = process.argv.slice(2);
@@ -120,6 +140,7 @@ for (const suite of suites) {
   passed += result.passed;
   failed += result.failed;
   lines.push(`${suite.name}: ${result.passed} passed, ${result.failed} failed (exit ${code})`);
+  for (const name of failedNames(output)) lines.push(`  failed: ${name}`);
 }
 console.log(`\n${lines.join("\n")}`);
 console.log(`${passed} passed, ${failed} failed`);
