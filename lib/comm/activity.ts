@@ -6,6 +6,8 @@
  * @module
  */
 
+import { SENT } from "../p2p/sent.ts";
+
 /** One pending call. */
 export interface Activity {
   /** The call's description, or a function that makes it (called only for a report). */
@@ -60,6 +62,7 @@ export class Activities {
    * `promise`, before anything that awaits it runs.
    */
   track<T>(label: string | (() => string), promise: Promise<T>): Promise<T> {
+    if (promise === SENT) return promise; // a send that completed as it was made: nothing is pending
     const activity = this.begin(label);
     const end = () => this.end(activity);
     promise.then(end, end);

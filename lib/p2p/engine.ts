@@ -25,6 +25,7 @@ import {
 } from "../wire/limits.ts";
 import type { DirectCopy, FrameHandler, FrameSink, Liveness } from "../transport/transport.ts";
 import { type Arrival, matches, MatchQueues, type Pattern } from "./matching.ts";
+import { SENT } from "./sent.ts";
 import { CLAIMED, ShareClaims, WRITTEN } from "./share_claims.ts";
 
 /** A message as a receive gets it. */
@@ -787,14 +788,30 @@ export class Engine implements FrameHandler {
     this.#sink.sendFrame(peer, header, undefined, false, () => {});
   }
 
+  /**
+   * Sends one frame; resolves when its bytes have left `payload`. A frame the sink wrote before returning (the
+   * usual case for an eager message) gets {@linkcode SENT}, with no promise of its own.
+   */
   #sendAndWait(peer: number, header: FrameHeader, payload: Uint8Array, headroom: boolean): Promise<void> {
     this.#busy(1);
-    return new Promise<void>((resolve, reject) => {
-      this.#sink.sendFrame(peer, header, payload, headroom, (error) => {
-        this.#busy(-1);
-        if (error) reject(this.#writeFailed(peer, error));
-        else resolve();
-      });
+    let returned = false;
+    let finished = false;
+    let failure: Error | null | undefined;
+    let resolve: (() => void) | undefined;
+    let reject: ((error: Error) => void) | undefined;
+    this.#sink.sendFrame(peer, header, payload, headroom, (error) => {
+      this.#busy(-1);
+      if (!returned) {
+        finished = true;
+        failure = error;
+      } else if (error) reject!(this.#writeFailed(peer, error));
+      else resolve!();
+    });
+    returned = true;
+    if (finished) return failure ? Promise.reject(this.#writeFailed(peer, failure)) : SENT;
+    return new Promise<void>((resolveSend, rejectSend) => {
+      resolve = resolveSend;
+      reject = rejectSend;
     });
   }
 
