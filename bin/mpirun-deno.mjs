@@ -29,6 +29,10 @@ const child = spawn(findDeno(), ["run", "-A", "--no-check", "--no-config", cli, 
   stdio: "inherit",
 });
 for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) process.on(signal, () => child.kill(signal));
+// The live state (`kill -USR1` on this process): passed on as SIGUSR2, which the launcher takes alike, because
+// Deno 2.9.2 and later open their inspector on 127.0.0.1:9229 on every SIGUSR1. Listening here also keeps
+// Node from opening its own.
+for (const signal of ["SIGUSR1", "SIGUSR2"]) process.on(signal, () => child.kill("SIGUSR2"));
 child.on("error", (error) => {
   console.error(`mpirun-deno: cannot start deno: ${error.message} (npm install deno, or put deno on PATH)`);
   process.exit(127);

@@ -247,18 +247,36 @@ test(`a rank that finishes while the others wait for its message ends the job, n
 });
 
 test(`--timeout ends a deadlocked job with 124 and says what each rank waits for (${flavour})`, async () => {
-  // 3 s, not less: on a loaded machine a rank can still be starting at 2 s, and then it cannot answer.
-  const job = await runJob(3, "hang", { launcherArgs: ["--timeout", "3"] });
-  const pids = printedPids(job, 3);
-  assert.equal(job.code, 124, job.stderr);
-  assert.deepEqual(launcherLines(job.stderr), ["mpirun-deno: job timed out after 3 s"], job.stderr);
-  const report = job.stderr.split("\n").filter((line) => line.startsWith("rank "));
-  assert.equal(report.length, 3, job.stderr);
-  assert.match(report[0], /^rank 0: recv\(source=1, tag=6\) on COMM_WORLD for \d+\.\d s$/);
-  assert.match(report[1], /^rank 1: recv\(source=0, tag=5\) on COMM_WORLD for \d+\.\d s$/);
-  // The label of a collective is its own module's business: only its name and communicator are checked.
-  assert.match(report[2], /^rank 2: barrier\b.* on COMM_WORLD for \d+\.\d s$/);
-  await assertAllGone(pids);
+  // A loaded machine can still be starting a rank when a short timeout strikes; the report then says so ("not
+  // connected", "not blocked in an MPI call", or "did not answer" from a rank still loading its script) instead
+  // of naming the deadlock (CI once saw it at 3 s beside four CPU hogs). Such a run is tried again with twice
+  // the time; every run must end with 124 and the timeout line, and the last must show the deadlock.
+  const blocked = [
+    /^rank 0: recv\(source=1, tag=6\) on COMM_WORLD for \d+\.\d s$/,
+    /^rank 1: recv\(source=0, tag=5\) on COMM_WORLD for \d+\.\d s$/,
+    // The label of a collective is its own module's business: only its name and communicator are checked.
+    /^rank 2: barrier\b.* on COMM_WORLD for \d+\.\d s$/,
+  ];
+  for (const seconds of [3, 6, 12]) {
+    const job = await runJob(3, "hang", { launcherArgs: ["--timeout", String(seconds)] });
+    assert.equal(job.code, 124, job.stderr);
+    assert.deepEqual(
+      launcherLines(job.stderr),
+      [`mpirun-deno: job timed out after ${seconds} s`],
+      job.stderr,
+    );
+    const report = job.stderr.split("\n").filter((line) => line.startsWith("rank "));
+    const starting = report.some((line) =>
+      / (not connected to the launcher|not blocked in an MPI call|did not answer \(busy outside MPI calls\?\))$/
+        .test(line)
+    );
+    if (starting && seconds < 12) continue;
+    const pids = printedPids(job, 3);
+    assert.equal(report.length, 3, job.stderr);
+    report.forEach((line, rank) => assert.match(line, blocked[rank]));
+    await assertAllGone(pids);
+    return;
+  }
 });
 
 const SIGNAL_NUMBERS = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 } as const;

@@ -117,3 +117,34 @@ test(`SIGINT to the npm launcher ends the job with 130 (${flavour})`, {
   const job = await started.finished;
   assert.equal(job.code, 130, job.stderr);
 });
+
+test(`kill -USR1 to the npm launcher prints what each rank is doing, and no inspector opens (${flavour})`, {
+  timeout: TIMEOUT_MS,
+  skip: flavour !== "deno" ? "the npm shim is checked once, under the Deno suite" : false,
+}, async () => {
+  const shim = path.join(project, "node_modules", ".bin", "mpirun-deno");
+  const started = startProcess(shim, ["-n", "2", "--oversubscribe", "wait.ts"], {
+    cwd: project,
+    env,
+    timeoutMs: TIMEOUT_MS - 10_000,
+  });
+  await new Promise<void>((resolve) =>
+    started.onProgress(() => {
+      if (started.stdout().split("\n").filter((line) => line.startsWith("ready")).length === 2) resolve();
+    })
+  );
+  // Node would open its inspector on SIGUSR1, and Deno (the launcher behind the shim) too: the shim passes it
+  // on as SIGUSR2.
+  process.kill(started.pid!, "SIGUSR1");
+  await new Promise<void>((resolve) =>
+    started.onProgress(() => {
+      if (/rank 1: computing\n/.test(started.stderr())) resolve();
+    })
+  );
+  process.kill(started.pid!, "SIGINT");
+  const job = await started.finished;
+  assert.equal(job.code, 130, job.stderr);
+  assert.match(job.stderr, /^mpirun-deno: SIGUSR2: what each rank is doing, [\d.]+ s into the job:$/m);
+  assert.match(job.stderr, /^ {2}rank 0: computing$/m);
+  assert.doesNotMatch(job.stderr, /Debugger listening|inspector/i);
+});

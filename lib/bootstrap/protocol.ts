@@ -41,15 +41,19 @@ export interface AbortMessage {
   reason: string;
 }
 
-/** Launcher -> rank: say what you are blocked in (for `--timeout` reports). */
+/** Launcher -> rank: say what you are blocked in (for `--timeout` reports and SIGUSR1). */
 export interface ReportRequestMessage {
   t: "report";
+  /** Numbers the request; the answer carries it back, so that a late answer never counts for a later request. */
+  round: number;
 }
 
 /** Rank -> launcher: what this rank is waiting for, one line per pending operation. */
 export interface ReportMessage {
   t: "blocked";
   rank: number;
+  /** The `round` of the request this answers. */
+  round: number;
   lines: string[];
 }
 

@@ -106,7 +106,12 @@ async function createWorld(): Promise<World> {
   if (boot instanceof LauncherBootstrap) {
     boot.onControl = (message) => {
       if (message.t === "report" && control) {
-        sendControl(control, { t: "blocked", rank, lines: activities.report(Date.now()) });
+        sendControl(control, {
+          t: "blocked",
+          rank,
+          round: message.round,
+          lines: activities.report(Date.now()),
+        });
       }
     };
     boot.onLauncherLost = (why) => {

@@ -72,7 +72,11 @@ export class Coordinator {
   #closed = false;
   #listening = true;
   #refusals: RefusalLog;
-  #reportRound: { lines: Map<number, string[]>; waiting: Set<number>; done: () => void } | undefined;
+  #reportRound:
+    | { round: number; lines: Map<number, string[]>; waiting: Set<number>; done: () => void }
+    | undefined;
+  /** Report requests made so far: the number of the last one. */
+  #reportRounds = 0;
 
   private constructor(options: CoordinatorOptions) {
     this.#options = options;
@@ -120,6 +124,7 @@ export class Coordinator {
    * Asks every connected rank what it is blocked in, and waits up to `waitMs` for the answers.
    */
   requestReports(waitMs: number): Promise<Reports> {
+    const round = ++this.#reportRounds;
     const lines = new Map<number, string[]>();
     const waiting = new Set<number>();
     const unconnected: number[] = [];
@@ -130,7 +135,7 @@ export class Coordinator {
         continue;
       }
       waiting.add(rank);
-      sendControl(connection, { t: "report" });
+      sendControl(connection, { t: "report", round });
     }
     return new Promise((resolve) => {
       let timer: ReturnType<typeof setTimeout> | undefined = undefined;
@@ -140,7 +145,7 @@ export class Coordinator {
         resolve({ lines, silent: [...waiting].sort((a, b) => a - b), unconnected });
       };
       if (waiting.size === 0) return done();
-      this.#reportRound = { lines, waiting, done };
+      this.#reportRound = { round, lines, waiting, done };
       timer = setTimeout(done, waitMs);
     });
   }
@@ -212,7 +217,8 @@ export class Coordinator {
         return this.#options.onProfile?.(rank, message.profile);
       case "blocked": {
         const round = this.#reportRound;
-        if (!round || !round.waiting.delete(rank)) return;
+        // An answer to an earlier request that came after its wait ended says nothing about this one.
+        if (!round || message.round !== round.round || !round.waiting.delete(rank)) return;
         round.lines.set(rank, Array.isArray(message.lines) ? message.lines.map(String) : []);
         if (round.waiting.size === 0) round.done();
         return;

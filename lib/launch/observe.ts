@@ -94,6 +94,7 @@ export class JobObserver {
   #startedAt = Date.now();
   #liveInFlight: Promise<void> | undefined;
   #onUsr1 = () => void this.liveState("SIGUSR1");
+  #onUsr2 = () => void this.liveState("SIGUSR2");
   #report: LaunchOptions["report"];
   #profiles: (RankProfile | undefined)[] = [];
   #cleanExits = new Set<number>();
@@ -140,7 +141,12 @@ export class JobObserver {
     }
   }
 
-  /** The job is starting: `job_start`, and SIGUSR1 (when `signals`) prints the live state from now on. */
+  /**
+   * The job is starting: `job_start`, and SIGUSR1 or SIGUSR2 (when `signals`) prints the live state from now
+   * on. SIGUSR2 is there for a launcher running on Deno 2.9.2 or later, which also opens its inspector on
+   * 127.0.0.1:9229 whenever it gets SIGUSR1, whatever the script listens to (the npm shim passes both as
+   * SIGUSR2).
+   */
   started(job: ObservedJob, signals: boolean): void {
     this.#job = job;
     this.#startedAt = Date.now();
@@ -155,8 +161,9 @@ export class JobObserver {
     if (signals) {
       try {
         process.on("SIGUSR1", this.#onUsr1);
+        process.on("SIGUSR2", this.#onUsr2);
       } catch {
-        // No SIGUSR1 on this platform (Windows).
+        // No SIGUSR1 or SIGUSR2 on this platform (Windows).
       }
     }
   }
@@ -203,6 +210,7 @@ export class JobObserver {
   /** The job ended with the launcher's exit `code`; closes the event stream and stops listening. */
   ended(code: number, failure: string | undefined): void {
     process.off("SIGUSR1", this.#onUsr1);
+    process.off("SIGUSR2", this.#onUsr2);
     this.#writeReport();
     const seconds = Math.round((Date.now() - this.#startedAt) / 100) / 10;
     this.#events.emit({ event: "job_end", code, failure: failure ?? null, seconds });

@@ -7,7 +7,8 @@
  * With a {@linkcode Poller} attached (the Unix sockets that `ffi_reactor.ts` drives through the C library), the
  * wait pumps the poller itself: in a loop for up to the budget (with `sched_yield` between passes when the
  * host has more ranks than cores, so that the rank being waited for gets the core), then asleep in `poll(2)`
- * in short slices, turning the event loop between them, until nothing waits and nothing is left to write.
+ * in short slices, turning the event loop between them (a timer turn at least every 50 ms, so that the runtime
+ * also reads its own sockets), until nothing waits and nothing is left to write.
  *
  * @module
  */
@@ -42,6 +43,13 @@ const SPIN_SLICE_MS = 0.05;
  */
 const SLEEP_FIRST_MS = 1;
 const SLEEP_LONGEST_MS = 16;
+/**
+ * While it sleeps, a rank gives the event loop a timer turn (not an immediate) at least this often. Deno polls
+ * the runtime's own sockets (the launcher's control channel) only when its loop parks or every 61 turns: with
+ * one immediate per 16 ms sleep, a report request from the launcher waited about a second, and on a loaded
+ * machine longer than the launcher waits for answers ("did not answer").
+ */
+const IO_TURN_MS = 50;
 
 /**
  * The polling budget of a rank that shares its host with `localSize` ranks (itself included). With a poller:
@@ -89,6 +97,12 @@ export class Progress {
   #yieldProcessor = false;
   #tick = () => this.#poll();
   #sleepMs = SLEEP_FIRST_MS;
+  /** When the event loop last had a timer turn (see {@linkcode IO_TURN_MS}). */
+  #lastIoTurn = 0;
+  #ioTick = () => {
+    this.#lastIoTurn = performance.now();
+    this.#poll();
+  };
 
   constructor(pollMicros = 0) {
     this.#pollMs = pollMicros / 1000;
@@ -161,10 +175,13 @@ export class Progress {
         if (this.#yieldProcessor) poller.yieldProcessor();
         if (performance.now() >= until) break;
       }
-    } else if (poller.sleep(this.#sleepMs)) {
-      this.#sleepMs = SLEEP_FIRST_MS;
     } else {
-      this.#sleepMs = Math.min(this.#sleepMs * 2, SLEEP_LONGEST_MS);
+      if (poller.sleep(this.#sleepMs)) this.#sleepMs = SLEEP_FIRST_MS;
+      else this.#sleepMs = Math.min(this.#sleepMs * 2, SLEEP_LONGEST_MS);
+      if (performance.now() - this.#lastIoTurn >= IO_TURN_MS) {
+        setTimeout(this.#ioTick, 0);
+        return;
+      }
     }
     setImmediate(this.#tick);
   }

@@ -36,7 +36,9 @@ export interface Started {
   pid: number | undefined;
   /** What it has written to stdout so far. */
   stdout(): string;
-  /** Calls `listener` after each chunk of stdout and once at the end. */
+  /** What it has written to stderr so far. */
+  stderr(): string;
+  /** Calls `listener` after each chunk of stdout or stderr and once at the end. */
   onProgress(listener: () => void): void;
 }
 
@@ -67,7 +69,10 @@ export function startProcess(
     stdout += chunk;
     progress();
   });
-  child.stderr.setEncoding("utf8").on("data", (chunk) => stderr += chunk);
+  child.stderr.setEncoding("utf8").on("data", (chunk) => {
+    stderr += chunk;
+    progress();
+  });
   child.stdin.on("error", () => {});
   child.stdin.end(options.input ?? "");
   const finished = new Promise<Finished>((resolve, reject) => {
@@ -91,6 +96,7 @@ export function startProcess(
     finished,
     pid: child.pid,
     stdout: () => stdout,
+    stderr: () => stderr,
     onProgress: (listener) => progress = listener,
   };
 }

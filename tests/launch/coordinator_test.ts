@@ -1,6 +1,11 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { type ControlMessage, decodeControl, sendControl } from "../../lib/bootstrap/protocol.ts";
+import {
+  type ControlMessage,
+  decodeControl,
+  type ReportRequestMessage,
+  sendControl,
+} from "../../lib/bootstrap/protocol.ts";
 import { Coordinator } from "../../lib/launch/coordinator.ts";
 import { connect } from "../../lib/runtime/node_net.ts";
 import { Connection } from "../../lib/transport/connection.ts";
@@ -25,8 +30,8 @@ async function fakeRank(coordinator: Coordinator, rank: number, token: Uint8Arra
   });
   const next = async (t: ControlMessage["t"]) => {
     while (true) {
-      const found = received.find((message) => message.t === t);
-      if (found) return found;
+      const index = received.findIndex((message) => message.t === t);
+      if (index >= 0) return received.splice(index, 1)[0]; // taken: a later call waits for the next one
       if (closed) throw new Error(`rank ${rank}: closed before ${t}`);
       await new Promise<void>((resolve) => notify = resolve);
     }
@@ -147,18 +152,33 @@ test("report requests collect each rank's blocked lines and name the silent ones
     for (const rank of ranks) rank.hello();
     await ranks[0].next("world");
     const reports = coordinator.requestReports(300);
-    await ranks[0].next("report");
+    const request = await ranks[0].next("report") as ReportRequestMessage;
     sendControl(ranks[0].connection, {
       t: "blocked",
       rank: 0,
+      round: request.round,
       lines: ["recv(source=1, tag=0) on COMM_WORLD for 2.0 s"],
     });
     await ranks[2].next("report");
-    sendControl(ranks[2].connection, { t: "blocked", rank: 2, lines: [] });
+    sendControl(ranks[2].connection, { t: "blocked", rank: 2, round: request.round, lines: [] });
     const { lines, silent, unconnected } = await reports;
     assert.deepEqual([...lines], [[0, ["recv(source=1, tag=0) on COMM_WORLD for 2.0 s"]], [2, []]]);
     assert.deepEqual(silent, [1]);
     assert.deepEqual(unconnected, []);
+
+    // Rank 1 answers the first request only now, during the second: that answer is not rank 1's answer to it.
+    const second = coordinator.requestReports(300);
+    const late = await ranks[1].next("report") as ReportRequestMessage;
+    const current = await ranks[1].next("report") as ReportRequestMessage;
+    assert.notEqual(late.round, current.round);
+    sendControl(ranks[1].connection, { t: "blocked", rank: 1, round: late.round, lines: ["stale"] });
+    for (const rank of [0, 2]) {
+      const { round } = await ranks[rank].next("report") as ReportRequestMessage;
+      sendControl(ranks[rank].connection, { t: "blocked", rank, round, lines: [] });
+    }
+    const answered = await second;
+    assert.deepEqual([...answered.lines.keys()].sort(), [0, 2]);
+    assert.deepEqual(answered.silent, [1]);
   } finally {
     coordinator.close();
   }
