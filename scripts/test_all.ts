@@ -15,6 +15,7 @@ import { spawn } from "node:child_process";
 import * as path from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
+import { counts, failedNames } from "./test_output.ts";
 
 const repo = fileURLToPath(new URL("../", import.meta.url));
 const bin = (name: string) => path.join(repo, "node_modules", ".bin", name);
@@ -83,39 +84,6 @@ function run(
     child.on("error", (error) => resolve({ code: 127, output: `${output}\n${error.message}` }));
     child.on("close", (code) => resolve({ code: code ?? 1, output }));
   });
-}
-
-/** The output without colour codes. */
-function plainText(output: string): string {
-  // deno-lint-ignore no-control-regex
-  return output.replace(/\x1b\[[0-9;]*m/g, "");
-}
-
-/** Reads the passed and failed counts from Deno's or Bun's summary. */
-function counts(output: string): { passed: number; failed: number } {
-  const plain = plainText(output);
-  const deno = [...plain.matchAll(/^(?:ok|FAILED) \| (\d+) passed(?: \(\d+ steps?\))? \| (\d+) failed/gm)].at(
-    -1,
-  );
-  if (deno) return { passed: Number(deno[1]), failed: Number(deno[2]) };
-  const pass = [...plain.matchAll(/^\s*(\d+) pass$/gm)].at(-1);
-  const fail = [...plain.matchAll(/^\s*(\d+) fail$/gm)].at(-1);
-  return { passed: Number(pass?.[1] ?? 0), failed: Number(fail?.[1] ?? 0) };
-}
-
-/**
- * The names of the tests that failed, as Deno's `FAILURES` list (`name => file:line:col`) and Bun's `(fail) name`
- * lines give them, so that the closing lines (all a CI log's tail may keep) say which tests failed.
- */
-function failedNames(output: string): string[] {
-  const plain = plainText(output);
-  const names = new Set<string>();
-  const failures = plain.lastIndexOf("\nFAILURES");
-  if (failures >= 0) {
-    for (const match of plain.slice(failures).matchAll(/^(.+ => \S+:\d+:\d+)$/gm)) names.add(match[1]);
-  }
-  for (const match of plain.matchAll(/^\(fail\) (.+?)(?: \[[\d.]+m?s\])?$/gm)) names.add(match[1]);
-  return [...names];
 }
 
 const wanted = process.argv.slice(2);
