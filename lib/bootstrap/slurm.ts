@@ -343,7 +343,7 @@ export class SlurmBootstrap implements Bootstrap {
             onClose: () => this.stepAbort.detach(connection),
           });
         },
-        (error) => refusals.refused(socket.remoteAddress, error.message),
+        (error) => refusals.handshakeFailed(socket.remoteAddress, error),
       );
     };
     for (let i = 0; i < PORT_CANDIDATES && !this.#server; i++) {

@@ -193,9 +193,7 @@ export class Coordinator {
       .catch((error: Error) => {
         this.#pending.delete(connection);
         connection.destroy();
-        if (!this.#closed) {
-          this.#refusals.refused(socket.remoteAddress, error.message);
-        }
+        if (!this.#closed) this.#refusals.handshakeFailed(socket.remoteAddress, error);
       });
   }
 

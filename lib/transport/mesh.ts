@@ -89,7 +89,7 @@ export class Mesh implements FrameSink {
           ),
         (error) => {
           connection.destroy();
-          this.#refusals.refused(socket.remoteAddress, error.message);
+          this.#refusals.handshakeFailed(socket.remoteAddress, error);
         },
       );
     this.#accepting.add(accepting);

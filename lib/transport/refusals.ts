@@ -8,6 +8,7 @@
  */
 
 import { type TimerHandle, unrefTimer } from "../runtime/host.ts";
+import { HandshakeError } from "./connection.ts";
 
 /** How long a summary of refusals may wait: at most one line per interval after the first. */
 export const REFUSAL_SUMMARY_MS = 2000;
@@ -75,6 +76,16 @@ export class RefusalLog {
     const host = hostOf(address);
     this.#counts.set(host, (this.#counts.get(host) ?? 0) + 1);
     this.#last = reason;
+  }
+
+  /**
+   * A handshake with a connection from `address` failed with `error`: logged as a refusal when this end refused
+   * it (a wrong proof, bytes of another protocol, no answer in time). A connection whose other end went away
+   * before the handshake ended (closed it, or a write to it failed: a rank killed while it connected) was not
+   * refused, and is not logged.
+   */
+  handshakeFailed(address: string | undefined, error: unknown): void {
+    if (error instanceof HandshakeError && !error.closed) this.refused(address, error.message);
   }
 
   /** Writes the summary of the refusals not yet reported, if any, now. */

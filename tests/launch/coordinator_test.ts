@@ -144,6 +144,31 @@ test("a rank's abort reaches the launcher with the rank it proved", async () => 
   }
 });
 
+test("a connection that hangs up during the handshake is not logged as refused; garbage is", async () => {
+  const token = parseToken(newToken());
+  const { coordinator, log } = await startCoordinator(2, token);
+  try {
+    // Ten that close at once (a rank killed while it connected), with and without sending a byte first.
+    for (let i = 0; i < 10; i++) {
+      const quitter = await connect("127.0.0.1", coordinator.port);
+      if (i % 2 === 1) quitter.write(Uint8Array.of(1));
+      quitter.destroy();
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.deepEqual(log, []);
+    const garbage = new Connection(await connect("127.0.0.1", coordinator.port));
+    garbage.writeRaw(new TextEncoder().encode("GET / HTTP/1.1\r\nHost: x\r\n\r\n".repeat(4)));
+    while (log.length < 1) await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.match(
+      log[0],
+      /^refused a connection from 127\.0\.0\.1:\d+: it does not speak the mpirun-deno protocol$/,
+    );
+    garbage.destroy();
+  } finally {
+    coordinator.close();
+  }
+});
+
 test("report requests collect each rank's blocked lines and name the silent ones", async () => {
   const token = parseToken(newToken());
   const { coordinator } = await startCoordinator(3, token);
