@@ -2,7 +2,14 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { runtimeName } from "../../lib/runtime/detect.ts";
 import { cpuCount } from "../../lib/runtime/host.ts";
-import { defaultPollMicros, POLL_MICROS, POLLER_POLL_MICROS } from "../../lib/transport/progress.ts";
+import {
+  defaultPollMicros,
+  POLL_MICROS,
+  type Poller,
+  POLLER_POLL_MICROS,
+  Progress,
+} from "../../lib/transport/progress.ts";
+import { connect, listen } from "../../lib/transport/sockets.ts";
 
 test("a rank with a core of its own polls for its runtime's budget", () => {
   assert.equal(defaultPollMicros(1), POLL_MICROS[runtimeName]);
@@ -20,4 +27,46 @@ test("with a poller (the C library's Unix sockets) a rank polls, bounded, even w
   assert.equal(defaultPollMicros(1, true), POLLER_POLL_MICROS);
   assert.equal(defaultPollMicros(cpuCount() + 1, true), POLLER_POLL_MICROS);
   assert.ok(POLLER_POLL_MICROS > 0 && POLLER_POLL_MICROS <= 5000, `${POLLER_POLL_MICROS} µs`);
+});
+
+test("a rank asleep in its poller still reads the runtime's own sockets (the launcher's requests) promptly", async () => {
+  // A poller that only sleeps, as a rank's does while it waits for a peer that sends nothing: 16 ms in the
+  // kernel per call, the longest slice.
+  const nap = new Int32Array(new SharedArrayBuffer(4));
+  const poller: Poller = {
+    pump: () => false,
+    sleep: (timeoutMs) => {
+      Atomics.wait(nap, 0, 0, Math.max(timeoutMs, 16));
+      return false;
+    },
+    yieldProcessor: () => {},
+    backlog: 0,
+    onBacklog: () => {},
+  };
+  const progress = new Progress(0);
+  progress.attach(poller, false);
+  let received: (() => void) | undefined;
+  const listener = await listen("127.0.0.1", 0, (socket) => socket.onData(() => received?.()));
+  const socket = await connect("127.0.0.1", listener.port);
+  progress.adjust(1); // waiting from now on
+  try {
+    const delays: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const sent = performance.now();
+      await new Promise<void>((resolve) => {
+        received = resolve;
+        socket.write(Uint8Array.of(i));
+      });
+      delays.push(performance.now() - sent);
+    }
+    // A timer turn comes at least every 50 ms; before it did, Deno read such a socket about once a second.
+    const median = delays.sort((a, b) => a - b)[2];
+    assert.ok(median < 500, `a byte took ${delays.map((ms) => ms.toFixed(0)).join(", ")} ms to be read`);
+  } finally {
+    progress.adjust(-1);
+    progress.dispose();
+    socket.destroy();
+    listener.close();
+  }
 });
