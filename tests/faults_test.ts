@@ -144,11 +144,16 @@ function runJob(size: number, fixture: string, options: JobOptions = {}): Promis
   return startJob(size, fixture, options).finished;
 }
 
-/** The pid every rank printed (`pid:N`); fails unless each rank printed one. */
-function printedPids(job: Ended, size: number): number[] {
-  const pids = rankLines(job.stdout, size).map((lines) =>
+/** The pid each rank printed (`pid:N`), NaN for a rank that printed none. */
+function pidsSoFar(job: Ended, size: number): number[] {
+  return rankLines(job.stdout, size).map((lines) =>
     Number(lines.find((line) => line.startsWith("pid:"))?.slice(4))
   );
+}
+
+/** The pid every rank printed (`pid:N`); fails unless each rank printed one. */
+function printedPids(job: Ended, size: number): number[] {
+  const pids = pidsSoFar(job, size);
   pids.forEach((pid, rank) =>
     assert.ok(pid > 0, `rank ${rank} printed no pid:\n${job.stdout}\n${job.stderr}`)
   );
@@ -272,8 +277,7 @@ test(`--timeout ends a deadlocked job with 124 and says what each rank waits for
     );
     if (starting && seconds < 12) {
       // The ranks of a run tried again are gone all the same: those that printed their pid, checked.
-      const started = rankLines(job.stdout, 3).map((lines) => lines.find((line) => line.startsWith("pid:")));
-      await assertAllGone(started.filter((line) => line !== undefined).map((line) => Number(line.slice(4))));
+      await assertAllGone(pidsSoFar(job, 3).filter((pid) => pid > 0));
       continue;
     }
     const pids = printedPids(job, 3);

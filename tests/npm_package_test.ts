@@ -13,7 +13,7 @@ import * as fs from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import process from "node:process";
-import { runProcess, startProcess } from "./_helpers/process.ts";
+import { runProcess, type Started, startProcess } from "./_helpers/process.ts";
 import { BINARY, flavour, linesByRank, REPO } from "./_helpers/run_ranks.ts";
 
 const SIZE = 4;
@@ -97,11 +97,11 @@ test(`a project that npm-installed the packed package runs a ${SIZE}-rank job ($
   }
 });
 
-test(`SIGINT to the npm launcher ends the job with 130 (${flavour})`, {
-  timeout: TIMEOUT_MS,
-  skip: flavour !== "deno" ? "the npm shim is checked once, under the Deno suite" : false,
-}, async () => {
-  // The bin shim itself (what npx runs), so that the signal reaches it and not a wrapper.
+/**
+ * Starts `wait.ts` on 2 ranks through the bin shim itself (what npx runs, so that a signal reaches it and not a
+ * wrapper); resolves once both ranks are ready.
+ */
+async function startWaitingJob(): Promise<Started> {
   const shim = path.join(project, "node_modules", ".bin", "mpirun-deno");
   const started = startProcess(shim, ["-n", "2", "--oversubscribe", "wait.ts"], {
     cwd: project,
@@ -113,6 +113,14 @@ test(`SIGINT to the npm launcher ends the job with 130 (${flavour})`, {
       if (started.stdout().split("\n").filter((line) => line.startsWith("ready")).length === 2) resolve();
     })
   );
+  return started;
+}
+
+test(`SIGINT to the npm launcher ends the job with 130 (${flavour})`, {
+  timeout: TIMEOUT_MS,
+  skip: flavour !== "deno" ? "the npm shim is checked once, under the Deno suite" : false,
+}, async () => {
+  const started = await startWaitingJob();
   process.kill(started.pid!, "SIGINT");
   const job = await started.finished;
   assert.equal(job.code, 130, job.stderr);
@@ -122,17 +130,7 @@ test(`kill -USR1 to the npm launcher prints what each rank is doing, and no insp
   timeout: TIMEOUT_MS,
   skip: flavour !== "deno" ? "the npm shim is checked once, under the Deno suite" : false,
 }, async () => {
-  const shim = path.join(project, "node_modules", ".bin", "mpirun-deno");
-  const started = startProcess(shim, ["-n", "2", "--oversubscribe", "wait.ts"], {
-    cwd: project,
-    env,
-    timeoutMs: TIMEOUT_MS - 10_000,
-  });
-  await new Promise<void>((resolve) =>
-    started.onProgress(() => {
-      if (started.stdout().split("\n").filter((line) => line.startsWith("ready")).length === 2) resolve();
-    })
-  );
+  const started = await startWaitingJob();
   // Node would open its inspector on SIGUSR1, and Deno (the launcher behind the shim) too: the shim passes it
   // on as SIGUSR2.
   process.kill(started.pid!, "SIGUSR1");

@@ -794,24 +794,17 @@ export class Engine implements FrameHandler {
    */
   #sendAndWait(peer: number, header: FrameHeader, payload: Uint8Array, headroom: boolean): Promise<void> {
     this.#busy(1);
-    let returned = false;
-    let finished = false;
-    let failure: Error | null | undefined;
-    let resolve: (() => void) | undefined;
-    let reject: ((error: Error) => void) | undefined;
+    // Set once the send is still under way as the sink returns; until then `done` records the outcome.
+    let settle: ((error?: Error | null) => void) | undefined;
+    let early: { error?: Error | null } | undefined;
     this.#sink.sendFrame(peer, header, payload, headroom, (error) => {
       this.#busy(-1);
-      if (!returned) {
-        finished = true;
-        failure = error;
-      } else if (error) reject!(this.#writeFailed(peer, error));
-      else resolve!();
+      if (settle) settle(error);
+      else early = { error };
     });
-    returned = true;
-    if (finished) return failure ? Promise.reject(this.#writeFailed(peer, failure)) : SENT;
-    return new Promise<void>((resolveSend, rejectSend) => {
-      resolve = resolveSend;
-      reject = rejectSend;
+    if (early) return early.error ? Promise.reject(this.#writeFailed(peer, early.error)) : SENT;
+    return new Promise<void>((resolve, reject) => {
+      settle = (error) => error ? reject(this.#writeFailed(peer, error)) : resolve();
     });
   }
 
