@@ -15,7 +15,7 @@ import { spawn } from "node:child_process";
 import * as path from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
-import { counts, failedNames } from "./test_output.ts";
+import { counts, failures } from "./test_output.ts";
 
 const repo = fileURLToPath(new URL("../", import.meta.url));
 const bin = (name: string) => path.join(repo, "node_modules", ".bin", name);
@@ -108,7 +108,9 @@ for (const suite of suites) {
   passed += result.passed;
   failed += result.failed;
   lines.push(`${suite.name}: ${result.passed} passed, ${result.failed} failed (exit ${code})`);
-  for (const name of failedNames(output)) lines.push(`  failed: ${name}`);
+  for (const { name, reason } of failures(output)) {
+    lines.push(`  failed: ${name}`, ...reason.map((line) => `    ${line}`));
+  }
 }
 console.log(`\n${lines.join("\n")}`);
 console.log(`${passed} passed, ${failed} failed`);

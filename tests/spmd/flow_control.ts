@@ -25,9 +25,9 @@ if (comm.size >= 2 && comm.rank <= 1) {
     same(into[MESSAGE - 1], 7, "last message intact");
     const grew = (during - before) / 2 ** 20;
     console.log(
-      `receiver: rss grew ${grew.toFixed(1)} MiB while its sender tried to run ahead by ${
-        (COUNT * MESSAGE) / 2 ** 20
-      } MiB`,
+      `receiver: rss grew ${grew.toFixed(1)} MiB (${(before / 2 ** 20).toFixed(1)} to ${
+        (during / 2 ** 20).toFixed(1)
+      } MiB) while its sender tried to run ahead by ${(COUNT * MESSAGE) / 2 ** 20} MiB`,
     );
     if (grew > 48) throw new Error(`rank 1: memory grew ${grew.toFixed(1)} MiB while its sender ran ahead`);
   }
