@@ -15,7 +15,8 @@ test(`a sender far ahead of its receiver does not grow the receiver's memory (${
   const job = await runRanks(2, "tests/spmd/flow_control.ts");
   // The figures (rss before and during the sender's run) are in stdout: keep them in a failure's message.
   assert.equal(job.code, 0, `${job.stdout}\n${job.stderr}`);
-  assert.match(job.ranks[1].join("\n"), /receiver: rss grew [\d.]+ MiB/, job.stdout);
+  // The memory may also shrink while the receiver sleeps (a collection gives pages back): "grew -0.2 MiB".
+  assert.match(job.ranks[1].join("\n"), /receiver: rss grew -?[\d.]+ MiB/, job.stdout);
 });
 
 test(`1 MB printed by each rank right before process.exit arrives whole (${flavour})`, async () => {
