@@ -15,6 +15,7 @@ import { spawn } from "node:child_process";
 import * as path from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
+import { removeOrphanRegions } from "../lib/launch/leftover_regions.ts";
 import { counts, failures } from "./test_output.ts";
 
 const repo = fileURLToPath(new URL("../", import.meta.url));
@@ -101,8 +102,12 @@ for (const suite of suites) {
       continue;
     }
   }
+  removeOrphanRegions();
   const { code, output } = await run(suite.command, suite.args, suite.env);
   const result = counts(output);
+  // Every job removes its shared-memory names however it ends: a name whose creator has exited fails the suite.
+  const leftovers = removeOrphanRegions();
+  if (leftovers.length > 0) result.failed++;
   // A runner that failed without reporting a failed test (a crash, a load error) still counts as a failure.
   if (code !== 0 && result.failed === 0) result.failed = 1;
   passed += result.passed;
@@ -110,6 +115,9 @@ for (const suite of suites) {
   lines.push(`${suite.name}: ${result.passed} passed, ${result.failed} failed (exit ${code})`);
   for (const { name, reason } of failures(output)) {
     lines.push(`  failed: ${name}`, ...reason.map((line) => `    ${line}`));
+  }
+  if (leftovers.length > 0) {
+    lines.push(`  failed: left ${leftovers.length} names under /dev/shm: ${leftovers.join(" ")}`);
   }
 }
 console.log(`\n${lines.join("\n")}`);

@@ -233,6 +233,18 @@ for (const { fixture, code, reason, what } of FAILURES) {
   });
 }
 
+test(`a rank killed while it sets up a region leaves no name under /dev/shm (${flavour})`, async () => {
+  const job = await runJob(2, "killed_in_setup");
+  const pids = printedPids(job, 2);
+  assert.equal(job.code, 137, job.stderr);
+  assertFailureLine(job, 0, pids[0], "was killed by signal SIGKILL");
+  const region = job.ranks[1].find((line) => line.startsWith("region:"))?.slice("region:".length);
+  assert.ok(region?.startsWith(`mpirun-deno-${pids[0]}-`), `rank 1 saw no region of rank 0:\n${job.stdout}`);
+  const left = fs.readdirSync("/dev/shm").filter((name) => name.startsWith(`mpirun-deno-${pids[0]}-`));
+  assert.deepEqual(left, [], "the killed rank's region names outlived the job");
+  await assertAllGone(pids);
+});
+
 test(`a rank that finishes while the others wait for its message ends the job, named as the failure (${flavour})`, async () => {
   const job = await runJob(3, "early_exit");
   const pids = printedPids(job, 3);

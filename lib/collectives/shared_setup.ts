@@ -38,28 +38,38 @@ export async function openArena(
       name = "";
     }
   }
-  const announced = await treeBcast(channel, 0, rank === 0 ? encoder.encode(name) : undefined, true);
-  if (rank !== 0) {
-    name = decoder.decode(announced);
-    if (name && shared) {
-      try {
-        space = shared.open(name, length);
-      } catch {
-        space = undefined;
+  let verdict: Uint8Array;
+  try {
+    const announced = await treeBcast(channel, 0, rank === 0 ? encoder.encode(name) : undefined, true);
+    if (rank !== 0) {
+      name = decoder.decode(announced);
+      if (name && shared) {
+        try {
+          space = shared.open(name, length);
+        } catch {
+          space = undefined;
+        }
       }
     }
+    if (rank === 0) {
+      let everyone = space !== undefined;
+      for (let from = 1; from < size; from++) if ((await channel.receive(from))[0] !== 1) everyone = false;
+      space?.unlink();
+      verdict = await treeBcast(channel, 0, Uint8Array.of(everyone ? 1 : 0), true);
+    } else {
+      await channel.send(0, Uint8Array.of(space ? 1 : 0), true);
+      verdict = await treeBcast(channel, 0, undefined, true);
+    }
+  } catch (error) {
+    // Cancelled, or a member lost: rank 0 removes the name it made, and every rank unmaps what it mapped.
+    if (rank === 0) space?.unlink();
+    space?.release();
+    throw error;
   }
-  let verdict: Uint8Array;
-  if (rank === 0) {
-    let everyone = space !== undefined;
-    for (let from = 1; from < size; from++) if ((await channel.receive(from))[0] !== 1) everyone = false;
-    space?.unlink();
-    verdict = await treeBcast(channel, 0, Uint8Array.of(everyone ? 1 : 0), true);
-  } else {
-    await channel.send(0, Uint8Array.of(space ? 1 : 0), true);
-    verdict = await treeBcast(channel, 0, undefined, true);
+  if (verdict[0] !== 1 || !space || !shared) {
+    space?.release();
+    return undefined;
   }
-  if (verdict[0] !== 1 || !space || !shared) return undefined;
   channel.watchMembers();
   return new HostArena(space, size, slotBytes(size), shared.crowded);
 }

@@ -9,6 +9,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import process from "node:process";
 import { EnvName } from "../env.ts";
+import { removeLeftoverRegions } from "./leftover_regions.ts";
 import type { RankLaunch, RankSignal, RunningJob, Spawner, SpawnEvents } from "./spawner.ts";
 
 /** Sends `signal` to the process group led by `child`, or to `child` alone if it leads none. */
@@ -116,7 +117,10 @@ export class LocalSpawner implements Spawner {
         // Without a pid the process never started; otherwise this is a failed kill, which changes nothing.
         if (child.pid === undefined) events.onSpawnError(rank, error);
       });
-      child.on("exit", (code, signal) => events.onExit(rank, { code, signal }));
+      child.on("exit", (code, signal) => {
+        removeLeftoverRegions(child.pid);
+        events.onExit(rank, { code, signal });
+      });
     }
     if (readers > 1) copyInput([...children.values()].filter((child) => child.stdin !== null));
     return {

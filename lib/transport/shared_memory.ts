@@ -13,7 +13,23 @@
 import { type Libc, O_CLOEXEC, O_CREAT, O_EXCL, O_RDWR } from "../runtime/libc.ts";
 
 /** Where the regions' files live: a memory file system on every Linux. */
-const SHM_DIRECTORY = "/dev/shm";
+export const SHM_DIRECTORY = "/dev/shm";
+
+/**
+ * How the names of the regions that process `pid` creates begin. A name that outlives its creator (killed by a
+ * signal while the other ranks were mapping it) is garbage: whoever started the process removes it (see
+ * `launch/leftover_regions.ts`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { regionPrefix } from "./shared_memory.ts";
+ * assert.equal(regionPrefix(42), "mpirun-deno-42-");
+ * ```
+ */
+export function regionPrefix(pid: number): string {
+  return `mpirun-deno-${pid}-`;
+}
 
 const encoder = new TextEncoder();
 
@@ -157,6 +173,6 @@ export class HostSharedMemory {
 
   uniqueName(label: string): string {
     const suffix = Math.floor(Math.random() * 2 ** 32).toString(16).padStart(8, "0");
-    return `mpirun-deno-${this.#pid}-${label}-${suffix}`;
+    return `${regionPrefix(this.#pid)}${label}-${suffix}`;
   }
 }
