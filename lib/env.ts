@@ -76,10 +76,10 @@ export const EnvName = {
    */
   JOIN_FILE: "MPIRUN_DENO_JOIN_FILE",
   /**
-   * How ranks of one host reach each other: `auto` (the default: shared memory for collectives where the C
-   * library can map it, Unix domain sockets for messages), `shm` (shared memory for messages too, on rings
-   * beside the Unix sockets; an error where shared memory is unavailable), `socket` (Unix domain sockets
-   * only) or `tcp` (TCP only, as between hosts).
+   * How ranks of one host reach each other: `auto` (the default: shared memory where the C library can map
+   * it, for collectives and, on rings beside the Unix domain sockets, for messages; the sockets alone
+   * otherwise), `shm` (the same, but an error where shared memory is unavailable), `socket` (Unix domain
+   * sockets only) or `tcp` (TCP only, as between hosts).
    */
   TRANSPORT: "MPIRUN_DENO_TRANSPORT",
 } as const;

@@ -90,11 +90,8 @@ export function openPeers(options: PeersOptions): Peers {
     onPeerLost: (peer, why, unreachable) => handler!.onPeerLost(peer, why, unreachable),
     payloadTarget: (peer, header) => handler!.payloadTarget?.(peer, header),
     log,
-    // Rings for messages only when asked for (MPIRUN_DENO_TRANSPORT=shm). With them on, 2 of 8 runs of
-    // tests/faults/review_any_source_lost.ts hung: a peer killed during the ring offer was taken for one merely
-    // unreachable, which does not fail ANY_SOURCE receives (fixed: see `LostMidHandshake` in mesh.ts; 0 of
-    // 141 runs since). They stay opt-in until a 16-core run has measured them again.
-    rings: shared && peerReactor && readTransport() === "shm" ? { shared, reactor: peerReactor } : undefined,
+    // Messages between ranks of this host go on rings in shared memory wherever it is on (`auto`, `shm`).
+    rings: shared && peerReactor ? { shared, reactor: peerReactor } : undefined,
   });
   const progress = new Progress();
   let closing: Promise<void> | undefined;
