@@ -11,12 +11,11 @@ import { same } from "./_check.ts";
 const world = MPI.COMM_WORLD;
 const LOOPS = 12;
 
-/** This process's mappings of the job's shared-memory regions. */
+/** This process's mappings of communicators' shared-memory regions (`c<tag>`; the rings of pairs are `r<peer>`). */
 function regionMappings(): number {
   return readFileSync("/proc/self/maps", "utf8").split("\n").filter((line) =>
-    line.includes("/dev/shm/mpirun-deno-")
-  )
-    .length;
+    /\/dev\/shm\/mpirun-deno-\d+-c\d+-/.test(line)
+  ).length;
 }
 
 await world.barrier();
