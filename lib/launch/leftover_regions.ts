@@ -12,10 +12,7 @@
 
 import * as fs from "node:fs";
 import process from "node:process";
-import { regionPrefix, SHM_DIRECTORY } from "../transport/shared_memory.ts";
-
-/** A region's name: the pid of its creator comes first (see {@linkcode regionPrefix}). */
-const REGION_NAME = /^mpirun-deno-(\d+)-/;
+import { regionCreator, regionPrefix, SHM_DIRECTORY } from "../transport/shared_memory.ts";
 
 /** The names under `/dev/shm`, or none where there is no such folder. */
 function shmNames(): string[] {
@@ -79,8 +76,8 @@ export function removeLeftoverRegions(pid: number | undefined): string[] {
 export function removeOrphanRegions(): string[] {
   return removeNames(
     shmNames().filter((name) => {
-      const match = REGION_NAME.exec(name);
-      return match !== null && exited(Number(match[1]));
+      const creator = regionCreator(name);
+      return creator !== undefined && exited(creator);
     }),
   );
 }

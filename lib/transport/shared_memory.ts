@@ -31,6 +31,23 @@ export function regionPrefix(pid: number): string {
   return `mpirun-deno-${pid}-`;
 }
 
+/**
+ * The pid of the process that created the region `name` (see {@linkcode regionPrefix}), or `undefined` when
+ * `name` is not a region's.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { regionCreator } from "./shared_memory.ts";
+ * assert.equal(regionCreator("mpirun-deno-42-c0-0badcafe"), 42);
+ * assert.equal(regionCreator("other"), undefined);
+ * ```
+ */
+export function regionCreator(name: string): number | undefined {
+  const match = /^mpirun-deno-(\d+)-/.exec(name);
+  return match ? Number(match[1]) : undefined;
+}
+
 const encoder = new TextEncoder();
 
 /** A NUL-terminated path for the C library. */
