@@ -174,6 +174,28 @@ test(`a rank that ends normally does not fail a pending recv(ANY_SOURCE) (${flav
   assert.deepEqual(job.ranks[0], ["got:from rank 1"], job.stdout);
 });
 
+test(`a rank of another host that ends normally does not fail a wait in shared memory (${flavour})`, async () => {
+  // Before the fix, 3 runs in 4 failed with ERR_PEER_LOST naming the rank that had ended.
+  for (let run = 0; run < 3; run++) {
+    const job = await runRanks(4, "tests/faults/review_remote_finished.ts", {
+      timeoutMs: JOB_LIMIT_MS,
+      env: { MPIRUN_DENO_HOSTNAME: "a,a,b,b" },
+    });
+    assert.equal(job.code, 0, job.stderr);
+    assert.deepEqual(job.ranks, Array.from({ length: 4 }, () => ["got:from rank 0"]), job.stdout);
+  }
+});
+
+test(`a rank that skips a barrier across hosts ends the job, named (${flavour})`, async () => {
+  const job = await runRanks(4, "tests/faults/review_remote_finished.ts", {
+    timeoutMs: JOB_LIMIT_MS,
+    env: { MPIRUN_DENO_HOSTNAME: "a,a,b,b" },
+    scriptArgs: ["skip"],
+  });
+  assert.notEqual(job.code, 0, job.stdout);
+  assert.match(job.stderr, /rank 1 \(host a, pid \d+\) exited with code 0 while rank \d still needed it/);
+});
+
 /** Starts `count` processes that each keep one CPU busy; returns a function that kills them. */
 function startCpuHogs(count: number): () => void {
   const hogs = Array.from(

@@ -179,10 +179,23 @@ export class Channel {
 
   /** The error of a member that is gone, if one is (a wait in shared memory fails with it). */
   lostMember(): Error | undefined {
-    const { engine, members } = this.#host;
-    for (const member of members) {
-      const lost = engine.lostPeer(member);
-      if (lost) return lost;
+    return this.#firstOfMembers((member) => this.#host.engine.lostPeer(member));
+  }
+
+  /**
+   * The error of a member that failed, if one did: it ended without saying its script was done. A wait among
+   * some of the members (one host's, in a collective across hosts) fails with it, since the others may then
+   * never arrive; a member outside the wait that ended normally does not concern it.
+   */
+  failedMember(): Error | undefined {
+    return this.#firstOfMembers((member) => this.#host.engine.failedPeer(member));
+  }
+
+  /** The first error `errorOf` gives for a member, if any. */
+  #firstOfMembers(errorOf: (member: number) => Error | undefined): Error | undefined {
+    for (const member of this.#host.members) {
+      const error = errorOf(member);
+      if (error) return error;
     }
     return undefined;
   }

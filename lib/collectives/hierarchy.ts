@@ -83,7 +83,9 @@ function owner(group: Channel, whole: Channel): ArenaOwner {
     size: group.size,
     where: whole.where,
     raw: whole.raw,
-    lostMember: () => whole.lostMember(),
+    // Any of this host's ranks gone ends a wait among them; a rank of another host only if it failed (one that
+    // ended normally may have done its part already, and a leader that needed it fails, ending the wait).
+    lostMember: () => group.lostMember() ?? whole.failedMember(),
   };
 }
 

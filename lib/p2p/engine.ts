@@ -451,6 +451,14 @@ export class Engine implements FrameHandler {
     return this.#lost[peer];
   }
 
+  /**
+   * The error a lost peer left, if it failed: it ended without saying its script was done (see
+   * {@linkcode Engine.onPeerLost}). A peer that ended normally is lost but did not fail.
+   */
+  failedPeer(peer: number): MPIError | undefined {
+    return this.#failed[peer] ? this.#lost[peer] : undefined;
+  }
+
   /** Fails every pending operation with `error` (the job is ending). */
   abortAll(error: unknown): void {
     for (const receive of this.#queues.takePostedWhere(() => true)) receive.reject(error);
