@@ -39,11 +39,30 @@ export class Activities {
 
   /** Records `label` as pending until {@linkcode Activities.end} is called with what this returns. */
   begin(label: string | (() => string)): Activity {
-    const activity: Activity = { label, since: Date.now(), older: this.#newest, newer: undefined };
+    return this.add({ label, since: 0, older: undefined, newer: undefined });
+  }
+
+  /**
+   * Records `activity`, an object of the caller's (its `since` set here), as pending until
+   * {@linkcode Activities.end}: a call that is its own activity allocates nothing more.
+   */
+  add<A extends Activity>(activity: A): A {
+    activity.since = Date.now();
+    activity.older = this.#newest;
+    activity.newer = undefined;
     if (this.#newest) this.#newest.newer = activity;
     else this.#oldest = activity;
     this.#newest = activity;
     return activity;
+  }
+
+  /**
+   * Notes that the call under way returns `promise`, which settles just after `activity` ends (the activity's
+   * owner ends it as it settles the promise); returns `promise`. Nothing else: `--report` (`profile.ts`)
+   * patches this to time the call where the activity ends, as it does for {@linkcode Activities.follow}.
+   */
+  settlesWith<T>(_activity: Activity, promise: Promise<T>): Promise<T> {
+    return promise;
   }
 
   /** Ends an activity {@linkcode Activities.begin} started (again: nothing). */

@@ -10,14 +10,16 @@
 import { ANY_SOURCE, ANY_TAG, PROC_NULL } from "../constants.ts";
 import { ErrorCode, mpiError } from "../errors.ts";
 import { cancelledError, checkSignal, raceSignal } from "../p2p/cancellation.ts";
-import type { Received, ReceiveHandle } from "../p2p/engine.ts";
+import type { ReceiveCompletion, Received, ReceiveHandle } from "../p2p/engine.ts";
 import type { Pattern } from "../p2p/matching.ts";
 import { nextTurn, Request } from "../p2p/request.ts";
+import { SENT } from "../p2p/sent.ts";
 import { Status } from "../p2p/status.ts";
 import { resolveBuffer, type TypedView } from "../datatypes/typed_buffer.ts";
 import { decodeValue, encodeValue } from "../wire/codec.ts";
 import { HEADER_SIZE } from "../wire/frame.ts";
 import { checkDest, checkRecvTag, checkSendTag, checkSource, namedArgs } from "./args.ts";
+import type { Activities, Activity } from "./activity.ts";
 import { type CommCore, trim } from "./core.ts";
 
 const SEND_NAMES = ["dest", "tag"] as const;
@@ -52,7 +54,12 @@ export function send(
     tag = args.tag as number | undefined;
   }
   try {
-    return (raw ? prepareBufferSend : prepareValueSend)(core, where, data, dest, tag ?? 0, sync)();
+    return sendChecked(
+      core,
+      where,
+      (raw ? checkBufferSend : checkValueSend)(core, where, data, dest, tag ?? 0),
+      sync,
+    );
   } catch (error) {
     return Promise.reject(error);
   }
@@ -194,6 +201,70 @@ export function patternOf(core: CommCore, where: string, source: unknown, tag: u
   };
 }
 
+/** A send whose arguments are checked and whose payload is ready (see {@linkcode sendChecked}). */
+interface CheckedSend {
+  /** The destination's rank in the communicator, or PROC_NULL. */
+  dest: number;
+  tag: number;
+  payload: Uint8Array;
+  /** A value's encoding, with room for the header (see `encodeValue`), which the engine then owns. */
+  value: boolean;
+}
+
+/** Checks a value send and encodes the value; throws what is wrong. */
+function checkValueSend(
+  core: CommCore,
+  where: string,
+  obj: unknown,
+  dest: unknown,
+  tag: unknown,
+): CheckedSend {
+  core.live(where);
+  const checkedDest = checkDest(where, dest, core.size);
+  const checkedTag = checkSendTag(where, tag);
+  const payload = encodeValue(obj, { where, headroom: HEADER_SIZE });
+  return { dest: checkedDest, tag: checkedTag, payload, value: true };
+}
+
+/** Checks a buffer send and views the buffer; throws what is wrong. */
+function checkBufferSend(
+  core: CommCore,
+  where: string,
+  buf: unknown,
+  dest: unknown,
+  tag: unknown,
+): CheckedSend {
+  core.live(where);
+  const checkedDest = checkDest(where, dest, core.size);
+  const checkedTag = checkSendTag(where, tag);
+  const view = resolveBuffer(buf, where, "buf");
+  return { dest: checkedDest, tag: checkedTag, payload: view.bytes, value: false };
+}
+
+/**
+ * Hands a checked send to the engine. One that completed as it was made (`SENT`) is returned as it is; one
+ * still under way is tracked for hang reports until it completes.
+ */
+function sendChecked(core: CommCore, where: string, send: CheckedSend, sync: boolean): Promise<void> {
+  if (send.dest === PROC_NULL) return Promise.resolve();
+  const sent = core.job.engine.send({
+    peer: core.members[send.dest],
+    context: core.contexts.p2p,
+    source: core.rank,
+    tag: send.tag,
+    payload: send.payload,
+    headroom: send.value,
+    raw: !send.value,
+    sync,
+    owned: send.value,
+  });
+  if (sent === SENT) return sent;
+  return core.job.activities.track(
+    () => `${where}(dest=${send.dest}, tag=${send.tag}) on ${core.name}`,
+    sent,
+  );
+}
+
 /**
  * Checks a value send and encodes the value; throws what is wrong. The returned function hands the message
  * to the engine.
@@ -206,27 +277,8 @@ export function prepareValueSend(
   tag: unknown,
   sync: boolean,
 ): PreparedSend {
-  core.live(where);
-  const checkedDest = checkDest(where, dest, core.size);
-  const checkedTag = checkSendTag(where, tag);
-  const payload = encodeValue(obj, { where, headroom: HEADER_SIZE });
-  if (checkedDest === PROC_NULL) return () => Promise.resolve();
-  const peer = core.members[checkedDest];
-  return () => {
-    const sent = core.job.engine.send({
-      peer,
-      context: core.contexts.p2p,
-      source: core.rank,
-      tag: checkedTag,
-      payload,
-      headroom: true,
-      raw: false,
-      sync,
-      owned: true,
-    });
-    if (!sync) return sent;
-    return core.job.activities.track(() => `${where}(dest=${dest}, tag=${checkedTag}) on ${core.name}`, sent);
-  };
+  const send = checkValueSend(core, where, obj, dest, tag);
+  return () => sendChecked(core, where, send, sync);
 }
 
 /** Checks a buffer send and views the buffer; throws what is wrong. As {@linkcode prepareValueSend}. */
@@ -238,27 +290,8 @@ export function prepareBufferSend(
   tag: unknown,
   sync: boolean,
 ): PreparedSend {
-  core.live(where);
-  const checkedDest = checkDest(where, dest, core.size);
-  const checkedTag = checkSendTag(where, tag);
-  const view = resolveBuffer(buf, where, "buf");
-  if (checkedDest === PROC_NULL) return () => Promise.resolve();
-  const peer = core.members[checkedDest];
-  return () =>
-    core.job.activities.track(
-      () => `${where}(dest=${dest}, tag=${checkedTag}) on ${core.name}`,
-      core.job.engine.send({
-        peer,
-        context: core.contexts.p2p,
-        source: core.rank,
-        tag: checkedTag,
-        payload: view.bytes,
-        headroom: false,
-        raw: true,
-        sync,
-        owned: false,
-      }),
-    );
+  const send = checkBufferSend(core, where, buf, dest, tag);
+  return () => sendChecked(core, where, send, sync);
 }
 
 export function startRecv<T>(
@@ -358,15 +391,104 @@ function receive<T>(
     if (status) procNullStatus(status);
     return { promise: Promise.resolve(null as T) };
   }
-  const label = () =>
-    `${where}(source=${showRank(pattern.source)}, tag=${showTag(pattern.tag)}) on ${core.name}`;
-  if (abortSignal?.aborted) return { promise: Promise.reject(cancelledError(label(), abortSignal)) };
-  const handle = post ? post(pattern, into) : core.job.engine.receive(pattern, into);
-  const promise = core.job.activities.follow(label, handle.promise, finish);
-  if (abortSignal) {
-    return { promise: raceSignal(promise, abortSignal, label, handle.cancel), cancel: handle.cancel };
+  const engine = core.job.engine;
+  const activities = core.job.activities;
+  const call = new ReceiveCall(activities, core.name, where, pattern, finish);
+  if (abortSignal?.aborted) return { promise: Promise.reject(cancelledError(call.label(), abortSignal)) };
+  let handle: ReceiveHandle<unknown>;
+  let promise: Promise<T>;
+  // The usual case, a receive that waits: it is its own activity and settles with the result itself.
+  const waiting = post ? undefined : engine.receiveWith(pattern, into, activities.add(call));
+  if (waiting) {
+    handle = waiting;
+    // A receive that failed as it was posted (its peer is lost) has ended its activity already.
+    promise = call.ended ? waiting.promise : activities.settlesWith(call, waiting.promise);
+  } else {
+    // Its message has arrived already (or `post` receives a matched one): it finishes in a reaction.
+    if (!post) activities.end(call);
+    const posted = post ? post(pattern, into) : engine.receive(pattern, into);
+    handle = posted;
+    promise = activities.follow(call.labelMaker(), posted.promise, finish);
   }
-  return { promise, cancel: handle.cancel };
+  if (abortSignal) {
+    const cancel = () => handle.cancel();
+    return { promise: raceSignal(promise, abortSignal, call.labelMaker(), cancel), cancel };
+  }
+  return new PostedCall(promise, handle);
+}
+
+/**
+ * A receive under way, as the hang report and `--report` see it (an activity: see `activity.ts`), which
+ * turns its message into the call's result as the engine settles it (see `ReceiveCompletion`). Its label is
+ * made only if a report asks for it.
+ */
+class ReceiveCall<T> implements Activity, ReceiveCompletion<T> {
+  since = 0;
+  older: Activity | undefined;
+  newer: Activity | undefined;
+  readonly #activities: Activities;
+  readonly #comm: string;
+  readonly #where: string;
+  readonly #pattern: Pattern;
+  readonly #finish: (message: Received | undefined) => T;
+
+  constructor(
+    activities: Activities,
+    comm: string,
+    where: string,
+    pattern: Pattern,
+    finish: (message: Received | undefined) => T,
+  ) {
+    this.#activities = activities;
+    this.#comm = comm;
+    this.#where = where;
+    this.#pattern = pattern;
+    this.#finish = finish;
+  }
+
+  /** `recv(source=1, tag=5) on COMM_WORLD`. */
+  label(): string {
+    const pattern = this.#pattern;
+    return `${this.#where}(source=${showRank(pattern.source)}, tag=${showTag(pattern.tag)}) on ${this.#comm}`;
+  }
+
+  /** The label as a function of its own (for calls that take one). */
+  labelMaker(): () => string {
+    return () => this.label();
+  }
+
+  /** Has the receive settled (its activity ended)? */
+  ended = false;
+
+  finish(message: Received | undefined): T {
+    try {
+      return this.#finish(message);
+    } finally {
+      this.ended = true;
+      this.#activities.end(this);
+    }
+  }
+
+  failed(): void {
+    this.ended = true;
+    this.#activities.end(this);
+  }
+}
+
+/** A posted receive whose `cancel` is made only when asked for (a blocking receive never is). */
+class PostedCall<T> implements Posted<T> {
+  readonly promise: Promise<T>;
+  readonly #handle: ReceiveHandle<unknown>;
+
+  constructor(promise: Promise<T>, handle: ReceiveHandle<unknown>) {
+    this.promise = promise;
+    this.#handle = handle;
+  }
+
+  get cancel(): () => boolean {
+    const handle = this.#handle;
+    return () => handle.cancel();
+  }
 }
 
 /** Did a receive get a message (it was not withdrawn)? Then `status`, if given, gets its envelope. */

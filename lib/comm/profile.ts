@@ -183,6 +183,13 @@ export class Profiler {
     ) {
       return profiler.#tracked(this, follow.call(this, label, promise, finish));
     };
+    Activities.prototype.settlesWith = function <T>(
+      this: Activities,
+      activity: Activity,
+      promise: Promise<T>,
+    ) {
+      return profiler.#tracked(this, promise, activity);
+    };
     const activitiesEnd = Activities.prototype.end;
     Activities.prototype.end = function (this: Activities, activity: CallActivity) {
       activitiesEnd.call(this, activity);
@@ -286,10 +293,11 @@ export class Profiler {
    * Notes `promise`, which `activities` has just begun tracking, as the one whose activity ends when it
    * settles: the current call is timed by that activity if it returns `promise`.
    */
-  #tracked<T>(activities: Activities, promise: Promise<T>): Promise<T> {
+  #tracked<T>(activities: Activities, promise: Promise<T>, activity?: Activity): Promise<T> {
     if (this.#current !== undefined) {
       this.#trackedPromise = promise;
-      this.#trackedActivity = activities.newest; // the one just begun: `track`/`follow` end none at once
+      // By default the one just begun: `track`/`follow` end none at once.
+      this.#trackedActivity = activity ?? activities.newest;
     }
     return promise;
   }

@@ -98,10 +98,24 @@ interface AwaitedData {
 }
 
 /** A pending receive: its promise and a way to withdraw it. */
-export interface ReceiveHandle {
-  promise: Promise<Received | undefined>;
+export interface ReceiveHandle<T = Received | undefined> {
+  promise: Promise<T>;
   cancel(): boolean;
 }
+
+/**
+ * What a receive makes of its message as it settles (see {@linkcode Engine.receiveWith}): the receive's
+ * promise then resolves with the result itself, with no promise or reaction of the caller's in between.
+ */
+export interface ReceiveCompletion<T> {
+  /** The result from the message (`undefined`: the receive was withdrawn); what it throws fails the receive. */
+  finish(message: Received | undefined): T;
+  /** Told once as the receive fails, before its promise rejects. */
+  failed(error: unknown): void;
+}
+
+/** A handle whose receive cannot be withdrawn (it is matched already, or settled). */
+const NOT_CANCELLABLE = () => false;
 
 const NO_LIVENESS: Liveness = { adjust() {} };
 
@@ -236,32 +250,52 @@ export class Engine implements FrameHandler {
    * message, or `undefined` if cancelled.
    */
   receive(pattern: Pattern, into?: Uint8Array): ReceiveHandle {
+    return this.#receive<Received | undefined>(pattern, into, undefined) as ReceiveHandle;
+  }
+
+  /**
+   * Posts a receive as {@linkcode Engine.receive} does, but one that settles through `completion`: when the
+   * receive waits, its promise resolves with `completion.finish(message)` (or rejects with what that throws,
+   * after `completion.failed`). Undefined when a matching message has fully arrived already: the caller
+   * receives it with {@linkcode Engine.receive} then (nothing was taken).
+   */
+  receiveWith<T>(
+    pattern: Pattern,
+    into: Uint8Array | undefined,
+    completion: ReceiveCompletion<T>,
+  ): ReceiveHandle<T> | undefined {
+    if (this.#queues.peekUnexpected(pattern)?.payload) return undefined;
+    return this.#receive(pattern, into, completion) as ReceiveHandle<T>;
+  }
+
+  #receive<T>(
+    pattern: Pattern,
+    into: Uint8Array | undefined,
+    completion: ReceiveCompletion<T> | undefined,
+  ): ReceiveHandle<T | Received | undefined> {
     const arrival = this.#queues.takeUnexpected(pattern);
     if (arrival?.payload) {
       this.#consumeEager(arrival.peer, arrival.size);
-      return { promise: Promise.resolve(received(arrival, arrival.payload)), cancel: () => false };
+      return { promise: Promise.resolve(received(arrival, arrival.payload)), cancel: NOT_CANCELLABLE };
     }
-    const { receive, settled } = this.#pending(pattern, into);
+    const receive = new WaitingReceive(pattern, into, this.#liveness, completion, this.#withdraw);
     if (arrival) {
       this.#requestData(arrival, receive);
-      return { promise: settled, cancel: () => false };
+      receive.cancellable = false;
+      return receive;
     }
     const lost = this.#lostFor(pattern);
     if (lost) {
       receive.reject(lost);
-      return { promise: settled, cancel: () => false };
+      return receive;
     }
     this.#queues.post(receive);
     this.#watch(pattern);
-    return {
-      promise: settled,
-      cancel: () => {
-        if (!this.#queues.withdraw(receive)) return false;
-        receive.resolve(undefined as unknown as Received);
-        return true;
-      },
-    };
+    return receive;
   }
+
+  /** Takes a posted receive back from matching (see `WaitingReceive.cancel`). */
+  #withdraw = (receive: PostedReceive): boolean => this.#queues.withdraw(receive);
 
   /**
    * Takes `arrival` (found by {@linkcode Engine.peek} or {@linkcode Engine.probe}) out of matching, as
@@ -276,47 +310,19 @@ export class Engine implements FrameHandler {
   receiveMatched(arrival: Arrival, into?: Uint8Array): ReceiveHandle {
     if (arrival.payload) {
       this.#consumeEager(arrival.peer, arrival.size);
-      return { promise: Promise.resolve(received(arrival, arrival.payload)), cancel: () => false };
+      return { promise: Promise.resolve(received(arrival, arrival.payload)), cancel: NOT_CANCELLABLE };
     }
-    const { receive, settled } = this.#pending(arrival, into);
+    const receive = new WaitingReceive<Received | undefined>(
+      arrival,
+      into,
+      this.#liveness,
+      undefined,
+      undefined,
+    );
     const lost = this.#lost[arrival.peer];
     if (lost) receive.reject(lost);
     else this.#requestData(arrival, receive);
-    return { promise: settled, cancel: () => false };
-  }
-
-  /**
-   * A receive for `pattern`, counted busy until it settles (released there, once: a `finally` would cost a
-   * promise per message).
-   */
-  #pending(
-    pattern: Pattern,
-    into?: Uint8Array,
-  ): { receive: PostedReceive; settled: Promise<Received | undefined> } {
-    let receive!: PostedReceive;
-    let busy = true;
-    const settled = new Promise<Received | undefined>((resolve, reject) => {
-      receive = {
-        context: pattern.context,
-        source: pattern.source,
-        tag: pattern.tag,
-        peer: pattern.peer,
-        members: pattern.members,
-        into,
-        resolve: (message) => {
-          if (busy) this.#busy(-1);
-          busy = false;
-          resolve(message);
-        },
-        reject: (error) => {
-          if (busy) this.#busy(-1);
-          busy = false;
-          reject(error);
-        },
-      };
-    });
-    this.#busy(1);
-    return { receive, settled };
+    return receive;
   }
 
   /**
@@ -486,7 +492,8 @@ export class Engine implements FrameHandler {
    * its `peer`, or every other member of its communicator for ANY_SOURCE.
    */
   #watch(pattern: Pattern): void {
-    for (const peer of pattern.peer >= 0 ? [pattern.peer] : pattern.members ?? []) this.watch(peer);
+    if (pattern.peer >= 0) this.watch(pattern.peer);
+    else for (const peer of pattern.members ?? []) this.watch(peer);
   }
 
   #onArrival(arrival: Arrival): void {
@@ -831,6 +838,87 @@ export class Engine implements FrameHandler {
 
   #busy(delta: number): void {
     this.#liveness.adjust(delta);
+  }
+}
+
+/**
+ * A receive that waits in the engine: in the posted queue, for a rendezvous' data, or settled already. It is
+ * its own handle (promise and `cancel`), and it counts busy until it settles (once): one object per receive,
+ * with no closure of its own.
+ */
+class WaitingReceive<T> implements PostedReceive, ReceiveHandle<T> {
+  readonly context: number;
+  readonly source: number;
+  readonly tag: number;
+  readonly peer: number;
+  readonly members: readonly number[] | undefined;
+  readonly into: Uint8Array | undefined;
+  readonly promise: Promise<T>;
+  /** False once the receive is matched (it can no longer be withdrawn). */
+  cancellable = true;
+  #settle!: (value: T) => void;
+  #fail!: (error: unknown) => void;
+  #liveness: Liveness | undefined;
+  readonly #completion: ReceiveCompletion<T> | undefined;
+  readonly #withdraw: ((receive: PostedReceive) => boolean) | undefined;
+
+  constructor(
+    pattern: Pattern,
+    into: Uint8Array | undefined,
+    liveness: Liveness,
+    completion: ReceiveCompletion<T> | undefined,
+    withdraw: ((receive: PostedReceive) => boolean) | undefined,
+  ) {
+    this.context = pattern.context;
+    this.source = pattern.source;
+    this.tag = pattern.tag;
+    this.peer = pattern.peer;
+    this.members = pattern.members;
+    this.into = into;
+    this.#completion = completion;
+    this.#withdraw = withdraw;
+    this.promise = new Promise<T>((resolve, reject) => {
+      this.#settle = resolve;
+      this.#fail = reject;
+    });
+    this.#liveness = liveness;
+    liveness.adjust(1);
+  }
+
+  resolve(message: Received | undefined): void {
+    if (!this.#done()) return;
+    const completion = this.#completion;
+    if (completion === undefined) return this.#settle(message as T);
+    let result: T;
+    try {
+      result = completion.finish(message);
+    } catch (error) {
+      return this.#fail(error);
+    }
+    this.#settle(result);
+  }
+
+  reject(error: unknown): void {
+    if (!this.#done()) return;
+    this.#completion?.failed(error);
+    this.#fail(error);
+  }
+
+  /** Withdraws the receive if no message has matched it yet: it resolves with `undefined`. */
+  cancel(): boolean {
+    if (!this.cancellable || this.#withdraw === undefined || !this.#withdraw(this)) return false;
+    this.resolve(undefined);
+    return true;
+  }
+
+  /** Releases the busy count, once; false when the receive had settled already. */
+  #done(): boolean {
+    const liveness = this.#liveness;
+    if (liveness === undefined) return false;
+    this.#liveness = undefined;
+    this.cancellable = false;
+    liveness.adjust(-1);
+    return true;
   }
 }
 

@@ -131,6 +131,8 @@ export class RingSocket extends SocketBase implements PolledSource {
   /** Delivers what the ring holds, up to a budget; true if anything was delivered. */
   #readRing(): boolean {
     const ring = this.#inbound!;
+    // Most passes of a waiting rank find the ring empty: they make no read target (a view, garbage) for it.
+    if (ring.available() === 0) return false;
     let delivered = false;
     for (let budget = READ_BUDGET; budget > 0;) {
       const target = this.readTarget();
