@@ -85,6 +85,10 @@ export function recvBuffer(
   tag: unknown,
   status: unknown,
 ): Promise<void> {
+  // Positional arguments, the common case, need no object of their own.
+  if (typeof source !== "object" || source === null) {
+    return startRecvBuffer(core, "Recv", buf, source, tag, status as Status | undefined).promise;
+  }
   const args = receiveArgs("Recv", source, tag, status);
   return startRecvBuffer(core, "Recv", buf, args.source, args.tag, args.status, args.signal).promise;
 }

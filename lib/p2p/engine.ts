@@ -811,13 +811,17 @@ export class Engine implements FrameHandler {
     this.#busy(1);
     // Set once the send is still under way as the sink returns; until then `done` records the outcome.
     let settle: ((error?: Error | null) => void) | undefined;
-    let early: { error?: Error | null } | undefined;
+    let finished = false;
+    let failure: Error | null | undefined;
     this.#sink.sendFrame(peer, header, payload, headroom, (error) => {
       this.#busy(-1);
       if (settle) settle(error);
-      else early = { error };
+      else {
+        finished = true;
+        failure = error;
+      }
     });
-    if (early) return early.error ? Promise.reject(this.#writeFailed(peer, early.error)) : SENT;
+    if (finished) return failure ? Promise.reject(this.#writeFailed(peer, failure)) : SENT;
     return new Promise<void>((resolve, reject) => {
       settle = (error) => error ? reject(this.#writeFailed(peer, error)) : resolve();
     });

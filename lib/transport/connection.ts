@@ -59,7 +59,6 @@ export class Connection {
   #events: ConnectionEvents | undefined;
   #closed = false;
   #closeError: Error | undefined;
-  #writing = 0;
 
   constructor(socket: SocketHandle) {
     this.#socket = socket;
@@ -98,11 +97,6 @@ export class Connection {
   /** Has the socket closed? */
   get closed(): boolean {
     return this.#closed;
-  }
-
-  /** Bytes handed to `send`/`write` whose write has not completed yet. */
-  get writesInFlight(): number {
-    return this.#writing;
   }
 
   /** Resolves with exactly `count` bytes of the handshake phase; rejects if the socket closes first. */
@@ -178,11 +172,7 @@ export class Connection {
       done?.(this.#closeError ?? new Error("connection is closed"));
       return;
     }
-    this.#writing += bytes.length;
-    this.socket.write(bytes, (error) => {
-      this.#writing -= bytes.length;
-      done?.(error);
-    });
+    this.socket.write(bytes, done);
   }
 
   #onData(chunk: Uint8Array): void {
@@ -201,15 +191,13 @@ export class Connection {
   }
 
   #feed(chunk: Uint8Array): boolean {
-    let frames;
     try {
-      frames = this.#reader!.push(chunk);
+      this.#reader!.feed(chunk, this.#events!);
     } catch (error) {
       if (!(error instanceof FrameError)) throw error;
       this.#fail(error);
       return false;
     }
-    for (const frame of frames) this.#events!.onFrame(frame.header, frame.payload);
     return true;
   }
 

@@ -14,6 +14,11 @@ export interface Frame {
   payload: Uint8Array;
 }
 
+/** Where {@linkcode FrameReader.feed} hands the frames it completes. */
+export interface FrameConsumer {
+  onFrame(header: FrameHeader, payload: Uint8Array): void;
+}
+
 /** Thrown by {@linkcode FrameReader.push} when the byte stream is not a valid frame stream. */
 export class FrameError extends Error {
   constructor(message: string) {
@@ -60,6 +65,15 @@ export class FrameReader {
   /** Feeds one chunk; returns the frames it completes, in order. Throws {@linkcode FrameError} on bad input. */
   push(chunk: Uint8Array): Frame[] {
     const frames: Frame[] = [];
+    this.feed(chunk, { onFrame: (header, payload) => frames.push({ header, payload }) });
+    return frames;
+  }
+
+  /**
+   * Feeds one chunk, handing each frame it completes to `sink`, in order, as it completes (no array or frame
+   * object per message). Throws {@linkcode FrameError} on bad input, after the frames before it.
+   */
+  feed(chunk: Uint8Array, sink: FrameConsumer): void {
     let offset = 0;
     while (offset < chunk.length) {
       if (this.#header === undefined) {
@@ -67,8 +81,9 @@ export class FrameReader {
           const header = this.#checked(readHeader(chunk, offset));
           offset += HEADER_SIZE;
           if (chunk.length - offset >= header.length) {
-            frames.push({ header, payload: chunk.subarray(offset, offset + header.length) });
+            const payload = chunk.subarray(offset, offset + header.length);
             offset += header.length;
+            sink.onFrame(header, payload);
             continue;
           }
           this.#startPayload(header);
@@ -82,7 +97,7 @@ export class FrameReader {
         this.#pendingHeaderBytes = 0;
         const header = this.#checked(readHeader(this.#pendingHeader));
         if (header.length === 0) {
-          frames.push({ header, payload: new Uint8Array(0) });
+          sink.onFrame(header, new Uint8Array(0));
           continue;
         }
         this.#startPayload(header);
@@ -98,13 +113,13 @@ export class FrameReader {
       this.#payloadBytes += take;
       offset += take;
       if (this.#payloadBytes === payload.length) {
-        frames.push({ header: this.#header, payload });
+        const header = this.#header;
         this.#header = undefined;
         this.#payload = undefined;
         this.#payloadBytes = 0;
+        sink.onFrame(header, payload);
       }
     }
-    return frames;
   }
 
   /** Bytes of a frame received so far but not yet returned (0 between frames). */

@@ -88,3 +88,21 @@ test("a frame longer than the limit is refused before its payload is allocated",
 test("an unknown frame kind is refused", () => {
   assert.throws(() => new FrameReader(1024).push(frame(99, new Uint8Array(1))), /unknown frame kind 99/);
 });
+
+test("feed hands each frame over as it completes, and the frames before a bad one", () => {
+  const { bytes, payloads } = stream();
+  const bad = frame(99, new Uint8Array(1));
+  const chunk = new Uint8Array(bytes.length + bad.length);
+  chunk.set(bytes);
+  chunk.set(bad, bytes.length);
+  const seen: { tag: number; payload: number[] }[] = [];
+  const reader = new FrameReader(4096);
+  assert.throws(
+    () =>
+      reader.feed(chunk, {
+        onFrame: (header, payload) => seen.push({ tag: header.tag, payload: [...payload] }),
+      }),
+    /unknown frame kind 99/,
+  );
+  assert.deepEqual(seen, payloads.map((payload, tag) => ({ tag, payload: [...payload] })));
+});
