@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ANY_SOURCE, ANY_TAG } from "../../lib/constants.ts";
 import { ErrorCode, MPIError } from "../../lib/errors.ts";
-import { Engine, type SendOrder } from "../../lib/p2p/engine.ts";
+import { Engine, type Received, type SendOrder } from "../../lib/p2p/engine.ts";
 import { SENT } from "../../lib/p2p/sent.ts";
 import { FrameFlag, FrameKind, HEADER_SIZE, readHeader, writeHeader } from "../../lib/wire/frame.ts";
 import { DIRECT_MIN, EAGER_LIMIT, EAGER_WINDOW, SHARED_COPY_MIN } from "../../lib/wire/limits.ts";
@@ -113,6 +113,44 @@ test("a lost peer fails the receives that wait for it with ERR_PEER_LOST", async
   await assert.rejects(engines[0].send(order(1, 0, Uint8Array.of(1))), MPIError);
   await engines[2].send(order(0, 0, Uint8Array.of(5), { source: 2 }));
   assert.deepEqual((await fromOther.promise)!.payload, Uint8Array.of(5));
+});
+
+test("a receive with a completion settles with its result, or fails with what it throws, or is told it failed", async () => {
+  const { engines } = memoryEngines(3);
+  const events: string[] = [];
+  const completion = (name: string) => ({
+    finish(message: Received | undefined) {
+      events.push(`${name} finish ${message ? message.payload.join() : "withdrawn"}`);
+      if (name === "bad") throw new Error("finish refused it");
+      return `${name}:${message?.payload.length ?? "none"}`;
+    },
+    failed(error: unknown) {
+      events.push(`${name} failed ${(error as Error).message}`);
+    },
+  });
+  const good = engines[0].receiveWith(pattern(1, 1), undefined, completion("good"))!;
+  const bad = engines[0].receiveWith(pattern(1, 2), undefined, completion("bad"))!;
+  const withdrawn = engines[0].receiveWith(pattern(1, 3), undefined, completion("withdrawn"))!;
+  const lost = engines[0].receiveWith(pattern(2, 4), undefined, completion("lost"))!;
+  await engines[1].send(order(0, 1, Uint8Array.of(1, 2), { source: 1 }));
+  await engines[1].send(order(0, 2, Uint8Array.of(3), { source: 1 }));
+  assert.equal(await good.promise, "good:2");
+  await assert.rejects(bad.promise, /finish refused it/);
+  assert.equal(withdrawn.cancel(), true);
+  assert.equal(withdrawn.cancel(), false, "a settled receive cannot be withdrawn again");
+  assert.equal(await withdrawn.promise, "withdrawn:none");
+  engines[0].onPeerLost(2, "its connection closed");
+  await assert.rejects(lost.promise, (error: MPIError) => error.code === ErrorCode.ERR_PEER_LOST);
+  assert.deepEqual(events, [
+    "good finish 1,2",
+    "bad finish 3",
+    "withdrawn finish withdrawn",
+    "lost failed rank 2 is gone (its connection closed)",
+  ]);
+  // A message that has arrived already is left for a plain receive: nothing is taken.
+  await engines[1].send(order(0, 5, Uint8Array.of(7), { source: 1 }));
+  assert.equal(engines[0].receiveWith(pattern(1, 5), undefined, completion("early")), undefined);
+  assert.deepEqual((await engines[0].receive(pattern(1, 5)).promise)!.payload, Uint8Array.of(7));
 });
 
 const libc = loadLibc();
