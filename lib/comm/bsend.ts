@@ -11,12 +11,10 @@
 
 import { PROC_NULL } from "../constants.ts";
 import { ErrorCode, mpiError } from "../errors.ts";
-import { resolveBuffer } from "../datatypes/typed_buffer.ts";
 import { toByteView } from "../wire/buffers.ts";
-import { encodeValue } from "../wire/codec.ts";
 import { HEADER_SIZE } from "../wire/frame.ts";
-import { checkDest, checkSendTag } from "./args.ts";
 import type { CommCore } from "./core.ts";
+import { checkSend } from "./p2p_calls.ts";
 
 /**
  * Bytes of the attached buffer that each buffered message takes besides its own, as MPI's
@@ -96,12 +94,10 @@ export function bsend(
   raw: boolean,
 ): Promise<void> {
   try {
-    core.live(where);
-    const checkedDest = checkDest(where, dest, core.size);
-    const checkedTag = checkSendTag(where, tag ?? 0);
-    const payload = raw
-      ? resolveBuffer(data, where, "buf").bytes.slice()
-      : encodeValue(data, { where, headroom: HEADER_SIZE });
+    const checked = checkSend(core, where, data, dest, tag ?? 0, raw);
+    const { dest: checkedDest, tag: checkedTag } = checked;
+    // A buffer is copied: the call completes once the copy is handed over, and the caller may reuse it.
+    const payload = raw ? checked.payload.slice() : checked.payload;
     if (checkedDest === PROC_NULL) return Promise.resolve();
     const size = payload.length - (raw ? 0 : HEADER_SIZE) + BSEND_OVERHEAD;
     const attached = reserve(where, size);

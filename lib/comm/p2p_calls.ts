@@ -54,12 +54,7 @@ export function send(
     tag = args.tag as number | undefined;
   }
   try {
-    return sendChecked(
-      core,
-      where,
-      (raw ? checkBufferSend : checkValueSend)(core, where, data, dest, tag ?? 0),
-      sync,
-    );
+    return sendChecked(core, where, checkSend(core, where, data, dest, tag ?? 0, raw), sync);
   } catch (error) {
     return Promise.reject(error);
   }
@@ -111,7 +106,7 @@ export function sendrecv<T>(core: CommCore, sendobj: unknown, named: unknown[]):
   let send: PreparedSend;
   try {
     args = namedArgs("sendrecv", SENDRECV_NAMES, trim(named));
-    send = prepareValueSend(core, "sendrecv", sendobj, args.dest, args.sendtag ?? 0, false);
+    send = prepareSend(core, "sendrecv", sendobj, args.dest, args.sendtag ?? 0, false);
   } catch (error) {
     return Promise.reject(error);
   }
@@ -132,7 +127,7 @@ export function sendrecvBuffer(
 ): Promise<void> {
   let send: PreparedSend;
   try {
-    send = prepareBufferSend(core, "Sendrecv", sendbuf, dest, sendtag, false);
+    send = prepareSend(core, "Sendrecv", sendbuf, dest, sendtag, true);
   } catch (error) {
     return Promise.reject(error);
   }
@@ -206,7 +201,7 @@ export function patternOf(core: CommCore, where: string, source: unknown, tag: u
 }
 
 /** A send whose arguments are checked and whose payload is ready (see {@linkcode sendChecked}). */
-interface CheckedSend {
+export interface CheckedSend {
   /** The destination's rank in the communicator, or PROC_NULL. */
   dest: number;
   tag: number;
@@ -215,34 +210,22 @@ interface CheckedSend {
   value: boolean;
 }
 
-/** Checks a value send and encodes the value; throws what is wrong. */
-function checkValueSend(
+/** Checks a send and encodes its value (or, `raw`, views its buffer); throws what is wrong. */
+export function checkSend(
   core: CommCore,
   where: string,
-  obj: unknown,
+  data: unknown,
   dest: unknown,
   tag: unknown,
+  raw: boolean,
 ): CheckedSend {
   core.live(where);
   const checkedDest = checkDest(where, dest, core.size);
   const checkedTag = checkSendTag(where, tag);
-  const payload = encodeValue(obj, { where, headroom: HEADER_SIZE });
-  return { dest: checkedDest, tag: checkedTag, payload, value: true };
-}
-
-/** Checks a buffer send and views the buffer; throws what is wrong. */
-function checkBufferSend(
-  core: CommCore,
-  where: string,
-  buf: unknown,
-  dest: unknown,
-  tag: unknown,
-): CheckedSend {
-  core.live(where);
-  const checkedDest = checkDest(where, dest, core.size);
-  const checkedTag = checkSendTag(where, tag);
-  const view = resolveBuffer(buf, where, "buf");
-  return { dest: checkedDest, tag: checkedTag, payload: view.bytes, value: false };
+  const payload = raw
+    ? resolveBuffer(data, where, "buf").bytes
+    : encodeValue(data, { where, headroom: HEADER_SIZE });
+  return { dest: checkedDest, tag: checkedTag, payload, value: !raw };
 }
 
 /**
@@ -270,31 +253,20 @@ function sendChecked(core: CommCore, where: string, send: CheckedSend, sync: boo
 }
 
 /**
- * Checks a value send and encodes the value; throws what is wrong. The returned function hands the message
- * to the engine.
+ * Checks a send and encodes its value (or, `raw`, views its buffer); throws what is wrong. The returned
+ * function hands the message to the engine: composite calls post their receive in between (see
+ * `sendAfterPosting`), so that a refused send leaves nothing posted.
  */
-export function prepareValueSend(
+export function prepareSend(
   core: CommCore,
   where: string,
-  obj: unknown,
+  data: unknown,
   dest: unknown,
   tag: unknown,
-  sync: boolean,
+  raw: boolean,
+  sync = false,
 ): PreparedSend {
-  const send = checkValueSend(core, where, obj, dest, tag);
-  return () => sendChecked(core, where, send, sync);
-}
-
-/** Checks a buffer send and views the buffer; throws what is wrong. As {@linkcode prepareValueSend}. */
-export function prepareBufferSend(
-  core: CommCore,
-  where: string,
-  buf: unknown,
-  dest: unknown,
-  tag: unknown,
-  sync: boolean,
-): PreparedSend {
-  const send = checkBufferSend(core, where, buf, dest, tag);
+  const send = checkSend(core, where, data, dest, tag, raw);
   return () => sendChecked(core, where, send, sync);
 }
 

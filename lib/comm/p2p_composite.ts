@@ -16,9 +16,8 @@ import { namedArgs } from "./args.ts";
 import { type CommCore, trim } from "./core.ts";
 import {
   type Posted,
-  prepareBufferSend,
   type PreparedSend,
-  prepareValueSend,
+  prepareSend,
   sendAfterPosting,
   startRecv,
   startRecvBuffer,
@@ -26,22 +25,6 @@ import {
 } from "./p2p_calls.ts";
 
 const ISENDRECV_NAMES = ["dest", "sendtag", "source", "recvtag"] as const;
-
-/**
- * Checks the send half of a composite call and encodes a value (see `prepareValueSend` and
- * `prepareBufferSend`): throws what is wrong before anything is posted, so that a refused send never leaves a
- * receive behind that a later message could match; returns what sends it.
- */
-export function checkedSend(
-  core: CommCore,
-  where: string,
-  data: unknown,
-  dest: unknown,
-  tag: unknown,
-  raw: boolean,
-): PreparedSend {
-  return (raw ? prepareBufferSend : prepareValueSend)(core, where, data, dest, tag ?? 0, false);
-}
 
 /**
  * Checks the send half, posts the receive, then sends (see `sendAfterPosting`): a send refused by its
@@ -63,7 +46,7 @@ export function isendrecv<T>(core: CommCore, sendobj: unknown, named: unknown[])
   }
   return toRequest((status) => ({
     promise: sendThenReceive(
-      () => checkedSend(core, "isendrecv", sendobj, args.dest, args.sendtag, false),
+      () => prepareSend(core, "isendrecv", sendobj, args.dest, args.sendtag ?? 0, false),
       () => startRecv<T>(core, "isendrecv", args.source, args.recvtag, status),
     ),
   }));
@@ -81,7 +64,7 @@ export function isendrecvBuffer(
 ): Request<void> {
   return toRequest((status) => ({
     promise: sendThenReceive(
-      () => checkedSend(core, "Isendrecv", sendbuf, dest, sendtag, true),
+      () => prepareSend(core, "Isendrecv", sendbuf, dest, sendtag ?? 0, true),
       () => startRecvBuffer(core, "Isendrecv", recvbuf, source ?? ANY_SOURCE, recvtag ?? ANY_TAG, status),
     ),
   }));
@@ -109,7 +92,7 @@ export function sendrecvReplace(
     return Promise.reject(error);
   }
   return sendThenReceive(
-    () => checkedSend(core, where, outgoing, dest, sendtag, true),
+    () => prepareSend(core, where, outgoing, dest, sendtag ?? 0, true),
     () => startRecvBuffer(core, where, buf, source ?? ANY_SOURCE, recvtag ?? ANY_TAG, status),
   );
 }
