@@ -36,6 +36,8 @@ export class HandshakeError extends Error {
 
 /** Below this size a header and payload are copied into one buffer so that one write sends both. */
 const COALESCE_LIMIT = 16 * 1024;
+/** The first size of the buffer a connection builds small frames in (it grows to the largest it needed). */
+const SCRATCH_BYTES = 1024;
 
 /**
  * A connection: `readBytes` during the handshake, then `startFrames` hands every frame to its events.
@@ -59,6 +61,8 @@ export class Connection {
   #events: ConnectionEvents | undefined;
   #closed = false;
   #closeError: Error | undefined;
+  /** Where small frames are built, while no socket queue holds it (see `send`). */
+  #scratch: Uint8Array | undefined;
 
   constructor(socket: SocketHandle) {
     this.#socket = socket;
@@ -135,10 +139,14 @@ export class Connection {
     const length = payload?.length ?? 0;
     header.length = length;
     if (length <= COALESCE_LIMIT) {
-      const bytes = new Uint8Array(HEADER_SIZE + length);
+      const bytes = this.#coalescing(HEADER_SIZE + length);
       writeHeader(bytes, header);
       if (payload) bytes.set(payload, HEADER_SIZE);
+      const queued = this.#socket.queued;
       this.#write(bytes, done);
+      // A socket that took every byte before returning (the kernel's or a ring's copy) leaves the buffer free
+      // for the next frame; one that queued some keeps it, and the next frame gets a new one.
+      if (queued === undefined || this.#socket.queued !== queued) this.#scratch = undefined;
       return;
     }
     const head = new Uint8Array(HEADER_SIZE);
@@ -165,6 +173,15 @@ export class Connection {
   /** Closes the connection at once. */
   destroy(): void {
     this.socket.destroy();
+  }
+
+  /** `length` bytes to build a small frame in: the free part of a buffer this connection reuses. */
+  #coalescing(length: number): Uint8Array {
+    let scratch = this.#scratch;
+    if (scratch === undefined || scratch.length < length) {
+      scratch = this.#scratch = new Uint8Array(Math.max(length, SCRATCH_BYTES));
+    }
+    return scratch.subarray(0, length);
   }
 
   #write(bytes: Uint8Array, done?: (error?: Error | null) => void): void {

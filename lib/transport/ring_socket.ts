@@ -78,6 +78,15 @@ export class RingSocket extends SocketBase implements PolledSource {
     return this.#inner.peerProcess;
   }
 
+  /**
+   * Bytes written and not yet taken: the ring's queue, or for a consumer (whose frames go on the socket) the
+   * socket's. NaN when the socket cannot tell: it equals no count, so a caller comparing counts before and
+   * after a write takes the bytes as held (see `Connection.send`).
+   */
+  override get queued(): number {
+    return this.#outbound ? super.queued : this.#inner.queued ?? Number.NaN;
+  }
+
   override write(data: Uint8Array, done?: WriteDone): boolean {
     // A consumer's few frames back (farewells) go on the socket.
     if (!this.#outbound) return this.#inner.write(data, done);
