@@ -245,7 +245,12 @@ function sendChecked(core: CommCore, where: string, send: CheckedSend, sync: boo
     sync,
     owned: send.value,
   });
-  if (sent === SENT) return sent;
+  // The label's closure lives in a function of its own: one here would cost every send a scope object.
+  return sent === SENT ? sent : trackSend(core, where, send, sent);
+}
+
+/** Tracks a send still under way for hang reports until it completes. */
+function trackSend(core: CommCore, where: string, send: CheckedSend, sent: Promise<void>): Promise<void> {
   return core.job.activities.track(
     () => `${where}(dest=${send.dest}, tag=${send.tag}) on ${core.name}`,
     sent,
@@ -386,11 +391,19 @@ function receive<T>(
     handle = posted;
     promise = activities.follow(call.labelMaker(), posted.promise, finish);
   }
-  if (abortSignal) {
-    const cancel = () => handle.cancel();
-    return { promise: raceSignal(promise, abortSignal, call.labelMaker(), cancel), cancel };
-  }
+  if (abortSignal) return withSignal(promise, abortSignal, call, handle);
   return new PostedCall(promise, handle);
+}
+
+/** A posted receive that `signal` withdraws when it aborts (before a message matched it). */
+function withSignal<T>(
+  promise: Promise<T>,
+  signal: AbortSignal,
+  call: ReceiveCall<T>,
+  handle: ReceiveHandle<unknown>,
+): Posted<T> {
+  const cancel = () => handle.cancel();
+  return { promise: raceSignal(promise, signal, call.labelMaker(), cancel), cancel };
 }
 
 /**

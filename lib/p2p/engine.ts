@@ -227,6 +227,11 @@ export class Engine implements FrameHandler {
       const header = this.#header(FrameKind.EAGER, order, 0, 0);
       return this.#sendAndWait(peer, header, order.payload, order.headroom);
     }
+    return this.#sendRendezvous(order, peer, size);
+  }
+
+  /** Sends `order` by rendezvous: its RTS now, its data once the receiver clears it (or copies it itself). */
+  #sendRendezvous(order: SendOrder, peer: number, size: number): Promise<void> {
     const seq = this.#nextSeq[peer]++;
     this.#busy(1);
     let pending: PendingSend;

@@ -7,6 +7,7 @@
 
 import { ErrorCode, mpiError } from "../errors.ts";
 import { checkSignal, raceSignal } from "./cancellation.ts";
+import { SENT } from "./sent.ts";
 import { Status } from "./status.ts";
 
 /** The options of {@linkcode Request.wait}. */
@@ -78,6 +79,16 @@ export class Request<T = unknown> implements PromiseLike<T> {
     // A restart may come before the previous operation's completion was recorded (a persistent request
     // started right after it was made): only the current operation's completion counts.
     const generation = ++this.#generation;
+    if (promise === SENT) {
+      // A send that completed as it was made (an eager `Isend`): complete now, with nothing to react to.
+      this.#done = true;
+      return promise;
+    }
+    return this.#follow(promise, generation);
+  }
+
+  /** Records the completion of `promise`, the operation of `generation` (see `#track`). */
+  #follow(promise: Promise<T>, generation: number): Promise<T> {
     const tracked = promise.then(
       (value) => {
         if (generation !== this.#generation) return value;
