@@ -89,25 +89,23 @@ export class Request<T = unknown> implements PromiseLike<T> {
 
   /** Records the completion of `promise`, the operation of `generation` (see `#track`). */
   #follow(promise: Promise<T>, generation: number): Promise<T> {
-    const tracked = promise.then(
+    // One reaction, registered before any caller's: it runs first, so `done` holds when an `await` resumes.
+    // It handles a rejection without passing it on, so a request nobody awaits does not crash the process
+    // with an unhandled rejection: the error is kept and raised by wait/test instead.
+    promise.then(
       (value) => {
-        if (generation !== this.#generation) return value;
+        if (generation !== this.#generation) return;
         this.#done = true;
         this.#value = value;
-        return value;
       },
       (error) => {
-        if (generation !== this.#generation) throw error;
+        if (generation !== this.#generation) return;
         this.#done = true;
         this.#failed = true;
         this.#error = error;
-        throw error;
       },
     );
-    // A request nobody awaits must not crash the process with an unhandled rejection: the error is kept and
-    // raised by wait/test instead.
-    tracked.catch(() => {});
-    return tracked;
+    return promise;
   }
 
   /** A request that is already complete with `value`. */
@@ -215,7 +213,11 @@ export class Request<T = unknown> implements PromiseLike<T> {
   /** Waits for every request, each giving a `T` (an explicit type argument: `waitall<number>(requests)`). */
   static waitall<T>(requests: readonly PromiseLike<T>[], statuses?: Status[]): Promise<T[]>;
   static async waitall(requests: readonly PromiseLike<unknown>[], statuses?: Status[]): Promise<unknown[]> {
-    const values = await Promise.all(requests);
+    // A request's own promise, not the request: `Promise.all` would treat it as a thenable, with a job, a
+    // promise and a call of `then` per request.
+    const values = await Promise.all(
+      requests.map((request) => request instanceof Request ? request.#promise : request),
+    );
     if (statuses) {
       requests.forEach((request, i) => {
         if (request instanceof Request) (statuses[i] ??= new Status()).copyFrom(request.status);

@@ -60,7 +60,7 @@ class NativeSocket extends SocketBase {
   }
 
   drain(): void {
-    this.flushPending((bytes) => this.#socket.write(bytes));
+    this.flushPending();
   }
 
   failed(error: Error): void {

@@ -144,12 +144,12 @@ export abstract class SocketBase implements SocketHandle {
   protected queuedWrite(): void {}
 
   /**
-   * Writes queued bytes with `writeSome` (a count, or below 0 when the socket closed meanwhile) until the
-   * queue is empty or the kernel takes no more. Returns true when the queue emptied.
+   * Writes queued bytes with `writeNow` until the queue is empty or the kernel takes no more. Returns true
+   * when the queue emptied.
    */
-  protected flushPending(writeSome: (bytes: Uint8Array) => number): boolean {
+  protected flushPending(): boolean {
     while (this.pending.length > 0) {
-      const written = writeSome(this.pending[0].bytes);
+      const written = this.writeNow(this.pending[0].bytes);
       if (written < 0 || !this.wrote(written)) return false;
     }
     return true;

@@ -460,7 +460,7 @@ export class FfiSocket extends SocketBase implements Pumped {
 
   pump(): boolean {
     if (this.closed) return false;
-    if (this.pending.length > 0) this.flushPending((bytes) => this.writeNow(bytes));
+    if (this.pending.length > 0) this.flushPending();
     return this.#read();
   }
 

@@ -95,7 +95,7 @@ export class RingSocket extends SocketBase implements PolledSource {
 
   pump(): boolean {
     if (this.closed) return false;
-    if (this.pending.length > 0) this.flushPending((bytes) => this.writeNow(bytes));
+    if (this.pending.length > 0) this.flushPending();
     return this.#inbound ? this.#readRing() : false;
   }
 

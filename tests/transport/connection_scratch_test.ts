@@ -24,7 +24,7 @@ class Stingy extends SocketBase {
   /** Lets the kernel take everything queued. */
   flush(): void {
     this.take = Infinity;
-    this.flushPending((bytes) => this.writeNow(bytes));
+    this.flushPending();
   }
 
   protected writeNow(bytes: Uint8Array): number {
