@@ -58,8 +58,22 @@ export class Activities {
 
   /**
    * Notes that the call under way returns `promise`, which settles just after `activity` ends (the activity's
-   * owner ends it as it settles the promise); returns `promise`. Nothing else: `--report` (`profile.ts`)
-   * patches this to time the call where the activity ends, as it does for {@linkcode Activities.follow}.
+   * owner ends it as it settles the promise, as a receive does: see `ReceiveCompletion`); returns `promise`.
+   * Nothing else: `--report` (`profile.ts`) patches this to time the call where the activity ends, without a
+   * reaction of its own.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Activities, type Activity } from "./activity.ts";
+   * const activities = new Activities();
+   * const call: Activity = activities.begin("recv(source=1, tag=5) on COMM_WORLD");
+   * const result = activities.settlesWith(call, Promise.resolve(3));
+   * assert.equal(activities.report(Date.now()).length, 1);
+   * activities.end(call); // the call's owner ends it as it settles the result
+   * assert.equal(await result, 3);
+   * assert.deepEqual(activities.report(Date.now()), []);
+   * ```
    */
   settlesWith<T>(_activity: Activity, promise: Promise<T>): Promise<T> {
     return promise;
@@ -86,36 +100,6 @@ export class Activities {
     const end = () => this.end(activity);
     promise.then(end, end);
     return promise;
-  }
-
-  /**
-   * Records `label` until `promise` settles and `finish` has turned its value into the result; returns the
-   * result's promise. The activity ends just before that promise settles, however `finish` ends, which
-   * lets `--report` (`profile.ts`) time the call at that moment without a reaction of its own.
-   *
-   * @example
-   * ```ts
-   * import assert from "node:assert/strict";
-   * import { Activities } from "./activity.ts";
-   * const activities = new Activities();
-   * const length = activities.follow("recv(source=1, tag=5) on COMM_WORLD", Promise.resolve("abc"), (text) => text.length);
-   * assert.equal(activities.report(Date.now()).length, 1);
-   * assert.equal(await length, 3);
-   * assert.deepEqual(activities.report(Date.now()), []);
-   * ```
-   */
-  follow<T, R>(label: string | (() => string), promise: Promise<T>, finish: (value: T) => R): Promise<R> {
-    const activity = this.begin(label);
-    return promise.then((value) => {
-      try {
-        return finish(value);
-      } finally {
-        this.end(activity);
-      }
-    }, (error) => {
-      this.end(activity);
-      throw error;
-    });
   }
 
   /** The activity begun last that has not ended (`--report` pairs it with the call that began it). */

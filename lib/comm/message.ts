@@ -107,7 +107,7 @@ export class Message {
     this.#received = true;
     const arrival = this.#arrival;
     const engine = this.#core.job.engine;
-    return (_pattern, into) => engine.receiveMatched(arrival!, into);
+    return (_pattern, into, completion) => engine.receiveMatched(arrival!, into, completion);
   }
 }
 

@@ -80,10 +80,6 @@ export function recvBuffer(
   tag: unknown,
   status: unknown,
 ): Promise<void> {
-  // Positional arguments, the common case, need no object of their own.
-  if (typeof source !== "object" || source === null) {
-    return startRecvBuffer(core, "Recv", buf, source, tag, status as Status | undefined).promise;
-  }
   const args = receiveArgs("Recv", source, tag, status);
   return startRecvBuffer(core, "Recv", buf, args.source, args.tag, args.status, args.signal).promise;
 }
@@ -245,12 +241,7 @@ function sendChecked(core: CommCore, where: string, send: CheckedSend, sync: boo
     sync,
     owned: send.value,
   });
-  // The label's closure lives in a function of its own: one here would cost every send a scope object.
-  return sent === SENT ? sent : trackSend(core, where, send, sent);
-}
-
-/** Tracks a send still under way for hang reports until it completes. */
-function trackSend(core: CommCore, where: string, send: CheckedSend, sent: Promise<void>): Promise<void> {
+  if (sent === SENT) return sent;
   return core.job.activities.track(
     () => `${where}(dest=${send.dest}, tag=${send.tag}) on ${core.name}`,
     sent,
@@ -341,8 +332,15 @@ export function startRecvBuffer(
   }, view.bytes);
 }
 
-/** How a receive is posted: by default a receive matched by the engine (`Message` posts its own). */
-export type Post = (pattern: Pattern, into?: Uint8Array) => ReceiveHandle;
+/**
+ * How a receive is posted, settling through `completion` (see `Engine.receiveWith`): by default a receive
+ * matched by the engine (`Message` posts its own).
+ */
+export type Post = <T>(
+  pattern: Pattern,
+  into: Uint8Array | undefined,
+  completion: ReceiveCompletion<T>,
+) => ReceiveHandle<T>;
 
 /**
  * Posts a receive; `finish` makes the result of the message (`undefined` if the receive was withdrawn) and
@@ -372,38 +370,19 @@ function receive<T>(
     if (status) procNullStatus(status);
     return { promise: Promise.resolve(null as T) };
   }
-  const engine = core.job.engine;
   const activities = core.job.activities;
   const call = new ReceiveCall(activities, core.name, where, pattern, finish);
   if (abortSignal?.aborted) return { promise: Promise.reject(cancelledError(call.label(), abortSignal)) };
-  let handle: ReceiveHandle<unknown>;
-  let promise: Promise<T>;
-  // The usual case, a receive that waits: it is its own activity and settles with the result itself.
-  const waiting = post ? undefined : engine.receiveWith(pattern, into, activities.add(call));
-  if (waiting) {
-    handle = waiting;
-    // A receive that failed as it was posted (its peer is lost) has ended its activity already.
-    promise = call.ended ? waiting.promise : activities.settlesWith(call, waiting.promise);
-  } else {
-    // Its message has arrived already (or `post` receives a matched one): it finishes in a reaction.
-    if (!post) activities.end(call);
-    const posted = post ? post(pattern, into) : engine.receive(pattern, into);
-    handle = posted;
-    promise = activities.follow(call.labelMaker(), posted.promise, finish);
+  // The call is its own activity, and the receive settles with its result through it.
+  activities.add(call);
+  const handle = post ? post(pattern, into, call) : core.job.engine.receiveWith(pattern, into, call);
+  // A receive that settled as it was posted (its message was here, or its peer is lost) has ended already.
+  const promise = call.ended ? handle.promise : activities.settlesWith(call, handle.promise);
+  if (abortSignal) {
+    const cancel = () => handle.cancel();
+    return { promise: raceSignal(promise, abortSignal, () => call.label(), cancel), cancel };
   }
-  if (abortSignal) return withSignal(promise, abortSignal, call, handle);
   return new PostedCall(promise, handle);
-}
-
-/** A posted receive that `signal` withdraws when it aborts (before a message matched it). */
-function withSignal<T>(
-  promise: Promise<T>,
-  signal: AbortSignal,
-  call: ReceiveCall<T>,
-  handle: ReceiveHandle<unknown>,
-): Posted<T> {
-  const cancel = () => handle.cancel();
-  return { promise: raceSignal(promise, signal, call.labelMaker(), cancel), cancel };
 }
 
 /**
@@ -439,11 +418,6 @@ class ReceiveCall<T> implements Activity, ReceiveCompletion<T> {
   label(): string {
     const pattern = this.#pattern;
     return `${this.#where}(source=${showRank(pattern.source)}, tag=${showTag(pattern.tag)}) on ${this.#comm}`;
-  }
-
-  /** The label as a function of its own (for calls that take one). */
-  labelMaker(): () => string {
-    return () => this.label();
   }
 
   /** Has the receive settled (its activity ended)? */

@@ -9,7 +9,7 @@
  * `irecv`, `ibcast`...) counts as started, and the time spent awaiting its request counts under `wait`.
  *
  * How a call's end is seen: most calls return the promise of a hang-report activity (`activity.ts`:
- * `track`, `follow`), which ends in the reaction that settles that promise; the call is timed there, in
+ * `track`, `settlesWith`), which ends as that promise settles; the call is timed there, in
  * the patched `Activities.prototype.end`, so it costs no promise or microtask of its own. A send that completed
  * as it was made returns `SENT` (`p2p/sent.ts`) and ends as it returns. A call that returns another promise ends
  * at once if that promise has already settled (where the runtime can tell: Bun), and gets a `then` of its own
@@ -165,7 +165,6 @@ export class Profiler {
     // deno-lint-ignore no-this-alias
     const profiler = this;
     const track = Activities.prototype.track as AnyFunction;
-    const follow = Activities.prototype.follow as AnyFunction;
     Activities.prototype.track = function <T>(
       this: Activities,
       label: string | (() => string),
@@ -174,14 +173,6 @@ export class Profiler {
       // A send that completed as it was made begins no activity: the call ends as it returns (`#returned`).
       if (promise === SENT) return promise;
       return profiler.#tracked(this, track.call(this, label, promise));
-    };
-    Activities.prototype.follow = function <T, R>(
-      this: Activities,
-      label: string | (() => string),
-      promise: Promise<T>,
-      finish: (value: T) => R,
-    ) {
-      return profiler.#tracked(this, follow.call(this, label, promise, finish));
     };
     Activities.prototype.settlesWith = function <T>(
       this: Activities,
@@ -296,7 +287,7 @@ export class Profiler {
   #tracked<T>(activities: Activities, promise: Promise<T>, activity?: Activity): Promise<T> {
     if (this.#current !== undefined) {
       this.#trackedPromise = promise;
-      // By default the one just begun: `track`/`follow` end none at once.
+      // By default the one just begun (`track` ends none at once).
       this.#trackedActivity = activity ?? activities.newest;
     }
     return promise;

@@ -114,9 +114,6 @@ export interface ReceiveCompletion<T> {
   failed(error: unknown): void;
 }
 
-/** A handle whose receive cannot be withdrawn (it is matched already, or settled). */
-const NOT_CANCELLABLE = () => false;
-
 const NO_LIVENESS: Liveness = { adjust() {} };
 
 /**
@@ -255,38 +252,33 @@ export class Engine implements FrameHandler {
    * message, or `undefined` if cancelled.
    */
   receive(pattern: Pattern, into?: Uint8Array): ReceiveHandle {
-    return this.#receive<Received | undefined>(pattern, into, undefined) as ReceiveHandle;
+    return this.#receive<Received | undefined>(pattern, into, undefined);
   }
 
   /**
-   * Posts a receive as {@linkcode Engine.receive} does, but one that settles through `completion`: when the
-   * receive waits, its promise resolves with `completion.finish(message)` (or rejects with what that throws,
-   * after `completion.failed`). Undefined when a matching message has fully arrived already: the caller
-   * receives it with {@linkcode Engine.receive} then (nothing was taken).
+   * Posts a receive as {@linkcode Engine.receive} does, but one that settles through `completion`: its promise
+   * resolves with `completion.finish(message)` (or rejects with what that throws, or, after
+   * `completion.failed`, with why the receive failed). A message that has arrived already is finished before
+   * this returns.
    */
   receiveWith<T>(
     pattern: Pattern,
     into: Uint8Array | undefined,
     completion: ReceiveCompletion<T>,
-  ): ReceiveHandle<T> | undefined {
-    if (this.#queues.peekUnexpected(pattern)?.payload) return undefined;
-    return this.#receive(pattern, into, completion) as ReceiveHandle<T>;
+  ): ReceiveHandle<T> {
+    return this.#receive(pattern, into, completion);
   }
 
   #receive<T>(
     pattern: Pattern,
     into: Uint8Array | undefined,
     completion: ReceiveCompletion<T> | undefined,
-  ): ReceiveHandle<T | Received | undefined> {
+  ): ReceiveHandle<T> {
     const arrival = this.#queues.takeUnexpected(pattern);
-    if (arrival?.payload) {
-      this.#consumeEager(arrival.peer, arrival.size);
-      return { promise: Promise.resolve(received(arrival, arrival.payload)), cancel: NOT_CANCELLABLE };
-    }
+    if (arrival?.payload) return this.#arrived(arrival, completion);
     const receive = new WaitingReceive(pattern, into, this.#liveness, completion, this.#withdraw);
     if (arrival) {
       this.#requestData(arrival, receive);
-      receive.cancellable = false;
       return receive;
     }
     const lost = this.#lostFor(pattern);
@@ -296,6 +288,14 @@ export class Engine implements FrameHandler {
     }
     this.#queues.post(receive);
     this.#watch(pattern);
+    return receive;
+  }
+
+  /** A receive of `arrival`, whose eager payload is here: settled now (it never counted as waiting). */
+  #arrived<T>(arrival: Arrival, completion: ReceiveCompletion<T> | undefined): ReceiveHandle<T> {
+    this.#consumeEager(arrival.peer, arrival.size);
+    const receive = new WaitingReceive(arrival, undefined, NO_LIVENESS, completion, undefined);
+    receive.resolve(received(arrival, arrival.payload!));
     return receive;
   }
 
@@ -311,19 +311,17 @@ export class Engine implements FrameHandler {
     return this.#queues.removeUnexpected(arrival);
   }
 
-  /** Receives a message taken out of matching by {@linkcode Engine.claim}, into `into` where it fits. */
-  receiveMatched(arrival: Arrival, into?: Uint8Array): ReceiveHandle {
-    if (arrival.payload) {
-      this.#consumeEager(arrival.peer, arrival.size);
-      return { promise: Promise.resolve(received(arrival, arrival.payload)), cancel: NOT_CANCELLABLE };
-    }
-    const receive = new WaitingReceive<Received | undefined>(
-      arrival,
-      into,
-      this.#liveness,
-      undefined,
-      undefined,
-    );
+  /**
+   * Receives a message taken out of matching by {@linkcode Engine.claim}, into `into` where it fits; with
+   * `completion`, settling through it as {@linkcode Engine.receiveWith} does.
+   */
+  receiveMatched<T = Received | undefined>(
+    arrival: Arrival,
+    into?: Uint8Array,
+    completion?: ReceiveCompletion<T>,
+  ): ReceiveHandle<T> {
+    if (arrival.payload) return this.#arrived(arrival, completion);
+    const receive = new WaitingReceive(arrival, into, this.#liveness, completion, undefined);
     const lost = this.#lost[arrival.peer];
     if (lost) receive.reject(lost);
     else this.#requestData(arrival, receive);
@@ -863,8 +861,6 @@ class WaitingReceive<T> implements PostedReceive, ReceiveHandle<T> {
   readonly members: readonly number[] | undefined;
   readonly into: Uint8Array | undefined;
   readonly promise: Promise<T>;
-  /** False once the receive is matched (it can no longer be withdrawn). */
-  cancellable = true;
   #settle!: (value: T) => void;
   #fail!: (error: unknown) => void;
   #liveness: Liveness | undefined;
@@ -913,9 +909,12 @@ class WaitingReceive<T> implements PostedReceive, ReceiveHandle<T> {
     this.#fail(error);
   }
 
-  /** Withdraws the receive if no message has matched it yet: it resolves with `undefined`. */
+  /**
+   * Withdraws the receive if it still waits in the posted queue (no message has matched it): it resolves with
+   * `undefined`.
+   */
   cancel(): boolean {
-    if (!this.cancellable || this.#withdraw === undefined || !this.#withdraw(this)) return false;
+    if (this.#withdraw?.(this) !== true) return false;
     this.resolve(undefined);
     return true;
   }
@@ -925,7 +924,6 @@ class WaitingReceive<T> implements PostedReceive, ReceiveHandle<T> {
     const liveness = this.#liveness;
     if (liveness === undefined) return false;
     this.#liveness = undefined;
-    this.cancellable = false;
     liveness.adjust(-1);
     return true;
   }

@@ -8,7 +8,7 @@
 
 import { ErrorCode, mpiError } from "../errors.ts";
 import { Request } from "./request.ts";
-import type { Status } from "./status.ts";
+import { Status } from "./status.ts";
 
 /** One start of a persistent operation: its result, and how to withdraw it (receives). */
 export interface Started<T> {
@@ -58,6 +58,8 @@ export class Prequest<T = void> extends Request<T> {
         `Start: the persistent request of ${this.#where} is still active: wait for it before starting it again`,
       );
     }
+    // A fresh status before the operation starts: it may fill it at once (a message that had arrived).
+    this.status.copyFrom(new Status());
     const started = this.#start(this.status);
     this.#started = true;
     this.restart(started.promise, started.cancel);

@@ -63,14 +63,14 @@ export class Request<T = unknown> implements PromiseLike<T> {
 
   /**
    * @internal Makes this request the handle of a new operation (a persistent request's next start): it is
-   * pending again, with a fresh status. Only for a request that is complete.
+   * pending again. Only for a request that is complete. The operation fills `status` (which its starter
+   * cleared first), possibly before this is called: a message that had arrived is received at once.
    */
   protected restart(promise: Promise<T>, cancel?: () => boolean): void {
     this.#done = false;
     this.#failed = false;
     this.#value = undefined;
     this.#error = undefined;
-    this.status.copyFrom(new Status());
     this.#promise = this.#track(promise, cancel);
   }
 
@@ -84,11 +84,6 @@ export class Request<T = unknown> implements PromiseLike<T> {
       this.#done = true;
       return promise;
     }
-    return this.#follow(promise, generation);
-  }
-
-  /** Records the completion of `promise`, the operation of `generation` (see `#track`). */
-  #follow(promise: Promise<T>, generation: number): Promise<T> {
     // One reaction, registered before any caller's: it runs first, so `done` holds when an `await` resumes.
     // It handles a rejection without passing it on, so a request nobody awaits does not crash the process
     // with an unhandled rejection: the error is kept and raised by wait/test instead.

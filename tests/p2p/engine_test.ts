@@ -147,10 +147,17 @@ test("a receive with a completion settles with its result, or fails with what it
     "withdrawn finish withdrawn",
     "lost failed rank 2 is gone (its connection closed)",
   ]);
-  // A message that has arrived already is left for a plain receive: nothing is taken.
+  // A message that has arrived already is finished before the receive returns, and nothing else takes it.
   await engines[1].send(order(0, 5, Uint8Array.of(7), { source: 1 }));
-  assert.equal(engines[0].receiveWith(pattern(1, 5), undefined, completion("early")), undefined);
-  assert.deepEqual((await engines[0].receive(pattern(1, 5)).promise)!.payload, Uint8Array.of(7));
+  const early = engines[0].receiveWith(pattern(1, 5), undefined, completion("early"));
+  assert.equal(events.at(-1), "early finish 7");
+  assert.equal(early.cancel(), false, "a settled receive cannot be withdrawn");
+  assert.equal(await early.promise, "early:1");
+  assert.equal(
+    engines[0].receive(pattern(1, 5)).cancel(),
+    true,
+    "the message was taken: a second receive waits",
+  );
 });
 
 const libc = loadLibc();
