@@ -78,8 +78,17 @@ export interface PolledSource {
   readonly queued: number;
 }
 
-/** With sources, only every this-many-th pass also polls the sockets (a system call). */
+/**
+ * With sources, only every this-many-th pass also polls the sockets (a system call, about 0.3 µs through the
+ * foreign function interface: a spinning rank that polled them on every pass would spend most of its time
+ * there, and notice a ring's message late).
+ */
 const POLL_EVERY = 16;
+/**
+ * The same, when no socket carries messages (each lies beneath a source, or listens): the polls then only
+ * notice a peer's close and a new connection, which may wait a few microseconds.
+ */
+const QUIET_POLL_EVERY = 256;
 
 /**
  * Every FFI socket of this process and the loop that moves their bytes.
@@ -97,6 +106,9 @@ export class FfiReactor {
   readonly libc: Libc;
   #members: Pumped[] = [];
   #sources: PolledSource[] = [];
+  /** Sockets beneath a source: they carry no messages (see {@linkcode addSource}). */
+  #beneathSources = new Set<SocketHandle>();
+  #pollEvery = POLL_EVERY;
   #passes = 0;
   #pollfds = new Uint8Array(0);
   #pollfdsOf: Pumped[] | undefined;
@@ -120,26 +132,42 @@ export class FfiReactor {
 
   /**
    * One pass over every source and socket without blocking: accepts, writes, reads. True if anything was
-   * delivered. With sources, the sockets are polled only every {@linkcode POLL_EVERY}-th pass.
+   * delivered. With sources, the sockets are polled only every {@linkcode POLL_EVERY}-th pass, or every
+   * {@linkcode QUIET_POLL_EVERY}-th when none of them carries messages (`everything`: this pass polls them).
    */
-  pump(): boolean {
+  pump(everything = false): boolean {
     const sources = this.#sources;
     if (sources.length === 0) return this.#poll(0);
     let delivered = false;
     for (const source of sources) if (source.pump()) delivered = true;
-    if (++this.#passes % POLL_EVERY !== 0) return delivered;
+    if (++this.#passes % this.#pollEvery !== 0 && !everything) return delivered;
     return this.#poll(0) || delivered;
   }
 
-  /** Adds a source to check on every pass (see {@linkcode PolledSource}). */
-  addSource(source: PolledSource): void {
+  /**
+   * Adds a source to check on every pass (see {@linkcode PolledSource}). `beneath`: a socket of this reactor
+   * that the source's messages no longer travel on (it only tells of the peer's close, and wakes a sleeper).
+   */
+  addSource(source: PolledSource, beneath?: SocketHandle): void {
     this.#sources = [...this.#sources, source];
+    if (beneath) this.#beneathSources.add(beneath);
     this.#idle ??= startIdlePump(this);
+    this.#choosePollRate();
   }
 
-  /** Removes a source. */
-  removeSource(source: PolledSource): void {
+  /** Removes a source, and what it said lies beneath it. */
+  removeSource(source: PolledSource, beneath?: SocketHandle): void {
     this.#sources = this.#sources.filter((other) => other !== source);
+    if (beneath) this.#beneathSources.delete(beneath);
+    this.#choosePollRate();
+  }
+
+  /** Polls the sockets rarely while none of them carries messages (see {@linkcode QUIET_POLL_EVERY}). */
+  #choosePollRate(): void {
+    const carrying = this.#members.some((member) =>
+      !(member instanceof FfiListener) && !this.#beneathSources.has(member as FfiSocket)
+    );
+    this.#pollEvery = carrying ? POLL_EVERY : QUIET_POLL_EVERY;
   }
 
   /**
@@ -320,11 +348,13 @@ export class FfiReactor {
   add(member: Pumped): void {
     this.#members = [...this.#members, member];
     this.#idle ??= startIdlePump(this);
+    this.#choosePollRate();
   }
 
   /** @internal */
   remove(member: Pumped): void {
     this.#members = this.#members.filter((other) => other !== member);
+    this.#choosePollRate();
     if (this.#members.length === 0 && this.#sources.length === 0 && this.#idle) {
       clearInterval(this.#idle);
       this.#idle = undefined;
@@ -333,7 +363,7 @@ export class FfiReactor {
 }
 
 function startIdlePump(reactor: FfiReactor): TimerHandle {
-  const timer = setInterval(() => reactor.pump(), IDLE_PUMP_MS);
+  const timer = setInterval(() => reactor.pump(true), IDLE_PUMP_MS);
   unrefTimer(timer);
   return timer;
 }

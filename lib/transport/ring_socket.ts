@@ -18,8 +18,9 @@ import type { ByteRing } from "./byte_ring.ts";
 
 /** Where ring sockets register to be pumped: the C library's reactor. */
 export interface SourceRegistry {
-  addSource(source: PolledSource): void;
-  removeSource(source: PolledSource): void;
+  /** `beneath`: the socket the source's messages no longer travel on. */
+  addSource(source: PolledSource, beneath?: SocketHandle): void;
+  removeSource(source: PolledSource, beneath?: SocketHandle): void;
   /** Set by the rank's progress loop: call it when bytes wait to be written. */
   onBacklog: () => void;
 }
@@ -67,10 +68,10 @@ export class RingSocket extends SocketBase implements PolledSource {
     inner.onClose((error) => {
       // Everything the producer wrote before it went is in the ring: deliver it before the close.
       if (this.#inbound) { while (this.#readRing()); }
-      this.#registry.removeSource(this);
+      this.#registry.removeSource(this, inner);
       this.markClosed(error);
     });
-    registry.addSource(this);
+    registry.addSource(this, inner);
   }
 
   /** The process at the other end (see `SocketHandle.peerProcess`). */

@@ -197,3 +197,54 @@ test(
     close();
   },
 );
+
+/** A ring's stand-in for the reactor: a source that never has anything (the test watches the socket beneath). */
+const emptySource = { pump: () => false, beforeSleep: () => false, afterSleep: () => {}, queued: 0 };
+
+/** Pumps `reactor` until `done()` holds, up to `limit` passes; returns the passes it took. */
+function passesUntil(reactor: FfiReactor, done: () => boolean, limit: number): number {
+  for (let passes = 1; passes <= limit; passes++) {
+    reactor.pump();
+    if (done()) return passes;
+  }
+  return Infinity;
+}
+
+test(
+  "ffi: with sources, a socket that carries messages is still polled every 16 passes",
+  { skip },
+  async () => {
+    const reactor = new FfiReactor(libc!);
+    const carrying = await pair(reactor);
+    const quiet = await pair(reactor);
+    reactor.addSource(emptySource, quiet.server);
+    const carried = collect(carrying.server);
+    carrying.client.write(new Uint8Array([1]));
+    const passes = passesUntil(reactor, () => carried.received() === 1, 1024);
+    assert.ok(passes <= 16, `a byte on a socket that carries messages took ${passes} passes`);
+    reactor.removeSource(emptySource, quiet.server);
+    carrying.close();
+    quiet.close();
+  },
+);
+
+test("ffi: sockets beneath sources are polled less often, but their bytes and close still arrive", {
+  skip,
+}, async () => {
+  const reactor = new FfiReactor(libc!);
+  const quiet = await pair(reactor);
+  reactor.addSource(emptySource, quiet.server);
+  reactor.addSource(emptySource, quiet.client);
+  const woken = collect(quiet.server);
+  quiet.client.write(new Uint8Array([2]));
+  const passes = passesUntil(reactor, () => woken.received() === 1, 1024);
+  assert.ok(passes <= 256, `a byte beneath a source took ${passes} passes`);
+  let closed: Error | undefined | null = null;
+  quiet.server.onClose((error) => closed = error);
+  quiet.client.destroy();
+  const closing = passesUntil(reactor, () => closed !== null, 1024);
+  assert.ok(closing <= 256, `the close beneath a source took ${closing} passes`);
+  reactor.removeSource(emptySource, quiet.server);
+  reactor.removeSource(emptySource, quiet.client);
+  quiet.close();
+});
