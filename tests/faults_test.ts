@@ -15,6 +15,7 @@ import { test } from "node:test";
 import { VERSION } from "../lib/constants.ts";
 import { alive } from "./launch/_helpers.ts";
 import { flavour, launcherCommand, REPO, runDirect } from "./_helpers/run_ranks.ts";
+import { sharedMemoryNames } from "./_helpers/shared_regions.ts";
 
 /** The bound on ending a job after its first failure. */
 const END_BOUND_MS = 2000;
@@ -233,15 +234,20 @@ for (const { fixture, code, reason, what } of FAILURES) {
   });
 }
 
-test(`a rank killed while it sets up a region leaves no name under /dev/shm (${flavour})`, async () => {
+test(`a rank killed while it sets up a region ends the job, naming it, and leaves nothing under /dev/shm (${flavour})`, async () => {
+  const namedBefore = new Set(sharedMemoryNames());
   const job = await runJob(2, "killed_in_setup");
   const pids = printedPids(job, 2);
   assert.equal(job.code, 137, job.stderr);
   assertFailureLine(job, 0, pids[0], "was killed by signal SIGKILL");
   const region = job.ranks[1].find((line) => line.startsWith("region:"))?.slice("region:".length);
-  assert.ok(region?.startsWith(`mpirun-deno-${pids[0]}-`), `rank 1 saw no region of rank 0:\n${job.stdout}`);
-  const left = fs.readdirSync("/dev/shm").filter((name) => name.startsWith(`mpirun-deno-${pids[0]}-`));
-  assert.deepEqual(left, [], "the killed rank's region names outlived the job");
+  assert.match(
+    region ?? "",
+    /^mpirun-deno-c\d+-[0-9a-f]{8}$/,
+    `rank 1 saw no region of rank 0:\n${job.stdout}`,
+  );
+  const left = sharedMemoryNames().filter((name) => !namedBefore.has(name));
+  assert.deepEqual(left, [], "the job left names under /dev/shm");
   await assertAllGone(pids);
 });
 

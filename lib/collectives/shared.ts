@@ -44,6 +44,8 @@ import { blockOffsets } from "./topology.ts";
 
 /** A mapped region of host-shared memory, as the collectives use it (see `transport/shared_memory.ts`). */
 export interface SharedSpace {
+  /** How the other ranks of the host open it (see {@linkcode SharedMemory.open}). */
+  readonly address: string;
   readonly bytes: Uint8Array;
   readonly words: Int32Array;
   /** Sleeps while word `index` holds `expected`, for up to `timeoutMs`. */
@@ -52,7 +54,7 @@ export interface SharedSpace {
   wake(index: number): void;
   /** Gives the processor to another process. */
   yieldProcessor(): void;
-  /** Removes the region's name once every rank has mapped it. */
+  /** Creator: closes the way in once every rank has mapped the region (nobody else can open it then). */
   unlink(): void;
   /** Unmaps the region from this process; no view of it is touched afterwards. */
   release(): void;
@@ -60,12 +62,10 @@ export interface SharedSpace {
 
 /** Makes and opens regions of host-shared memory: what a communicator needs for {@linkcode HostArena}. */
 export interface SharedMemory {
-  /** Creates a region of `length` bytes named `name`; throws if it cannot. */
-  create(name: string, length: number): SharedSpace;
-  /** Opens the region `name` that another rank created; throws if it cannot. */
-  open(name: string, length: number): SharedSpace;
-  /** A name no other region of this host has now. */
-  uniqueName(label: string): string;
+  /** Creates a region of `length` bytes, labelled `label` where the system shows it; throws if it cannot. */
+  create(label: string, length: number): SharedSpace;
+  /** Opens the region at `address` (its {@linkcode SharedSpace.address}) that another rank created; throws if it cannot. */
+  open(address: string, length: number): SharedSpace;
   /** Do the host's ranks outnumber its cores? Then a waiting rank gives its core away as it spins. */
   readonly crowded: boolean;
 }

@@ -1,7 +1,7 @@
 /**
  * Setting up a communicator's shared-memory region (see `shared.ts`) inside its first collective call that
- * can use one: rank 0 creates the region and broadcasts its name, every rank maps it and tells rank 0
- * whether it could, rank 0 removes the name and broadcasts the verdict. Every rank learns the same verdict,
+ * can use one: rank 0 creates the region and broadcasts its address, every rank maps it and tells rank 0
+ * whether it could, rank 0 closes the way in and broadcasts the verdict. Every rank learns the same verdict,
  * so all use the region or none (then messages do the work, as before). Costs one broadcast, one gather and
  * one broadcast of a few bytes, once per communicator; a communicator that spans hosts sends nothing.
  *
@@ -29,23 +29,23 @@ export async function openArena(
   if (size < 2 || hosts.length !== size || hosts.some((host) => host !== hosts[0])) return undefined;
   const length = HostArena.regionLength(size);
   let space: SharedSpace | undefined;
-  let name = "";
+  let address = "";
   if (rank === 0 && shared) {
     try {
-      name = shared.uniqueName(`c${channel.tag}`);
-      space = shared.create(name, length);
+      space = shared.create(`c${channel.tag}`, length);
+      address = space.address;
     } catch {
-      name = "";
+      address = "";
     }
   }
   let verdict: Uint8Array;
   try {
-    const announced = await treeBcast(channel, 0, rank === 0 ? encoder.encode(name) : undefined, true);
+    const announced = await treeBcast(channel, 0, rank === 0 ? encoder.encode(address) : undefined, true);
     if (rank !== 0) {
-      name = decoder.decode(announced);
-      if (name && shared) {
+      address = decoder.decode(announced);
+      if (address && shared) {
         try {
-          space = shared.open(name, length);
+          space = shared.open(address, length);
         } catch {
           space = undefined;
         }
@@ -61,8 +61,7 @@ export async function openArena(
       verdict = await treeBcast(channel, 0, undefined, true);
     }
   } catch (error) {
-    // Cancelled, or a member lost: rank 0 removes the name it made, and every rank unmaps what it mapped.
-    if (rank === 0) space?.unlink();
+    // Cancelled, or a member lost: every rank unmaps what it mapped (rank 0 closes the way in first).
     space?.release();
     throw error;
   }

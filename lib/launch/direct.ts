@@ -26,7 +26,6 @@ import { parseJoinStage } from "../bootstrap/join_progress.ts";
 import type { EarlyFailure } from "../bootstrap/slurm.ts";
 import { EnvName } from "../env.ts";
 import type { LaunchOptions, RawOptions } from "./options.ts";
-import { removeLeftoverRegions, removeOrphanRegions } from "./leftover_regions.ts";
 import { UsageError } from "./options.ts";
 import { type RankCommand, rankCommand, type RankProgram } from "./rank_command.ts";
 import type { ExitStatus } from "./spawner.ts";
@@ -139,7 +138,6 @@ export async function runDirect(
   if (joinFile !== undefined) rank.env[EnvName.JOIN_FILE] = joinFile;
   else delete rank.env[EnvName.JOIN_FILE];
   const since = Date.now();
-  removeOrphanRegions();
   const { signalled, ...ended } = await runRank(rank);
   if (joinFile === undefined) return ended.code;
   let text;
@@ -227,7 +225,6 @@ function runRank(rank: ReturnType<typeof directRank>): Promise<RankEnd> {
     });
     child.on("exit", (code, signal) => {
       cleanup();
-      removeLeftoverRegions(child.pid);
       const status: ExitStatus = { code, signal };
       resolve({
         code: exitCodeOf(status),

@@ -25,7 +25,6 @@ import { isLocalHost, placeRanks, type RankPlacement } from "./plan.ts";
 import { type RankCommand, rankCommand, rankEnvironment, type RankProgram } from "./rank_command.ts";
 import { inspectLaunch } from "./inspect.ts";
 import { formatReports, JobObserver } from "./observe.ts";
-import { removeOrphanRegions } from "./leftover_regions.ts";
 import { LocalSpawner } from "./spawn_local.ts";
 import { allocationHosts, allocationTasks, inSlurmAllocation, SlurmSpawner } from "./spawn_slurm.ts";
 import { SshSpawner } from "./spawn_ssh.ts";
@@ -392,7 +391,6 @@ function startRanks(
   // Back-pressure: while the launcher's own stdout or stderr is backed up, the ranks' pipes are not read.
   // An output event before `start` returns finds no job to pause.
   const started: { job?: RunningJob } = {};
-  removeOrphanRegions();
   started.job = spawner.start(launches, {
     onOutput: (rank, stream, chunk) => {
       flow.activity++;

@@ -30,7 +30,6 @@ import {
   payloadJson,
   payloadText,
 } from "./agent_protocol.ts";
-import { removeLeftoverRegions, removeOrphanRegions } from "./leftover_regions.ts";
 
 /** Signals the agent passes on to its ranks when it receives them itself. */
 const PASSED_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
@@ -185,7 +184,6 @@ class Agent {
     this.#forwardOutput(index, entry, child);
     child.on("error", () => {});
     child.on("exit", (code, signal) => {
-      removeLeftoverRegions(child.pid);
       entry.ended = true;
       this.#send(encodeJsonFrame(AgentFrameKind.EXIT, index, { code, signal }));
       this.#checkAllEnded();
@@ -308,7 +306,6 @@ function spawnRank(order: AgentStart): ChildProcess {
  * ```
  */
 export function runAgent(): Promise<number> {
-  removeOrphanRegions();
   const agent = new Agent();
   agent.listen();
   return agent.done;

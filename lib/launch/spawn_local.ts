@@ -9,7 +9,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import process from "node:process";
 import { EnvName } from "../env.ts";
-import { removeLeftoverRegions } from "./leftover_regions.ts";
 import type { RankLaunch, RankSignal, RunningJob, Spawner, SpawnEvents } from "./spawner.ts";
 
 /** Sends `signal` to the process group led by `child`, or to `child` alone if it leads none. */
@@ -118,7 +117,6 @@ export class LocalSpawner implements Spawner {
         if (child.pid === undefined) events.onSpawnError(rank, error);
       });
       child.on("exit", (code, signal) => {
-        removeLeftoverRegions(child.pid);
         events.onExit(rank, { code, signal });
       });
     }

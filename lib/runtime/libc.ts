@@ -4,8 +4,8 @@
  * function interface (`Deno.dlopen`, `bun:ffi`); and, for ranks of one host, `getsockopt(SO_PEERCRED)` (the
  * process at the other end of a socket), `process_vm_readv` (a copy straight from that process's memory),
  * `prctl(PR_SET_PDEATHSIG)` with `getppid` (a rank dies with the process that started it), and shared
- * memory: a file mapped by every rank (`open`, `posix_fallocate`, `mmap`) with `futex` to sleep and wake on
- * its words. A waiting rank can then poll its sockets from JavaScript
+ * memory: a file without a name that one rank makes (`memfd_create`, `posix_fallocate`) and every rank maps
+ * (`open` of its `/proc` link, `mmap`), with `futex` to sleep and wake on its words. A waiting rank can then poll its sockets from JavaScript
  * (about 2.5 µs one way on Deno, 2 µs on Bun, against 15-20 µs and 4-5 µs through the runtimes' own sockets).
  *
  * Only Linux's glibc is bound. {@linkcode loadLibc} returns `undefined` where it cannot be loaded: another
@@ -63,8 +63,10 @@ export interface Libc {
   open(path: Uint8Array, flags: number, mode: number): number;
   /** `posix_fallocate(3)`: reserves the file's blocks (0, or an error number; never sets errno). */
   posix_fallocate(fd: number, offset: number, length: number): number;
-  /** `unlink(2)` of a NUL-terminated path. */
-  unlink(path: Uint8Array): number;
+  /** `memfd_create(2)`: a file in memory with no name in any folder; `name` (NUL-terminated) is for show. */
+  memfd_create(name: Uint8Array, flags: number): number;
+  /** `readlink(2)` of a NUL-terminated path into `target`: the byte count, or -1. */
+  readlink(path: Uint8Array, target: Uint8Array, size: number): number;
   /**
    * Maps `length` bytes of the file `fd` shared and read-write (`mmap(2)` with `MAP_SHARED`), as an
    * `ArrayBuffer` over that memory; `undefined` if the mapping failed. The mapping lives until
@@ -111,9 +113,8 @@ export const SO_PEERCRED = 17;
 export const IPPROTO_TCP = 6;
 export const TCP_NODELAY = 1;
 export const O_RDWR = 0o2;
-export const O_CREAT = 0o100;
-export const O_EXCL = 0o200;
 export const O_CLOEXEC = 0o2000000;
+export const MFD_CLOEXEC = 1;
 const PROT_READ_WRITE = 3;
 const MAP_SHARED = 1;
 const FUTEX_WAIT = 0;
@@ -154,7 +155,8 @@ function loadDeno(): Libc {
     process_vm_writev: { parameters: ["i32", "buffer", "u32", "buffer", "u32", "u32"], result: "i32" },
     open: { parameters: ["buffer", "i32", "i32"], result: "i32" },
     posix_fallocate: { parameters: ["i32", "i64", "i64"], result: "i32" },
-    unlink: { parameters: ["buffer"], result: "i32" },
+    memfd_create: { parameters: ["buffer", "u32"], result: "i32" },
+    readlink: { parameters: ["buffer", "buffer", "u32"], result: "i32" },
     mmap: { parameters: ["pointer", "usize", "i32", "i32", "i32", "i64"], result: "pointer" },
     munmap: { parameters: ["buffer", "usize"], result: "i32" },
     syscall: { parameters: ["i64", "buffer", "i32", "i32", "buffer", "pointer", "i32"], result: "i64" },
@@ -203,7 +205,8 @@ function loadBun(): Libc {
     process_vm_writev: { args: [i32, ptr, u32, ptr, u32, u32], returns: i32 },
     open: { args: [ptr, i32, i32], returns: i32 },
     posix_fallocate: { args: [i32, i64, i64], returns: i32 },
-    unlink: { args: [ptr], returns: i32 },
+    memfd_create: { args: [ptr, u32], returns: i32 },
+    readlink: { args: [ptr, ptr, u32], returns: i32 },
     mmap: { args: [ptr, u64, i32, i32, i32, i64], returns: ptr },
     munmap: { args: [ptr, u64], returns: i32 },
     syscall: { args: [i64, ptr, i32, i32, ptr, ptr, i32], returns: i64 },
@@ -249,7 +252,8 @@ function bind(
   return {
     open: symbols.open,
     posix_fallocate: symbols.posix_fallocate,
-    unlink: symbols.unlink,
+    memfd_create: symbols.memfd_create,
+    readlink: symbols.readlink,
     mapShared,
     munmap: (view) => symbols.munmap(view, view.byteLength),
     futexWait: (word, expected, timeoutMs) => {

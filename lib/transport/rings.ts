@@ -6,7 +6,7 @@
  * dialler                                      acceptor
  *   0                        (no ring)   -->     reads 1 byte: 0
  *                                        <--     0
- *   1, n, name (n bytes)     (offer)     -->     maps /dev/shm/<name>, removes the name
+ *   1, n, address (n bytes)  (offer)     -->     maps the region at the address
  *                                        <--     1 (mapped) or 0 (could not)
  * ```
  *
@@ -15,8 +15,9 @@
  *
  * The dialler offers a ring only over a Unix socket through the C library (the peer runs on this host)
  * when shared memory is on (`MPIRUN_DENO_TRANSPORT` `auto` or `shm`). Either side falls back to the socket
- * on any failure, and the name is removed as soon as both have mapped it (or the offer failed), so nothing
- * is left under `/dev/shm` however the job ends.
+ * on any failure. The region is a file in memory with no name (see `shared_memory.ts`), which the dialler
+ * closes once the acceptor has answered; the acceptor opens it only through the dialler's own `/proc` link
+ * (the process at the other end of the socket), so nothing is left behind however the job ends.
  *
  * @module
  */
@@ -61,15 +62,19 @@ export async function offerRing(
     await connection.readBytes(1);
     return;
   }
-  const name = encoder.encode(region.path.slice(region.path.lastIndexOf("/") + 1));
-  connection.writeRaw(Uint8Array.of(1, name.length, ...name));
+  const address = encoder.encode(region.address);
+  connection.writeRaw(Uint8Array.of(1, address.length, ...address));
+  let used = false;
   try {
     const [mapped] = await connection.readBytes(1);
     if (mapped !== 1) return;
     const outbound = new ByteRing(region.bytes, RING_CAPACITY);
     connection.useSocket(new RingSocket(connection.socket, maker!.reactor, { outbound }));
+    used = true;
   } finally {
-    region.unlink();
+    // Mapped on both sides: nobody else may open it. Refused (or the peer is gone): nobody needs it.
+    if (used) region.unlink();
+    else region.release();
   }
 }
 
@@ -82,13 +87,12 @@ export async function answerRing(connection: Connection, maker: RingMaker | unde
     return;
   }
   const [length] = await connection.readBytes(1);
-  const name = decoder.decode(await connection.readBytes(length));
+  const address = decoder.decode(await connection.readBytes(length));
   let memory: Uint8Array | undefined;
-  if (maker && /^mpirun-deno-[\w-]+$/.test(name)) {
+  // Only a region of the process at the other end of this socket.
+  if (address.startsWith(`/proc/${connection.socket.peerProcess}/fd/`)) {
     try {
-      const region = maker.shared.open(name, RING_HEADER_BYTES + RING_CAPACITY);
-      region.unlink();
-      memory = region.bytes;
+      memory = maker.shared.open(address, RING_HEADER_BYTES + RING_CAPACITY).bytes;
     } catch {
       memory = undefined;
     }
@@ -101,7 +105,7 @@ export async function answerRing(connection: Connection, maker: RingMaker | unde
 
 function createRing(maker: RingMaker, peer: number) {
   try {
-    return maker.shared.create(maker.shared.uniqueName(`r${peer}`), RING_HEADER_BYTES + RING_CAPACITY);
+    return maker.shared.create(`r${peer}`, RING_HEADER_BYTES + RING_CAPACITY);
   } catch {
     return undefined;
   }

@@ -1,58 +1,36 @@
 /**
- * Memory shared by the ranks of one host: a file under `/dev/shm` that one rank creates and the others open,
- * each mapping it into its address space through the C library. The creator removes the file's name as soon
- * as every rank has mapped it, so nothing is left behind however the job ends; the memory itself lives until
- * the last rank unmaps it (or exits). Words are read and written with `Atomics`; a rank that has waited long sleeps in
- * `futex(2)` on a word, and whoever changes it wakes the sleepers.
+ * Memory shared by the ranks of one host: a file in memory with no name in any folder (`memfd_create(2)`),
+ * which one rank makes and keeps open while the others open it through its link under `/proc` (as UCX's
+ * shared-memory transport does) and map it, each into its own address space through the C library. The
+ * creator closes the file once every rank has mapped it: from then on nobody can open it, and its memory goes
+ * when the last rank unmaps it or exits. Nothing is ever named under `/dev/shm`, so nothing is left behind
+ * however the job ends, whoever started the ranks (the launcher, an ssh agent, `srun`) and whatever signal
+ * ended them. Words are read and written with `Atomics`; a rank that has waited long sleeps in `futex(2)` on
+ * a word, and whoever changes it wakes the sleepers.
  *
  * Implements the `SharedMemory` port of `collectives/shared.ts`.
  *
  * @module
  */
 
-import { type Libc, O_CLOEXEC, O_CREAT, O_EXCL, O_RDWR } from "../runtime/libc.ts";
+import { type Libc, MFD_CLOEXEC, O_CLOEXEC, O_RDWR } from "../runtime/libc.ts";
 
-/** Where the regions' files live: a memory file system on every Linux. */
-export const SHM_DIRECTORY = "/dev/shm";
-
-/**
- * How the names of the regions that process `pid` creates begin. A name that outlives its creator (killed by a
- * signal while the other ranks were mapping it) is garbage: whoever started the process removes it (see
- * `launch/leftover_regions.ts`).
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { regionPrefix } from "./shared_memory.ts";
- * assert.equal(regionPrefix(42), "mpirun-deno-42-");
- * ```
- */
-export function regionPrefix(pid: number): string {
-  return `mpirun-deno-${pid}-`;
-}
-
-/**
- * The pid of the process that created the region `name` (see {@linkcode regionPrefix}), or `undefined` when
- * `name` is not a region's.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { regionCreator } from "./shared_memory.ts";
- * assert.equal(regionCreator("mpirun-deno-42-c0-0badcafe"), 42);
- * assert.equal(regionCreator("other"), undefined);
- * ```
- */
-export function regionCreator(name: string): number | undefined {
-  const match = /^mpirun-deno-(\d+)-/.exec(name);
-  return match ? Number(match[1]) : undefined;
-}
+/** A region's address, as its creator hands it to the others: the file's link and the file's own name. */
+const ADDRESS = /^(\/proc\/\d+\/fd\/\d+) (mpirun-deno-[\w-]+)$/;
 
 const encoder = new TextEncoder();
+const decoder = new TextDecoder();
 
-/** A NUL-terminated path for the C library. */
-function cPath(path: string): Uint8Array {
-  return encoder.encode(`${path}\0`);
+/** A NUL-terminated string for the C library. */
+function cString(text: string): Uint8Array {
+  return encoder.encode(`${text}\0`);
+}
+
+/** What the link `path` points to (`/memfd:<name> (deleted)` for a file in memory), or "" if it is none. */
+function linkTarget(libc: Libc, path: string): string {
+  const target = new Uint8Array(256);
+  const count = libc.readlink(cString(path), target, target.length);
+  return count > 0 ? decoder.decode(target.subarray(0, count)) : "";
 }
 
 /**
@@ -60,81 +38,103 @@ function cPath(path: string): Uint8Array {
  *
  * @example
  * ```ts ignore
- * const region = SharedRegion.create(libc, "mpirun-deno-job-1", 1 << 20);
+ * const region = SharedRegion.create(libc, process.pid, "c0", 1 << 20);
+ * const other = SharedRegion.open(libc, region.address, 1 << 20); // in another rank of the host
+ * region.unlink(); // once every rank has mapped it
  * Atomics.store(region.words, 0, 1);
  * region.wake(0);
  * ```
  */
 export class SharedRegion {
-  /** The file's path, while it has one. */
-  readonly path: string;
+  /**
+   * How another process of this host opens the region while its creator keeps it open: the link
+   * `/proc/<pid>/fd/<fd>` and, after a space, the file's name (see {@linkcode SharedRegion.open}).
+   */
+  readonly address: string;
   /** Every byte of the region. */
   readonly bytes: Uint8Array;
   /** The region as 32-bit words, for `Atomics`. */
   readonly words: Int32Array;
   readonly #libc: Libc;
-  #unlinked = false;
+  /** The creator's descriptor, until {@linkcode unlink}; -1 in the others. */
+  #fd: number;
   #released = false;
 
-  private constructor(libc: Libc, path: string, buffer: ArrayBuffer) {
+  private constructor(libc: Libc, address: string, buffer: ArrayBuffer, fd: number) {
     this.#libc = libc;
-    this.path = path;
+    this.address = address;
     this.bytes = new Uint8Array(buffer);
     this.words = new Int32Array(buffer);
+    this.#fd = fd;
   }
 
   /**
-   * Creates the file `name` under `/dev/shm` with `length` bytes reserved (so that touching its memory never
-   * fails for want of space) and maps it. Throws, naming the path and the error, if any step fails.
+   * Makes a file in memory of `length` bytes, all reserved (so that touching its memory never fails for want
+   * of space), named after `label` and a random suffix, and maps it; `pid` is this process's, as the other
+   * ranks see it. Throws, naming the step and the error, if any step fails.
    */
-  static create(libc: Libc, name: string, length: number): SharedRegion {
-    const path = `${SHM_DIRECTORY}/${name}`;
-    const fd = libc.open(cPath(path), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600);
-    if (fd < 0) throw new Error(`cannot create ${path} (errno ${libc.errno()})`);
+  static create(libc: Libc, pid: number, label: string, length: number): SharedRegion {
+    const suffix = Math.floor(Math.random() * 2 ** 32).toString(16).padStart(8, "0");
+    const name = `mpirun-deno-${label}-${suffix}`;
+    const fd = libc.memfd_create(cString(name), MFD_CLOEXEC);
+    if (fd < 0) {
+      throw new Error(`cannot make the shared region ${name} (memfd_create: errno ${libc.errno()})`);
+    }
     try {
       const error = libc.posix_fallocate(fd, 0, length);
-      if (error !== 0) throw new Error(`cannot reserve ${length} bytes in ${path} (errno ${error})`);
-      return SharedRegion.#map(libc, path, fd, length);
+      if (error !== 0) throw new Error(`cannot reserve ${length} bytes for ${name} (errno ${error})`);
+      const buffer = libc.mapShared(fd, length);
+      if (!buffer) throw new Error(`cannot map ${name} (errno ${libc.errno()})`);
+      return new SharedRegion(libc, `/proc/${pid}/fd/${fd} ${name}`, buffer, fd);
     } catch (error) {
-      libc.unlink(cPath(path));
+      libc.close(fd);
       throw error;
-    } finally {
-      libc.close(fd);
     }
-  }
-
-  /** Opens and maps the region `name` that another rank created with `length` bytes. */
-  static open(libc: Libc, name: string, length: number): SharedRegion {
-    const path = `${SHM_DIRECTORY}/${name}`;
-    const fd = libc.open(cPath(path), O_RDWR | O_CLOEXEC, 0);
-    if (fd < 0) throw new Error(`cannot open ${path} (errno ${libc.errno()})`);
-    try {
-      return SharedRegion.#map(libc, path, fd, length);
-    } finally {
-      libc.close(fd);
-    }
-  }
-
-  static #map(libc: Libc, path: string, fd: number, length: number): SharedRegion {
-    const buffer = libc.mapShared(fd, length);
-    if (!buffer) throw new Error(`cannot map ${path} (errno ${libc.errno()})`);
-    return new SharedRegion(libc, path, buffer);
-  }
-
-  /** Removes the file's name (once every rank has mapped it); the memory stays mapped. */
-  unlink(): void {
-    if (this.#unlinked) return;
-    this.#unlinked = true;
-    this.#libc.unlink(cPath(this.path));
   }
 
   /**
-   * Unmaps the region from this process (the memory goes once every rank has): no view of it may be touched
-   * afterwards. Does nothing the second time.
+   * Opens and maps the region at `address` (another rank's {@linkcode address}) of `length` bytes. Throws if
+   * `address` is not a region's, if its creator has closed it (or is gone), or if the link now leads to
+   * another file: a descriptor number its creator has since reused.
+   */
+  static open(libc: Libc, address: string, length: number): SharedRegion {
+    const match = ADDRESS.exec(address);
+    if (!match) throw new Error(`"${address}" is not the address of a shared region`);
+    const [, link, name] = match;
+    const fd = libc.open(cString(link), O_RDWR | O_CLOEXEC, 0);
+    if (fd < 0) throw new Error(`cannot open ${link} (errno ${libc.errno()})`);
+    try {
+      const opened = linkTarget(libc, `/proc/self/fd/${fd}`);
+      if (opened !== `/memfd:${name} (deleted)`) {
+        throw new Error(`${link} leads to ${opened || "an unknown file"}, not to the shared region ${name}`);
+      }
+      const buffer = libc.mapShared(fd, length);
+      if (!buffer) throw new Error(`cannot map ${link} (errno ${libc.errno()})`);
+      return new SharedRegion(libc, address, buffer, -1);
+    } finally {
+      libc.close(fd);
+    }
+  }
+
+  /**
+   * Creator: closes the file once every rank has mapped it, so that nobody else can open it; the memory
+   * stays mapped. Does nothing in the other ranks, or the second time.
+   */
+  unlink(): void {
+    if (this.#fd < 0) return;
+    this.#libc.close(this.#fd);
+    this.#fd = -1;
+  }
+
+  /**
+   * Unmaps the region from this process (the memory goes once every rank has), closing the file first if
+   * this process made it and still has it open: no view of it may be touched afterwards. Does nothing the
+   * second time.
    */
   release(): void {
     if (this.#released) return;
     this.#released = true;
+    this.unlink();
     this.#libc.munmap(this.bytes);
   }
 
@@ -160,13 +160,12 @@ export class SharedRegion {
 
 /**
  * Host-shared memory for the collectives of a communicator whose ranks share a host (the `SharedMemory` port
- * of `collectives/shared.ts`) and for rings between two ranks (`rings.ts`): regions named after this process
- * and a random suffix.
+ * of `collectives/shared.ts`) and for rings between two ranks (`rings.ts`).
  *
  * @example
  * ```ts ignore
  * const shared = new HostSharedMemory(libc, process.pid);
- * const region = shared.create(shared.uniqueName("c0"), 1 << 20);
+ * const region = shared.create("c0", 1 << 20); // others: shared.open(region.address, 1 << 20)
  * ```
  */
 export class HostSharedMemory {
@@ -180,16 +179,11 @@ export class HostSharedMemory {
     this.#pid = pid;
   }
 
-  create(name: string, length: number): SharedRegion {
-    return SharedRegion.create(this.#libc, name, length);
+  create(label: string, length: number): SharedRegion {
+    return SharedRegion.create(this.#libc, this.#pid, label, length);
   }
 
-  open(name: string, length: number): SharedRegion {
-    return SharedRegion.open(this.#libc, name, length);
-  }
-
-  uniqueName(label: string): string {
-    const suffix = Math.floor(Math.random() * 2 ** 32).toString(16).padStart(8, "0");
-    return `${regionPrefix(this.#pid)}${label}-${suffix}`;
+  open(address: string, length: number): SharedRegion {
+    return SharedRegion.open(this.#libc, address, length);
   }
 }

@@ -12,17 +12,18 @@ import { MAXLOC, Op, SUM } from "../../lib/collectives/ops.ts";
 import { type ArenaOwner, HostArena, slotBytes } from "../../lib/collectives/shared.ts";
 import { loadLibc } from "../../lib/runtime/libc.ts";
 import { HostSharedMemory } from "../../lib/transport/shared_memory.ts";
+import { openRegions, sharedMemoryNames } from "../_helpers/shared_regions.ts";
+import process from "node:process";
 
 const libc = loadLibc();
 const skip = libc ? false : "the C library cannot be bound here";
 
 /** `size` arenas over one fresh region, and an owner per rank. */
 function arenas(size: number, where = "Allreduce", raw = true) {
-  const shared = new HostSharedMemory(libc!, 1);
-  const name = shared.uniqueName("test");
+  const shared = new HostSharedMemory(libc!, process.pid);
   const length = HostArena.regionLength(size);
-  const first = shared.create(name, length);
-  const spaces = [first, ...Array.from({ length: size - 1 }, () => shared.open(name, length))];
+  const first = shared.create("test", length);
+  const spaces = [first, ...Array.from({ length: size - 1 }, () => shared.open(first.address, length))];
   first.unlink();
   const lost: (Error | undefined)[] = [];
   const owners: ArenaOwner[] = spaces.map((_, rank) => ({
@@ -35,13 +36,43 @@ function arenas(size: number, where = "Allreduce", raw = true) {
   return { arenas: spaces.map((space) => new HostArena(space, size, slotBytes(size), false)), owners, lost };
 }
 
-test("the region's name is gone once set up: nothing is left under /dev/shm", { skip }, () => {
-  const shared = new HostSharedMemory(libc!, 1);
-  const name = shared.uniqueName("gone");
-  const region = shared.create(name, 4096);
-  assert.throws(() => shared.create(name, 4096), /cannot create \/dev\/shm\/mpirun-deno-1-gone-/);
-  region.unlink();
-  assert.throws(() => shared.open(name, 4096), /cannot open/);
+test(
+  "a region has no name under /dev/shm, and once its creator closes it nobody can open it",
+  { skip },
+  () => {
+    const shared = new HostSharedMemory(libc!, process.pid);
+    const namedBefore = sharedMemoryNames().length;
+    const region = shared.create("gone", 4096);
+    assert.match(region.address, /^\/proc\/\d+\/fd\/\d+ mpirun-deno-gone-[0-9a-f]{8}$/);
+    assert.equal(sharedMemoryNames().length, namedBefore, "a region got a name under /dev/shm");
+    assert.ok(
+      openRegions(process.pid).includes(region.address.split(" ")[1]),
+      "the creator does not hold it",
+    );
+    const other = shared.open(region.address, 4096);
+    Atomics.store(region.words, 3, 42);
+    assert.equal(Atomics.load(other.words, 3), 42, "the two mappings do not share memory");
+    region.unlink();
+    assert.throws(() => shared.open(region.address, 4096), /cannot open \/proc\/\d+\/fd\/\d+ \(errno 2\)/);
+    other.release();
+    region.release();
+  },
+);
+
+test("a region's address whose descriptor now holds another file is refused", { skip }, () => {
+  const shared = new HostSharedMemory(libc!, process.pid);
+  const first = shared.create("first", 4096);
+  first.unlink();
+  // The creator closed the first region: its descriptor number goes to the next file it opens.
+  const second = shared.create("second", 4096);
+  assert.equal(first.address.split(" ")[0], second.address.split(" ")[0], "the number was not reused");
+  assert.throws(
+    () => shared.open(first.address, 4096),
+    /leads to \/memfd:mpirun-deno-second-[0-9a-f]{8} \(deleted\), not to the shared region mpirun-deno-first-/,
+  );
+  assert.throws(() => shared.open("/dev/shm/anything", 4096), /is not the address of a shared region/);
+  first.release();
+  second.release();
 });
 
 test("barriers hold every rank until the last arrives, many times over", { skip }, async () => {

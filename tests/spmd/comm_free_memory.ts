@@ -1,6 +1,6 @@
 /**
- * Communicators made and freed in a loop keep no shared memory: each one's collectives map a region under
- * `/dev/shm` (when the host offers one), and `Free` unmaps it. Counts this process's mappings of such regions
+ * Communicators made and freed in a loop keep no shared memory: each one's collectives map a region (a file in
+ * memory, when the host offers one), and `Free` unmaps it. Counts this process's mappings of such regions
  * in `/proc/self/maps` while a communicator lives and after all are freed.
  */
 
@@ -14,7 +14,7 @@ const LOOPS = 12;
 /** This process's mappings of communicators' shared-memory regions (`c<tag>`; the rings of pairs are `r<peer>`). */
 function regionMappings(): number {
   return readFileSync("/proc/self/maps", "utf8").split("\n").filter((line) =>
-    /\/dev\/shm\/mpirun-deno-\d+-c\d+-/.test(line)
+    /\/memfd:mpirun-deno-c\d+-/.test(line)
   ).length;
 }
 
