@@ -177,22 +177,26 @@ export abstract class SocketBase implements SocketHandle {
 
   /**
    * Where the next read should land: the reader's own buffer when enough of it is left, else the free part
-   * of the slab. Pass what the read returned to {@linkcode received}.
+   * of the slab, cut to `wanted` bytes when the caller knows how many it will read (a ring: then a read that
+   * fills it is delivered as it is, without another view). Pass what the read returned to
+   * {@linkcode received}.
    */
-  protected readTarget(): Uint8Array {
+  protected readTarget(wanted = SLAB): Uint8Array {
     const direct = this.#next?.();
     if (direct !== undefined && direct.length >= MIN_DIRECT) return direct;
     if (this.#slab.length - this.#offset < MIN_READ) {
       this.#slab = new Uint8Array(SLAB);
       this.#offset = 0;
     }
-    return this.#offset === 0 ? this.#slab : this.#slab.subarray(this.#offset);
+    const offset = this.#offset;
+    const end = Math.min(this.#slab.length, offset + wanted);
+    return offset === 0 && end === this.#slab.length ? this.#slab : this.#slab.subarray(offset, end);
   }
 
   /** Hands the first `count` bytes read into `target` (from {@linkcode readTarget}) to the reader. */
   protected received(target: Uint8Array, count: number): void {
     if (target.buffer === this.#slab.buffer) this.#offset += count;
-    this.deliver(target.subarray(0, count));
+    this.deliver(count === target.length ? target : target.subarray(0, count));
   }
 
   /** Hands a chunk to the reader, or keeps it until there is one. */

@@ -142,16 +142,16 @@ export class RingSocket extends SocketBase implements PolledSource {
   #readRing(): boolean {
     const ring = this.#inbound!;
     // Most passes of a waiting rank find the ring empty: they make no read target (a view, garbage) for it.
-    if (ring.available() === 0) return false;
-    let delivered = false;
-    for (let budget = READ_BUDGET; budget > 0;) {
-      const target = this.readTarget();
+    let available = ring.available();
+    if (available === 0) return false;
+    for (let budget = READ_BUDGET; budget > 0 && available > 0; available = ring.available()) {
+      // A target of the bytes there are: filled whole, it is delivered without a second view.
+      const target = this.readTarget(available);
       const count = ring.read(target);
-      if (count === 0) break;
+      if (count === 0) break; // cannot be (the bytes were there, the target has room): never spin on it
       budget -= count;
-      delivered = true;
       this.received(target, count);
     }
-    return delivered;
+    return true;
   }
 }
