@@ -811,23 +811,25 @@ export class Engine implements FrameHandler {
    * usual case for an eager message) gets {@linkcode SENT}, with no promise of its own.
    */
   #sendAndWait(peer: number, header: FrameHeader, payload: Uint8Array, headroom: boolean): Promise<void> {
-    this.#busy(1);
-    // Set once the send is still under way as the sink returns; until then `done` records the outcome.
+    // Set once the send is still under way as the sink returns; until then `done` records the outcome. Only
+    // such a send counts as busy: one written at once never waits (no keep-alive, no polling for it).
     let settle: ((error?: Error | null) => void) | undefined;
     let finished = false;
     let failure: Error | null | undefined;
     this.#sink.sendFrame(peer, header, payload, headroom, (error) => {
-      this.#busy(-1);
-      if (settle) settle(error);
-      else {
+      if (settle) {
+        this.#busy(-1);
+        settle(error);
+      } else {
         finished = true;
         failure = error;
       }
     });
     if (finished) return failure ? Promise.reject(this.#writeFailed(peer, failure)) : SENT;
-    return new Promise<void>((resolve, reject) => {
-      settle = (error) => error ? reject(this.#writeFailed(peer, error)) : resolve();
-    });
+    this.#busy(1);
+    const { promise, resolve, reject } = Promise.withResolvers<void>();
+    settle = (error) => error ? reject(this.#writeFailed(peer, error)) : resolve();
+    return promise;
   }
 
   #header(kind: number, order: SendOrder, seq: number, size: number): FrameHeader {
@@ -882,10 +884,10 @@ class WaitingReceive<T> implements PostedReceive, ReceiveHandle<T> {
     this.into = into;
     this.#completion = completion;
     this.#withdraw = withdraw;
-    this.promise = new Promise<T>((resolve, reject) => {
-      this.#settle = resolve;
-      this.#fail = reject;
-    });
+    const { promise, resolve, reject } = Promise.withResolvers<T>();
+    this.promise = promise;
+    this.#settle = resolve;
+    this.#fail = reject;
     this.#liveness = liveness;
     liveness.adjust(1);
   }
