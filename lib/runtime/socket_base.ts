@@ -163,7 +163,8 @@ export abstract class SocketBase implements SocketHandle {
     const head = this.pending[0];
     this.#queuedBytes -= count;
     if (count < head.bytes.length) {
-      head.bytes = head.bytes.subarray(count);
+      // Nothing taken (a full ring, a full kernel buffer: every pass while it stays full) makes no view.
+      if (count > 0) head.bytes = head.bytes.subarray(count);
       return false;
     }
     this.pending.shift();

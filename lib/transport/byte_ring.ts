@@ -62,13 +62,18 @@ export class ByteRing {
     return (Atomics.load(this.#words, TAIL) - Atomics.load(this.#words, HEAD)) | 0;
   }
 
-  /** Producer: copies as much of `bytes` as there is room for; returns the count (0 when full). */
-  write(bytes: Uint8Array): number {
+  /**
+   * Producer: copies as much of `bytes` as there is room for; returns the count (0 when full). With
+   * `atLeast`, writes nothing unless all of `bytes` fit or `atLeast` bytes do: a ring that the consumer is
+   * draining then takes a sender's queue in a few large pieces, not in as many small ones as the consumer's
+   * reads free.
+   */
+  write(bytes: Uint8Array, atLeast = 1): number {
     const words = this.#words;
     const tail = Atomics.load(words, TAIL);
     const free = this.capacity - ((tail - Atomics.load(words, HEAD)) | 0);
     const count = Math.min(free, bytes.length);
-    if (count === 0) return 0;
+    if (count === 0 || (count < bytes.length && count < atLeast)) return 0;
     const data = this.#data, mask = this.#mask;
     if (count <= SMALL_COPY) {
       for (let i = 0; i < count; i++) data[(tail + i) & mask] = bytes[i];

@@ -28,6 +28,12 @@ export interface SourceRegistry {
 /** The byte that wakes a sleeping consumer. */
 const DOORBELL = Uint8Array.of(1);
 
+/**
+ * The smallest piece of a write that does not fit whole that goes into a nearly full ring: smaller pieces
+ * wait for the consumer to free more (see `ByteRing.write`).
+ */
+const MIN_PIECE = 4096;
+
 /** Bytes one pump may deliver before the other sources get their turn. */
 const READ_BUDGET = 1 << 20;
 
@@ -125,7 +131,7 @@ export class RingSocket extends SocketBase implements PolledSource {
 
   protected writeNow(bytes: Uint8Array): number {
     const ring = this.#outbound!;
-    const count = ring.write(bytes);
+    const count = ring.write(bytes, MIN_PIECE);
     if (count > 0 && ring.consumerSleeping) this.#inner.write(DOORBELL);
     return count;
   }

@@ -44,3 +44,15 @@ test("a full ring takes only what fits, and reads in smaller pieces than were wr
   assert.equal(consumer.read(rest), 64);
   assert.deepEqual(rest.subarray(0, 64), bytes(10, 64), "across the end of the data area");
 });
+
+test("with atLeast, a write that does not fit whole waits for that much room, then goes in pieces", () => {
+  const { producer, consumer } = pair(64);
+  assert.equal(producer.write(bytes(0, 50)), 50);
+  assert.equal(producer.write(bytes(50, 20), 16), 0, "14 bytes free: less than the 20 nor 16");
+  assert.equal(producer.write(bytes(50, 10), 16), 10, "a write that fits whole goes in whatever atLeast is");
+  consumer.read(new Uint8Array(30)); // 34 free now
+  assert.equal(producer.write(bytes(60, 40), 16), 34, "enough room for a piece: as much as fits");
+  const rest = new Uint8Array(64);
+  assert.equal(consumer.read(rest), 64);
+  assert.deepEqual(rest, bytes(30, 64), "the bytes come out in order");
+});
