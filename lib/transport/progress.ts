@@ -92,6 +92,8 @@ export class Progress {
   #keepAlive = new KeepAlive();
   #pollMs: number;
   #deadline = 0;
+  /** A wait began since the last pass: the next pass sets the deadline (one clock reading, not one per wait). */
+  #waitBegan = false;
   #polling = false;
   #poller: Poller | undefined;
   #yieldProcessor = false;
@@ -138,7 +140,7 @@ export class Progress {
     this.#keepAlive.adjust(delta);
     if (delta > 0) {
       this.#sleepMs = SLEEP_FIRST_MS;
-      if (this.#pollMs > 0) this.#deadline = performance.now() + this.#pollMs;
+      this.#waitBegan = true;
       if (this.#pollMs > 0 || this.#poller) this.#start();
     }
   }
@@ -156,8 +158,13 @@ export class Progress {
 
   #poll(): void {
     const poller = this.#poller;
+    const now = performance.now();
+    if (this.#waitBegan) {
+      this.#waitBegan = false;
+      this.#deadline = now + this.#pollMs;
+    }
     if (!poller) {
-      if (this.#keepAlive.pending > 0 && performance.now() < this.#deadline) {
+      if (this.#keepAlive.pending > 0 && now < this.#deadline) {
         setImmediate(this.#tick);
         return;
       }
@@ -168,7 +175,6 @@ export class Progress {
       this.#polling = false;
       return;
     }
-    const now = performance.now();
     if (now < this.#deadline) {
       const until = Math.min(now + SPIN_SLICE_MS, this.#deadline);
       while (!poller.pump()) {
