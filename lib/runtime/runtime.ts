@@ -33,6 +33,12 @@ export interface SocketHandle {
    * the socket can tell (a Unix socket through the C library); undefined otherwise.
    */
   readonly peerProcess?: number;
+  /**
+   * Optional: true for a Unix socket through the C library, whose other end runs on this host, whether or
+   * not {@linkcode peerProcess} can name it (a process in another PID namespace cannot be named). Both ends
+   * of such a socket say so alike.
+   */
+  readonly sameHost?: boolean;
   /** Optional: bytes written but not yet taken by the kernel. */
   readonly queued?: number;
   /** Called once when the stream ends, with the error if it failed (may be called to add more listeners). */

@@ -456,6 +456,11 @@ export class FfiSocket extends SocketBase implements Pumped {
     this.#unix = unix;
   }
 
+  /** A Unix socket: the other end runs on this host (see `SocketHandle.sameHost`). */
+  get sameHost(): boolean {
+    return this.#unix;
+  }
+
   /**
    * The process at the other end (`SO_PEERCRED`), numbered as this process sees it (the kernel translates
    * between PID namespaces); undefined when it is not visible from here.

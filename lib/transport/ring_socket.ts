@@ -80,6 +80,9 @@ export class RingSocket extends SocketBase implements PolledSource {
     registry.addSource(this, inner);
   }
 
+  /** Always: a ring joins two processes of one host. */
+  readonly sameHost = true;
+
   /** The process at the other end (see `SocketHandle.peerProcess`). */
   get peerProcess(): number | undefined {
     return this.#inner.peerProcess;

@@ -16,8 +16,9 @@
  * The dialler offers a ring only over a Unix socket through the C library (the peer runs on this host)
  * when shared memory is on (`MPIRUN_DENO_TRANSPORT` `auto` or `shm`). Either side falls back to the socket
  * on any failure. The region is a file in memory with no name (see `shared_memory.ts`), which the dialler
- * closes once the acceptor has answered; the acceptor opens it only through the dialler's own `/proc` link
- * (the process at the other end of the socket), so nothing is left behind however the job ends.
+ * closes once the acceptor has answered, so nothing is left behind however the job ends. The acceptor opens
+ * it through the `/proc` link of the process at the other end of the socket, as it names that process
+ * (`SO_PEERCRED`); where it cannot name it (the dialler runs in a PID namespace inside its own), it refuses.
  *
  * @module
  */
@@ -44,9 +45,24 @@ export interface RingMaker {
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-/** Can this socket's two ends share memory? Only a Unix socket through the C library tells its peer. */
+/**
+ * Do both ends of this socket take part in the exchange? Both ends of a Unix socket through the C library do,
+ * alike: not "can this end name the other process", which differs between two PID namespaces (the outer one
+ * names the inner process, not the other way round), and would leave one end offering a ring to another that
+ * reads the offer as frames.
+ */
 function local(socket: SocketHandle): boolean {
-  return socket.peerProcess !== undefined;
+  return socket.sameHost === true;
+}
+
+/**
+ * The dialler's region as this end opens it: through its own name for the dialler's process (the socket's
+ * `SO_PEERCRED`, right across PID namespaces), not the one the dialler wrote; undefined where this end cannot
+ * name the dialler, or the address is not a region's.
+ */
+function dialledRegion(address: string, dialler: number | undefined): string | undefined {
+  const match = /^\/proc\/\d+\/fd\/(\d+ mpirun-deno-[\w-]+)$/.exec(address);
+  return match && dialler !== undefined ? `/proc/${dialler}/fd/${match[1]}` : undefined;
 }
 
 /** The dialler's side: offers a ring when it can, and moves the connection onto it if the peer maps it. */
@@ -90,9 +106,10 @@ export async function answerRing(connection: Connection, maker: RingMaker | unde
   const address = decoder.decode(await connection.readBytes(length));
   let memory: Uint8Array | undefined;
   // Only a region of the process at the other end of this socket.
-  if (address.startsWith(`/proc/${connection.socket.peerProcess}/fd/`)) {
+  const region = dialledRegion(address, connection.socket.peerProcess);
+  if (region) {
     try {
-      memory = maker.shared.open(address, RING_HEADER_BYTES + RING_CAPACITY).bytes;
+      memory = maker.shared.open(region, RING_HEADER_BYTES + RING_CAPACITY).bytes;
     } catch {
       memory = undefined;
     }

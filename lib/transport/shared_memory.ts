@@ -13,7 +13,7 @@
  * @module
  */
 
-import { type Libc, MFD_CLOEXEC, O_CLOEXEC, O_RDWR } from "../runtime/libc.ts";
+import { type Libc, MFD_CLOEXEC, O_CLOEXEC, O_NOCTTY, O_NONBLOCK, O_RDWR } from "../runtime/libc.ts";
 
 /** A region's address, as its creator hands it to the others: the file's link and the file's own name. */
 const ADDRESS = /^(\/proc\/\d+\/fd\/\d+) (mpirun-deno-[\w-]+)$/;
@@ -101,11 +101,19 @@ export class SharedRegion {
     const match = ADDRESS.exec(address);
     if (!match) throw new Error(`"${address}" is not the address of a shared region`);
     const [, link, name] = match;
-    const fd = libc.open(cString(link), O_RDWR | O_CLOEXEC, 0);
+    const region = `/memfd:${name} (deleted)`;
+    // Looked at before it is opened (a number its creator reused, or a process of another PID namespace, may
+    // hold anything: it is not opened), and again once open (it may have changed in between). The flags keep
+    // an open of something else from blocking or taking a terminal.
+    const target = linkTarget(libc, link);
+    if (target !== region) {
+      throw new Error(`${link} leads to ${target || "no file"}, not to the shared region ${name}`);
+    }
+    const fd = libc.open(cString(link), O_RDWR | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0);
     if (fd < 0) throw new Error(`cannot open ${link} (errno ${libc.errno()})`);
     try {
       const opened = linkTarget(libc, `/proc/self/fd/${fd}`);
-      if (opened !== `/memfd:${name} (deleted)`) {
+      if (opened !== region) {
         throw new Error(`${link} leads to ${opened || "an unknown file"}, not to the shared region ${name}`);
       }
       const buffer = libc.mapShared(fd, length);

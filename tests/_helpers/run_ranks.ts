@@ -173,13 +173,20 @@ let directJobs = 0;
 /**
  * Starts `size` ranks of `script` with no launcher at all, as `srun` would: each process gets Slurm's
  * variables (a made-up job id, so the derived token and port are this test's own) and finds the others
- * through rank 0. Runs on the test's runtime.
+ * through rank 0. Runs on the test's runtime; `wrapper(rank)`, if given, is a command that rank runs under
+ * (`["unshare", "--pid", "--fork"]`).
  */
-export function runDirect(size: number, script: string, timeoutMs = 30_000): Promise<RankResult[]> {
+export function runDirect(
+  size: number,
+  script: string,
+  timeoutMs = 30_000,
+  wrapper: (rank: number) => readonly string[] = () => [],
+): Promise<RankResult[]> {
   const jobId = String(process.pid * 100 + directJobs++);
   const command = scriptCommand(path.resolve(REPO, script));
-  return Promise.all(Array.from({ length: size }, (_, rank) =>
-    runProcess(command.command, command.args, {
+  return Promise.all(Array.from({ length: size }, (_, rank) => {
+    const [program, ...args] = [...wrapper(rank), command.command, ...command.args];
+    return runProcess(program, args, {
       cwd: REPO,
       timeoutMs,
       env: {
@@ -190,5 +197,6 @@ export function runDirect(size: number, script: string, timeoutMs = 30_000): Pro
         SLURM_STEP_NODELIST: "localhost",
         MPIRUN_DENO_BIND_ADDRESS: "127.0.0.1",
       },
-    })));
+    });
+  }));
 }
