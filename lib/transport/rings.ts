@@ -27,7 +27,7 @@ import type { SocketHandle } from "../runtime/runtime.ts";
 import { ByteRing, RING_HEADER_BYTES } from "./byte_ring.ts";
 import type { Connection } from "./connection.ts";
 import { RingSocket, type SourceRegistry } from "./ring_socket.ts";
-import type { HostSharedMemory } from "./shared_memory.ts";
+import { addressThrough, type HostSharedMemory } from "./shared_memory.ts";
 
 /**
  * Bytes of each ring: enough for the frames of several small messages. Messages of 16 KiB or more between
@@ -53,16 +53,6 @@ const decoder = new TextDecoder();
  */
 function local(socket: SocketHandle): boolean {
   return socket.sameHost === true;
-}
-
-/**
- * The dialler's region as this end opens it: through its own name for the dialler's process (the socket's
- * `SO_PEERCRED`, right across PID namespaces), not the one the dialler wrote; undefined where this end cannot
- * name the dialler, or the address is not a region's.
- */
-function dialledRegion(address: string, dialler: number | undefined): string | undefined {
-  const match = /^\/proc\/\d+\/fd\/(\d+ mpirun-deno-[\w-]+)$/.exec(address);
-  return match && dialler !== undefined ? `/proc/${dialler}/fd/${match[1]}` : undefined;
 }
 
 /** The dialler's side: offers a ring when it can, and moves the connection onto it if the peer maps it. */
@@ -106,7 +96,10 @@ export async function answerRing(connection: Connection, maker: RingMaker | unde
   const address = decoder.decode(await connection.readBytes(length));
   let memory: Uint8Array | undefined;
   // Only a region of the process at the other end of this socket.
-  const region = dialledRegion(address, connection.socket.peerProcess);
+  // Through this end's own name for the dialler (`SO_PEERCRED`, right across PID namespaces), not the one
+  // the dialler wrote; none where this end cannot name it.
+  const dialler = connection.socket.peerProcess;
+  const region = dialler === undefined ? undefined : addressThrough(address, dialler);
   if (region) {
     try {
       memory = maker.shared.open(region, RING_HEADER_BYTES + RING_CAPACITY).bytes;

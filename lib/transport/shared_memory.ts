@@ -16,7 +16,25 @@
 import { type Libc, MFD_CLOEXEC, O_CLOEXEC, O_NOCTTY, O_NONBLOCK, O_RDWR } from "../runtime/libc.ts";
 
 /** A region's address, as its creator hands it to the others: the file's link and the file's own name. */
-const ADDRESS = /^(\/proc\/\d+\/fd\/\d+) (mpirun-deno-[\w-]+)$/;
+const ADDRESS = /^\/proc\/(\d+)\/fd\/(\d+) (mpirun-deno-[\w-]+)$/;
+
+/**
+ * `address` (a region's {@linkcode SharedRegion.address}) with its creator named `pid`: how a process that
+ * names the creator by another number (from another PID namespace) reaches it. Undefined if `address` is
+ * not a region's.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { addressThrough } from "./shared_memory.ts";
+ * assert.equal(addressThrough("/proc/7/fd/21 mpirun-deno-r1-0badcafe", 4242), "/proc/4242/fd/21 mpirun-deno-r1-0badcafe");
+ * assert.equal(addressThrough("/dev/shm/x", 4242), undefined);
+ * ```
+ */
+export function addressThrough(address: string, pid: number): string | undefined {
+  const match = ADDRESS.exec(address);
+  return match ? `/proc/${pid}/fd/${match[2]} ${match[3]}` : undefined;
+}
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -70,8 +88,8 @@ export class SharedRegion {
 
   /**
    * Makes a file in memory of `length` bytes, all reserved (so that touching its memory never fails for want
-   * of space), named after `label` and a random suffix, and maps it; `pid` is this process's, as the other
-   * ranks see it. Throws, naming the step and the error, if any step fails.
+   * of space), named after `label` and a random suffix, and maps it; `pid` is this process's own, which its
+   * address names (see {@linkcode addressThrough}). Throws, naming the step and the error, if any step fails.
    */
   static create(libc: Libc, pid: number, label: string, length: number): SharedRegion {
     const suffix = Math.floor(Math.random() * 2 ** 32).toString(16).padStart(8, "0");
@@ -100,7 +118,8 @@ export class SharedRegion {
   static open(libc: Libc, address: string, length: number): SharedRegion {
     const match = ADDRESS.exec(address);
     if (!match) throw new Error(`"${address}" is not the address of a shared region`);
-    const [, link, name] = match;
+    const [, pid, fd, name] = match;
+    const link = `/proc/${pid}/fd/${fd}`;
     const region = `/memfd:${name} (deleted)`;
     // Looked at before it is opened (a number its creator reused, or a process of another PID namespace, may
     // hold anything: it is not opened), and again once open (it may have changed in between). The flags keep
@@ -109,18 +128,18 @@ export class SharedRegion {
     if (target !== region) {
       throw new Error(`${link} leads to ${target || "no file"}, not to the shared region ${name}`);
     }
-    const fd = libc.open(cString(link), O_RDWR | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0);
-    if (fd < 0) throw new Error(`cannot open ${link} (errno ${libc.errno()})`);
+    const own = libc.open(cString(link), O_RDWR | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0);
+    if (own < 0) throw new Error(`cannot open ${link} (errno ${libc.errno()})`);
     try {
-      const opened = linkTarget(libc, `/proc/self/fd/${fd}`);
+      const opened = linkTarget(libc, `/proc/self/fd/${own}`);
       if (opened !== region) {
         throw new Error(`${link} leads to ${opened || "an unknown file"}, not to the shared region ${name}`);
       }
-      const buffer = libc.mapShared(fd, length);
+      const buffer = libc.mapShared(own, length);
       if (!buffer) throw new Error(`cannot map ${link} (errno ${libc.errno()})`);
       return new SharedRegion(libc, address, buffer, -1);
     } finally {
-      libc.close(fd);
+      libc.close(own);
     }
   }
 
