@@ -121,11 +121,16 @@ const PROT_READ_WRITE = 3;
 const MAP_SHARED = 1;
 const FUTEX_WAIT = 0;
 const FUTEX_WAKE = 1;
-/** The `futex` system call's number: x86-64's, else arm64's (the generic table). */
-const SYS_FUTEX = (globalThis as { Deno?: { build: { arch: string } } }).Deno?.build.arch === "aarch64" ||
-    (globalThis as { process?: { arch: string } }).process?.arch === "arm64"
-  ? 98
-  : 202;
+/** Is this arm64 (the generic system call table) rather than x86-64? */
+const ARM64 = (globalThis as { Deno?: { build: { arch: string } } }).Deno?.build.arch === "aarch64" ||
+  (globalThis as { process?: { arch: string } }).process?.arch === "arm64";
+/** The `futex` system call's number. */
+const SYS_FUTEX = ARM64 ? 98 : 202;
+/**
+ * The `memfd_create` system call's number: called through `syscall`, not glibc's wrapper, which only glibc
+ * 2.27 and later have (a missing symbol would leave the whole C library unbound).
+ */
+const SYS_MEMFD_CREATE = ARM64 ? 279 : 319;
 export const PR_SET_PDEATHSIG = 1;
 export const SIGKILL = 9;
 /** Largest count passed to one send or recv (below 2^31, see the module notes). */
@@ -157,7 +162,6 @@ function loadDeno(): Libc {
     process_vm_writev: { parameters: ["i32", "buffer", "u32", "buffer", "u32", "u32"], result: "i32" },
     open: { parameters: ["buffer", "i32", "i32"], result: "i32" },
     posix_fallocate: { parameters: ["i32", "i64", "i64"], result: "i32" },
-    memfd_create: { parameters: ["buffer", "u32"], result: "i32" },
     readlink: { parameters: ["buffer", "buffer", "u32"], result: "i32" },
     mmap: { parameters: ["pointer", "usize", "i32", "i32", "i32", "i64"], result: "pointer" },
     munmap: { parameters: ["buffer", "usize"], result: "i32" },
@@ -177,7 +181,7 @@ function loadDeno(): Libc {
       if (address === null || UnsafePointer.value(address) === MAP_FAILED) return undefined;
       return globals.Deno.UnsafePointerView.getArrayBuffer(address, length);
     },
-    (word, op, value, timeout) => symbols.syscall(SYS_FUTEX, word, op, value, timeout, null, 0),
+    (number, pointer, a, b, other) => symbols.syscall(number, pointer, a, b, other, null, 0),
   );
 }
 
@@ -207,7 +211,6 @@ function loadBun(): Libc {
     process_vm_writev: { args: [i32, ptr, u32, ptr, u32, u32], returns: i32 },
     open: { args: [ptr, i32, i32], returns: i32 },
     posix_fallocate: { args: [i32, i64, i64], returns: i32 },
-    memfd_create: { args: [ptr, u32], returns: i32 },
     readlink: { args: [ptr, ptr, u32], returns: i32 },
     mmap: { args: [ptr, u64, i32, i32, i32, i64], returns: ptr },
     munmap: { args: [ptr, u64], returns: i32 },
@@ -226,20 +229,29 @@ function loadBun(): Libc {
       if (!address || BigInt(address) === MAP_FAILED) return undefined;
       return ffi.toArrayBuffer(address, 0, length);
     },
-    (word, op, value, timeout) =>
-      symbols.syscall(SYS_FUTEX, ffi.ptr(word), op, value, timeout && ffi.ptr(timeout), null, 0),
+    (number, pointer, a, b, other) =>
+      symbols.syscall(number, ffi.ptr(pointer), a, b, other && ffi.ptr(other), null, 0),
   );
 }
 
 /** `mmap`'s `MAP_FAILED`, `(void *) -1`, as an unsigned 64-bit address. */
 const MAP_FAILED = 2n ** 64n - 1n;
 
-/** The `futex` system call: word, operation, value, `struct timespec *` (or null). */
-type Futex = (word: Uint8Array, op: number, value: number, timeout: Uint8Array | null) => unknown;
+/**
+ * `syscall(2)` with the arguments `futex` and `memfd_create` need: a pointer, two integers and a pointer or
+ * null (futex: word, operation, value, `struct timespec *`). Returns what the call returned (-1 on an error).
+ */
+type SystemCall = (
+  number: number,
+  pointer: Uint8Array,
+  a: number,
+  b: number,
+  other: Uint8Array | null,
+) => number | bigint;
 
 /**
  * The {@linkcode Libc} of a runtime's loaded symbols (the same names on both), its errno, its pointers, its
- * shared mappings and its futex call.
+ * shared mappings and its system calls.
  */
 function bind(
   // deno-lint-ignore no-explicit-any
@@ -247,24 +259,24 @@ function bind(
   errno: () => number,
   addressOf: (view: Uint8Array) => number,
   mapShared: (fd: number, length: number) => ArrayBuffer | undefined,
-  futex: Futex,
+  call: SystemCall,
 ): Libc {
   const timespec = new BigInt64Array(2);
   const timeout = new Uint8Array(timespec.buffer);
   return {
     open: symbols.open,
     posix_fallocate: symbols.posix_fallocate,
-    memfd_create: symbols.memfd_create,
+    memfd_create: (name, flags) => Number(call(SYS_MEMFD_CREATE, name, flags, 0, null)),
     readlink: symbols.readlink,
     mapShared,
     munmap: (view) => symbols.munmap(view, view.byteLength),
     futexWait: (word, expected, timeoutMs) => {
       timespec[0] = BigInt(Math.floor(timeoutMs / 1000));
       timespec[1] = BigInt(Math.round((timeoutMs % 1000) * 1e6));
-      futex(word, FUTEX_WAIT, expected, timeout);
+      call(SYS_FUTEX, word, FUTEX_WAIT, expected, timeout);
     },
     futexWake: (word) => {
-      futex(word, FUTEX_WAKE, 0x7fffffff, null);
+      call(SYS_FUTEX, word, FUTEX_WAKE, 0x7fffffff, null);
     },
     socket: symbols.socket,
     bind: symbols.bind,
