@@ -25,7 +25,9 @@ test(`1 MB printed by each rank right before process.exit arrives whole (${flavo
   for (let rank = 0; rank < 3; rank++) {
     assert.ok(
       job.ranks[rank].includes(String(rank).repeat(1 << 20)),
-      `rank ${rank}'s 1 MB line is not whole`,
+      `rank ${rank}'s 1 MB line is not whole: its lines have ${
+        job.ranks[rank].map((line) => line.length).join(", ")
+      } characters; stdout has ${job.stdout.length}; stderr: ${job.stderr}`,
     );
     assert.ok(job.ranks[rank].includes(`big_output done on rank ${rank}`));
   }

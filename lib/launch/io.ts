@@ -118,6 +118,8 @@ interface StreamState {
   partialBytes: number;
   atLineStart: boolean;
   ended: boolean;
+  /** Has output after the end been said on stderr (once per stream)? */
+  toldLate: boolean;
   timer: ReturnType<typeof setTimeout> | undefined;
   file: number | undefined;
 }
@@ -159,6 +161,7 @@ export class OutputForwarder {
       partialBytes: 0,
       atLineStart: true,
       ended: false,
+      toldLate: false,
       timer: undefined,
       file: undefined,
     });
@@ -193,7 +196,11 @@ export class OutputForwarder {
    */
   write(rank: number, stream: OutputStream, chunk: Uint8Array): boolean {
     const state = this.#states[rank][stream];
-    if (state.ended) return true;
+    // Bytes after the stream's end (its runtime told of the end too early) are still forwarded, not dropped.
+    if (state.ended && !state.toldLate) {
+      state.toldLate = true;
+      this.#tellLateOutput(rank, stream, chunk.length);
+    }
     if (state.file !== undefined) writeFully(state.file, chunk);
     if (!this.#options.copy || chunk.length === 0) return true;
     const out: Uint8Array[] = [];
@@ -268,6 +275,13 @@ export class OutputForwarder {
   }
 
   /** Says once per job that long lines are forwarded in pieces. */
+  #tellLateOutput(rank: number, stream: OutputStream, count: number): void {
+    this.#options.stderr.write(encoder.encode(
+      `mpirun-deno: rank ${rank}'s ${stream} went on after its end (${count} bytes, and maybe more): ` +
+        `forwarded, maybe out of line\n`,
+    ));
+  }
+
   #tellLongLine(rank: number, stream: OutputStream): void {
     if (this.#toldLongLines) return;
     this.#toldLongLines = true;

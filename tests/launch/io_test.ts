@@ -201,6 +201,17 @@ test("ended resolves once every stream of every rank has ended", async () => {
   assert.equal(ended, true);
 });
 
+test("output that comes after its stream's end is still forwarded, and said on stderr", () => {
+  const { output, stdout, stderr } = forwarder(2, { tag: true });
+  output.write(0, "stdout", bytes("before"));
+  output.end(0, "stdout");
+  output.write(0, "stdout", bytes(" after\n"));
+  output.write(0, "stdout", bytes("more\n"));
+  assert.equal(stdout.writes.join(""), "[0] before\n[0]  after\n[0] more\n");
+  assert.equal(stderr.writes.length, 1, "said once");
+  assert.match(stderr.writes[0], /rank 0's stdout went on after its end \(7 bytes, and maybe more\)/);
+});
+
 test("1 MB in odd-sized chunks comes out byte for byte", async () => {
   const { output, stdout, endAll } = forwarder(2);
   const line = "z".repeat(1 << 20);
