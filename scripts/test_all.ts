@@ -12,11 +12,11 @@
  */
 
 import { spawn } from "node:child_process";
-import * as fs from "node:fs";
 import * as path from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { counts, failures } from "./test_output.ts";
+import { sharedMemoryNames } from "../tests/_helpers/shared_regions.ts";
 
 const repo = fileURLToPath(new URL("../", import.meta.url));
 const bin = (name: string) => path.join(repo, "node_modules", ".bin", name);
@@ -85,15 +85,6 @@ function run(
     child.on("error", (error) => resolve({ code: 127, output: `${output}\n${error.message}` }));
     child.on("close", (code) => resolve({ code: code ?? 1, output }));
   });
-}
-
-/** Names of ours under `/dev/shm` (none where there is no such folder). */
-function sharedMemoryNames(): string[] {
-  try {
-    return fs.readdirSync("/dev/shm").filter((name) => name.startsWith("mpirun-deno-"));
-  } catch {
-    return [];
-  }
 }
 
 const wanted = process.argv.slice(2);
