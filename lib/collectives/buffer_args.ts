@@ -55,8 +55,12 @@ export function isInPlace(value: unknown): boolean {
  */
 export function bufferArg(where: string, spec: unknown, argument: string): ResolvedBuffer {
   const view = resolveBuffer(spec, where, argument);
-  const vector = view.array === undefined ? undefined : typedOver(view.bytes, view.array);
-  return { bytes: view.bytes, elementSize: view.elementSize, vector };
+  const { bytes, array } = view;
+  // The caller's own array when it is the whole argument, of a standard class (the usual call: no view).
+  const whole = array !== undefined && array.byteLength === bytes.length &&
+    array.constructor === elementClass(array) && array.byteOffset === bytes.byteOffset;
+  const vector = whole ? array : array === undefined ? undefined : typedOver(bytes, array);
+  return { bytes, elementSize: view.elementSize, vector };
 }
 
 /** Resolves a buffer argument that a reduction combines: it must be a typed array (or `[array, count]`). */
@@ -311,9 +315,12 @@ export function checkSameType(where: string, a: TypedArray, b: TypedArray, names
   }
 }
 
-type TypedArrayClass = {
+/** The constructor of a standard typed array class (see {@linkcode elementClass}). */
+export type TypedArrayClass = {
   new (length: number): TypedArray;
   new (buffer: ArrayBufferLike, byteOffset: number, length: number): TypedArray;
+  readonly BYTES_PER_ELEMENT: number;
+  readonly name: string;
 };
 
 const ELEMENT_CLASSES: TypedArrayClass[] = [
@@ -369,6 +376,6 @@ export function copyVector(source: TypedArray): TypedArray {
 
 /** Copies the elements of `source` into `target` (same type and length), byte for byte. */
 export function setVector(target: TypedArray, source: TypedArray): void {
-  new Uint8Array(target.buffer, target.byteOffset, target.byteLength)
-    .set(new Uint8Array(source.buffer, source.byteOffset, source.byteLength));
+  // Between arrays of one type, `set` copies the bytes as they are (NaN payloads included), with no views.
+  (target as unknown as { set(source: TypedArray): void }).set(source);
 }

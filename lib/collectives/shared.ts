@@ -7,14 +7,18 @@
  * Layout of the region, for `p` ranks and slots of `S` bytes:
  *
  * ```
- * line 0      arrival counter          (one 64-byte cache line each, so that no two hot words share one)
- * line 1      release word             (the last rank to arrive stores the barrier's number here)
- * line 2      sleepers                 (ranks asleep in futex on the release word)
+ * line 0      arrival counter          (every rank adds to it)
+ * line 1      sleepers                 (ranks asleep in futex on the release word; rarely touched)
+ * line 2      release word             (the last rank to arrive stores the barrier's number here)
  * lines 4..   byte lengths: 2 x p f64  (each rank's buffer size per call, by epoch parity)
  * then        calls: 2 x p i32         (which call each rank makes, by epoch parity)
  * then        2 result areas of S bytes, by epoch parity
  * then        p slots of S bytes       (each rank's contribution to a reduction)
  * ```
+ *
+ * The two hot words sit 128 bytes apart, not just on lines of their own: Intel's L2 prefetcher fetches lines
+ * in aligned pairs, so a counter and a release word in one pair would still pass between the ranks together
+ * (folly and crossbeam pad to 128 bytes for the same reason).
  *
  * Everything is organised in epochs between barriers. Data written during epoch `e` (before barrier `e`) is
  * read during epoch `e + 1` (after it): area `e & 1` is written again only in epoch `e + 2`, after every
@@ -32,12 +36,20 @@
  * Calls on one communicator run one after the other on its region (non-blocking ones included); every rank
  * makes them in the same order, so they agree.
  *
+ * A waiting rank spins for a first slice of {@linkcode SPIN_SLICE_MS} before it gives the event loop a turn,
+ * and most barriers of ranks that call together end within it. A call whose barriers all end so runs to its
+ * end before it returns, with no promise of its own to await: its steps are a generator that yields each
+ * barrier's wait (`Steps`, driven by `run`), and only a wait that outlasts the slice makes the rest of the
+ * call asynchronous. A barrier alone returns {@linkcode COMPLETED} then. Each await saved is a turn of the
+ * microtask queue on every rank, and with many ranks the slowest rank's turns are everyone's.
+ *
  * @module
  */
 
 import { ErrorCode, mpiError } from "../errors.ts";
+import { COMPLETED } from "../p2p/completed.ts";
 import type { TypedArray } from "../wire/buffers.ts";
-import { elementClass, sizeMismatch } from "./buffer_args.ts";
+import { elementClass, setVector, sizeMismatch, type TypedArrayClass } from "./buffer_args.ts";
 import { bytesOf } from "./combine.ts";
 import type { Op } from "./ops.ts";
 import { blockOffsets } from "./topology.ts";
@@ -73,8 +85,8 @@ export interface SharedMemory {
 /** Words of one cache line. */
 const LINE_WORDS = 16;
 const COUNT = 0;
-const RELEASE = LINE_WORDS;
-const SLEEPERS = 2 * LINE_WORDS;
+const SLEEPERS = LINE_WORDS;
+const RELEASE = 2 * LINE_WORDS;
 /** Byte offset of the lengths (line 4). */
 const LENGTHS_AT = 4 * 64;
 
@@ -109,14 +121,20 @@ function dataStart(size: number): number {
 
 /** The calls that run in shared memory, by the number each publishes (see {@linkcode callNumber}). */
 const CALL_NAMES = new Map<number, string>();
+/** The hash of each call's name, made once per name (see {@linkcode callNumber}). */
+const CALL_HASHES = new Map<string, number>();
 
 /** A number for the call `where` (value or buffer kind): the same in every process. */
 function callNumber(where: string, raw: boolean): number {
-  let hash = 0x811c9dc5; // FNV-1a
-  for (let i = 0; i < where.length; i++) hash = Math.imul(hash ^ where.charCodeAt(i), 0x01000193);
-  const number = (hash & ~1) | (raw ? 1 : 0);
-  if (!CALL_NAMES.has(number)) CALL_NAMES.set(number, where);
-  return number;
+  let hash = CALL_HASHES.get(where);
+  if (hash === undefined) {
+    hash = 0x811c9dc5; // FNV-1a
+    for (let i = 0; i < where.length; i++) hash = Math.imul(hash ^ where.charCodeAt(i), 0x01000193);
+    hash &= ~1;
+    CALL_HASHES.set(where, hash);
+    if (!CALL_NAMES.has(hash)) CALL_NAMES.set(hash, where).set(hash | 1, where);
+  }
+  return hash | (raw ? 1 : 0);
 }
 
 /** The error of a rank whose neighbour made another collective call (all of them fail alike). */
@@ -179,6 +197,8 @@ export class HostArena {
   /** Set by {@linkcode close}: the region is (or is about to be) unmapped. */
   #closed = false;
   #views = new Map<string, ChunkViews>();
+  /** The views of the last chunk shape asked for (a call that repeats asks for the same). */
+  #lastViews: ChunkViews | undefined;
   /** Every rank's length in the last call (see `#publish`). */
   #seen: number[];
 
@@ -206,15 +226,24 @@ export class HostArena {
     this.#closed = true;
     const release = () => {
       this.#views.clear();
+      this.#lastViews = undefined;
       this.#space.release();
     };
     return this.#busy ? this.#previous.then(release, release) : Promise.resolve(release());
   }
 
-  /** Resolves once every rank has called it. */
+  /**
+   * Resolves once every rank has called it. A barrier that every rank reaches while this one spins its first
+   * slice returns {@linkcode COMPLETED}: no promise, reaction or microtask of its own.
+   */
   barrier(owner: ArenaOwner): Promise<void> {
-    return this.#serial(async () => {
-      await this.#publish(owner, 0, nothing);
+    // By hand rather than through `run`: the generators' objects cost a barrier about a fifth of its time.
+    return this.#serial(() => {
+      const first = this.#announce(owner, 0);
+      const wait = this.#barrier(owner);
+      if (wait) return wait.then(() => void this.#published(owner, first));
+      this.#published(owner, first);
+      return undefined;
     });
   }
 
@@ -224,28 +253,30 @@ export class HostArena {
    * still takes part in every step (so that the others finish), then fails with ERR_COUNT or ERR_TRUNCATE.
    */
   bcast(owner: ArenaOwner, buffer: Uint8Array | undefined, root: number): Promise<Uint8Array> {
-    return this.#serial(async () => {
-      const isRoot = owner.rank === root;
-      const lengths = await this.#publish(
-        owner,
-        buffer?.length ?? -1,
-        () => isRoot && this.#chunkIntoResult(buffer!, 0),
-      );
-      const total = lengths[root];
-      const bytes = buffer ?? new Uint8Array(total);
-      const fits = total === bytes.length;
-      for (let offset = 0;;) {
-        const length = Math.min(this.slot, total - offset);
-        // The root wrote this chunk before the barrier that ended its epoch: read it now.
-        if (fits && !isRoot) bytes.set(this.#result(this.#barriers, length), offset);
-        offset += length;
-        if (offset >= total) break;
-        if (isRoot) this.#chunkIntoResult(bytes, offset);
-        await this.#barrier(owner);
-      }
-      if (!fits) throw sizeMismatch(owner.where, `root ${root}`, total, bytes.length, "buf");
-      return bytes;
-    });
+    return this.#serial(() => run(this.#bcastSteps(owner, buffer, root)));
+  }
+
+  *#bcastSteps(owner: ArenaOwner, buffer: Uint8Array | undefined, root: number): Steps<Uint8Array> {
+    const isRoot = owner.rank === root;
+    const lengths = yield* this.#publish(
+      owner,
+      buffer?.length ?? -1,
+      () => isRoot && this.#chunkIntoResult(buffer!, 0),
+    );
+    const total = lengths[root];
+    const bytes = buffer ?? new Uint8Array(total);
+    const fits = total === bytes.length;
+    for (let offset = 0;;) {
+      const length = Math.min(this.slot, total - offset);
+      // The root wrote this chunk before the barrier that ended its epoch: read it now.
+      if (fits && !isRoot) bytes.set(this.#result(this.#barriers, length), offset);
+      offset += length;
+      if (offset >= total) break;
+      if (isRoot) this.#chunkIntoResult(bytes, offset);
+      yield this.#barrier(owner);
+    }
+    if (!fits) throw sizeMismatch(owner.where, `root ${root}`, total, bytes.length, "buf");
+    return bytes;
   }
 
   /**
@@ -254,19 +285,21 @@ export class HostArena {
    * written its slot, one after every rank has read them all (the next call writes the slots again).
    */
   allgather(owner: ArenaOwner, bytes: Uint8Array): Promise<Uint8Array[] | undefined> {
-    return this.#serial(async () => {
-      const fits = bytes.length <= this.slot;
-      const lengths = await this.#publish(owner, fits ? bytes.length : -1, () => {
-        if (fits) this.#space.bytes.set(bytes, this.#slotStart(owner.rank));
-      });
-      if (lengths.some((length) => length < 0)) return undefined;
-      const all = lengths.map((length, rank) => {
-        const start = this.#slotStart(rank);
-        return this.#space.bytes.slice(start, start + length);
-      });
-      await this.#barrier(owner);
-      return all;
+    return this.#serial(() => run(this.#allgatherSteps(owner, bytes)));
+  }
+
+  *#allgatherSteps(owner: ArenaOwner, bytes: Uint8Array): Steps<Uint8Array[] | undefined> {
+    const fits = bytes.length <= this.slot;
+    const lengths = yield* this.#publish(owner, fits ? bytes.length : -1, () => {
+      if (fits) this.#space.bytes.set(bytes, this.#slotStart(owner.rank));
     });
+    if (lengths.some((length) => length < 0)) return undefined;
+    const all = lengths.map((length, rank) => {
+      const start = this.#slotStart(rank);
+      return this.#space.bytes.slice(start, start + length);
+    });
+    yield this.#barrier(owner);
+    return all;
   }
 
   /**
@@ -281,47 +314,55 @@ export class HostArena {
     op: Op,
     root: number,
   ): Promise<void> {
-    return this.#serial(async () => {
-      // MAXLOC and MINLOC work on (value, index) pairs: chunks and pieces never split one.
-      const unit = send.BYTES_PER_ELEMENT;
-      const perChunk = Math.floor(this.slot / unit / 2) * 2;
-      const count = send.length;
-      const mine = this.#slotStart(owner.rank);
-      const fill = (first: number) => {
-        const elements = Math.min(perChunk, count - first);
-        this.#space.bytes.set(
-          new Uint8Array(send.buffer, send.byteOffset + first * unit, elements * unit),
-          mine,
-        );
-      };
-      const lengths = await this.#publish(owner, send.byteLength, () => fill(0));
-      const odd = lengths.findIndex((length) => length !== send.byteLength);
-      if (odd >= 0) {
-        throw sizeMismatch(owner.where, `rank ${odd}`, lengths[odd], send.byteLength, "this rank's buffer");
-      }
-      for (let first = 0;; first += perChunk) {
-        const elements = Math.min(perChunk, count - first);
-        // Every slot holds its rank's chunk: reduce this rank's piece of them, in rank order.
-        const views = this.#chunkViews(send, elements, owner.rank);
-        const parity = (this.#barriers + 1) & 1;
-        if (views.pieces.length > 0) {
-          const target = views.targets[parity];
-          views.targetBytes[parity].set(views.pieceBytes);
-          for (let rank = 1; rank < this.size; rank++) {
-            op.reduceVectors(owner.where, target, views.pieces[rank], target);
-          }
+    return this.#serial(() => run(this.#reduceSteps(owner, send, out, op, root)));
+  }
+
+  *#reduceSteps(
+    owner: ArenaOwner,
+    send: TypedArray,
+    out: TypedArray | undefined,
+    op: Op,
+    root: number,
+  ): Steps<void> {
+    // MAXLOC and MINLOC work on (value, index) pairs: chunks and pieces never split one.
+    const perChunk = Math.floor(this.slot / send.BYTES_PER_ELEMENT / 2) * 2;
+    const count = send.length;
+    const rank = owner.rank;
+    // A chunk of elements `first` to `first + elements` of `array` (the array itself when it is the whole).
+    const chunk = (array: TypedArray, first: number, elements: number) =>
+      elements === count ? array : array.subarray(first, first + elements);
+    const firstViews = this.#chunkViews(send, Math.min(perChunk, count), rank);
+    const lengths = yield* this.#publish(
+      owner,
+      send.byteLength,
+      () => setVector(firstViews.slot, chunk(send, 0, firstViews.elements)),
+    );
+    const odd = lengths.findIndex((length) => length !== send.byteLength);
+    if (odd >= 0) {
+      throw sizeMismatch(owner.where, `rank ${odd}`, lengths[odd], send.byteLength, "this rank's buffer");
+    }
+    for (let first = 0;; first += perChunk) {
+      const elements = Math.min(perChunk, count - first);
+      // Every slot holds its rank's chunk: reduce this rank's piece of them, in rank order.
+      const views = this.#chunkViews(send, elements, rank);
+      const parity = (this.#barriers + 1) & 1;
+      if (views.pieces.length > 0) {
+        const target = views.targets[parity];
+        views.targetBytes[parity].set(views.pieceBytes);
+        for (let from = 1; from < this.size; from++) {
+          op.reduceVectors(owner.where, target, views.pieces[from], target);
         }
-        await this.#barrier(owner);
-        if (out !== undefined && (root < 0 || owner.rank === root)) {
-          new Uint8Array(out.buffer, out.byteOffset + first * unit, elements * unit).set(
-            views.results[parity],
-          );
-        }
-        if (first + perChunk >= count) break;
-        fill(first + perChunk);
-        await this.#barrier(owner);
       }
-    });
+      yield this.#barrier(owner);
+      if (out !== undefined && (root < 0 || rank === root)) {
+        setVector(chunk(out, first, elements), views.results[parity]);
+      }
+      const next = first + perChunk;
+      if (next >= count) break;
+      const nextViews = this.#chunkViews(send, Math.min(perChunk, count - next), rank);
+      setVector(nextViews.slot, chunk(send, next, nextViews.elements));
+      yield this.#barrier(owner);
+    }
   }
 
   /**
@@ -332,31 +373,42 @@ export class HostArena {
    */
   #chunkViews(like: TypedArray, elements: number, rank: number): ChunkViews {
     const kind = elementClass(like);
+    let views = this.#lastViews;
+    if (views?.kind === kind && views.elements === elements) return views;
     const key = `${kind.name}:${elements}`;
-    let views = this.#views.get(key);
-    if (views) return views;
+    views = this.#views.get(key);
+    if (views === undefined) {
+      views = this.#makeChunkViews(kind, elements, rank);
+      if (this.#views.size >= VIEW_SHAPES) this.#views.clear();
+      this.#views.set(key, views);
+    }
+    this.#lastViews = views;
+    return views;
+  }
+
+  #makeChunkViews(kind: TypedArrayClass, elements: number, rank: number): ChunkViews {
     const pieces = blockOffsets(Math.floor(elements / 2), this.size).map((pairs) => pairs * 2);
     pieces[this.size] = elements;
     const from = pieces[rank], to = pieces[rank + 1];
     const bytes = this.#space.bytes;
-    const unit = like.BYTES_PER_ELEMENT;
-    const piece = (start: number) => typed(like, bytes, start + from * unit, to - from);
+    const typed = (start: number, count: number) =>
+      new kind(bytes.buffer, bytes.byteOffset + start, count) as TypedArray;
+    const unit = kind.BYTES_PER_ELEMENT;
+    const piece = (start: number) => typed(start + from * unit, to - from);
     const slots = to > from
       ? Array.from({ length: this.size }, (_, owner) => piece(this.#slotStart(owner)))
       : [];
     const targets = [0, 1].map((parity) => piece(this.#resultStart(parity)));
-    views = {
+    return {
+      kind,
+      elements,
+      slot: typed(this.#slotStart(rank), elements),
       pieces: slots,
       pieceBytes: slots.length > 0 ? bytesOf(slots[0]) : new Uint8Array(0),
       targets,
       targetBytes: targets.map(bytesOf),
-      results: [0, 1].map((parity) =>
-        bytes.subarray(this.#resultStart(parity), this.#resultStart(parity) + elements * unit)
-      ),
+      results: [0, 1].map((parity) => typed(this.#resultStart(parity), elements)),
     };
-    if (this.#views.size >= VIEW_SHAPES) this.#views.clear();
-    this.#views.set(key, views);
-    return views;
   }
 
   /**
@@ -364,13 +416,30 @@ export class HostArena {
    * a barrier. Returns every rank's length (in an array reused by the next call: read it at once); all ranks
    * see the same, so they decide alike.
    */
-  async #publish(owner: ArenaOwner, length: number, write: () => void): Promise<number[]> {
-    const first = ((this.#barriers + 1) & 1) * this.size;
-    const call = callNumber(owner.where, owner.raw);
-    this.#lengths[first + owner.rank] = length;
-    this.#calls[first + owner.rank] = call;
+  *#publish(owner: ArenaOwner, length: number, write: () => void): Steps<number[]> {
+    const first = this.#announce(owner, length);
     write();
-    await this.#barrier(owner);
+    yield this.#barrier(owner);
+    return this.#published(owner, first);
+  }
+
+  /**
+   * Writes this rank's length and call into the words of the epoch under way (before its barrier); returns
+   * where that epoch's words start.
+   */
+  #announce(owner: ArenaOwner, length: number): number {
+    const first = ((this.#barriers + 1) & 1) * this.size;
+    this.#lengths[first + owner.rank] = length;
+    this.#calls[first + owner.rank] = callNumber(owner.where, owner.raw);
+    return first;
+  }
+
+  /**
+   * Every rank's length in the epoch whose words start at `first` (see {@linkcode #announce}), once each is
+   * checked to have made this rank's call.
+   */
+  #published(owner: ArenaOwner, first: number): number[] {
+    const call = this.#calls[first + owner.rank];
     const seen = this.#seen;
     for (let rank = 0; rank < this.size; rank++) {
       if (this.#calls[first + rank] !== call) throw callMismatch(owner, rank, this.#calls[first + rank]);
@@ -383,7 +452,8 @@ export class HostArena {
   #chunkIntoResult(bytes: Uint8Array, offset: number): void {
     const length = Math.min(this.slot, bytes.length - offset);
     const start = this.#resultStart(this.#barriers + 1);
-    this.#space.bytes.set(bytes.subarray(offset, offset + length), start);
+    // A view costs more than the copy for a small value (and makes JavaScriptCore give the array a buffer).
+    this.#space.bytes.set(length === bytes.length ? bytes : bytes.subarray(offset, offset + length), start);
   }
 
   /** The first `length` bytes of the result area written in the epoch that barrier `epoch` ended. */
@@ -400,12 +470,29 @@ export class HostArena {
     return dataStart(this.size) + (2 + rank) * this.slot;
   }
 
-  /** Runs `call` once the previous call on this region has ended, whether it succeeded or not. */
-  #serial<T>(call: () => Promise<T>): Promise<T> {
+  /**
+   * Runs `call` once the previous call on this region has ended, whether it succeeded or not. A call that
+   * runs at once and ends before it returns (it returns no promise) leaves nothing to wait for: its result
+   * is returned settled, `undefined` as {@linkcode COMPLETED}.
+   */
+  #serial<T>(call: () => T | Promise<T>): Promise<T> {
     if (this.#closed) {
       return Promise.reject(mpiError(ErrorCode.ERR_COMM, "the communicator's shared memory was released"));
     }
-    const running = this.#busy ? this.#previous.then(call, call) : call();
+    let running: Promise<T>;
+    if (this.#busy) running = this.#previous.then(call, call);
+    else {
+      let result: T | Promise<T>;
+      try {
+        result = call();
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      if (!(result instanceof Promise)) {
+        return result === undefined ? COMPLETED as Promise<T> : Promise.resolve(result);
+      }
+      running = result;
+    }
     this.#busy = true;
     this.#previous = running;
     const idle = () => {
@@ -415,8 +502,12 @@ export class HostArena {
     return running;
   }
 
-  /** Arrives at the next barrier and waits until every rank has. */
-  #barrier(owner: ArenaOwner): Promise<void> | void {
+  /**
+   * Arrives at the next barrier and waits until every rank has: spinning for one slice here (most barriers of
+   * ranks that call together end in it, with no promise), then, if some rank has not arrived yet, through
+   * the promise this returns.
+   */
+  #barrier(owner: ArenaOwner): Promise<void> | undefined {
     const words = this.#words;
     const number = (this.#barriers + 1) | 0;
     this.#barriers = number;
@@ -424,48 +515,81 @@ export class HostArena {
     if (arrived === Math.imul(number, this.size)) {
       Atomics.store(words, RELEASE, number);
       if (Atomics.load(words, SLEEPERS) > 0) this.#space.wake(RELEASE);
-      return;
+      return undefined;
     }
-    if (((Atomics.load(words, RELEASE) - number) | 0) >= 0) return;
-    return this.#waitForRelease(owner, number);
+    const started = performance.now();
+    if (this.#spin(number, started + SPIN_SLICE_MS)) return undefined;
+    return this.#waitForRelease(owner, number, started);
   }
 
-  /** Spins, then sleeps, until the release word reaches `number`; fails if a member is gone. */
-  async #waitForRelease(owner: ArenaOwner, number: number): Promise<void> {
+  /** Has barrier `number` been released? */
+  #released(number: number): boolean {
+    return ((Atomics.load(this.#words, RELEASE) - number) | 0) >= 0;
+  }
+
+  /** Spins until barrier `number` is released (true) or the clock passes `until` (false). */
+  #spin(number: number, until: number): boolean {
+    do {
+      for (let i = 0; i < 64; i++) if (this.#released(number)) return true;
+      if (this.#crowded) this.#space.yieldProcessor();
+    } while (performance.now() < until);
+    return false;
+  }
+
+  /**
+   * Waits, after the first slice of spinning (which began at `started`), until the release word reaches
+   * `number`: it gives the event loop a turn, spins again until the budget is spent, then sleeps; fails if
+   * a member is gone.
+   */
+  async #waitForRelease(owner: ArenaOwner, number: number, started: number): Promise<void> {
     const words = this.#words;
-    const released = () => ((Atomics.load(words, RELEASE) - number) | 0) >= 0;
-    const started = performance.now();
     let sleep = SLEEP_FIRST_MS;
     for (;;) {
-      const now = performance.now();
-      if (now - started < SPIN_BUDGET_MS) {
-        const until = now + SPIN_SLICE_MS;
-        do {
-          for (let i = 0; i < 64; i++) if (released()) return;
-          if (this.#crowded) this.#space.yieldProcessor();
-        } while (performance.now() < until);
-      } else {
-        Atomics.add(words, SLEEPERS, 1);
-        const seen = Atomics.load(words, RELEASE);
-        if (((seen - number) | 0) < 0) this.#space.wait(RELEASE, seen, sleep);
-        Atomics.sub(words, SLEEPERS, 1);
-        if (released()) return;
-        sleep = Math.min(sleep * 2, SLEEP_LONGEST_MS);
-      }
       const lost = owner.lostMember();
-      if (lost && !released()) throw lost;
+      if (lost && !this.#released(number)) throw lost;
       // A turn of the event loop: messages, timers and the launcher's requests go on meanwhile.
       await new Promise<void>((resolve) => setImmediate(resolve));
-      if (released()) return;
+      if (this.#released(number)) return;
+      const now = performance.now();
+      if (now - started < SPIN_BUDGET_MS) {
+        if (this.#spin(number, now + SPIN_SLICE_MS)) return;
+        continue;
+      }
+      Atomics.add(words, SLEEPERS, 1);
+      const seen = Atomics.load(words, RELEASE);
+      if (((seen - number) | 0) < 0) this.#space.wait(RELEASE, seen, sleep);
+      Atomics.sub(words, SLEEPERS, 1);
+      if (this.#released(number)) return;
+      sleep = Math.min(sleep * 2, SLEEP_LONGEST_MS);
     }
   }
 }
 
-/** Writes nothing (a barrier publishes no data). */
-function nothing(): void {}
+/**
+ * The steps of a call in shared memory: a generator that yields the wait of each barrier it passes
+ * (`undefined` when the barrier was over as it returned) and returns the call's result.
+ */
+type Steps<T> = Generator<Promise<void> | undefined, T, void>;
+
+/**
+ * Runs a call's steps: at once as long as each barrier was over as it returned (the result then comes back as
+ * it is, with no promise), and from the first that was not, as each wait ends (a promise of the result).
+ */
+function run<T>(steps: Steps<T>): T | Promise<T> {
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+    if (step.value !== undefined) return step.value.then(() => run(steps));
+  }
+}
 
 /** See `HostArena.#chunkViews`. */
 interface ChunkViews {
+  /** The element type and the chunk's length, in elements, that these views are for. */
+  kind: TypedArrayClass;
+  elements: number;
+  /** This rank's slot, as a chunk of elements. */
+  slot: TypedArray;
   /** This rank's piece of each rank's slot, by rank (none when this rank's piece is empty). */
   pieces: TypedArray[];
   /** The piece of rank 0's slot, as bytes. */
@@ -474,13 +598,8 @@ interface ChunkViews {
   targets: TypedArray[];
   targetBytes: Uint8Array[];
   /** Each result area's chunk whole, by epoch parity. */
-  results: Uint8Array[];
+  results: TypedArray[];
 }
 
 /** Chunk shapes whose views an arena keeps (a call's chunks have at most two: whole and last). */
 const VIEW_SHAPES = 8;
-
-/** `elements` elements of `like`'s type at byte `start` of `bytes`. */
-function typed(like: TypedArray, bytes: Uint8Array, start: number, elements: number): TypedArray {
-  return new (elementClass(like))(bytes.buffer, bytes.byteOffset + start, elements);
-}

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { SENT } from "../p2p/sent.ts";
+import { COMPLETED } from "../p2p/completed.ts";
 
 /** One pending call. */
 export interface Activity {
@@ -95,7 +95,7 @@ export class Activities {
    * `promise`, before anything that awaits it runs.
    */
   track<T>(label: string | (() => string), promise: Promise<T>): Promise<T> {
-    if (promise === SENT) return promise; // a send that completed as it was made: nothing is pending
+    if (promise === COMPLETED) return promise; // a call that completed as it was made: nothing is pending
     const activity = this.begin(label);
     const end = () => this.end(activity);
     promise.then(end, end);

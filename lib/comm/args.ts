@@ -130,6 +130,24 @@ export function namedArgs(
   return named;
 }
 
+/**
+ * {@linkcode namedArgs} for a call given one trailing argument, `value`: the first of `names` positionally, or
+ * an options object naming any of them. Makes no arrays (the collectives' `root` or `op`, on every call).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { namedArg } from "./args.ts";
+ * assert.deepEqual(namedArg("bcast", ["root", "signal"], 2), { root: 2 });
+ * assert.deepEqual(namedArg("bcast", ["root", "signal"], { root: 1 }), { root: 1 });
+ * ```
+ */
+export function namedArg(where: string, names: readonly string[], value: unknown): Record<string, unknown> {
+  if (value === undefined) return {};
+  if (isOptions(value)) return fromOptions(where, names, value);
+  return { [names[0]]: value };
+}
+
 function fromOptions(
   where: string,
   names: readonly string[],

@@ -6,11 +6,12 @@
  * @module
  */
 
-import { Collectives, type Run, type Shape } from "../collectives/channel.ts";
+import { type Channel, Collectives, type Run, type Shape } from "../collectives/channel.ts";
 import { type Op, type OpLike, SUM, toOp } from "../collectives/ops.ts";
 import { withWriteBacks } from "../datatypes/staging.ts";
 import { brokenCollectives, checkSignal, raceSignal } from "../p2p/cancellation.ts";
-import { checkRoot, namedArgs } from "./args.ts";
+import { COMPLETED } from "../p2p/completed.ts";
+import { checkRoot, namedArg, namedArgs } from "./args.ts";
 import { type CollectiveCall, withCollectiveCheck } from "./collective_check.ts";
 import { type CommCore, trim } from "./core.ts";
 
@@ -57,29 +58,31 @@ export function collective<T>(
     shared: core.job.shared,
   });
   const channel = core.collectives.open(where, raw);
-  const label = () => `${where} (collective #${channel.tag}) on ${core.name}`;
   const signal = call.signal;
   const running = signal
-    ? raceSignal(run(channel), signal, label, () => {
+    ? raceSignal(run(channel), signal, labelOf(core, channel), () => {
       core.cancelledCollective ??= `${where} (collective #${channel.tag})`;
       return true;
     })
     : run(channel);
-  return core.job.activities.track(label, running);
+  // A call that completed as it was made (a barrier in shared memory) has nothing to track, nor a label.
+  if (running === COMPLETED) return running;
+  return core.job.activities.track(labelOf(core, channel), running);
+}
+
+/** How the hang report names a collective call: `Allreduce (collective #3) on COMM_WORLD`. */
+function labelOf(core: CommCore, channel: Channel): () => string {
+  return () => `${channel.where} (collective #${channel.tag}) on ${core.name}`;
 }
 
 /**
  * The checked `signal` of a collective's options, put in `call` for {@linkcode collective}. The collectives
  * without other options take `{ signal }` as their last argument.
  */
-export function signalOf(
-  where: string,
-  options: unknown,
-  call: CollectiveCall,
-): Record<string, unknown> {
-  const args = namedArgs(where, SIGNAL_NAMES, trim([options]));
+export function signalOf(where: string, options: unknown, call: CollectiveCall): void {
+  if (options === undefined) return; // the usual call: nothing to normalise
+  const args = namedArg(where, SIGNAL_NAMES, options);
   call.signal = checkSignal(where, args.signal);
-  return args;
 }
 
 /** A rooted collective whose last argument is its root (positional or `{ root }`, 0 by default). */
@@ -91,7 +94,7 @@ export function rooted<T>(
   run: (shape: Shape, root: number) => Run<T>,
 ): Promise<T> {
   return collective(core, where, raw, (shape, call) => {
-    const args = namedArgs(where, ROOT_NAMES, trim([root]));
+    const args = namedArg(where, ROOT_NAMES, root);
     call.signal = checkSignal(where, args.signal);
     call.root = rootOf(core, where, args.root);
     return run(shape, call.root);
@@ -107,7 +110,7 @@ export function reduction<T>(
   run: (shape: Shape, op: Op) => Run<T>,
 ): Promise<T> {
   return collective(core, where, raw, (shape, call) => {
-    const args = namedArgs(where, OP_NAMES, trim([op]));
+    const args = namedArg(where, OP_NAMES, op);
     call.signal = checkSignal(where, args.signal);
     const checkedOp = toOp(where, args.op ?? SUM);
     call.op = checkedOp.name;

@@ -13,7 +13,7 @@ import { cancelledError, checkSignal, raceSignal } from "../p2p/cancellation.ts"
 import type { ReceiveCompletion, Received, ReceiveHandle } from "../p2p/engine.ts";
 import type { Pattern } from "../p2p/matching.ts";
 import { nextTurn, Request } from "../p2p/request.ts";
-import { SENT } from "../p2p/sent.ts";
+import { COMPLETED } from "../p2p/completed.ts";
 import { Status } from "../p2p/status.ts";
 import { resolveBuffer, type TypedView } from "../datatypes/typed_buffer.ts";
 import { decodeValue, encodeValue } from "../wire/codec.ts";
@@ -225,8 +225,8 @@ export function checkSend(
 }
 
 /**
- * Hands a checked send to the engine. One that completed as it was made (`SENT`) is returned as it is; one
- * still under way is tracked for hang reports until it completes.
+ * Hands a checked send to the engine. One that completed as it was made (`COMPLETED`) is returned as it is;
+ * one still under way is tracked for hang reports until it completes.
  */
 function sendChecked(core: CommCore, where: string, send: CheckedSend, sync: boolean): Promise<void> {
   if (send.dest === PROC_NULL) return Promise.resolve();
@@ -241,7 +241,7 @@ function sendChecked(core: CommCore, where: string, send: CheckedSend, sync: boo
     sync,
     owned: send.value,
   });
-  if (sent === SENT) return sent;
+  if (sent === COMPLETED) return sent;
   return core.job.activities.track(
     () => `${where}(dest=${send.dest}, tag=${send.tag}) on ${core.name}`,
     sent,

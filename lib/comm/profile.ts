@@ -10,10 +10,10 @@
  *
  * How a call's end is seen: most calls return the promise of a hang-report activity (`activity.ts`:
  * `track`, `settlesWith`), which ends as that promise settles; the call is timed there, in
- * the patched `Activities.prototype.end`, so it costs no promise or microtask of its own. A send that completed
- * as it was made returns `SENT` (`p2p/sent.ts`) and ends as it returns. A call that returns another promise ends
- * at once if that promise has already settled (where the runtime can tell: Bun), and gets a `then` of its own
- * otherwise.
+ * the patched `Activities.prototype.end`, so it costs no promise or microtask of its own. A call that
+ * completed as it was made (an eager send, a barrier in shared memory) returns `COMPLETED`
+ * (`p2p/completed.ts`) and ends as it returns. A call that returns another promise ends at once if that
+ * promise has already settled (where the runtime can tell: Bun), and gets a `then` of its own otherwise.
  *
  * Bytes are those this rank hands to the transport, per call kind and per destination: point-to-point
  * payloads and the messages of collective algorithms (collectives that run in host-shared memory move no
@@ -25,7 +25,7 @@
 import { Channel } from "../collectives/channel.ts";
 import type { Engine, SendOrder } from "../p2p/engine.ts";
 import { Request } from "../p2p/request.ts";
-import { SENT } from "../p2p/sent.ts";
+import { COMPLETED } from "../p2p/completed.ts";
 import { settledNow } from "../runtime/detect.ts";
 import { HEADER_SIZE } from "../wire/frame.ts";
 import { Activities, type Activity } from "./activity.ts";
@@ -171,7 +171,7 @@ export class Profiler {
       promise: Promise<T>,
     ) {
       // A send that completed as it was made begins no activity: the call ends as it returns (`#returned`).
-      if (promise === SENT) return promise;
+      if (promise === COMPLETED) return promise;
       return profiler.#tracked(this, track.call(this, label, promise));
     };
     Activities.prototype.settlesWith = function <T>(
@@ -272,7 +272,7 @@ export class Profiler {
     }
     if (!(result instanceof Promise)) {
       this.#instant(kind); // a request (not a promise) or a plain value: the call counts without time
-    } else if (result === SENT || settledNow?.(result)) {
+    } else if (result === COMPLETED || settledNow?.(result)) {
       this.#end(kind, start); // an eager send: its promise settled before the call returned
     } else {
       const end = () => this.#end(kind, start);

@@ -7,8 +7,13 @@
  * @module
  */
 
-/** The write-backs of the call being prepared, or undefined outside one. */
+/**
+ * The write-backs of the call being prepared: undefined outside one, {@linkcode NONE_YET} inside one that
+ * has registered none (the usual call: it allocates nothing here).
+ */
 let collecting: (() => void)[] | undefined;
+/** The write-backs of a call that registered none; never added to. */
+const NONE_YET: readonly (() => void)[] = Object.freeze([]);
 
 /**
  * Runs `prepare` (which resolves a call's buffers) and returns what it returned with the write-backs the
@@ -28,12 +33,12 @@ let collecting: (() => void)[] | undefined;
  * assert.ok(written);
  * ```
  */
-export function collectWriteBacks<T>(prepare: () => T): [T, (() => void)[]] {
+export function collectWriteBacks<T>(prepare: () => T): [T, readonly (() => void)[]] {
   const outer = collecting;
-  const writeBacks: (() => void)[] = [];
-  collecting = writeBacks;
+  collecting = NONE_YET as (() => void)[];
   try {
-    return [prepare(), writeBacks];
+    const value = prepare();
+    return [value, collecting];
   } finally {
     collecting = outer;
   }
@@ -41,7 +46,9 @@ export function collectWriteBacks<T>(prepare: () => T): [T, (() => void)[]] {
 
 /** Registers a write-back with the call being prepared (none outside {@linkcode collectWriteBacks}). */
 export function registerWriteBack(writeBack: () => void): void {
-  collecting?.push(writeBack);
+  if (collecting === undefined) return;
+  if (collecting === NONE_YET) collecting = [];
+  collecting.push(writeBack);
 }
 
 /**

@@ -25,7 +25,7 @@ import {
 } from "../wire/limits.ts";
 import type { DirectCopy, FrameHandler, FrameSink, Liveness } from "../transport/transport.ts";
 import { type Arrival, matches, MatchQueues, type Pattern } from "./matching.ts";
-import { SENT } from "./sent.ts";
+import { COMPLETED } from "./completed.ts";
 import { CLAIMED, ShareClaims, WRITTEN } from "./share_claims.ts";
 
 /** A message as a receive gets it. */
@@ -808,7 +808,7 @@ export class Engine implements FrameHandler {
 
   /**
    * Sends one frame; resolves when its bytes have left `payload`. A frame the sink wrote before returning (the
-   * usual case for an eager message) gets {@linkcode SENT}, with no promise of its own.
+   * usual case for an eager message) gets {@linkcode COMPLETED}, with no promise of its own.
    */
   #sendAndWait(peer: number, header: FrameHeader, payload: Uint8Array, headroom: boolean): Promise<void> {
     // Set once the send is still under way as the sink returns; until then `done` records the outcome. Only
@@ -825,7 +825,7 @@ export class Engine implements FrameHandler {
         failure = error;
       }
     });
-    if (finished) return failure ? Promise.reject(this.#writeFailed(peer, failure)) : SENT;
+    if (finished) return failure ? Promise.reject(this.#writeFailed(peer, failure)) : COMPLETED;
     this.#busy(1);
     return new Promise<void>((resolve, reject) => {
       settle = (error) => error ? reject(this.#writeFailed(peer, error)) : resolve();

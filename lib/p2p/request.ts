@@ -7,7 +7,7 @@
 
 import { ErrorCode, mpiError } from "../errors.ts";
 import { checkSignal, raceSignal } from "./cancellation.ts";
-import { SENT } from "./sent.ts";
+import { COMPLETED } from "./completed.ts";
 import { Status } from "./status.ts";
 
 /** The options of {@linkcode Request.wait}. */
@@ -79,8 +79,9 @@ export class Request<T = unknown> implements PromiseLike<T> {
     // A restart may come before the previous operation's completion was recorded (a persistent request
     // started right after it was made): only the current operation's completion counts.
     const generation = ++this.#generation;
-    if (promise === SENT) {
-      // A send that completed as it was made (an eager `Isend`): complete now, with nothing to react to.
+    if (promise === COMPLETED) {
+      // A call that completed as it was made (an eager `Isend`, an `Ibarrier` in shared memory): complete now,
+      // with nothing to react to.
       this.#done = true;
       return promise;
     }

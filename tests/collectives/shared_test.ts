@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { ErrorCode, MPIError } from "../../lib/errors.ts";
 import { MAXLOC, Op, SUM } from "../../lib/collectives/ops.ts";
+import { COMPLETED } from "../../lib/p2p/completed.ts";
 import { type ArenaOwner, HostArena, slotBytes } from "../../lib/collectives/shared.ts";
 import { loadLibc } from "../../lib/runtime/libc.ts";
 import { HostSharedMemory } from "../../lib/transport/shared_memory.ts";
@@ -89,6 +90,23 @@ test("barriers hold every rank until the last arrives, many times over", { skip 
   }));
   // Nobody starts round r + 1 before everyone has started round r.
   for (let i = 0; i < order.length; i++) assert.equal(Number(order[i]), Math.floor(i / 4), order.join(","));
+});
+
+test("a barrier that every rank has reached ends as it returns; one that must wait returns a promise", {
+  skip,
+}, async () => {
+  const { arenas: all, owners } = arenas(2);
+  // Rank 0 arrives first: it spins its first slice in vain (rank 1 runs on this same thread), then waits.
+  const first = all[0].barrier(owners[0]);
+  assert.notEqual(first, COMPLETED);
+  // Rank 1 arrives last: nothing to wait for, no promise of its own.
+  assert.equal(all[1].barrier(owners[1]), COMPLETED);
+  await first;
+  // The epochs after it agree: a reduction that goes on from there, part at once and part after waits.
+  const outs = [new Float64Array(2), new Float64Array(2)];
+  const reduced = all[0].reduce(owners[0], Float64Array.of(1, 2), outs[0], SUM, -1);
+  await Promise.all([reduced, all[1].reduce(owners[1], Float64Array.of(3, 4), outs[1], SUM, -1)]);
+  for (const out of outs) assert.deepEqual([...out], [4, 6]);
 });
 
 for (const size of [2, 3, 5]) {

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { ANY_SOURCE, ANY_TAG } from "../../lib/constants.ts";
 import { ErrorCode, MPIError } from "../../lib/errors.ts";
 import { Engine, type Received, type SendOrder } from "../../lib/p2p/engine.ts";
-import { SENT } from "../../lib/p2p/sent.ts";
+import { COMPLETED } from "../../lib/p2p/completed.ts";
 import { FrameFlag, FrameKind, HEADER_SIZE, readHeader, writeHeader } from "../../lib/wire/frame.ts";
 import { DIRECT_MIN, EAGER_LIMIT, EAGER_WINDOW, SHARED_COPY_MIN } from "../../lib/wire/limits.ts";
 import { memoryEngines } from "../_helpers/memory_mesh.ts";
@@ -374,14 +374,14 @@ test("an eager send resolves only once the sink has written its bytes", async ()
   }
 });
 
-test("an eager send the sink writes before returning gets SENT; one it fails at once rejects naming the peer", async () => {
+test("an eager send the sink writes before returning gets COMPLETED; one it fails at once rejects naming the peer", async () => {
   let failNext = false;
   const engine = new Engine(0, 3, {
     sendFrame: (_peer, _header, _payload, _headroom, done) =>
       done(failNext ? new Error("connection reset by peer") : null),
   });
   const sent = engine.send(order(1, 0, Uint8Array.of(1)));
-  assert.equal(sent, SENT);
+  assert.equal(sent, COMPLETED);
   await sent;
   failNext = true;
   await assert.rejects(engine.send(order(2, 0, Uint8Array.of(2))), (error: MPIError) => {
