@@ -10,6 +10,15 @@
  * in short slices, turning the event loop between them (a timer turn at least every 50 ms, so that the runtime
  * also reads its own sockets), until nothing waits and nothing is left to write.
  *
+ * A wait that begins first spins in a microtask, as soon as the code that began it yields (its `await`), for
+ * up to {@linkcode FIRST_SPIN_MS}, before any turn of the event loop: an answer that comes that soon (a
+ * ping-pong's) is delivered without the immediate's round through the loop, which cost about 0.3 µs of a
+ * 1 µs one-way message on Bun and more on Deno. Code that runs on in the same turn (a `Send` after the
+ * `Recv` in a `Promise.all`) has run by then; code that another microtask would run next waits at most that
+ * long. So that timers and the runtime's own sockets still get their turns while answers keep coming that
+ * soon, the first spin is skipped when the loop has not turned this rank's polling for
+ * {@linkcode FIRST_SPIN_AFTER_TURN_MS}: that wait goes round the loop.
+ *
  * @module
  */
 
@@ -34,6 +43,10 @@ export const POLLER_POLL_MICROS = 1000;
 
 /** Longest stretch of one synchronous polling loop before the event loop gets a turn. */
 const SPIN_SLICE_MS = 0.05;
+/** Longest first spin, in the microtask after a wait begins (see the module's notes). */
+const FIRST_SPIN_MS = 0.02;
+/** The first spin is skipped when the event loop last turned this rank's polling longer ago than this. */
+const FIRST_SPIN_AFTER_TURN_MS = 1;
 /**
  * Sleeps in the poller before the event loop gets a turn (timers, the runtime's own sockets): the first
  * lasts this long, and each one that ends with nothing delivered doubles, up to the longest. A socket that
@@ -99,6 +112,10 @@ export class Progress {
   #yieldProcessor = false;
   #tick = () => this.#poll();
   #sleepMs = SLEEP_FIRST_MS;
+  /** A first spin is queued and has not run yet: waits that begin meanwhile share it. */
+  #firstSpinQueued = false;
+  /** When the event loop last turned this rank's polling (see {@linkcode FIRST_SPIN_AFTER_TURN_MS}). */
+  #lastTurn = 0;
   /** When the event loop last had a timer turn (see {@linkcode IO_TURN_MS}). */
   #lastIoTurn = 0;
   #ioTick = () => {
@@ -142,6 +159,10 @@ export class Progress {
       this.#sleepMs = SLEEP_FIRST_MS;
       this.#waitBegan = true;
       if (this.#pollMs > 0 || this.#poller) this.#start();
+      if (this.#poller && !this.#firstSpinQueued) {
+        this.#firstSpinQueued = true;
+        queueMicrotask(this.#firstSpin);
+      }
     }
   }
 
@@ -149,6 +170,20 @@ export class Progress {
   dispose(): void {
     this.#keepAlive.dispose();
   }
+
+  /** Pumps the poller for up to {@linkcode FIRST_SPIN_MS} or until it delivers (see the module's notes). */
+  #firstSpin = () => {
+    this.#firstSpinQueued = false;
+    if (this.#keepAlive.pending === 0) return;
+    const now = performance.now();
+    if (now - this.#lastTurn > FIRST_SPIN_AFTER_TURN_MS) return;
+    const poller = this.#poller!;
+    const until = now + FIRST_SPIN_MS;
+    while (!poller.pump()) {
+      if (this.#yieldProcessor) poller.yieldProcessor();
+      if (performance.now() >= until) return;
+    }
+  };
 
   #start(): void {
     if (this.#polling) return;
@@ -159,6 +194,7 @@ export class Progress {
   #poll(): void {
     const poller = this.#poller;
     const now = performance.now();
+    this.#lastTurn = now;
     if (this.#waitBegan) {
       this.#waitBegan = false;
       this.#deadline = now + this.#pollMs;

@@ -30,6 +30,54 @@ async function until(condition: () => boolean, what: () => string, ms = 60_000):
   }
 }
 
+test(`ranks in a hot loop of messages still answer SIGUSR2 (${flavour})`, async () => {
+  // Every wait of this job ends in its first spin, before the event loop turns (see transport/progress.ts):
+  // the ranks must still give the loop turns, or they never read the launcher's request.
+  const dir = tempDir();
+  const go = path.join(dir, "go");
+  const { command, args } = launcherCommand([
+    "-n",
+    "2",
+    "--tag-output",
+    path.join(REPO, "tests/observe/fixtures/hot_loop.ts"),
+    go,
+  ]);
+  const child = spawn(command, args, { cwd: REPO, stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.setEncoding("utf8").on("data", (chunk) => stdout += chunk);
+  child.stderr.setEncoding("utf8").on("data", (chunk) => stderr += chunk);
+  const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+  const reports: string[] = [];
+  try {
+    await until(() => (stdout.match(/\] ready$/gm) ?? []).length === 2, () => `2 ready lines: ${stdout}`);
+    for (let round = 1; round <= 3; round++) {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      process.kill(child.pid!, "SIGUSR2");
+      await until(
+        () =>
+          (stderr.split("SIGUSR2:").length - 1 === round) &&
+          /rank 1: .*\n/.test(stderr.split("SIGUSR2:")[round]),
+        () => `live report ${round} on SIGUSR2: ${stderr}`,
+      );
+      reports.push(stderr.split("SIGUSR2:")[round]);
+    }
+  } finally {
+    fs.writeFileSync(go, "");
+  }
+  const code = await exited;
+  assert.equal(code, 0, stderr);
+  for (const report of reports) {
+    for (const rank of [0, 1]) {
+      const line = report.match(new RegExp(`^ {2}rank ${rank}: (.*)$`, "m"));
+      assert.ok(line, `no line for rank ${rank} in ${report}`);
+      assert.doesNotMatch(line[1], /did not answer/, `rank ${rank} in a hot loop did not answer: ${stderr}`);
+    }
+  }
+  const trips = Number(stdout.match(/round trips: (\d+)/)?.[1]);
+  assert.ok(trips > 10_000, `the loop was not hot: ${trips} round trips in about a second (${stdout})`);
+});
+
 test(`SIGUSR1 and SIGUSR2 print what each rank is doing; --events FILE follows the job (${flavour})`, async () => {
   const dir = tempDir();
   const eventsFile = path.join(dir, "job.jsonl");

@@ -70,3 +70,78 @@ test("a rank asleep in its poller still reads the runtime's own sockets (the lau
     listener.close();
   }
 });
+
+/** A poller that delivers whatever waits at once (an answer already in the ring), counting its passes. */
+function answeringPoller() {
+  const state = { waiter: undefined as (() => void) | undefined, passes: 0 };
+  const poller: Poller = {
+    pump: () => {
+      state.passes++;
+      const waiter = state.waiter;
+      if (!waiter) return false;
+      state.waiter = undefined;
+      waiter();
+      return true;
+    },
+    sleep: () => poller.pump(),
+    yieldProcessor: () => {},
+    backlog: 0,
+    onBacklog: () => {},
+  };
+  return { state, poller };
+}
+
+test("a wait's first spin runs before the event loop turns, once the code that began it yields", async () => {
+  const { state, poller } = answeringPoller();
+  const progress = new Progress(POLLER_POLL_MICROS);
+  progress.attach(poller, false);
+  try {
+    // Let the loop turn the rank's polling (a wait's first spin needs a recent turn), then let it stop.
+    progress.adjust(1);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    progress.adjust(-1);
+    for (let i = 0; i < 3; i++) await new Promise((resolve) => setImmediate(resolve));
+    let turned = false;
+    setImmediate(() => turned = true);
+    const answered = new Promise<void>((resolve) => state.waiter = resolve);
+    progress.adjust(1);
+    assert.equal(state.passes > 0 && state.waiter === undefined, false, "it spun before the caller yielded");
+    await answered;
+    assert.equal(turned, false, "the answer waited for a turn of the event loop");
+    progress.adjust(-1);
+  } finally {
+    progress.dispose();
+  }
+});
+
+test("waits that keep ending in their first spin still let the event loop turn about every millisecond", async () => {
+  const { state, poller } = answeringPoller();
+  const progress = new Progress(POLLER_POLL_MICROS);
+  progress.attach(poller, false);
+  let turns = 0;
+  let counting = true;
+  const countTurns = () => {
+    turns++;
+    if (counting) setImmediate(countTurns);
+  };
+  try {
+    progress.adjust(1);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    progress.adjust(-1);
+    setImmediate(countTurns);
+    // 20 ms of waits answered at once: without turns, this chain of microtasks would hold the loop throughout.
+    const end = performance.now() + 20;
+    let waits = 0;
+    while (performance.now() < end) {
+      const answered = new Promise<void>((resolve) => state.waiter = resolve);
+      progress.adjust(1);
+      await answered;
+      progress.adjust(-1);
+      waits++;
+    }
+    assert.ok(turns >= 5, `the event loop turned ${turns} times in 20 ms of ${waits} waits`);
+  } finally {
+    counting = false;
+    progress.dispose();
+  }
+});
