@@ -138,8 +138,9 @@ export function namedArgs(
  * ```ts
  * import assert from "node:assert/strict";
  * import { namedArg } from "./args.ts";
- * assert.deepEqual(namedArg("bcast", ["root", "signal"], 2), { root: 2 });
- * assert.deepEqual(namedArg("bcast", ["root", "signal"], { root: 1 }), { root: 1 });
+ * assert.equal(namedArg("bcast", ["root", "signal"], 2).root, 2);
+ * assert.equal(namedArg("bcast", ["root", "signal"], { root: 1 }).root, 1);
+ * assert.equal(namedArg("bcast", ["root", "signal"], undefined).root, undefined);
  * ```
  */
 export function namedArg(where: string, names: readonly string[], value: unknown): Record<string, unknown> {
