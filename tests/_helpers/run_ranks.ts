@@ -7,6 +7,7 @@
  */
 
 import assert from "node:assert/strict";
+import { type ChildProcess, spawn } from "node:child_process";
 import * as path from "node:path";
 import process from "node:process";
 import { test } from "node:test";
@@ -44,6 +45,39 @@ export function launcherCommand(args: readonly string[]): { command: string; arg
         args: ["run", "-A", "--no-check", path.join(REPO, "cli.ts"), ...args],
       };
   }
+}
+
+/** A launcher started with {@linkcode startLauncher}: its process, what it printed so far, and its end. */
+export interface RunningLauncher {
+  child: ChildProcess;
+  /** Everything printed so far (it grows while the job runs). */
+  readonly stdout: string;
+  readonly stderr: string;
+  /** Resolves with the exit code once the launcher has ended and closed its output. */
+  exited: Promise<number | null>;
+}
+
+/**
+ * Starts the launcher with `args` in the repository root, collecting its output as it comes: for tests that
+ * act on a job while it runs (signals, the inspector).
+ */
+export function startLauncher(args: readonly string[]): RunningLauncher {
+  const { command, args: fullArgs } = launcherCommand(args);
+  const child = spawn(command, fullArgs, { cwd: REPO, stdio: ["ignore", "pipe", "pipe"] });
+  const output = { stdout: "", stderr: "" };
+  child.stdout!.setEncoding("utf8").on("data", (chunk) => output.stdout += chunk);
+  child.stderr!.setEncoding("utf8").on("data", (chunk) => output.stderr += chunk);
+  const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+  return {
+    child,
+    get stdout() {
+      return output.stdout;
+    },
+    get stderr() {
+      return output.stderr;
+    },
+    exited,
+  };
 }
 
 /** What a launched job left. */

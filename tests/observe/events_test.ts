@@ -10,7 +10,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import process from "node:process";
 import { test } from "node:test";
-import { flavour, launcherCommand, REPO, runRanks } from "../_helpers/run_ranks.ts";
+import { flavour, launcherCommand, REPO, runRanks, startLauncher } from "../_helpers/run_ranks.ts";
 
 /** The JSON lines of `text` (other lines skipped). */
 function events(text: string): Record<string, unknown>[] {
@@ -35,54 +35,55 @@ test(`ranks in a hot loop of messages still answer SIGUSR2 (${flavour})`, async 
   // the ranks must still give the loop turns, or they never read the launcher's request.
   const dir = tempDir();
   const go = path.join(dir, "go");
-  const { command, args } = launcherCommand([
+  const job = startLauncher([
     "-n",
     "2",
     "--tag-output",
     path.join(REPO, "tests/observe/fixtures/hot_loop.ts"),
     go,
   ]);
-  const child = spawn(command, args, { cwd: REPO, stdio: ["ignore", "pipe", "pipe"] });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.setEncoding("utf8").on("data", (chunk) => stdout += chunk);
-  child.stderr.setEncoding("utf8").on("data", (chunk) => stderr += chunk);
-  const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
   const reports: string[] = [];
   try {
-    await until(() => (stdout.match(/\] ready$/gm) ?? []).length === 2, () => `2 ready lines: ${stdout}`);
+    await until(
+      () => (job.stdout.match(/\] ready$/gm) ?? []).length === 2,
+      () => `2 ready lines: ${job.stdout}`,
+    );
     for (let round = 1; round <= 3; round++) {
       await new Promise((resolve) => setTimeout(resolve, 300));
-      process.kill(child.pid!, "SIGUSR2");
+      process.kill(job.child.pid!, "SIGUSR2");
       await until(
         () =>
-          (stderr.split("SIGUSR2:").length - 1 === round) &&
-          /rank 1: .*\n/.test(stderr.split("SIGUSR2:")[round]),
-        () => `live report ${round} on SIGUSR2: ${stderr}`,
+          (job.stderr.split("SIGUSR2:").length - 1 === round) &&
+          /rank 1: .*\n/.test(job.stderr.split("SIGUSR2:")[round]),
+        () => `live report ${round} on SIGUSR2: ${job.stderr}`,
       );
-      reports.push(stderr.split("SIGUSR2:")[round]);
+      reports.push(job.stderr.split("SIGUSR2:")[round]);
     }
   } finally {
     fs.writeFileSync(go, "");
   }
-  const code = await exited;
-  assert.equal(code, 0, stderr);
+  const code = await job.exited;
+  assert.equal(code, 0, job.stderr);
   for (const report of reports) {
     for (const rank of [0, 1]) {
       const line = report.match(new RegExp(`^ {2}rank ${rank}: (.*)$`, "m"));
       assert.ok(line, `no line for rank ${rank} in ${report}`);
-      assert.doesNotMatch(line[1], /did not answer/, `rank ${rank} in a hot loop did not answer: ${stderr}`);
+      assert.doesNotMatch(
+        line[1],
+        /did not answer/,
+        `rank ${rank} in a hot loop did not answer: ${job.stderr}`,
+      );
     }
   }
-  const trips = Number(stdout.match(/round trips: (\d+)/)?.[1]);
-  assert.ok(trips > 10_000, `the loop was not hot: ${trips} round trips in about a second (${stdout})`);
+  const trips = Number(job.stdout.match(/round trips: (\d+)/)?.[1]);
+  assert.ok(trips > 10_000, `the loop was not hot: ${trips} round trips in about a second (${job.stdout})`);
 });
 
 test(`SIGUSR1 and SIGUSR2 print what each rank is doing; --events FILE follows the job (${flavour})`, async () => {
   const dir = tempDir();
   const eventsFile = path.join(dir, "job.jsonl");
   const go = path.join(dir, "go");
-  const { command, args } = launcherCommand([
+  const job = startLauncher([
     "-n",
     "3",
     "--oversubscribe",
@@ -94,41 +95,42 @@ test(`SIGUSR1 and SIGUSR2 print what each rank is doing; --events FILE follows t
     path.join(REPO, "tests/observe/fixtures/live.ts"),
     go,
   ]);
-  const child = spawn(command, args, { cwd: REPO, stdio: ["ignore", "pipe", "pipe"] });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.setEncoding("utf8").on("data", (chunk) => stdout += chunk);
-  child.stderr.setEncoding("utf8").on("data", (chunk) => stderr += chunk);
-  const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
   try {
-    await until(() => (stdout.match(/\] ready$/gm) ?? []).length === 3, () => `3 ready lines: ${stdout}`);
+    await until(
+      () => (job.stdout.match(/\] ready$/gm) ?? []).length === 3,
+      () => `3 ready lines: ${job.stdout}`,
+    );
     // Rank 0's recv is posted right after its "ready": give it a moment to be pending.
     await new Promise((resolve) => setTimeout(resolve, 300));
     for (const signal of ["SIGUSR2", "SIGUSR1"] as const) {
-      process.kill(child.pid!, signal);
+      process.kill(job.child.pid!, signal);
       await until(
-        () => /rank 2: .*\n/.test(stderr.split(`${signal}:`)[1] ?? ""),
-        () => `a live report on ${signal}: ${stderr}`,
+        () => /rank 2: .*\n/.test(job.stderr.split(`${signal}:`)[1] ?? ""),
+        () => `a live report on ${signal}: ${job.stderr}`,
       );
       // Deno 2.9.2 and later open their inspector on SIGUSR1 whatever the script does (see docs/observe.md).
       if (signal === "SIGUSR2" || flavour !== "deno") {
-        assert.doesNotMatch(stderr, /Debugger listening/, `${signal} opened an inspector`);
+        assert.doesNotMatch(job.stderr, /Debugger listening/, `${signal} opened an inspector`);
       }
     }
   } finally {
     fs.writeFileSync(go, "");
   }
-  const code = await exited;
-  assert.equal(code, 0, stderr);
+  const code = await job.exited;
+  assert.equal(code, 0, job.stderr);
   for (const signal of ["SIGUSR1", "SIGUSR2"]) {
-    const start = stderr.indexOf(`mpirun-deno: ${signal}: what each rank is doing`);
-    assert.ok(start >= 0, stderr);
-    const report = stderr.slice(start).split("\n").slice(1, 4).join("\n");
-    assert.match(report, /^ {2}rank 0: recv\(source=1, tag=7\) on COMM_WORLD for \d+\.\d s$/m, stderr);
-    assert.match(report, /^ {2}rank 1: computing$/m, stderr);
-    assert.match(report, /^ {2}rank 2: barrier \(collective #\d+\) on COMM_WORLD for \d+\.\d s$/m, stderr);
+    const start = job.stderr.indexOf(`mpirun-deno: ${signal}: what each rank is doing`);
+    assert.ok(start >= 0, job.stderr);
+    const report = job.stderr.slice(start).split("\n").slice(1, 4).join("\n");
+    assert.match(report, /^ {2}rank 0: recv\(source=1, tag=7\) on COMM_WORLD for \d+\.\d s$/m, job.stderr);
+    assert.match(report, /^ {2}rank 1: computing$/m, job.stderr);
+    assert.match(
+      report,
+      /^ {2}rank 2: barrier \(collective #\d+\) on COMM_WORLD for \d+\.\d s$/m,
+      job.stderr,
+    );
   }
-  assert.match(stdout, /^\[0\] got go$/m, "the job went on after the report");
+  assert.match(job.stdout, /^\[0\] got go$/m, "the job went on after the report");
 
   const lines = events(fs.readFileSync(eventsFile, "utf8"));
   assert.deepEqual(lines[0].event, "job_start");

@@ -4,11 +4,10 @@
  */
 
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import * as net from "node:net";
 import * as path from "node:path";
 import { test } from "node:test";
-import { flavour, launcherCommand, REPO, runRanks } from "../_helpers/run_ranks.ts";
+import { flavour, REPO, runRanks, startLauncher } from "../_helpers/run_ranks.ts";
 
 /** A TCP port that was free a moment ago. */
 function freePort(): Promise<number> {
@@ -48,7 +47,7 @@ async function attach(port: number): Promise<WebSocket> {
 
 test(`--inspect-wait holds the job until a debugger attaches to the rank (${flavour})`, async () => {
   const port = await freePort();
-  const { command, args } = launcherCommand([
+  const job = startLauncher([
     "-n",
     "2",
     "--oversubscribe",
@@ -60,12 +59,6 @@ test(`--inspect-wait holds the job until a debugger attaches to the rank (${flav
     "--inspect-wait",
     path.join(REPO, "examples/hello.ts"),
   ]);
-  const child = spawn(command, args, { cwd: REPO, stdio: ["ignore", "pipe", "pipe"] });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.setEncoding("utf8").on("data", (chunk) => stdout += chunk);
-  child.stderr.setEncoding("utf8").on("data", (chunk) => stderr += chunk);
-  const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
   let socket: WebSocket | undefined;
   try {
     // Long enough for the other rank to have run its script, were it not held at start-up.
@@ -78,19 +71,19 @@ test(`--inspect-wait holds the job until a debugger attaches to the rank (${flav
         if (tries > 150) throw error;
       }
     }
-    assert.doesNotMatch(stdout, /Hello/, "no rank runs its script before the debugger attaches");
-    for (let waited = 0; (stdout.match(/Hello, World!/g) ?? []).length < 2; waited += 50) {
+    assert.doesNotMatch(job.stdout, /Hello/, "no rank runs its script before the debugger attaches");
+    for (let waited = 0; (job.stdout.match(/Hello, World!/g) ?? []).length < 2; waited += 50) {
       if (waited > 60_000) {
-        throw new Error(`the job did not go on after the debugger attached: ${stdout}${stderr}`);
+        throw new Error(`the job did not go on after the debugger attached: ${job.stdout}${job.stderr}`);
       }
       await sleep(50);
     }
   } finally {
     socket?.close();
   }
-  assert.equal(await exited, 0, stderr);
+  assert.equal(await job.exited, 0, job.stderr);
   assert.match(
-    stderr,
+    job.stderr,
     new RegExp(
       `^mpirun-deno: rank 1 runs under the inspector at ws://127\\.0\\.0\\.1:${port}.*; it waits for a debugger`,
       "m",
