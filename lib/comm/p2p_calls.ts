@@ -33,6 +33,8 @@ export interface Posted<T> {
   cancel?: () => boolean;
   /** The receive was refused before it was posted (a bad argument): `promise` rejects, nothing waits. */
   refused?: true;
+  /** The receive was posted and waits for its message (it did not settle as it was posted). */
+  waiting?: boolean;
 }
 
 /** A send whose arguments are checked and whose payload is ready: calling it hands the message over. */
@@ -63,7 +65,7 @@ export function send(
 /** Receives a value: `source, tag, status` positionally or as one options object. */
 export function recv<T>(core: CommCore, source: unknown, tag: unknown, status: unknown): Promise<T> {
   const args = receiveArgs("recv", source, tag, status);
-  return startRecv<T>(core, "recv", args.source, args.tag, args.status, args.signal).promise;
+  return blocking(core, startRecv<T>(core, "recv", args.source, args.tag, args.status, args.signal));
 }
 
 /** Starts receiving a value; the request's status gets the envelope. */
@@ -81,7 +83,7 @@ export function recvBuffer(
   status: unknown,
 ): Promise<void> {
   const args = receiveArgs("Recv", source, tag, status);
-  return startRecvBuffer(core, "Recv", buf, args.source, args.tag, args.status, args.signal).promise;
+  return blocking(core, startRecvBuffer(core, "Recv", buf, args.source, args.tag, args.status, args.signal));
 }
 
 /** Starts receiving bytes into `buf`; the request's status gets the envelope. */
@@ -107,7 +109,9 @@ export function sendrecv<T>(core: CommCore, sendobj: unknown, named: unknown[]):
     return Promise.reject(error);
   }
   const status = args.status as Status | undefined;
-  return sendAfterPosting(startRecv<T>(core, "sendrecv", args.source, args.recvtag, status), send);
+  const receive = startRecv<T>(core, "sendrecv", args.source, args.recvtag, status);
+  blocking(core, receive);
+  return sendAfterPosting(receive, send);
 }
 
 /** `Sendrecv` on buffers: posts the receive into `recvbuf`, then sends `sendbuf` (cleaned up as `sendrecv`). */
@@ -127,7 +131,18 @@ export function sendrecvBuffer(
   } catch (error) {
     return Promise.reject(error);
   }
-  return sendAfterPosting(startRecvBuffer(core, "Sendrecv", recvbuf, source, recvtag, status), send);
+  const receive = startRecvBuffer(core, "Sendrecv", recvbuf, source, recvtag, status);
+  blocking(core, receive);
+  return sendAfterPosting(receive, send);
+}
+
+/**
+ * The promise of a receive that a blocking call awaits: one that still waits gets a first spin before the
+ * event loop turns (see `Progress.spinFirst`).
+ */
+function blocking<T>(core: CommCore, receive: Posted<T>): Promise<T> {
+  if (receive.waiting) core.job.engine.spinFirst();
+  return receive.promise;
 }
 
 /**
@@ -382,7 +397,7 @@ function receive<T>(
     const cancel = () => handle.cancel();
     return { promise: raceSignal(promise, abortSignal, () => call.label(), cancel), cancel };
   }
-  return new PostedCall(promise, handle);
+  return new PostedCall(promise, handle, !call.ended);
 }
 
 /**
@@ -441,10 +456,12 @@ class ReceiveCall<T> implements Activity, ReceiveCompletion<T> {
 /** A posted receive whose `cancel` is made only when asked for (a blocking receive never is). */
 class PostedCall<T> implements Posted<T> {
   readonly promise: Promise<T>;
+  readonly waiting: boolean;
   readonly #handle: ReceiveHandle<unknown>;
 
-  constructor(promise: Promise<T>, handle: ReceiveHandle<unknown>) {
+  constructor(promise: Promise<T>, handle: ReceiveHandle<unknown>, waiting: boolean) {
     this.promise = promise;
+    this.waiting = waiting;
     this.#handle = handle;
   }
 

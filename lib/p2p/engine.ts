@@ -248,6 +248,14 @@ export class Engine implements FrameHandler {
   }
 
   /**
+   * A blocking call is about to await an operation of this engine that waits: the transport spins for it
+   * once before the event loop turns (see `Liveness.spinFirst`).
+   */
+  spinFirst(): void {
+    this.#liveness.spinFirst?.();
+  }
+
+  /**
    * Posts a receive for `pattern` (its `peer` is the world rank of a specific source, or -1). Resolves with the
    * message, or `undefined` if cancelled.
    */

@@ -10,14 +10,16 @@
  * in short slices, turning the event loop between them (a timer turn at least every 50 ms, so that the runtime
  * also reads its own sockets), until nothing waits and nothing is left to write.
  *
- * A wait that begins first spins in a microtask, as soon as the code that began it yields (its `await`), for
- * up to {@linkcode FIRST_SPIN_MS}, before any turn of the event loop: an answer that comes that soon (a
- * ping-pong's) is delivered without the immediate's round through the loop, which cost about 0.3 µs of a
- * 1 µs one-way message on Bun and more on Deno. Code that runs on in the same turn (a `Send` after the
- * `Recv` in a `Promise.all`) has run by then; code that another microtask would run next waits at most that
- * long. So that timers and the runtime's own sockets still get their turns while answers keep coming that
- * soon, the first spin is skipped when the loop has not turned this rank's polling for
- * {@linkcode FIRST_SPIN_AFTER_TURN_MS}: that wait goes round the loop.
+ * A blocking call that waits (`recv`, `Recv`, `sendrecv`, `Sendrecv`) first spins in a microtask, as soon as
+ * the code that called it yields (its `await`), for up to {@linkcode FIRST_SPIN_MS}, before any turn of the
+ * event loop: an answer that comes that soon (a ping-pong's) is delivered without the immediate's round
+ * through the loop, which cost about 0.3 µs of a 1 µs one-way message on Bun and more on Deno. Code that runs
+ * on in the same turn (a `Send` after the `Recv` in a `Promise.all`) has run by then. Non-blocking calls do
+ * not spin so: a rank that posts an `Irecv`, then awaits something else before it sends what its peer waits
+ * for, would spin in vain while its peer did the same (measured: 5 µs per exchange became 26). So that timers
+ * and the runtime's own sockets still get their turns while answers keep coming that soon, the first spin is
+ * skipped when the loop has not turned this rank's polling for {@linkcode FIRST_SPIN_AFTER_TURN_MS}: that
+ * wait goes round the loop.
  *
  * @module
  */
@@ -112,7 +114,7 @@ export class Progress {
   #yieldProcessor = false;
   #tick = () => this.#poll();
   #sleepMs = SLEEP_FIRST_MS;
-  /** A first spin is queued and has not run yet: waits that begin meanwhile share it. */
+  /** A first spin is queued and has not run yet: blocking calls made meanwhile share it. */
   #firstSpinQueued = false;
   /** When the event loop last turned this rank's polling (see {@linkcode FIRST_SPIN_AFTER_TURN_MS}). */
   #lastTurn = 0;
@@ -159,11 +161,17 @@ export class Progress {
       this.#sleepMs = SLEEP_FIRST_MS;
       this.#waitBegan = true;
       if (this.#pollMs > 0 || this.#poller) this.#start();
-      if (this.#poller && !this.#firstSpinQueued) {
-        this.#firstSpinQueued = true;
-        queueMicrotask(this.#firstSpin);
-      }
     }
+  }
+
+  /**
+   * A blocking call is about to await an operation that waits: pump the poller for up to
+   * {@linkcode FIRST_SPIN_MS} in a microtask, before the event loop turns (see the module's notes).
+   */
+  spinFirst(): void {
+    if (!this.#poller || this.#firstSpinQueued) return;
+    this.#firstSpinQueued = true;
+    queueMicrotask(this.#firstSpin);
   }
 
   /** Releases the keep-alive timer for good. */

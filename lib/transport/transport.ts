@@ -93,4 +93,9 @@ export interface DirectCopy {
 export interface Liveness {
   /** Called with +1 when an operation starts waiting and -1 when it ends. */
   adjust(delta: number): void;
+  /**
+   * A blocking call (`recv`, `Sendrecv`) is about to await an operation that waits: spin for it once, as soon
+   * as the caller yields, before the event loop turns (see `Progress.spinFirst`).
+   */
+  spinFirst?(): void;
 }

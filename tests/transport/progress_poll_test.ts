@@ -91,7 +91,7 @@ function answeringPoller() {
   return { state, poller };
 }
 
-test("a wait's first spin runs before the event loop turns, once the code that began it yields", async () => {
+test("a blocking call's first spin runs before the event loop turns, once the code that made it yields", async () => {
   const { state, poller } = answeringPoller();
   const progress = new Progress(POLLER_POLL_MICROS);
   progress.attach(poller, false);
@@ -105,16 +105,26 @@ test("a wait's first spin runs before the event loop turns, once the code that b
     setImmediate(() => turned = true);
     const answered = new Promise<void>((resolve) => state.waiter = resolve);
     progress.adjust(1);
+    progress.spinFirst();
     assert.equal(state.passes > 0 && state.waiter === undefined, false, "it spun before the caller yielded");
     await answered;
     assert.equal(turned, false, "the answer waited for a turn of the event loop");
+    progress.adjust(-1);
+    // A wait that no blocking call awaits (an Irecv) does not spin so: its caller may have more to do first.
+    for (let i = 0; i < 3; i++) await new Promise((resolve) => setImmediate(resolve));
+    const passes = state.passes;
+    const later = new Promise<void>((resolve) => state.waiter = resolve);
+    progress.adjust(1);
+    await null;
+    assert.equal(state.passes, passes, "a wait alone spun before the event loop turned");
+    await later;
     progress.adjust(-1);
   } finally {
     progress.dispose();
   }
 });
 
-test("waits that keep ending in their first spin still let the event loop turn about every millisecond", async () => {
+test("blocking calls that keep ending in their first spin still let the event loop turn about every millisecond", async () => {
   const { state, poller } = answeringPoller();
   const progress = new Progress(POLLER_POLL_MICROS);
   progress.attach(poller, false);
@@ -135,6 +145,7 @@ test("waits that keep ending in their first spin still let the event loop turn a
     while (performance.now() < end) {
       const answered = new Promise<void>((resolve) => state.waiter = resolve);
       progress.adjust(1);
+      progress.spinFirst();
       await answered;
       progress.adjust(-1);
       waits++;
