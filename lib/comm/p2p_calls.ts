@@ -65,7 +65,8 @@ export function send(
 /** Receives a value: `source, tag, status` positionally or as one options object. */
 export function recv<T>(core: CommCore, source: unknown, tag: unknown, status: unknown): Promise<T> {
   const args = receiveArgs("recv", source, tag, status);
-  return blocking(core, startRecv<T>(core, "recv", args.source, args.tag, args.status, args.signal));
+  return awaitedNow(core, startRecv<T>(core, "recv", args.source, args.tag, args.status, args.signal))
+    .promise;
 }
 
 /** Starts receiving a value; the request's status gets the envelope. */
@@ -83,7 +84,8 @@ export function recvBuffer(
   status: unknown,
 ): Promise<void> {
   const args = receiveArgs("Recv", source, tag, status);
-  return blocking(core, startRecvBuffer(core, "Recv", buf, args.source, args.tag, args.status, args.signal));
+  return awaitedNow(core, startRecvBuffer(core, "Recv", buf, args.source, args.tag, args.status, args.signal))
+    .promise;
 }
 
 /** Starts receiving bytes into `buf`; the request's status gets the envelope. */
@@ -109,9 +111,10 @@ export function sendrecv<T>(core: CommCore, sendobj: unknown, named: unknown[]):
     return Promise.reject(error);
   }
   const status = args.status as Status | undefined;
-  const receive = startRecv<T>(core, "sendrecv", args.source, args.recvtag, status);
-  blocking(core, receive);
-  return sendAfterPosting(receive, send);
+  return sendAfterPosting(
+    awaitedNow(core, startRecv<T>(core, "sendrecv", args.source, args.recvtag, status)),
+    send,
+  );
 }
 
 /** `Sendrecv` on buffers: posts the receive into `recvbuf`, then sends `sendbuf` (cleaned up as `sendrecv`). */
@@ -131,18 +134,19 @@ export function sendrecvBuffer(
   } catch (error) {
     return Promise.reject(error);
   }
-  const receive = startRecvBuffer(core, "Sendrecv", recvbuf, source, recvtag, status);
-  blocking(core, receive);
-  return sendAfterPosting(receive, send);
+  return sendAfterPosting(
+    awaitedNow(core, startRecvBuffer(core, "Sendrecv", recvbuf, source, recvtag, status)),
+    send,
+  );
 }
 
 /**
- * The promise of a receive that a blocking call awaits: one that still waits gets a first spin before the
- * event loop turns (see `Progress.spinFirst`).
+ * Marks `receive` as one that a blocking call awaits as soon as it yields: if it still waits, it gets a first
+ * spin before the event loop turns (see `Progress.spinFirst`). Returns `receive`.
  */
-function blocking<T>(core: CommCore, receive: Posted<T>): Promise<T> {
+function awaitedNow<T>(core: CommCore, receive: Posted<T>): Posted<T> {
   if (receive.waiting) core.job.engine.spinFirst();
-  return receive.promise;
+  return receive;
 }
 
 /**

@@ -170,7 +170,7 @@ export class Profiler {
       label: string | (() => string),
       promise: Promise<T>,
     ) {
-      // A send that completed as it was made begins no activity: the call ends as it returns (`#returned`).
+      // A call that completed as it was made begins no activity: it ends as it returns (`#returned`).
       if (promise === COMPLETED) return promise;
       return profiler.#tracked(this, track.call(this, label, promise));
     };
@@ -273,7 +273,7 @@ export class Profiler {
     if (!(result instanceof Promise)) {
       this.#instant(kind); // a request (not a promise) or a plain value: the call counts without time
     } else if (result === COMPLETED || settledNow?.(result)) {
-      this.#end(kind, start); // an eager send: its promise settled before the call returned
+      this.#end(kind, start); // an eager send, a barrier in shared memory: settled before the call returned
     } else {
       const end = () => this.#end(kind, start);
       result.then(end, end);

@@ -274,7 +274,7 @@ export class OutputForwarder {
     await Promise.all([this.#options.stdout.drain(), this.#options.stderr.drain()]);
   }
 
-  /** Says once per job that long lines are forwarded in pieces. */
+  /** Says (once per stream: the caller checks) that a rank's output went on after its stream ended. */
   #tellLateOutput(rank: number, stream: OutputStream, count: number): void {
     this.#options.stderr.write(encoder.encode(
       `mpirun-deno: rank ${rank}'s ${stream} went on after its end (${count} bytes, and maybe more): ` +
@@ -282,6 +282,7 @@ export class OutputForwarder {
     ));
   }
 
+  /** Says once per job that long lines are forwarded in pieces. */
   #tellLongLine(rank: number, stream: OutputStream): void {
     if (this.#toldLongLines) return;
     this.#toldLongLines = true;
