@@ -14,7 +14,7 @@
 
 import type { TypedArray } from "../wire/buffers.ts";
 import { decodeValue, encodeValue } from "../wire/codec.ts";
-import { isInPlace, setVector, sizeMismatch, vectorArg } from "./buffer_args.ts";
+import { isInPlace, type ResolvedVector, setVector, sizeMismatch, vectorArg } from "./buffer_args.ts";
 import type { Channel, Run, Shape } from "./channel.ts";
 import { bytesOf, combineInto } from "./combine.ts";
 import type { Op } from "./ops.ts";
@@ -98,34 +98,52 @@ export function allreduceBuffer(_shape: Shape, sendbuf: unknown, recvbuf: unknow
   if (!inPlace) checkPair(where, send, recv);
   op.checkVectorType(where, recv.vector);
   const acc = recv.vector;
-  return (channel) =>
-    channel.viaArena(
-      (arena) => arena.reduce(channel, send.vector, acc, op, -1),
-      () =>
-        channel.viaHierarchy(
-          (hierarchy) =>
-            op.commute || hierarchy.consecutive
-              ? hierarchicalAllreduce(channel, hierarchy, send.vector, acc, op, allreduceInPlace)
-              : allreduceByMessages(channel),
-          () => allreduceByMessages(channel),
-        ),
-    );
-  /** By messages only, into `acc`. */
-  function allreduceByMessages(channel: Channel): Promise<void> {
-    if (!inPlace) setVector(acc, send.vector);
-    return allreduceInPlace(channel);
+  return (channel) => {
+    const known = channel.knownArena();
+    return known ? known.reduce(channel, send.vector, acc, op, -1) : allreduceAnyhow(channel, send, recv, op);
+  };
+}
+
+/**
+ * `Allreduce` before the region is known, or without one: host by host, or by messages only (`send` is
+ * `recv` in place).
+ */
+function allreduceAnyhow(
+  channel: Channel,
+  send: ResolvedVector,
+  recv: ResolvedVector,
+  op: Op,
+): Promise<void> {
+  const acc = recv.vector;
+  const inPlace = (channel: Channel) => allreduceInPlace(channel, recv, op);
+  const byMessages = (channel: Channel) => {
+    if (send !== recv) setVector(acc, send.vector);
+    return inPlace(channel);
+  };
+  return channel.viaArena(
+    (arena) => arena.reduce(channel, send.vector, acc, op, -1),
+    () =>
+      channel.viaHierarchy(
+        (hierarchy) =>
+          op.commute || hierarchy.consecutive
+            ? hierarchicalAllreduce(channel, hierarchy, send.vector, acc, op, inPlace)
+            : byMessages(channel),
+        () => byMessages(channel),
+      ),
+  );
+}
+
+/** The allreduce of what `recv` holds on each rank of `channel` (the communicator, or its hosts' leaders). */
+async function allreduceInPlace(channel: Channel, recv: ResolvedVector, op: Op): Promise<void> {
+  const acc = recv.vector;
+  const { size } = channel;
+  if (reduceAlgorithm(size, recv.bytes.length, acc.length, op.commute) === "tree") {
+    return await doublingAllreduceVector(channel, acc, op);
   }
-  /** The allreduce of what `acc` holds on each rank of `channel` (the communicator, or its hosts' leaders). */
-  async function allreduceInPlace(channel: Channel): Promise<void> {
-    const { size } = channel;
-    if (reduceAlgorithm(size, recv.bytes.length, acc.length, op.commute) === "tree") {
-      return await doublingAllreduceVector(channel, acc, op);
-    }
-    const offsets = blockOffsets(acc.length, size);
-    await ringReduceScatter(channel, acc, offsets, op);
-    const unit = acc.BYTES_PER_ELEMENT;
-    const starts = offsets.slice(0, size).map((offset) => offset * unit);
-    const lengths = starts.map((start, i) => offsets[i + 1] * unit - start);
-    await ringAllgather(channel, recv.bytes, starts, lengths);
-  }
+  const offsets = blockOffsets(acc.length, size);
+  await ringReduceScatter(channel, acc, offsets, op);
+  const unit = acc.BYTES_PER_ELEMENT;
+  const starts = offsets.slice(0, size).map((offset) => offset * unit);
+  const lengths = starts.map((start, i) => offsets[i + 1] * unit - start);
+  await ringAllgather(channel, recv.bytes, starts, lengths);
 }

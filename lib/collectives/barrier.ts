@@ -25,13 +25,23 @@ export async function disseminationBarrier(channel: Channel): Promise<void> {
 
 /** `barrier()`: resolves once every rank has called it (in shared memory when the ranks share a host). */
 export function barrier(_shape: Shape): Run<void> {
-  return (channel) =>
-    channel.viaArena(
-      (arena) => arena.barrier(channel),
-      () =>
-        channel.viaHierarchy(
-          (hierarchy) => hierarchicalBarrier(channel, hierarchy),
-          () => disseminationBarrier(channel),
-        ),
-    );
+  return runBarrier;
+}
+
+/** A barrier's run: one function for every call, which makes no object while the region is known. */
+function runBarrier(channel: Channel): Promise<void> {
+  const known = channel.knownArena();
+  return known ? known.barrier(channel) : barrierAnyhow(channel);
+}
+
+/** A barrier before the region is known, or without one: in shared memory, host by host, or by messages. */
+function barrierAnyhow(channel: Channel): Promise<void> {
+  return channel.viaArena(
+    (arena) => arena.barrier(channel),
+    () =>
+      channel.viaHierarchy(
+        (hierarchy) => hierarchicalBarrier(channel, hierarchy),
+        () => disseminationBarrier(channel),
+      ),
+  );
 }

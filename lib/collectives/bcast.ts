@@ -48,41 +48,65 @@ export async function treeBcast(
 export function bcastValue<T>(shape: Shape, obj: T, root: number): Run<T> {
   const encoded = shape.rank === root ? encodeValue(obj, { where: "bcast" }) : undefined;
   return async (channel) => {
-    const data = await channel.viaArena(
-      (arena) => arena.bcast(channel, encoded, root),
-      () =>
-        channel.viaHierarchy(
-          (hierarchy) => hierarchicalBcast(channel, hierarchy, encoded, root),
-          () => treeBcast(channel, root, encoded, true),
-        ),
-    );
-    return shape.rank === root ? obj : decodeValue(data) as T;
+    const known = channel.knownArena();
+    const data = known
+      ? await known.bcast(channel, encoded, root)
+      : await valueBcastAnyhow(channel, encoded, root);
+    return shape.rank === root ? obj : decodeValue(data!) as T;
   };
+}
+
+/** A value's broadcast before the region is known, or without one: host by host, or by messages. */
+function valueBcastAnyhow(
+  channel: Channel,
+  encoded: Uint8Array | undefined,
+  root: number,
+): Promise<Uint8Array | undefined> {
+  return channel.viaArena(
+    (arena) => arena.bcast(channel, encoded, root),
+    () =>
+      channel.viaHierarchy(
+        (hierarchy) => hierarchicalBcast(channel, hierarchy, encoded, root),
+        () => treeBcast(channel, root, encoded, true),
+      ),
+  );
 }
 
 /** `Bcast(buf, root)`: the root's bytes into `buf` on every rank. */
 export function bcastBuffer(_shape: Shape, buf: unknown, root: number): Run<void> {
   const bytes = bufferArg("Bcast", buf, "buf").bytes;
-  return (channel) =>
-    channel.viaArena(
-      async (arena) => void await arena.bcast(channel, bytes, root),
-      () =>
-        channel.viaHierarchy(
-          async (hierarchy) => void await hierarchicalBcast(channel, hierarchy, bytes, root),
-          () => bcastBytes(channel),
-        ),
-    );
-  async function bcastBytes(channel: Channel): Promise<void> {
-    if (bcastAlgorithm(channel.size, bytes.length) === "scatter-allgather") {
-      return await scatterAllgather(channel, root, bytes);
-    }
-    const data = await treeBcast(channel, root, bytes, false);
-    if (channel.rank === root) return;
-    if (data.length !== bytes.length) {
-      throw sizeMismatch("Bcast", `root ${root}`, data.length, bytes.length, "buf");
-    }
-    bytes.set(data);
+  return (channel) => {
+    const known = channel.knownArena();
+    // Into a buffer, the region's broadcast resolves with nothing (COMPLETED when it ended as it was made).
+    return known
+      ? known.bcast(channel, bytes, root) as Promise<void>
+      : bufferBcastAnyhow(channel, bytes, root);
+  };
+}
+
+/** A buffer's broadcast before the region is known, or without one: host by host, or by messages. */
+function bufferBcastAnyhow(channel: Channel, bytes: Uint8Array, root: number): Promise<void> {
+  return channel.viaArena(
+    async (arena) => void await arena.bcast(channel, bytes, root),
+    () =>
+      channel.viaHierarchy(
+        async (hierarchy) => void await hierarchicalBcast(channel, hierarchy, bytes, root),
+        () => bcastBytes(channel, bytes, root),
+      ),
+  );
+}
+
+/** A buffer's broadcast by messages: a binomial tree, or for long messages a scatter and an allgather. */
+async function bcastBytes(channel: Channel, bytes: Uint8Array, root: number): Promise<void> {
+  if (bcastAlgorithm(channel.size, bytes.length) === "scatter-allgather") {
+    return await scatterAllgather(channel, root, bytes);
   }
+  const data = await treeBcast(channel, root, bytes, false);
+  if (channel.rank === root) return;
+  if (data.length !== bytes.length) {
+    throw sizeMismatch("Bcast", `root ${root}`, data.length, bytes.length, "buf");
+  }
+  bytes.set(data);
 }
 
 /**

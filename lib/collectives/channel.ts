@@ -20,8 +20,8 @@ import { openArena, openHierarchy } from "./shared_setup.ts";
 
 /** This rank's place in the communicator, as the argument checks of a collective need it. */
 export interface Shape {
-  rank: number;
-  size: number;
+  readonly rank: number;
+  readonly size: number;
 }
 
 /**
@@ -81,7 +81,11 @@ export class Collectives {
    * (every rank asks in the same call, since all make the same calls in the same order).
    */
   arena(channel: Channel): HostArena | undefined | Promise<HostArena | undefined> {
-    if (this.#arena !== null) return this.#arena;
+    return this.#arena !== null ? this.#arena : this.#setUpArena(channel);
+  }
+
+  /** Sets up the region (apart from {@linkcode arena}, so that a call that finds it known makes no closure). */
+  #setUpArena(channel: Channel): Promise<HostArena | undefined> {
     const host = this.#host;
     const setup = openArena(channel, host.shared, host.hosts ?? []).then((arena) => this.#arena = arena);
     this.#arena = setup;
@@ -148,6 +152,15 @@ export class Channel {
    */
   arena(): HostArena | undefined | Promise<HostArena | undefined> {
     return this.#collectives?.arena(this);
+  }
+
+  /**
+   * The communicator's shared-memory region when it has one and it is set up (undefined: none, or not known
+   * yet); a call that finds it runs on it with no closure for {@linkcode viaArena}.
+   */
+  knownArena(): HostArena | undefined {
+    const arena = this.arena();
+    return arena instanceof Promise ? undefined : arena;
   }
 
   /**

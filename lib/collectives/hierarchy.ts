@@ -113,7 +113,7 @@ async function hostBcast(
   root: number,
 ): Promise<Uint8Array> {
   if (group.size === 1) return bytes!;
-  if (hierarchy.arena) return await hierarchy.arena.bcast(owner(group, whole), bytes, root);
+  if (hierarchy.arena) return await hierarchy.arena.bcast(owner(group, whole), bytes, root) ?? bytes!;
   const data = await treeBcast(group, root, group.rank === root ? bytes : undefined, false);
   return land(whole, data, group.rank === root ? undefined : bytes, root);
 }

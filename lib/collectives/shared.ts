@@ -199,7 +199,7 @@ export class HostArena {
   #views = new Map<string, ChunkViews>();
   /** The views of the last chunk shape asked for (a call that repeats asks for the same). */
   #lastViews: ChunkViews | undefined;
-  /** Every rank's length in the last call (see `#publish`). */
+  /** Every rank's length in the last call (see `#published`). */
   #seen: number[];
 
   constructor(space: SharedSpace, size: number, slot: number, crowded: boolean) {
@@ -237,32 +237,60 @@ export class HostArena {
    * slice returns {@linkcode COMPLETED}: no promise, reaction or microtask of its own.
    */
   barrier(owner: ArenaOwner): Promise<void> {
-    // By hand rather than through `run`: the generators' objects cost a barrier about a fifth of its time.
-    return this.#serial(() => {
-      const first = this.#announce(owner, 0);
-      const wait = this.#barrier(owner);
-      if (wait) return wait.then(() => void this.#published(owner, first));
-      this.#published(owner, first);
-      return undefined;
-    });
+    // A barrier that finds the region free makes no object of its own; one that waits, or waits its turn,
+    // makes its closures elsewhere (a function that creates one allocates its scope on every call).
+    if (this.#closed || this.#busy) return this.#serialBarrier(owner);
+    let wait: Promise<void> | undefined;
+    try {
+      wait = this.#barrierStep(owner);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#settled(wait);
+  }
+
+  /** A barrier that waits for the call before it (see {@linkcode #serial}). */
+  #serialBarrier(owner: ArenaOwner): Promise<void> {
+    return this.#serial(() => this.#barrierStep(owner));
+  }
+
+  /**
+   * A barrier's step, by hand rather than through `run` (the generators' objects cost a barrier about a fifth
+   * of its time): undefined when it ended as it was made, else its wait.
+   */
+  #barrierStep(owner: ArenaOwner): Promise<void> | undefined {
+    const first = this.#announce(owner, 0);
+    const wait = this.#barrier(owner);
+    if (wait) return this.#publishedAfter(wait, owner, first);
+    this.#published(owner, first);
+    return undefined;
+  }
+
+  /** Checks the calls published in the epoch at `first` once `wait` ends (see {@linkcode #published}). */
+  #publishedAfter(wait: Promise<void>, owner: ArenaOwner, first: number): Promise<void> {
+    return wait.then(() => void this.#published(owner, first));
   }
 
   /**
    * The root's `buffer`, into `buffer` of every rank (or, where `buffer` is undefined, a new one of the
-   * root's length: value broadcasts). Resolves with it. A rank whose buffer differs in size from the root's
+   * root's length: value broadcasts). Resolves with the new bytes, or with nothing where `buffer` was given
+   * (then a call that ended as it was made is {@linkcode COMPLETED}). A rank whose buffer differs in size from the root's
    * still takes part in every step (so that the others finish), then fails with ERR_COUNT or ERR_TRUNCATE.
    */
-  bcast(owner: ArenaOwner, buffer: Uint8Array | undefined, root: number): Promise<Uint8Array> {
-    return this.#serial(() => run(this.#bcastSteps(owner, buffer, root)));
+  bcast(owner: ArenaOwner, buffer: Uint8Array | undefined, root: number): Promise<Uint8Array | undefined> {
+    return this.#start(this.#bcastSteps(owner, buffer, root));
   }
 
-  *#bcastSteps(owner: ArenaOwner, buffer: Uint8Array | undefined, root: number): Steps<Uint8Array> {
+  *#bcastSteps(
+    owner: ArenaOwner,
+    buffer: Uint8Array | undefined,
+    root: number,
+  ): Steps<Uint8Array | undefined> {
     const isRoot = owner.rank === root;
-    const lengths = yield* this.#publish(
-      owner,
-      buffer?.length ?? -1,
-      () => isRoot && this.#chunkIntoResult(buffer!, 0),
-    );
+    const first = this.#announce(owner, buffer?.length ?? -1);
+    if (isRoot) this.#chunkIntoResult(buffer!, 0);
+    yield this.#barrier(owner);
+    const lengths = this.#published(owner, first);
     const total = lengths[root];
     const bytes = buffer ?? new Uint8Array(total);
     const fits = total === bytes.length;
@@ -276,7 +304,8 @@ export class HostArena {
       yield this.#barrier(owner);
     }
     if (!fits) throw sizeMismatch(owner.where, `root ${root}`, total, bytes.length, "buf");
-    return bytes;
+    // Into a buffer, the call ends with nothing to return: as it was made, it completes as a barrier does.
+    return buffer === undefined ? bytes : undefined;
   }
 
   /**
@@ -285,14 +314,15 @@ export class HostArena {
    * written its slot, one after every rank has read them all (the next call writes the slots again).
    */
   allgather(owner: ArenaOwner, bytes: Uint8Array): Promise<Uint8Array[] | undefined> {
-    return this.#serial(() => run(this.#allgatherSteps(owner, bytes)));
+    return this.#start(this.#allgatherSteps(owner, bytes));
   }
 
   *#allgatherSteps(owner: ArenaOwner, bytes: Uint8Array): Steps<Uint8Array[] | undefined> {
     const fits = bytes.length <= this.slot;
-    const lengths = yield* this.#publish(owner, fits ? bytes.length : -1, () => {
-      if (fits) this.#space.bytes.set(bytes, this.#slotStart(owner.rank));
-    });
+    const first = this.#announce(owner, fits ? bytes.length : -1);
+    if (fits) this.#space.bytes.set(bytes, this.#slotStart(owner.rank));
+    yield this.#barrier(owner);
+    const lengths = this.#published(owner, first);
     if (lengths.some((length) => length < 0)) return undefined;
     const all = lengths.map((length, rank) => {
       const start = this.#slotStart(rank);
@@ -314,7 +344,7 @@ export class HostArena {
     op: Op,
     root: number,
   ): Promise<void> {
-    return this.#serial(() => run(this.#reduceSteps(owner, send, out, op, root)));
+    return this.#start(this.#reduceSteps(owner, send, out, op, root));
   }
 
   *#reduceSteps(
@@ -328,17 +358,13 @@ export class HostArena {
     const perChunk = Math.floor(this.slot / send.BYTES_PER_ELEMENT / 2) * 2;
     const count = send.length;
     const rank = owner.rank;
-    // A chunk of elements `first` to `first + elements` of `array` (the array itself when it is the whole).
-    const chunk = (array: TypedArray, first: number, elements: number) =>
-      elements === count ? array : array.subarray(first, first + elements);
     const firstViews = this.#chunkViews(send, Math.min(perChunk, count), rank);
-    const lengths = yield* this.#publish(
-      owner,
-      send.byteLength,
-      () => setVector(firstViews.slot, chunk(send, 0, firstViews.elements)),
-    );
-    const odd = lengths.findIndex((length) => length !== send.byteLength);
-    if (odd >= 0) {
+    const words = this.#announce(owner, send.byteLength);
+    setVector(firstViews.slot, chunkOf(send, 0, firstViews.elements));
+    yield this.#barrier(owner);
+    const lengths = this.#published(owner, words);
+    for (let odd = 0; odd < lengths.length; odd++) {
+      if (lengths[odd] === send.byteLength) continue;
       throw sizeMismatch(owner.where, `rank ${odd}`, lengths[odd], send.byteLength, "this rank's buffer");
     }
     for (let first = 0;; first += perChunk) {
@@ -355,12 +381,12 @@ export class HostArena {
       }
       yield this.#barrier(owner);
       if (out !== undefined && (root < 0 || rank === root)) {
-        setVector(chunk(out, first, elements), views.results[parity]);
+        setVector(chunkOf(out, first, elements), views.results[parity]);
       }
       const next = first + perChunk;
       if (next >= count) break;
       const nextViews = this.#chunkViews(send, Math.min(perChunk, count - next), rank);
-      setVector(nextViews.slot, chunk(send, next, nextViews.elements));
+      setVector(nextViews.slot, chunkOf(send, next, nextViews.elements));
       yield this.#barrier(owner);
     }
   }
@@ -412,20 +438,10 @@ export class HostArena {
   }
 
   /**
-   * The first epoch of a sized call: every rank publishes its byte length and `write`s its first chunk, then
-   * a barrier. Returns every rank's length (in an array reused by the next call: read it at once); all ranks
-   * see the same, so they decide alike.
-   */
-  *#publish(owner: ArenaOwner, length: number, write: () => void): Steps<number[]> {
-    const first = this.#announce(owner, length);
-    write();
-    yield this.#barrier(owner);
-    return this.#published(owner, first);
-  }
-
-  /**
    * Writes this rank's length and call into the words of the epoch under way (before its barrier); returns
-   * where that epoch's words start.
+   * where that epoch's words start. A sized call's first epoch: every rank announces its length and writes
+   * its first chunk, then a barrier, then {@linkcode #published} gives every rank the same lengths, so that
+   * all decide alike.
    */
   #announce(owner: ArenaOwner, length: number): number {
     const first = ((this.#barriers + 1) & 1) * this.size;
@@ -436,7 +452,7 @@ export class HostArena {
 
   /**
    * Every rank's length in the epoch whose words start at `first` (see {@linkcode #announce}), once each is
-   * checked to have made this rank's call.
+   * checked to have made this rank's call: in an array reused by the next call, to be read at once.
    */
   #published(owner: ArenaOwner, first: number): number[] {
     const call = this.#calls[first + owner.rank];
@@ -479,20 +495,47 @@ export class HostArena {
     if (this.#closed) {
       return Promise.reject(mpiError(ErrorCode.ERR_COMM, "the communicator's shared memory was released"));
     }
-    let running: Promise<T>;
-    if (this.#busy) running = this.#previous.then(call, call);
-    else {
-      let result: T | Promise<T>;
-      try {
-        result = call();
-      } catch (error) {
-        return Promise.reject(error);
-      }
-      if (!(result instanceof Promise)) {
-        return result === undefined ? COMPLETED as Promise<T> : Promise.resolve(result);
-      }
-      running = result;
+    if (this.#busy) return this.#track(this.#previous.then(call, call));
+    let result: T | Promise<T>;
+    try {
+      result = call();
+    } catch (error) {
+      return Promise.reject(error);
     }
+    return this.#settled(result);
+  }
+
+  /**
+   * Runs a call's steps as {@linkcode #serial} runs a call. One that finds the region free makes no object
+   * beyond its generator; one that waits its turn makes its closure apart (see {@linkcode #startLater}).
+   */
+  #start<T>(steps: Steps<T>): Promise<T> {
+    if (this.#closed || this.#busy) return this.#startLater(steps);
+    let result: T | Promise<T>;
+    try {
+      result = run(steps);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#settled(result);
+  }
+
+  /** Runs `steps` once the call before them has ended (see {@linkcode #start}). */
+  #startLater<T>(steps: Steps<T>): Promise<T> {
+    return this.#serial(() => run(steps));
+  }
+
+  /**
+   * The promise of a call that ran on a free region: `result` settled when the call ended as it was made
+   * (`undefined` as {@linkcode COMPLETED}), else `result`, marking the region busy until it ends.
+   */
+  #settled<T>(result: T | Promise<T>): Promise<T> {
+    if (result instanceof Promise) return this.#track(result);
+    return result === undefined ? COMPLETED as Promise<T> : Promise.resolve(result);
+  }
+
+  /** Marks the region busy until `running` (the call under way on it) has ended; returns it. */
+  #track<T>(running: Promise<T>): Promise<T> {
     this.#busy = true;
     this.#previous = running;
     const idle = () => {
@@ -579,8 +622,18 @@ function run<T>(steps: Steps<T>): T | Promise<T> {
   for (;;) {
     const step = steps.next();
     if (step.done) return step.value;
-    if (step.value !== undefined) return step.value.then(() => run(steps));
+    if (step.value !== undefined) return runAfter(step.value, steps);
   }
+}
+
+/** Runs the rest of `steps` once `wait` ends (apart from `run`, so that a call that never waits makes no closure). */
+function runAfter<T>(wait: Promise<void>, steps: Steps<T>): Promise<T> {
+  return wait.then(() => run(steps));
+}
+
+/** Elements `first` to `first + elements` of `array`: the array itself when that is all of it (no view). */
+function chunkOf(array: TypedArray, first: number, elements: number): TypedArray {
+  return elements === array.length ? array : array.subarray(first, first + elements);
 }
 
 /** See `HostArena.#chunkViews`. */

@@ -38,18 +38,25 @@ export function collective<T>(
   try {
     core.live(where);
     // Receive buffers of non-contiguous datatypes are staged: their elements go back once the call is done
-    // (not when it was cancelled).
-    run = withCollectiveCheck(
-      call,
-      withWriteBacks(() => prepare({ rank: core.rank, size: core.size }, call)),
-    );
+    // (not when it was cancelled). The communicator is the call's shape (its rank and size).
+    run = withCollectiveCheck(call, withWriteBacks(prepare, core, call));
     if (core.cancelledCollective !== undefined) {
       throw brokenCollectives(where, core.name, core.cancelledCollective);
     }
   } catch (error) {
     return Promise.reject(error);
   }
-  core.collectives ??= new Collectives({
+  const channel = (core.collectives ?? startCollectives(core)).open(where, raw);
+  const signal = call.signal;
+  const running = signal ? cancellable(core, channel, run(channel), signal) : run(channel);
+  // A call that completed as it was made (a barrier in shared memory) has nothing to track, nor a label.
+  if (running === COMPLETED) return running;
+  return core.job.activities.track(labelOf(core, channel), running);
+}
+
+/** The communicator's collective sequence, made on its first collective call. */
+function startCollectives(core: CommCore): Collectives {
+  return core.collectives = new Collectives({
     engine: core.job.engine,
     members: core.members,
     rank: core.rank,
@@ -57,17 +64,22 @@ export function collective<T>(
     hosts: core.members.map((member) => core.job.hostnames[member]),
     shared: core.job.shared,
   });
-  const channel = core.collectives.open(where, raw);
-  const signal = call.signal;
-  const running = signal
-    ? raceSignal(run(channel), signal, labelOf(core, channel), () => {
-      core.cancelledCollective ??= `${where} (collective #${channel.tag})`;
-      return true;
-    })
-    : run(channel);
-  // A call that completed as it was made (a barrier in shared memory) has nothing to track, nor a label.
-  if (running === COMPLETED) return running;
-  return core.job.activities.track(labelOf(core, channel), running);
+}
+
+/**
+ * A collective call under way that `signal` can cancel: it then rejects with ERR_CANCELLED and leaves the
+ * communicator without collectives. Apart, so that a call without a signal makes no closure.
+ */
+function cancellable<T>(
+  core: CommCore,
+  channel: Channel,
+  running: Promise<T>,
+  signal: AbortSignal,
+): Promise<T> {
+  return raceSignal(running, signal, labelOf(core, channel), () => {
+    core.cancelledCollective ??= `${channel.where} (collective #${channel.tag})`;
+    return true;
+  });
 }
 
 /** How the hang report names a collective call: `Allreduce (collective #3) on COMM_WORLD`. */

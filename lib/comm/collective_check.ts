@@ -53,7 +53,11 @@ export function describeCall(call: CollectiveCall): string {
  * is read when the collective runs, after its arguments were checked.
  */
 export function withCollectiveCheck<T>(call: CollectiveCall, run: Run<T>, checking = CHECKING): Run<T> {
-  if (!checking) return run;
+  return checking ? checked(call, run) : run;
+}
+
+/** `run`, once every rank is found to make the same call (apart, so that unchecked calls make no closure). */
+function checked<T>(call: CollectiveCall, run: Run<T>): Run<T> {
   return async (channel) => {
     await verify(channel, describeCall(call));
     return run(channel);

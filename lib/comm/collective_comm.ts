@@ -57,10 +57,10 @@ export class CollectiveComm {
    * ```
    */
   barrier(options?: Cancellable): Promise<void> {
-    return collective(this.#core, "barrier", true, (shape, call) => {
-      signalOf("barrier", options, call);
-      return barrier(shape);
-    });
+    // The usual call, without options, makes no function of its own.
+    return options === undefined
+      ? collective(this.#core, "barrier", true, barrier)
+      : barrierWith(this.#core, options);
   }
 
   /** Starts a barrier; the request completes once every rank has started it. */
@@ -974,4 +974,12 @@ export class CollectiveComm {
   ): Prequest<void> {
     return collectiveInit(this.#core, "Exscan_init", () => this.Exscan(sendbuf, recvbuf, op));
   }
+}
+
+/** A barrier with options (`{ signal }`): apart, so that the usual call makes no closure. */
+function barrierWith(core: CommCore, options: Cancellable): Promise<void> {
+  return collective(core, "barrier", true, (shape, call) => {
+    signalOf("barrier", options, call);
+    return barrier(shape);
+  });
 }

@@ -34,11 +34,28 @@ const NONE_YET: readonly (() => void)[] = Object.freeze([]);
  * ```
  */
 export function collectWriteBacks<T>(prepare: () => T): [T, readonly (() => void)[]] {
+  const value = collect(prepare, undefined, undefined);
+  return [value, takeCollected()];
+}
+
+/** The write-backs of the call {@linkcode collect} prepared last, until {@linkcode takeCollected}. */
+let collected: readonly (() => void)[] = NONE_YET;
+
+/** The write-backs {@linkcode collect} left, which it then no longer holds. */
+function takeCollected(): readonly (() => void)[] {
+  const taken = collected;
+  collected = NONE_YET;
+  return taken;
+}
+
+/** Runs `prepare(first, second)`, leaving the write-backs it registered in {@linkcode collected}. */
+function collect<F, S, T>(prepare: (first: F, second: S) => T, first: F, second: S): T {
   const outer = collecting;
   collecting = NONE_YET as (() => void)[];
   try {
-    const value = prepare();
-    return [value, collecting];
+    const value = prepare(first, second);
+    collected = collecting;
+    return value;
   } finally {
     collecting = outer;
   }
@@ -52,26 +69,37 @@ export function registerWriteBack(writeBack: () => void): void {
 }
 
 /**
- * Prepares a call with {@linkcode collectWriteBacks}: the call it returns runs the prepared one, then the
- * write-backs of the buffers that preparing it resolved (none: the prepared call itself).
+ * Prepares a call as {@linkcode collectWriteBacks} does, with `prepare(first, second)` (arguments rather than
+ * a closure: a collective makes no function of its own to prepare): the call it returns runs the prepared
+ * one, then the write-backs of the buffers that preparing it resolved (none: the prepared call itself).
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { registerWriteBack, withWriteBacks } from "./staging.ts";
  * const order: string[] = [];
- * const call = withWriteBacks(() => {
- *   registerWriteBack(() => order.push("write-back"));
+ * const call = withWriteBacks((first: string, second: string) => {
+ *   order.push(first);
+ *   registerWriteBack(() => order.push(second));
  *   return async (what: string) => void order.push(what);
- * });
+ * }, "prepare", "write-back");
  * await call("call");
- * assert.deepEqual(order, ["call", "write-back"]);
+ * assert.deepEqual(order, ["prepare", "call", "write-back"]);
  * ```
  */
-export function withWriteBacks<A, T>(prepare: () => (arg: A) => Promise<T>): (arg: A) => Promise<T> {
-  const [call, writeBacks] = collectWriteBacks(prepare);
-  if (writeBacks.length === 0) return call;
-  return async (arg) => {
+export function withWriteBacks<F, S, A, T>(
+  prepare: (first: F, second: S) => (arg: A) => Promise<T>,
+  first: F,
+  second: S,
+): (arg: A) => Promise<T> {
+  const call = collect(prepare, first, second);
+  const writeBacks = takeCollected();
+  return writeBacks.length === 0 ? call : writingBack(call, writeBacks);
+}
+
+/** `call`, then `writeBacks` (apart, so that a call without write-backs makes no closure). */
+function writingBack<A, T>(call: (arg: A) => Promise<T>, writeBacks: readonly (() => void)[]) {
+  return async (arg: A): Promise<T> => {
     const result = await call(arg);
     for (const writeBack of writeBacks) writeBack();
     return result;

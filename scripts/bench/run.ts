@@ -10,7 +10,7 @@
  * ```
  *
  * Options: `--impl mpirun-deno|mpi4py-tcp|mpi4py-shm`, `--runtime deno,bun,binary`, `--groups
- * p2p,coll,pi,hello`, `--only REGEX` (case names), `--reps N` (repetitions per case, default 11), `--ranks
+ * p2p,coll,pi,hello,garbage` (`garbage`: heap objects per call, Bun and the binary only), `--only REGEX` (case names), `--reps N` (repetitions per case, default 11), `--ranks
  * 2,4,8,16` (the rank counts of the collective cases, default 2,4), `--quick` (fewer iterations, for a smoke
  * test). Every case reports median, min and max over its repetitions. On a machine with many cores and no
  * Deno, `scripts/bench/device.sh` runs the same sweep with the compiled binary.
@@ -44,7 +44,7 @@ const { values } = parseArgs({
   options: {
     impl: { type: "string", default: "mpirun-deno" },
     runtime: { type: "string" },
-    groups: { type: "string", default: "p2p,coll,pi,hello" },
+    groups: { type: "string", default: "p2p,coll,pi,hello,garbage" },
     only: { type: "string", default: ".*" },
     reps: { type: "string", default: "11" },
     quick: { type: "boolean", default: false },
@@ -66,7 +66,13 @@ const launches = values.quick ? 3 : Math.max(3, Math.min(reps, 7));
 /** How one implementation starts `n` ranks of a program. */
 interface Launcher {
   runtime: string;
-  command(n: number, program: string, args: string[]): { command: string; args: string[] };
+  /** `options` go to our launcher before the program (`-x NAME=VALUE`); mpi4py's take none. */
+  command(
+    n: number,
+    program: string,
+    args: string[],
+    options?: string[],
+  ): { command: string; args: string[] };
 }
 
 function ourLaunchers(): Launcher[] {
@@ -74,7 +80,7 @@ function ourLaunchers(): Launcher[] {
   const all: { [name: string]: Launcher } = {
     deno: {
       runtime: "deno",
-      command: (n, program, args) => ({
+      command: (n, program, args, options = []) => ({
         command: path.join(BIN, "deno"),
         args: [
           "run",
@@ -84,6 +90,7 @@ function ourLaunchers(): Launcher[] {
           "-n",
           String(n),
           "--oversubscribe",
+          ...options,
           program,
           ...args,
         ],
@@ -91,16 +98,16 @@ function ourLaunchers(): Launcher[] {
     },
     bun: {
       runtime: "bun",
-      command: (n, program, args) => ({
+      command: (n, program, args, options = []) => ({
         command: path.join(BIN, "bun"),
-        args: [path.join(REPO, "cli.ts"), "-n", String(n), "--oversubscribe", program, ...args],
+        args: [path.join(REPO, "cli.ts"), "-n", String(n), "--oversubscribe", ...options, program, ...args],
       }),
     },
     binary: {
       runtime: "binary",
-      command: (n, program, args) => ({
+      command: (n, program, args, options = []) => ({
         command: binary,
-        args: ["-n", String(n), "--oversubscribe", program, ...args],
+        args: ["-n", String(n), "--oversubscribe", ...options, program, ...args],
       }),
     },
   };
@@ -140,8 +147,14 @@ interface Finished {
   millis: number;
 }
 
-function launch(launcher: Launcher, n: number, name: string, args: string[]): Promise<Finished> {
-  const { command, args: argv } = launcher.command(n, program(name), args);
+function launch(
+  launcher: Launcher,
+  n: number,
+  name: string,
+  args: string[],
+  options?: string[],
+): Promise<Finished> {
+  const { command, args: argv } = launcher.command(n, program(name), args, options);
   return new Promise((resolve, reject) => {
     const start = performance.now();
     const child = spawn(command, argv, { cwd: BENCH, stdio: ["ignore", "pipe", "pipe"] });
@@ -162,8 +175,8 @@ function report(launcher: Launcher, result: CaseResult): void {
   console.log(JSON.stringify(record));
 }
 
-async function rankSuite(launcher: Launcher, n: number, name: string): Promise<void> {
-  const job = await launch(launcher, n, name, rankArgs);
+async function rankSuite(launcher: Launcher, n: number, name: string, options?: string[]): Promise<void> {
+  const job = await launch(launcher, n, name, rankArgs, options);
   if (job.code !== 0) {
     process.stderr.write(
       `bench: ${name} on ${n} ranks (${launcher.runtime}) exited ${job.code}:\n${job.stderr}\n`,
@@ -204,6 +217,10 @@ for (const launcher of launchers) {
   if (groups.has("coll")) { for (const n of collRanks) await rankSuite(launcher, n, "coll"); }
   if (groups.has("pi")) { for (const n of [1, 2, 4]) await wholeJob(launcher, n, "pi", `pi/n${n}`); }
   if (groups.has("hello")) await wholeJob(launcher, 4, "hello", "hello/wall");
+  // Heap objects per call: Bun's counts (the binary's runtime), with its collector off so that none are lost.
+  if (groups.has("garbage") && impl === "mpirun-deno" && launcher.runtime !== "deno") {
+    await rankSuite(launcher, 2, "garbage", ["-x", "BUN_JSC_useGC=0"]);
+  }
 }
 
 process.stderr.write(table(records));

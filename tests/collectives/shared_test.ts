@@ -109,6 +109,20 @@ test("a barrier that every rank has reached ends as it returns; one that must wa
   for (const out of outs) assert.deepEqual([...out], [4, 6]);
 });
 
+test("a Bcast into buffers ends as it returns on the rank that arrives last, with the bytes in place", {
+  skip,
+}, async () => {
+  const { arenas: all, owners } = arenas(2, "Bcast");
+  const data = [Uint8Array.of(7, 8, 9), new Uint8Array(3)];
+  // The root arrives first: it spins its first slice in vain, then waits.
+  const first = all[0].bcast(owners[0], data[0], 0);
+  assert.notEqual(first, COMPLETED);
+  // Rank 1 arrives last: the root's bytes are in its buffer as the call returns, with no promise of its own.
+  assert.equal(all[1].bcast(owners[1], data[1], 0), COMPLETED);
+  assert.deepEqual([...data[1]], [7, 8, 9]);
+  assert.equal(await first, undefined);
+});
+
 for (const size of [2, 3, 5]) {
   test(
     `Allreduce and Reduce over ${size} ranks match a local fold, across several slots`,
@@ -164,7 +178,9 @@ test("Bcast of a buffer and of a value, across several slots", { skip }, async (
   const data = all.map((_, rank) =>
     rank === 1 ? Uint8Array.from({ length }, (_, i) => i % 251) : new Uint8Array(length)
   );
-  await Promise.all(all.map((arena, rank) => arena.bcast(owners[rank], data[rank], 1)));
+  // Into buffers, the broadcast resolves with nothing: the bytes are in each rank's buffer.
+  const into = await Promise.all(all.map((arena, rank) => arena.bcast(owners[rank], data[rank], 1)));
+  assert.deepEqual(into, [undefined, undefined, undefined]);
   for (const bytes of data) assert.deepEqual(bytes, data[1]);
   const valueOwners = owners.map((owner) => ({ ...owner, where: "bcast", raw: false }));
   const got = await Promise.all(
@@ -172,7 +188,8 @@ test("Bcast of a buffer and of a value, across several slots", { skip }, async (
       arena.bcast(valueOwners[rank], rank === 0 ? Uint8Array.of(1, 2, 3) : undefined, 0)
     ),
   );
-  for (const bytes of got) assert.deepEqual(bytes, Uint8Array.of(1, 2, 3));
+  // The root gave its bytes and gets nothing back; the others get new bytes.
+  assert.deepEqual(got, [undefined, Uint8Array.of(1, 2, 3), Uint8Array.of(1, 2, 3)]);
 });
 
 test(
