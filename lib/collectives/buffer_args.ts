@@ -54,6 +54,7 @@ export function isInPlace(value: unknown): boolean {
  * ```
  */
 export function bufferArg(where: string, spec: unknown, argument: string): ResolvedBuffer {
+  if (isWholeArray(spec)) return new WholeArray(spec);
   const view = resolveBuffer(spec, where, argument);
   const { bytes, array } = view;
   // The caller's own array when it is the whole argument, of a standard class (the usual call: no view).
@@ -61,6 +62,37 @@ export function bufferArg(where: string, spec: unknown, argument: string): Resol
     array.constructor === elementClass(array) && array.byteOffset === bytes.byteOffset;
   const vector = whole ? array : array === undefined ? undefined : typedOver(bytes, array);
   return { bytes, elementSize: view.elementSize, vector };
+}
+
+/** Is `spec` a typed array of a standard class (not a subclass, not a DataView), passed whole? */
+function isWholeArray(spec: unknown): spec is TypedArray {
+  return ArrayBuffer.isView(spec) && !(spec instanceof DataView) &&
+    spec.constructor === elementClass(spec as TypedArray);
+}
+
+/**
+ * A typed array passed whole, the usual buffer argument: one object, whose bytes are viewed only when asked
+ * for (a call in shared memory reads the elements; it never asks). With many ranks, each object a call makes
+ * adds to the garbage collections that hold up every rank.
+ */
+class WholeArray implements ResolvedBuffer {
+  readonly vector: TypedArray;
+  #bytes: Uint8Array | undefined;
+
+  constructor(vector: TypedArray) {
+    this.vector = vector;
+  }
+
+  get elementSize(): number {
+    return this.vector.BYTES_PER_ELEMENT;
+  }
+
+  get bytes(): Uint8Array {
+    const vector = this.vector;
+    return this.#bytes ??= vector.constructor === Uint8Array
+      ? vector as Uint8Array
+      : new Uint8Array(vector.buffer, vector.byteOffset, vector.byteLength);
+  }
 }
 
 /** Resolves a buffer argument that a reduction combines: it must be a typed array (or `[array, count]`). */
@@ -140,7 +172,9 @@ export function vBufferArg(where: string, spec: unknown, argument: string, size:
     }
   }
   return {
-    ...arg,
+    bytes: arg.bytes,
+    elementSize: arg.elementSize,
+    vector: arg.vector,
     starts: displs.map((displ) => displ * arg.elementSize),
     lengths: counts.map((count) => count * arg.elementSize),
   };

@@ -172,5 +172,5 @@ export function reduceBuffer(
 /** Checks that a reduction's send and receive buffers have one element type and one size. */
 export function checkPair(where: string, send: ResolvedVector, recv: ResolvedVector): void {
   checkSameType(where, send.vector, recv.vector, "sendbuf and recvbuf");
-  checkLocalSize(where, "sendbuf", send.bytes.length, recv.bytes.length, "recvbuf");
+  checkLocalSize(where, "sendbuf", send.vector.byteLength, recv.vector.byteLength, "recvbuf");
 }

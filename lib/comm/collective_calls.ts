@@ -11,7 +11,7 @@ import { type Op, type OpLike, SUM, toOp } from "../collectives/ops.ts";
 import { withWriteBacks } from "../datatypes/staging.ts";
 import { brokenCollectives, checkSignal, raceSignal } from "../p2p/cancellation.ts";
 import { COMPLETED } from "../p2p/completed.ts";
-import { checkRoot, namedArg, namedArgs } from "./args.ts";
+import { checkRoot, isOptions, namedArg, namedArgs } from "./args.ts";
 import { type CollectiveCall, withCollectiveCheck } from "./collective_check.ts";
 import { type CommCore, trim } from "./core.ts";
 
@@ -27,19 +27,21 @@ const SIGNAL_NAMES = ["signal"] as const;
  * may name an `AbortSignal` (see {@linkcode signalOf}): a collective it cancels rejects with ERR_CANCELLED
  * and leaves the communicator without collectives (MPI cannot withdraw one that other ranks have joined).
  */
-export function collective<T>(
+export function collective<T, A = undefined, B = undefined>(
   core: CommCore,
   where: string,
   raw: boolean,
-  prepare: (shape: Shape, call: CollectiveCall) => Run<T>,
+  prepare: (shape: Shape, call: CollectiveCall, first: A, second: B) => Run<T>,
+  first?: A,
+  second?: B,
 ): Promise<T> {
   let run: Run<T>;
-  const call: CollectiveCall = { where };
+  const call: Preparing<T, A, B> = { where, prepare, first: first as A, second: second as B };
   try {
     core.live(where);
     // Receive buffers of non-contiguous datatypes are staged: their elements go back once the call is done
     // (not when it was cancelled). The communicator is the call's shape (its rank and size).
-    run = withCollectiveCheck(call, withWriteBacks(prepare, core, call));
+    run = withCollectiveCheck(call, withWriteBacks(prepareCall, core, call));
     if (core.cancelledCollective !== undefined) {
       throw brokenCollectives(where, core.name, core.cancelledCollective);
     }
@@ -64,6 +66,21 @@ function startCollectives(core: CommCore): Collectives {
     hosts: core.members.map((member) => core.job.hostnames[member]),
     shared: core.job.shared,
   });
+}
+
+/**
+ * A collective call being prepared: its `prepare` and the two arguments `collective` passes it, so that the
+ * call needs no closure of its own to be prepared (`rooted`, `reduction`).
+ */
+interface Preparing<T, A, B> extends CollectiveCall {
+  prepare(shape: Shape, call: CollectiveCall, first: A, second: B): Run<T>;
+  first: A;
+  second: B;
+}
+
+/** Prepares `call` for the communicator `core` (its shape: rank and size). */
+function prepareCall<T, A, B>(core: CommCore, call: Preparing<T, A, B>): Run<T> {
+  return call.prepare(core, call, call.first, call.second);
 }
 
 /**
@@ -105,12 +122,22 @@ export function rooted<T>(
   root: number | { root?: number; signal?: AbortSignal } | undefined,
   run: (shape: Shape, root: number) => Run<T>,
 ): Promise<T> {
-  return collective(core, where, raw, (shape, call) => {
-    const args = namedArg(where, ROOT_NAMES, root);
-    call.signal = checkSignal(where, args.signal);
-    call.root = rootOf(core, where, args.root);
-    return run(shape, call.root);
-  });
+  return collective(core, where, raw, prepareRooted, root, run);
+}
+
+/** Checks a rooted collective's root (and signal) and makes its run: {@linkcode rooted}'s preparation. */
+function prepareRooted<T>(
+  shape: Shape,
+  call: CollectiveCall,
+  root: number | { root?: number; signal?: AbortSignal } | undefined,
+  run: (shape: Shape, root: number) => Run<T>,
+): Run<T> {
+  const where = call.where;
+  // A root given positionally (the usual call) needs no options object read.
+  const args = isOptions(root) ? namedArg(where, ROOT_NAMES, root) : undefined;
+  call.signal = checkSignal(where, args?.signal);
+  call.root = checkRoot(where, (args ? args.root : root) ?? 0, shape.size);
+  return run(shape, call.root);
 }
 
 /** A reduction whose last argument is its op (positional or `{ op }`, SUM by default): checks it, then runs. */
@@ -121,13 +148,23 @@ export function reduction<T>(
   op: OpLike | { op?: OpLike; signal?: AbortSignal } | undefined,
   run: (shape: Shape, op: Op) => Run<T>,
 ): Promise<T> {
-  return collective(core, where, raw, (shape, call) => {
-    const args = namedArg(where, OP_NAMES, op);
-    call.signal = checkSignal(where, args.signal);
-    const checkedOp = toOp(where, args.op ?? SUM);
-    call.op = checkedOp.name;
-    return run(shape, checkedOp);
-  });
+  return collective(core, where, raw, prepareReduction, op, run);
+}
+
+/** Checks a reduction's op (and signal) and makes its run: {@linkcode reduction}'s preparation. */
+function prepareReduction<T>(
+  shape: Shape,
+  call: CollectiveCall,
+  op: OpLike | { op?: OpLike; signal?: AbortSignal } | undefined,
+  run: (shape: Shape, op: Op) => Run<T>,
+): Run<T> {
+  const where = call.where;
+  // An op given positionally (the usual call) needs no options object read.
+  const args = isOptions(op) ? namedArg(where, OP_NAMES, op) : undefined;
+  call.signal = checkSignal(where, args?.signal);
+  const checkedOp = toOp(where, (args ? args.op : op) ?? SUM);
+  call.op = checkedOp.name;
+  return run(shape, checkedOp);
 }
 
 /** A reduction to a root: `op, root` positionally or `{ op, root }` (SUM and 0 by default). */

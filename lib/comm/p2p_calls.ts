@@ -285,6 +285,7 @@ export function prepareSend(
   return () => sendChecked(core, where, send, sync);
 }
 
+/** Starts receiving a value (`recv`, `irecv`, `sendrecv`...), posted as `receive` posts it. */
 export function startRecv<T>(
   core: CommCore,
   where: string,
@@ -294,18 +295,10 @@ export function startRecv<T>(
   signal?: unknown,
   post?: Post,
 ): Posted<T> {
-  return receive<T>(core, where, source, tag, status, signal, post, (message) => {
-    if (!arrived(message, status)) return undefined as T;
-    if (message.raw) {
-      throw mpiError(
-        ErrorCode.ERR_TYPE,
-        `${where}: rank ${message.source} sent a buffer (tag ${message.tag}) with Send; receive it with Recv`,
-      );
-    }
-    return decodeValue(message.payload) as T;
-  });
+  return receive<T>(core, where, source, tag, status, signal, post, undefined);
 }
 
+/** Starts receiving bytes into `buf` (`Recv`, `Irecv`, `Sendrecv`...), posted as `receive` posts it. */
 export function startRecvBuffer(
   core: CommCore,
   where: string,
@@ -323,9 +316,134 @@ export function startRecvBuffer(
   } catch (error) {
     return { promise: Promise.reject(error), refused: true };
   }
-  const bytes = view.bytes;
-  return receive<void>(core, where, source, tag, status, signal, post, (message) => {
-    if (!arrived(message, status)) return;
+  return receive<void>(core, where, source, tag, status, signal, post, view);
+}
+
+/**
+ * How a receive is posted, settling through `completion` (see `Engine.receiveWith`): by default a receive
+ * matched by the engine (`Message` posts its own).
+ */
+export type Post = <T>(
+  pattern: Pattern,
+  into: Uint8Array | undefined,
+  completion: ReceiveCompletion<T>,
+) => ReceiveHandle<T>;
+
+/**
+ * Posts a receive of a value, or with `view` of bytes into it; its call (see {@linkcode ReceiveCall}) makes the
+ * result of the message (`undefined` if the receive was withdrawn) and fills `status`. The pending call is
+ * tracked for hang reports with a label that is only built if one is asked for, until it is finished.
+ */
+function receive<T>(
+  core: CommCore,
+  where: string,
+  source: unknown,
+  tag: unknown,
+  status: Status | undefined,
+  signal: unknown,
+  post: Post | undefined,
+  view: TypedView | undefined,
+): Posted<T> {
+  let pattern;
+  let abortSignal;
+  try {
+    pattern = patternOf(core, where, source, tag);
+    abortSignal = checkSignal(where, signal);
+  } catch (error) {
+    return { promise: Promise.reject(error), refused: true };
+  }
+  if (pattern.source === PROC_NULL) {
+    if (status) procNullStatus(status);
+    return { promise: Promise.resolve(null as T) };
+  }
+  const activities = core.job.activities;
+  const call = new ReceiveCall<T>(activities, core.name, where, pattern, status, view);
+  if (abortSignal?.aborted) return { promise: Promise.reject(cancelledError(call.label(), abortSignal)) };
+  // The call is its own activity, and the receive settles with its result through it.
+  activities.add(call);
+  const into = view?.bytes;
+  const handle = post ? post(pattern, into, call) : core.job.engine.receiveWith(pattern, into, call);
+  // A receive that settled as it was posted (its message was here, or its peer is lost) has ended already.
+  const promise = call.ended ? handle.promise : activities.settlesWith(call, handle.promise);
+  if (abortSignal) {
+    const cancel = () => handle.cancel();
+    return { promise: raceSignal(promise, abortSignal, () => call.label(), cancel), cancel };
+  }
+  return new PostedCall(promise, handle, !call.ended);
+}
+
+/**
+ * A receive under way, as the hang report and `--report` see it (an activity: see `activity.ts`), which
+ * turns its message into the call's result as the engine settles it (see `ReceiveCompletion`): a value, or
+ * with a `view` the bytes into the caller's buffer. Its label is made only if a report asks for it. One object
+ * per receive, with no closure.
+ */
+class ReceiveCall<T> implements Activity, ReceiveCompletion<T> {
+  since = 0;
+  older: Activity | undefined;
+  newer: Activity | undefined;
+  readonly #activities: Activities;
+  readonly #comm: string;
+  readonly #where: string;
+  readonly #pattern: Pattern;
+  readonly #status: Status | undefined;
+  readonly #view: TypedView | undefined;
+
+  constructor(
+    activities: Activities,
+    comm: string,
+    where: string,
+    pattern: Pattern,
+    status: Status | undefined,
+    view: TypedView | undefined,
+  ) {
+    this.#activities = activities;
+    this.#comm = comm;
+    this.#where = where;
+    this.#pattern = pattern;
+    this.#status = status;
+    this.#view = view;
+  }
+
+  /** `recv(source=1, tag=5) on COMM_WORLD`. */
+  label(): string {
+    const pattern = this.#pattern;
+    return `${this.#where}(source=${showRank(pattern.source)}, tag=${showTag(pattern.tag)}) on ${this.#comm}`;
+  }
+
+  /** Has the receive settled (its activity ended)? */
+  ended = false;
+
+  finish(message: Received | undefined): T {
+    try {
+      if (!arrived(message, this.#status)) return undefined as T;
+      return this.#view ? this.#intoBuffer(message, this.#view) as T : this.#value(message);
+    } finally {
+      this.ended = true;
+      this.#activities.end(this);
+    }
+  }
+
+  failed(): void {
+    this.ended = true;
+    this.#activities.end(this);
+  }
+
+  /** The value `message` carries. */
+  #value(message: Received): T {
+    if (message.raw) {
+      throw mpiError(
+        ErrorCode.ERR_TYPE,
+        `${this.#where}: rank ${message.source} sent a buffer (tag ${message.tag}) with Send; receive it with Recv`,
+      );
+    }
+    return decodeValue(message.payload) as T;
+  }
+
+  /** The bytes `message` carries, into the caller's buffer (`view`). */
+  #intoBuffer(message: Received, view: TypedView): void {
+    const where = this.#where;
+    const bytes = view.bytes;
     if (!message.raw) {
       throw mpiError(
         ErrorCode.ERR_TYPE,
@@ -348,112 +466,6 @@ export function startRecvBuffer(
       bytes.set(message.payload);
     }
     view.writeBack?.(); // a non-contiguous datatype: from the staging buffer into the user's array
-  }, view.bytes);
-}
-
-/**
- * How a receive is posted, settling through `completion` (see `Engine.receiveWith`): by default a receive
- * matched by the engine (`Message` posts its own).
- */
-export type Post = <T>(
-  pattern: Pattern,
-  into: Uint8Array | undefined,
-  completion: ReceiveCompletion<T>,
-) => ReceiveHandle<T>;
-
-/**
- * Posts a receive; `finish` makes the result of the message (`undefined` if the receive was withdrawn) and
- * fills `status` (see {@linkcode arrived}). The pending call is tracked for hang reports with a label that is
- * only built if one is asked for, until `finish` is done.
- */
-function receive<T>(
-  core: CommCore,
-  where: string,
-  source: unknown,
-  tag: unknown,
-  status: Status | undefined,
-  signal: unknown,
-  post: Post | undefined,
-  finish: (message: Received | undefined) => T,
-  into?: Uint8Array,
-): Posted<T> {
-  let pattern;
-  let abortSignal;
-  try {
-    pattern = patternOf(core, where, source, tag);
-    abortSignal = checkSignal(where, signal);
-  } catch (error) {
-    return { promise: Promise.reject(error), refused: true };
-  }
-  if (pattern.source === PROC_NULL) {
-    if (status) procNullStatus(status);
-    return { promise: Promise.resolve(null as T) };
-  }
-  const activities = core.job.activities;
-  const call = new ReceiveCall(activities, core.name, where, pattern, finish);
-  if (abortSignal?.aborted) return { promise: Promise.reject(cancelledError(call.label(), abortSignal)) };
-  // The call is its own activity, and the receive settles with its result through it.
-  activities.add(call);
-  const handle = post ? post(pattern, into, call) : core.job.engine.receiveWith(pattern, into, call);
-  // A receive that settled as it was posted (its message was here, or its peer is lost) has ended already.
-  const promise = call.ended ? handle.promise : activities.settlesWith(call, handle.promise);
-  if (abortSignal) {
-    const cancel = () => handle.cancel();
-    return { promise: raceSignal(promise, abortSignal, () => call.label(), cancel), cancel };
-  }
-  return new PostedCall(promise, handle, !call.ended);
-}
-
-/**
- * A receive under way, as the hang report and `--report` see it (an activity: see `activity.ts`), which
- * turns its message into the call's result as the engine settles it (see `ReceiveCompletion`). Its label is
- * made only if a report asks for it.
- */
-class ReceiveCall<T> implements Activity, ReceiveCompletion<T> {
-  since = 0;
-  older: Activity | undefined;
-  newer: Activity | undefined;
-  readonly #activities: Activities;
-  readonly #comm: string;
-  readonly #where: string;
-  readonly #pattern: Pattern;
-  readonly #finish: (message: Received | undefined) => T;
-
-  constructor(
-    activities: Activities,
-    comm: string,
-    where: string,
-    pattern: Pattern,
-    finish: (message: Received | undefined) => T,
-  ) {
-    this.#activities = activities;
-    this.#comm = comm;
-    this.#where = where;
-    this.#pattern = pattern;
-    this.#finish = finish;
-  }
-
-  /** `recv(source=1, tag=5) on COMM_WORLD`. */
-  label(): string {
-    const pattern = this.#pattern;
-    return `${this.#where}(source=${showRank(pattern.source)}, tag=${showTag(pattern.tag)}) on ${this.#comm}`;
-  }
-
-  /** Has the receive settled (its activity ended)? */
-  ended = false;
-
-  finish(message: Received | undefined): T {
-    try {
-      return this.#finish(message);
-    } finally {
-      this.ended = true;
-      this.#activities.end(this);
-    }
-  }
-
-  failed(): void {
-    this.ended = true;
-    this.#activities.end(this);
   }
 }
 

@@ -15,6 +15,36 @@ import {
 import { ErrorCode } from "../../lib/errors.ts";
 import { assertThrowsMpiError } from "../_helpers/assert_mpi_error.ts";
 
+test("bufferArg of a whole typed array is the array itself, with its bytes viewed alike", () => {
+  const floats = Float64Array.of(1.5, -2, 3);
+  const whole = bufferArg("Allreduce", floats, "sendbuf");
+  assert.equal(whole.vector, floats);
+  assert.equal(whole.elementSize, 8);
+  assert.equal(whole.bytes.length, 24);
+  assert.deepEqual([...new Float64Array(whole.bytes.buffer, whole.bytes.byteOffset, 3)], [1.5, -2, 3]);
+  // A view into a larger buffer keeps its offset; a Uint8Array is its own bytes.
+  const inner = new Int16Array(new ArrayBuffer(16), 4, 3);
+  const innerArg = bufferArg("Bcast", inner, "buf");
+  assert.equal(innerArg.vector, inner);
+  assert.equal(innerArg.bytes.byteOffset, 4);
+  assert.equal(innerArg.bytes.length, 6);
+  const bytes = Uint8Array.of(7, 8);
+  assert.equal(bufferArg("Bcast", bytes, "buf").bytes, bytes);
+  // A subclass (Node's Buffer) and a DataView are viewed as standard arrays, not used as they are.
+  const buffer = Buffer.from([1, 2, 3]);
+  const fromBuffer = bufferArg("Bcast", buffer, "buf");
+  assert.equal(fromBuffer.vector?.constructor, Uint8Array);
+  assert.deepEqual([...fromBuffer.bytes], [1, 2, 3]);
+  const view = bufferArg("Bcast", new DataView(new ArrayBuffer(4)), "buf");
+  assert.equal(view.vector, undefined);
+  assert.equal(view.bytes.length, 4);
+  // vBufferArg keeps every field of a whole array's argument.
+  const blocks = vBufferArg("Scatterv", [Float64Array.of(1, 2, 3, 4), [2, 2]], "sendbuf", 2);
+  assert.equal(blocks.bytes.length, 32);
+  assert.equal(blocks.elementSize, 8);
+  assert.deepEqual(blocks.starts, [0, 16]);
+});
+
 test("bufferArg sees typed arrays, ArrayBuffers and [buf, count] as bytes and elements", () => {
   const floats = new Float64Array(6);
   const arg = bufferArg("Bcast", [floats, 2], "buf");
