@@ -274,8 +274,9 @@ export class HostArena {
   /**
    * The root's `buffer`, into `buffer` of every rank (or, where `buffer` is undefined, a new one of the
    * root's length: value broadcasts). Resolves with the new bytes, or with nothing where `buffer` was given
-   * (then a call that ended as it was made is {@linkcode COMPLETED}). A rank whose buffer differs in size from the root's
-   * still takes part in every step (so that the others finish), then fails with ERR_COUNT or ERR_TRUNCATE.
+   * (then a call that ended as it was made is {@linkcode COMPLETED}). A rank whose buffer differs in size
+   * from the root's still takes part in every step (so that the others finish), then fails with ERR_COUNT or
+   * ERR_TRUNCATE.
    */
   bcast(owner: ArenaOwner, buffer: Uint8Array | undefined, root: number): Promise<Uint8Array | undefined> {
     return this.#start(this.#bcastSteps(owner, buffer, root));
@@ -626,7 +627,7 @@ function run<T>(steps: Steps<T>): T | Promise<T> {
   }
 }
 
-/** Runs the rest of `steps` once `wait` ends (apart from `run`, so that a call that never waits makes no closure). */
+/** Runs the rest of `steps` once `wait` ends (apart from `run`: a call that never waits makes no closure). */
 function runAfter<T>(wait: Promise<void>, steps: Steps<T>): Promise<T> {
   return wait.then(() => run(steps));
 }
