@@ -26,6 +26,8 @@ const SIGNAL_NAMES = ["signal"] as const;
  * sequence number), then runs it on the next channel of the communicator's collective sequence. `prepare`
  * may name an `AbortSignal` (see {@linkcode signalOf}): a collective it cancels rejects with ERR_CANCELLED
  * and leaves the communicator without collectives (MPI cannot withdraw one that other ranks have joined).
+ * `prepare` is called with `first` and `second`, so that a caller can hand it its arguments without making
+ * a closure per call.
  */
 export function collective<T, A = undefined, B = undefined>(
   core: CommCore,
