@@ -185,13 +185,16 @@ export class Progress {
     if (this.#keepAlive.pending === 0) return;
     const now = performance.now();
     if (now - this.#lastTurn > FIRST_SPIN_AFTER_TURN_MS) return;
-    const poller = this.#poller!;
-    const until = now + FIRST_SPIN_MS;
+    this.#pumpUntil(this.#poller!, now + FIRST_SPIN_MS);
+  };
+
+  /** Pumps `poller` until it delivers or the clock passes `until` (giving the core away between passes if asked). */
+  #pumpUntil(poller: Poller, until: number): void {
     while (!poller.pump()) {
       if (this.#yieldProcessor) poller.yieldProcessor();
       if (performance.now() >= until) return;
     }
-  };
+  }
 
   #start(): void {
     if (this.#polling) return;
@@ -220,11 +223,7 @@ export class Progress {
       return;
     }
     if (now < this.#deadline) {
-      const until = Math.min(now + SPIN_SLICE_MS, this.#deadline);
-      while (!poller.pump()) {
-        if (this.#yieldProcessor) poller.yieldProcessor();
-        if (performance.now() >= until) break;
-      }
+      this.#pumpUntil(poller, Math.min(now + SPIN_SLICE_MS, this.#deadline));
     } else {
       if (poller.sleep(this.#sleepMs)) this.#sleepMs = SLEEP_FIRST_MS;
       else this.#sleepMs = Math.min(this.#sleepMs * 2, SLEEP_LONGEST_MS);

@@ -10,9 +10,9 @@
  * ```
  *
  * Options: `--impl mpirun-deno|mpi4py-tcp|mpi4py-shm`, `--runtime deno,bun,binary`, `--groups
- * p2p,coll,pi,hello,garbage` (`garbage`: heap objects per call, Bun and the binary only), `--only REGEX` (case names), `--reps N` (repetitions per case, default 11), `--ranks
- * 2,4,8,16` (the rank counts of the collective cases, default 2,4), `--quick` (fewer iterations, for a smoke
- * test). Every case reports median, min and max over its repetitions. On a machine with many cores and no
+ * p2p,coll,pi,hello,garbage` (`garbage`: heap objects per call, Bun and the binary only), `--only REGEX`
+ * (case names), `--reps N` (repetitions per case, default 11), `--ranks 2,4,8,16` (the rank counts of the
+ * collective cases, default 2,4), `--quick` (fewer iterations, for a smoke test). Every case reports median, min and max over its repetitions. On a machine with many cores and no
  * Deno, `scripts/bench/device.sh` runs the same sweep with the compiled binary.
  *
  * @module
