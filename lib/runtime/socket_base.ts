@@ -18,6 +18,11 @@ const SLAB = 256 * 1024;
 const MIN_READ = 16 * 1024;
 /** A read goes straight into the reader's buffer (see `readInto`) when at least this much of it is left. */
 const MIN_DIRECT = 16 * 1024;
+/**
+ * Reads of up to this many bytes (a ring's small frames) go into arrays of their own: a new small typed array
+ * costs a quarter of what a view of the slab does on JavaScriptCore (about 8 against 37 ns).
+ */
+const SMALL_READ = 256;
 /** Queued bytes above which `write` reports backpressure. */
 const HIGH_WATER = 1 << 20;
 
@@ -74,6 +79,8 @@ export abstract class SocketBase implements SocketHandle {
   #drainCallbacks: (() => void)[] = [];
   #slab = new Uint8Array(0);
   #offset = 0;
+  /** The part of the slab {@linkcode readTarget} last gave out, until {@linkcode received} takes it back. */
+  #slabTarget: Uint8Array | undefined;
 
   /**
    * Hands the kernel what it takes of `bytes` now: the count (0 if it must wait for a later flush), or -1
@@ -185,18 +192,24 @@ export abstract class SocketBase implements SocketHandle {
   protected readTarget(wanted = SLAB): Uint8Array {
     const direct = this.#next?.();
     if (direct !== undefined && direct.length >= MIN_DIRECT) return direct;
+    if (wanted <= SMALL_READ) return new Uint8Array(wanted);
     if (this.#slab.length - this.#offset < MIN_READ) {
       this.#slab = new Uint8Array(SLAB);
       this.#offset = 0;
     }
     const offset = this.#offset;
     const end = Math.min(this.#slab.length, offset + wanted);
-    return offset === 0 && end === this.#slab.length ? this.#slab : this.#slab.subarray(offset, end);
+    const target = offset === 0 && end === this.#slab.length ? this.#slab : this.#slab.subarray(offset, end);
+    this.#slabTarget = target;
+    return target;
   }
 
   /** Hands the first `count` bytes read into `target` (from {@linkcode readTarget}) to the reader. */
   protected received(target: Uint8Array, count: number): void {
-    if (target.buffer === this.#slab.buffer) this.#offset += count;
+    if (target === this.#slabTarget) {
+      this.#offset += count;
+      this.#slabTarget = undefined;
+    }
     this.deliver(count === target.length ? target : target.subarray(0, count));
   }
 

@@ -1,23 +1,36 @@
 /**
- * A single-producer, single-consumer byte ring in memory shared by two processes of one host: the producer
- * copies bytes in and publishes its index, the consumer copies them out and publishes its own, both with
- * `Atomics` (the sequentially consistent order that makes a flag and an index safe to read across
- * processes). Pure: it knows nothing of how the memory was mapped.
+ * A single-producer, single-consumer byte ring in memory shared by two processes of one host. Pure: it knows
+ * nothing of how the memory was mapped.
+ *
+ * The bytes travel in records: a header word, then the payload, the next record starting at the following
+ * multiple of 8 bytes. The consumer learns that bytes wait from the header of the record at its position,
+ * which lies in the cache line of the payload it announces, not from an index elsewhere. A small message then
+ * waits for one cache line to pass from the producer's core to the consumer's, not for two in turn (an index,
+ * then the data), as Open MPI's shared-memory "fast boxes" do. Between two processes that do nothing but
+ * ping-pong 40-byte frames, one way took 0.14 µs instead of 0.17 on the 2-core development VM, and about
+ * 0.38 instead of 0.61 µs while its cores were far apart (it flips between the two).
  *
  * ```
- * byte 0     tail: bytes ever written (producer), wrapping as an int32
- * byte 128   head: bytes ever read (consumer)
+ * byte 128   head: bytes ever consumed (consumer), wrapping as an int32; the producer reads it only when
+ *            the room it last saw runs out
  * byte 256   the consumer sleeps in poll(2): the producer must wake it after writing
- * byte 4096  the data, `capacity` bytes (a power of two)
+ * byte 4096  the data, `capacity` bytes (a power of two): records
+ *
+ * a record   header (int32): 0 nothing yet; n + 1 a record of n payload bytes (n > 0)
+ *            payload, then padding to a multiple of 8
  * ```
  *
- * The indices are 128 bytes apart, not 64: Intel's L2 prefetcher fetches cache lines in aligned pairs, so two
- * indices on neighbouring lines would still pass between the cores together.
+ * The producer writes a record's payload, then clears the header word after it (where the next record will
+ * start), then stores the header with `Atomics` (sequentially consistent): a consumer that sees the header
+ * sees the payload and the cleared word after it, so it never takes old bytes of an earlier lap for a
+ * record. A record never runs past the end of the data: the producer splits a write there.
+ *
+ * The two words sit 128 bytes apart and away from the data: Intel's L2 prefetcher fetches cache lines in
+ * aligned pairs, so words on neighbouring lines would still pass between the cores together.
  *
  * @module
  */
 
-const TAIL = 0;
 const HEAD = 32;
 const SLEEPING = 64;
 /**
@@ -27,9 +40,22 @@ const SLEEPING = 64;
 const SMALL_COPY = 64;
 /** Where the data starts: the indices sit in cache lines of their own before it. */
 export const RING_HEADER_BYTES = 4096;
+/** Bytes of a record's header. */
+const RECORD_HEADER = 4;
+/**
+ * Records start at multiples of 8 bytes. Then the data's end always leaves room for a header and some
+ * payload, so that no record is ever empty. (Records at whole cache lines measured slower: clearing the next
+ * header then always touches a second line.)
+ */
+const ALIGN = 8;
+
+/** Bytes a record of `payload` bytes takes, header and padding included. */
+function recordBytes(payload: number): number {
+  return (RECORD_HEADER + payload + ALIGN - 1) & ~(ALIGN - 1);
+}
 
 /**
- * One direction of a pair of ranks.
+ * One direction of a pair of ranks. The producer and the consumer each hold one over the same memory.
  *
  * @example
  * ```ts
@@ -45,24 +71,41 @@ export const RING_HEADER_BYTES = 4096;
  */
 export class ByteRing {
   readonly capacity: number;
+  readonly #indices: Int32Array;
   readonly #words: Int32Array;
   readonly #data: Uint8Array;
   readonly #mask: number;
+  /** Producer: bytes ever written, records' headers and padding included. */
+  #tail = 0;
+  /** Producer: the consumer's head as last read (it only grows, so the room it gives is never too much). */
+  #headSeen = 0;
+  /** Consumer: bytes ever consumed, as {@linkcode HEAD} tells the producer. */
+  #head = 0;
+  /** Consumer: payload bytes of the record at {@linkcode #head} already read. */
+  #taken = 0;
 
   /** A ring over `memory` (zeroed when new), whose data part holds `capacity` bytes, a power of two. */
   constructor(memory: Uint8Array, capacity: number) {
-    if (capacity & (capacity - 1) || memory.length < RING_HEADER_BYTES + capacity) {
+    if (capacity < 2 * ALIGN || capacity & (capacity - 1) || memory.length < RING_HEADER_BYTES + capacity) {
       throw new RangeError(`a ring of ${capacity} bytes does not fit ${memory.length} bytes of memory`);
+    }
+    if (memory.byteOffset % 4 !== 0) {
+      throw new RangeError("a ring's memory must start at a multiple of 4 bytes");
     }
     this.capacity = capacity;
     this.#mask = capacity - 1;
-    this.#words = new Int32Array(memory.buffer, memory.byteOffset, RING_HEADER_BYTES / 4);
+    this.#indices = new Int32Array(memory.buffer, memory.byteOffset, RING_HEADER_BYTES / 4);
+    this.#words = new Int32Array(memory.buffer, memory.byteOffset + RING_HEADER_BYTES, capacity / 4);
     this.#data = memory.subarray(RING_HEADER_BYTES, RING_HEADER_BYTES + capacity);
   }
 
-  /** Bytes written and not read yet. */
+  /**
+   * Consumer: bytes of the next piece that can be read now (0 when nothing waits). More may wait behind it:
+   * a read into a larger target takes them too.
+   */
   available(): number {
-    return (Atomics.load(this.#words, TAIL) - Atomics.load(this.#words, HEAD)) | 0;
+    const header = this.#header();
+    return header === 0 ? 0 : header - 1 - this.#taken;
   }
 
   /**
@@ -72,50 +115,90 @@ export class ByteRing {
    * reads free.
    */
   write(bytes: Uint8Array, atLeast = 1): number {
-    const words = this.#words;
-    const tail = Atomics.load(words, TAIL);
-    const free = this.capacity - ((tail - Atomics.load(words, HEAD)) | 0);
-    const count = Math.min(free, bytes.length);
-    if (count === 0 || (count < bytes.length && count < atLeast)) return 0;
-    const data = this.#data, mask = this.#mask;
-    if (count <= SMALL_COPY) {
-      for (let i = 0; i < count; i++) data[(tail + i) & mask] = bytes[i];
-    } else {
-      const at = tail & mask;
-      const first = Math.min(count, this.capacity - at);
-      data.set(first === bytes.length ? bytes : bytes.subarray(0, first), at);
-      if (count > first) data.set(bytes.subarray(first, count), 0);
+    const length = bytes.length;
+    if (length === 0) return 0;
+    let fits = this.#fits(length);
+    if (fits < length) {
+      this.#headSeen = Atomics.load(this.#indices, HEAD);
+      fits = this.#fits(length);
+      if (fits === 0 || (fits < length && fits < atLeast)) return 0;
     }
-    Atomics.store(words, TAIL, (tail + count) | 0);
-    return count;
+    const first = Math.min(fits, this.capacity - (this.#tail & this.#mask) - RECORD_HEADER);
+    this.#record(bytes, 0, first);
+    if (first < fits) this.#record(bytes, first, fits - first);
+    return fits;
   }
 
-  /** Consumer: copies up to `target.length` bytes out; returns the count (0 when empty). */
+  /**
+   * Consumer: copies up to `target.length` bytes out, from as many records as wait and fit; returns the
+   * count (0 when empty).
+   */
   read(target: Uint8Array): number {
-    const words = this.#words;
-    const head = Atomics.load(words, HEAD);
-    const count = Math.min((Atomics.load(words, TAIL) - head) | 0, target.length);
-    if (count === 0) return 0;
+    let count = 0;
     const data = this.#data, mask = this.#mask;
-    if (count <= SMALL_COPY) {
-      for (let i = 0; i < count; i++) target[i] = data[(head + i) & mask];
-    } else {
-      const at = head & mask;
-      const first = Math.min(count, this.capacity - at);
-      target.set(data.subarray(at, at + first));
-      if (count > first) target.set(data.subarray(0, count - first), first);
+    // The next record's header is looked at only while the target has room: the word may lie in a cache line
+    // the producer holds, whose fetch would delay a caller that has what it asked for.
+    for (let header; count < target.length && (header = this.#header()) !== 0;) {
+      const at = ((this.#head & mask) + RECORD_HEADER + this.#taken) & mask;
+      const piece = Math.min(header - 1 - this.#taken, target.length - count);
+      if (piece <= SMALL_COPY) {
+        for (let i = 0; i < piece; i++) target[count + i] = data[at + i];
+      } else {
+        target.set(data.subarray(at, at + piece), count);
+      }
+      count += piece;
+      this.#taken += piece;
+      if (this.#taken === header - 1) this.#next(header - 1);
     }
-    Atomics.store(words, HEAD, (head + count) | 0);
+    if (count > 0) Atomics.store(this.#indices, HEAD, this.#head);
     return count;
   }
 
   /** Does the consumer sleep (so that a producer must wake it)? */
   get consumerSleeping(): boolean {
-    return Atomics.load(this.#words, SLEEPING) !== 0;
+    return Atomics.load(this.#indices, SLEEPING) !== 0;
   }
 
   /** Consumer: says that it sleeps, or no longer does. */
   set consumerSleeping(sleeping: boolean) {
-    Atomics.store(this.#words, SLEEPING, sleeping ? 1 : 0);
+    Atomics.store(this.#indices, SLEEPING, sleeping ? 1 : 0);
+  }
+
+  /**
+   * Producer: how many of `length` bytes fit in at most two records (one up to the data's end, one after it)
+   * with the room last seen, leaving the line where the next record's cleared header goes.
+   */
+  #fits(length: number): number {
+    const free = this.capacity - ((this.#tail - this.#headSeen) | 0) - ALIGN;
+    const toEnd = this.capacity - (this.#tail & this.#mask);
+    if (free < toEnd) return Math.max(Math.min(length, free - RECORD_HEADER), 0);
+    const first = Math.min(length, toEnd - RECORD_HEADER);
+    if (first === length) return length;
+    return first + Math.max(Math.min(length - first, free - toEnd - RECORD_HEADER), 0);
+  }
+
+  /** Producer: writes bytes `from` to `from + count` of `bytes` as one record at the tail, then publishes it. */
+  #record(bytes: Uint8Array, from: number, count: number): void {
+    const at = this.#tail & this.#mask, size = recordBytes(count);
+    const data = this.#data, start = at + RECORD_HEADER;
+    if (count <= SMALL_COPY) {
+      for (let i = 0; i < count; i++) data[start + i] = bytes[from + i];
+    } else {
+      data.set(from === 0 && count === bytes.length ? bytes : bytes.subarray(from, from + count), start);
+    }
+    this.#words[((at + size) & this.#mask) >> 2] = 0;
+    Atomics.store(this.#words, at >> 2, count + 1);
+    this.#tail = (this.#tail + size) | 0;
+  }
+
+  /** Consumer: the header of the record at its position (0: none yet). */
+  #header(): number {
+    return Atomics.load(this.#words, (this.#head & this.#mask) >> 2);
+  }
+
+  /** Consumer: moves past the record at its position, of `payload` bytes. */
+  #next(payload: number): void {
+    this.#head = (this.#head + recordBytes(payload)) | 0;
+    this.#taken = 0;
   }
 }

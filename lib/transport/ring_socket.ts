@@ -36,6 +36,8 @@ const MIN_PIECE = 4096;
 
 /** Bytes one pump may deliver before the other sources get their turn. */
 const READ_BUDGET = 1 << 20;
+/** The target of the reads after a pump's first: the records of a stream, taken in one read. */
+const READ_BATCH = 64 * 1024;
 
 /**
  * One side of a ring connection: the producer (it writes into `outbound`) or the consumer (it reads
@@ -153,9 +155,15 @@ export class RingSocket extends SocketBase implements PolledSource {
     // Most passes of a waiting rank find the ring empty: they make no read target (a view, garbage) for it.
     let available = ring.available();
     if (available === 0) return false;
-    for (let budget = READ_BUDGET; budget > 0 && available > 0; available = ring.available()) {
-      // A target of the bytes there are: filled whole, it is delivered without a second view.
-      const target = this.readTarget(available);
+    // The first read takes the first record, in a target of its size: filled whole, it is delivered without a
+    // second view (a ping-pong's frame, in an array of its own). Records that wait behind it (a stream) are
+    // taken together, as many as a large target holds, and delivered as one chunk.
+    for (
+      let budget = READ_BUDGET, wanted = available;
+      budget > 0 && available > 0;
+      available = ring.available(), wanted = Math.max(available, READ_BATCH)
+    ) {
+      const target = this.readTarget(wanted);
       const count = ring.read(target);
       if (count === 0) break; // cannot be (the bytes were there, the target has room): never spin on it
       budget -= count;

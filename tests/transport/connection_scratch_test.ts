@@ -69,19 +69,22 @@ function framesOf(bytes: number[]): [number, number[]][] {
   return frames;
 }
 
-for (const take of [Infinity, 0, 50]) {
-  test(`small frames arrive intact when the socket takes ${take} bytes per write until flushed`, () => {
-    const socket = new Stingy(take);
-    const connection = new Connection(socket);
-    const completed: number[] = [];
-    for (let tag = 1; tag <= 5; tag++) {
-      connection.send(header(tag), new Uint8Array(tag * 10).fill(tag), () => completed.push(tag));
-    }
-    socket.flush();
-    assert.deepEqual(completed, [1, 2, 3, 4, 5]);
-    assert.deepEqual(
-      framesOf(socket.taken),
-      [1, 2, 3, 4, 5].map((tag) => [tag, new Array(tag * 10).fill(tag)]),
-    );
-  });
+// Payloads of 10-50 bytes make frames of arrays of their own; of 300-1500 bytes, frames in the reused buffer.
+for (const step of [10, 300]) {
+  for (const take of [Infinity, 0, 50]) {
+    test(`frames of ${step}-${step * 5} bytes arrive intact when the socket takes ${take} bytes per write until flushed`, () => {
+      const socket = new Stingy(take);
+      const connection = new Connection(socket);
+      const completed: number[] = [];
+      for (let tag = 1; tag <= 5; tag++) {
+        connection.send(header(tag), new Uint8Array(tag * step).fill(tag), () => completed.push(tag));
+      }
+      socket.flush();
+      assert.deepEqual(completed, [1, 2, 3, 4, 5]);
+      assert.deepEqual(
+        framesOf(socket.taken),
+        [1, 2, 3, 4, 5].map((tag) => [tag, new Array(tag * step).fill(tag)]),
+      );
+    });
+  }
 }
