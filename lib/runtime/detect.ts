@@ -23,6 +23,14 @@ export const runtimeVersion: string = runtimeName === "deno"
   ? globals.Bun.version
   : globals.process.versions.node;
 
+/**
+ * Does a new small typed array cost less than a view of a part of a larger one (`subarray`)? On JavaScriptCore
+ * (Bun) it does: about 8 against 37 ns. On V8 (Deno, Node) it is the reverse: about 310 against 25 ns, a new
+ * array getting a backing store of its own (measured on the 2-core VM). The hot paths of small messages make
+ * whichever is cheaper.
+ */
+export const smallArraysAreCheap: boolean = runtimeName === "bun";
+
 /** The path of the executable running this process (the runtime, or the compiled mpirun-deno binary). */
 export function execPath(): string {
   return runtimeName === "deno" ? globals.Deno.execPath() : globals.process.execPath;

@@ -8,6 +8,7 @@
  * @module
  */
 
+import { smallArraysAreCheap } from "./detect.ts";
 import type { SocketHandle } from "./runtime.ts";
 
 /** Told when a write has gone to the kernel, or with the error that stopped it. */
@@ -19,10 +20,10 @@ const MIN_READ = 16 * 1024;
 /** A read goes straight into the reader's buffer (see `readInto`) when at least this much of it is left. */
 const MIN_DIRECT = 16 * 1024;
 /**
- * Reads of up to this many bytes (a ring's small frames) go into arrays of their own: a new small typed array
- * costs a quarter of what a view of the slab does on JavaScriptCore (about 8 against 37 ns).
+ * Reads of up to this many bytes (a ring's small frames) go into arrays of their own where those cost less
+ * than views of the slab (see `smallArraysAreCheap`).
  */
-const SMALL_READ = 256;
+const SMALL_READ = smallArraysAreCheap ? 256 : 0;
 /** Queued bytes above which `write` reports backpressure. */
 const HIGH_WATER = 1 << 20;
 

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { smallArraysAreCheap } from "../runtime/detect.ts";
 import type { SocketHandle } from "../runtime/runtime.ts";
 import { HEADER_SIZE, writeHeader } from "../wire/frame.ts";
 import type { FrameHeader } from "../wire/frame.ts";
@@ -36,8 +37,11 @@ export class HandshakeError extends Error {
 
 /** Below this size a header and payload are copied into one buffer so that one write sends both. */
 const COALESCE_LIMIT = 16 * 1024;
-/** Frames of up to this many bytes are built in arrays of their own, not in the reused buffer. */
-const SMALL_FRAME = 256;
+/**
+ * Frames of up to this many bytes are built in arrays of their own, not in the reused buffer, where those cost
+ * less than its views (see `smallArraysAreCheap`).
+ */
+const SMALL_FRAME = smallArraysAreCheap ? 256 : 0;
 /** The first size of the buffer a connection builds small frames in (it grows to the largest it needed). */
 const SCRATCH_BYTES = 1024;
 
@@ -141,8 +145,7 @@ export class Connection {
     const length = payload?.length ?? 0;
     header.length = length;
     if (length <= SMALL_FRAME - HEADER_SIZE) {
-      // An array of its own: on JavaScriptCore a new small typed array costs a quarter of a view of the buffer
-      // below, and the loop less than `set`.
+      // An array of its own, and a loop rather than `set` (which needs a view too).
       const bytes = new Uint8Array(HEADER_SIZE + length);
       writeHeader(bytes, header);
       for (let i = 0; i < length; i++) bytes[HEADER_SIZE + i] = payload![i];
@@ -152,7 +155,7 @@ export class Connection {
     if (length <= COALESCE_LIMIT) {
       const bytes = this.#coalescing(HEADER_SIZE + length);
       writeHeader(bytes, header);
-      bytes.set(payload!, HEADER_SIZE);
+      if (payload) bytes.set(payload, HEADER_SIZE);
       const queued = this.#socket.queued;
       this.#write(bytes, done);
       // A socket that took every byte before returning (the kernel's or a ring's copy) leaves the buffer free
