@@ -9,7 +9,7 @@ import { smallArraysAreCheap } from "../runtime/detect.ts";
 import { HEADER_SIZE, isKnownKind, readHeader } from "./frame.ts";
 import type { FrameHeader } from "./frame.ts";
 
-/** A frame: its header and its payload (a view that the reader never writes again). */
+/** A frame: its header and its payload (a view of the chunk, or a copy of a small one; never written again). */
 export interface Frame {
   header: FrameHeader;
   payload: Uint8Array;
